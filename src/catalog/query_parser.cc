@@ -1,0 +1,152 @@
+#include "catalog/query_parser.h"
+
+#include <algorithm>
+#include <set>
+
+#include "catalog/metric_name.h"
+#include "config/toml_fields.h"
+
+namespace rse {
+namespace {
+
+// Self-metrics live under this prefix; a catalog metric there could shadow them.
+constexpr std::string_view kReservedPrefix = "replica_sql_";
+
+bool IsQueryName(std::string_view name) { return IsValidLabelName(name); }
+
+bool IsBlank(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+}
+
+void CheckLabelName(TableReader& r, std::string_view key, const std::string& label) {
+  if (!IsValidLabelName(label)) {
+    r.Error(key, "\"" + label + "\" is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)");
+  } else if (IsReservedLabelName(label)) {
+    r.Error(key, "\"" + label + "\" is reserved: label names starting with \"__\" belong to Prometheus");
+  }
+}
+
+std::optional<MetricSpec> ParseMetric(TableReader& r) {
+  r.RejectUnknownKeys({"name", "type", "help", "labels", "value", "static_labels", "static_value", "null_value"});
+  MetricSpec metric;
+  metric.where = r.Where(r.table());
+  metric.where.resize(metric.where.size() - 2);  // Drop the trailing ": ".
+  bool ok = true;
+  auto fail = [&](std::string_view key, const std::string& message) {
+    r.Error(key, message);
+    ok = false;
+  };
+  if (auto name = r.String("name", true)) {
+    metric.name = *name;
+    if (!IsValidMetricName(*name)) fail("name", "\"" + *name + "\" is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)");
+    else if (name->rfind(kReservedPrefix, 0) == 0) fail("name", "names starting with \"replica_sql_\" are reserved for the exporter's own metrics");
+  } else {
+    ok = false;
+  }
+  if (auto type = r.String("type")) {
+    if (*type == "counter") metric.type = MetricType::kCounter;
+    else if (*type != "gauge") fail("type", "\"" + *type + "\" is not one of \"gauge\", \"counter\"");
+  }
+  if (metric.type == MetricType::kCounter && !metric.name.ends_with("_total")) {
+    fail("name", "counter \"" + metric.name + "\" must end in \"_total\" (rename it to \"" + metric.name + "_total\")");
+  }
+  if (auto help = r.String("help", true); help && !IsBlank(*help)) metric.help = *help;
+  else if (help) fail("help", "must not be empty");
+  else ok = false;
+  if (auto labels = r.StringArray("labels", "column names")) {
+    std::set<std::string> seen;
+    for (const std::string& label : *labels) {
+      CheckLabelName(r, "labels", label);
+      if (!seen.insert(label).second) fail("labels", "column \"" + label + "\" is listed twice");
+    }
+    metric.labels = *labels;
+  }
+  if (auto statics = r.StringTable("static_labels")) {
+    for (const auto& [name, value] : *statics) {
+      CheckLabelName(r, "static_labels", name);
+      if (std::find(metric.labels.begin(), metric.labels.end(), name) != metric.labels.end()) {
+        fail("static_labels", "\"" + name + "\" is also a label column");
+      }
+      metric.static_labels.push_back({name, value});  // std::map iterates sorted.
+    }
+  }
+  metric.static_value = r.Number("static_value");
+  metric.null_value = r.Number("null_value");
+  if (auto value = r.String("value")) {
+    metric.value_column = *value;
+    if (value->empty()) fail("value", "must name a result column");
+    if (metric.static_value) fail("value", "set either value or static_value, not both");
+    if (std::find(metric.labels.begin(), metric.labels.end(), *value) != metric.labels.end()) {
+      fail("value", "column \"" + *value + "\" is also used as a label");
+    }
+  } else if (!metric.static_value && !r.Has("value")) {
+    fail("value", "required: the result column holding the value (or static_value = 1 for info-style metrics)");
+  }
+  if (metric.null_value && metric.static_value) fail("null_value", "has no meaning with static_value");
+  if (!ok) return std::nullopt;
+  return metric;
+}
+
+std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file, std::vector<std::string>* errors) {
+  r.RejectUnknownKeys({"name", "sql", "timeout", "cache", "max_staleness", "max_series", "metrics"});
+  QuerySpec query;
+  query.where = r.Where(r.table());
+  query.where.resize(query.where.size() - 2);
+  size_t errors_before = errors->size();
+  if (auto name = r.String("name", true)) {
+    query.name = *name;
+    if (!IsQueryName(*name)) r.Error("name", "\"" + *name + "\" must match [a-zA-Z_][a-zA-Z0-9_]*");
+  }
+  // Once the name is known, every later message says which query it is about.
+  TableReader q(r.table(), file, query.name.empty() ? "" : "query '" + query.name + "': ", errors);
+  if (auto sql = q.String("sql", true)) {
+    if (IsBlank(*sql)) q.Error("sql", "must not be empty");
+    query.sql = *sql;
+  }
+  if (auto timeout = q.Duration("timeout")) {
+    if (timeout->count() <= 0) q.Error("timeout", "must be positive");
+    query.timeout = timeout;
+  }
+  if (auto cache = q.Duration("cache")) {
+    if (*cache < std::chrono::seconds(1)) q.Error("cache", "must be at least 1s");
+    query.cache = cache;
+    query.max_staleness = 2 * *cache;
+  }
+  if (auto staleness = q.Duration("max_staleness")) {
+    if (!query.cache) q.Error("max_staleness", "only applies to a query with cache");
+    else if (*staleness < *query.cache) q.Error("max_staleness", "must be at least as long as cache");
+    query.max_staleness = *staleness;
+  }
+  if (auto max_series = q.Integer("max_series", 1, 1'000'000)) query.max_series = *max_series;
+  const toml::array* metrics = q.TableArray("metrics");
+  if (!metrics && !q.Has("metrics")) q.Error("metrics", "required: at least one [[query.metrics]] table");
+  if (metrics) {
+    for (size_t i = 0; i < metrics->size(); ++i) {
+      TableReader m(*metrics->get(i)->as_table(), file,
+                    (query.name.empty() ? "" : "query '" + query.name + "': ") + "metrics[" + std::to_string(i) + "].",
+                    errors);
+      if (auto metric = ParseMetric(m)) query.metrics.push_back(std::move(*metric));
+    }
+  }
+  if (errors->size() != errors_before) return std::nullopt;
+  return query;
+}
+
+}  // namespace
+
+void ParseQueryFile(const toml::table& root, const std::string& file, std::vector<QuerySpec>* out,
+                    std::vector<std::string>* errors) {
+  TableReader reader(root, file, "", errors);
+  reader.RejectUnknownKeys({"query"});
+  const toml::array* queries = reader.TableArray("query");
+  if (!queries) {
+    if (!reader.Has("query")) reader.Error("query", "no [[query]] tables in this file");
+    return;
+  }
+  for (const toml::node& node : *queries) {
+    TableReader r(*node.as_table(), file, "", errors);
+    if (auto query = ParseQuery(r, file, errors)) out->push_back(std::move(*query));
+  }
+}
+
+}  // namespace rse

@@ -1,0 +1,197 @@
+#include "config/exporter_config.h"
+
+#include <filesystem>
+
+#include "base/read_file.h"
+#include "config/toml_fields.h"
+
+namespace rse {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ResolvePath(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || fs::path(path).is_absolute()) return path;
+  return (fs::path(base_dir) / path).lexically_normal().string();
+}
+
+template <typename Enum, size_t N>
+std::optional<Enum> ReadEnum(TableReader& reader, std::string_view key, const std::pair<const char*, Enum> (&choices)[N]) {
+  auto text = reader.String(key);
+  if (!text) return std::nullopt;
+  std::string list;
+  for (const auto& [name, value] : choices) {
+    if (*text == name) return value;
+    list += (list.empty() ? "\"" : ", \"") + std::string(name) + "\"";
+  }
+  reader.Error(key, "\"" + *text + "\" is not one of " + list);
+  return std::nullopt;
+}
+
+constexpr std::pair<const char*, Engine> kEngines[] = {{"postgres", Engine::kPostgres}, {"mysql", Engine::kMysql}};
+constexpr std::pair<const char*, Failover> kFailovers[] = {{"none", Failover::kNone},
+                                                           {"automatic", Failover::kAutomatic}};
+constexpr std::pair<const char*, TlsMode> kTlsModes[] = {{"disable", TlsMode::kDisable},
+                                                         {"prefer", TlsMode::kPrefer},
+                                                         {"require", TlsMode::kRequire},
+                                                         {"verify-ca", TlsMode::kVerifyCa},
+                                                         {"verify-full", TlsMode::kVerifyFull}};
+
+void ReadWeb(TableReader& r, WebConfig& web) {
+  r.RejectUnknownKeys({"listen_address"});
+  if (auto text = r.String("listen_address")) {
+    auto parsed = ParseHostPort(*text, /*allow_empty_host=*/true, /*allow_port_zero=*/true);
+    if (parsed.ok()) web.listen = *parsed;
+    else r.Error("listen_address", parsed.status().message());
+  }
+}
+
+void ReadScrape(TableReader& r, ScrapeConfig& scrape) {
+  r.RejectUnknownKeys({"timeout", "timeout_offset", "max_concurrent_queries"});
+  if (auto v = r.Duration("timeout")) {
+    if (v->count() <= 0) r.Error("timeout", "must be positive");
+    else scrape.timeout = *v;
+  }
+  if (auto v = r.Duration("timeout_offset")) scrape.timeout_offset = *v;
+  if (auto v = r.Integer("max_concurrent_queries", 1, 1024)) scrape.max_concurrent_queries = static_cast<int>(*v);
+  if (scrape.timeout_offset >= scrape.timeout) {
+    r.Error(r.Has("timeout_offset") ? "timeout_offset" : "timeout", "timeout_offset must be smaller than timeout");
+  }
+}
+
+void ReadPassword(TableReader& r, const std::string& base_dir, ClusterConfig& cluster,
+                  std::vector<std::string>& warnings) {
+  int given = r.Has("password") + r.Has("password_file") + r.Has("password_env");
+  if (given > 1) {
+    r.Error(r.Has("password_env") ? "password_env" : "password_file",
+            "set only one of password_file, password_env and password");
+    return;
+  }
+  PasswordSource& source = cluster.password;
+  if (auto v = r.String("password_file")) {
+    if (v->empty()) r.Error("password_file", "must not be empty");
+    source = {PasswordSource::Kind::kFile, ResolvePath(base_dir, *v), "", ""};
+  } else if (auto v = r.String("password_env")) {
+    if (v->empty()) r.Error("password_env", "must not be empty");
+    source = {PasswordSource::Kind::kEnv, "", *v, ""};
+  } else if (auto v = r.String("password")) {
+    source = {PasswordSource::Kind::kInline, "", "", *v};
+    warnings.push_back("[cluster] password is set in the config file; prefer password_file or password_env");
+  }
+}
+
+void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& config) {
+  ClusterConfig& cluster = config.cluster;
+  r.RejectUnknownKeys({"name", "engine", "database", "user", "password", "password_file", "password_env",
+                       "replicas", "connect_timeout", "max_replication_lag", "failover", "tls_mode",
+                       "tls_ca_file", "tls_cert_file", "tls_key_file", "session_sql"});
+  for (auto [key, field] : {std::pair{"name", &cluster.name}, {"database", &cluster.database}, {"user", &cluster.user}}) {
+    if (auto v = r.String(key, /*required=*/true)) {
+      if (v->empty()) r.Error(key, "must not be empty");
+      *field = *v;
+    }
+  }
+  if (!r.Has("engine")) r.Error("engine", "required (\"postgres\" or \"mysql\")");
+  if (auto v = ReadEnum(r, "engine", kEngines)) cluster.engine = *v;
+  ReadPassword(r, base_dir, cluster, config.warnings);
+  const char* kReplicasExpected = "\"host:port\" strings";
+  if (!r.Has("replicas")) r.Error("replicas", std::string("required: an array of ") + kReplicasExpected);
+  if (auto list = r.StringArray("replicas", kReplicasExpected)) {
+    if (list->empty()) r.Error("replicas", "must list at least one replica");
+    const toml::array& nodes = *r.table().get("replicas")->as_array();
+    for (size_t i = 0; i < list->size(); ++i) {
+      auto parsed = ParseHostPort((*list)[i], /*allow_empty_host=*/false, /*allow_port_zero=*/false);
+      if (!parsed.ok()) {
+        r.ErrorAt(*nodes.get(i), "replicas", parsed.status().message());
+        continue;
+      }
+      for (const HostPort& seen : cluster.replicas) {
+        if (seen == *parsed) r.ErrorAt(*nodes.get(i), "replicas", "\"" + (*list)[i] + "\" is listed twice");
+      }
+      cluster.replicas.push_back(*parsed);
+    }
+  }
+  if (auto v = r.Duration("connect_timeout")) {
+    if (v->count() < 1000 || v->count() % 1000 != 0) {
+      r.Error("connect_timeout", "must be a whole number of seconds, at least 1s (the drivers take seconds)");
+    } else {
+      cluster.connect_timeout = *v;
+    }
+  }
+  if (auto v = r.Duration("max_replication_lag")) {
+    if (v->count() <= 0) r.Error("max_replication_lag", "must be positive");
+    else cluster.max_replication_lag = *v;
+  }
+  if (auto v = ReadEnum(r, "failover", kFailovers)) cluster.failover = *v;
+  if (auto v = ReadEnum(r, "tls_mode", kTlsModes)) cluster.tls_mode = *v;
+  for (auto [key, field] : {std::pair{"tls_ca_file", &cluster.tls_ca_file},
+                            {"tls_cert_file", &cluster.tls_cert_file},
+                            {"tls_key_file", &cluster.tls_key_file}}) {
+    if (auto v = r.String(key)) *field = ResolvePath(base_dir, *v);
+  }
+  if (cluster.tls_cert_file.empty() != cluster.tls_key_file.empty()) {
+    r.Error(cluster.tls_cert_file.empty() ? "tls_key_file" : "tls_cert_file",
+            "tls_cert_file and tls_key_file go together");
+  }
+  if (cluster.tls_mode == TlsMode::kVerifyCa || cluster.tls_mode == TlsMode::kVerifyFull) {
+    if (cluster.tls_ca_file.empty()) r.Error("tls_mode", "verify-ca and verify-full need tls_ca_file");
+  }
+  if (auto v = r.StringArray("session_sql", "SQL strings")) cluster.session_sql = *v;
+}
+
+void ReadPool(TableReader& r, PoolConfig& pool) {
+  r.RejectUnknownKeys({"connections_per_replica"});
+  if (auto v = r.Integer("connections_per_replica", 1, 64)) pool.connections_per_replica = static_cast<int>(*v);
+}
+
+void ReadQueries(TableReader& r, const std::string& base_dir, ExporterConfig& config) {
+  r.RejectUnknownKeys({"files"});
+  if (auto files = r.StringArray("files", "file paths or glob patterns")) {
+    for (const std::string& pattern : *files) config.query_files.push_back(ResolvePath(base_dir, pattern));
+  }
+}
+
+}  // namespace
+
+const char* EngineName(Engine engine) { return engine == Engine::kPostgres ? "postgres" : "mysql"; }
+
+const char* TlsModeName(TlsMode mode) {
+  for (const auto& [name, value] : kTlsModes) {
+    if (value == mode) return name;
+  }
+  return "?";
+}
+
+StatusOr<ExporterConfig> ParseExporterConfig(std::string_view text, const std::string& name,
+                                             const std::string& base_dir) {
+  auto parsed = ParseTomlText(text, name);
+  if (!parsed.ok()) return parsed.status();
+  ExporterConfig config;
+  config.source = name;
+  std::vector<std::string> errors;
+  TableReader root(*parsed, name, "", &errors);
+  root.RejectUnknownKeys({"web", "scrape", "cluster", "pool", "queries"});
+  auto section = [&](std::string_view key, auto read) {
+    if (const toml::table* table = root.Table(key)) {
+      TableReader reader(*table, name, "[" + std::string(key) + "] ", &errors);
+      read(reader);
+    }
+  };
+  section("web", [&](TableReader& r) { ReadWeb(r, config.web); });
+  section("scrape", [&](TableReader& r) { ReadScrape(r, config.scrape); });
+  if (!root.Has("cluster")) root.Error("[cluster]", "required section is missing");
+  section("cluster", [&](TableReader& r) { ReadCluster(r, base_dir, config); });
+  section("pool", [&](TableReader& r) { ReadPool(r, config.pool); });
+  section("queries", [&](TableReader& r) { ReadQueries(r, base_dir, config); });
+  if (Status status = ErrorsToStatus(errors); !status.ok()) return status;
+  return config;
+}
+
+StatusOr<ExporterConfig> LoadExporterConfig(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  std::string base_dir = fs::path(path).parent_path().string();
+  return ParseExporterConfig(*text, path, base_dir.empty() ? "." : base_dir);
+}
+
+}  // namespace rse

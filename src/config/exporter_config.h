@@ -1,0 +1,86 @@
+// The exporter's configuration: one struct per TOML section, each field at
+// its default. config/replica_sql_exporter.toml shows the same keys and
+// defaults (a unit test keeps the two from drifting apart).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "config/host_port.h"
+
+namespace rse {
+
+using std::chrono::milliseconds;
+
+inline constexpr int kDefaultPort = 10399;
+inline constexpr const char* kDefaultConfigFile = "config/replica_sql_exporter.toml";
+
+enum class Engine { kPostgres, kMysql };
+enum class Failover { kNone, kAutomatic };
+enum class TlsMode { kDisable, kPrefer, kRequire, kVerifyCa, kVerifyFull };
+
+const char* EngineName(Engine engine);
+const char* TlsModeName(TlsMode mode);
+
+struct WebConfig {
+  HostPort listen{"", kDefaultPort};  // listen_address = ":10399"
+};
+
+struct ScrapeConfig {
+  milliseconds timeout{10'000};       // Ceiling when Prometheus sends no timeout header.
+  milliseconds timeout_offset{500};   // Subtracted from X-Prometheus-Scrape-Timeout-Seconds.
+  int max_concurrent_queries = 4;
+};
+
+// Where the database password comes from. It is read when connecting, never
+// stored in the config struct, so it cannot be printed by accident.
+struct PasswordSource {
+  enum class Kind { kNone, kFile, kEnv, kInline };
+  Kind kind = Kind::kNone;
+  std::string file;      // kFile: path, relative to the config file's directory when relative.
+  std::string env;       // kEnv: variable name.
+  std::string inline_secret;  // kInline: discouraged; a warning is logged at load.
+};
+
+struct ClusterConfig {
+  std::string name;
+  Engine engine = Engine::kPostgres;
+  std::string database;
+  std::string user;
+  PasswordSource password;
+  std::vector<HostPort> replicas;
+  milliseconds connect_timeout{2'000};
+  milliseconds max_replication_lag{30'000};
+  Failover failover = Failover::kNone;
+  TlsMode tls_mode = TlsMode::kPrefer;
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::vector<std::string> session_sql;  // Run once on every new connection.
+};
+
+struct PoolConfig {
+  int connections_per_replica = 2;
+};
+
+struct ExporterConfig {
+  std::string source;                       // The file it was loaded from.
+  WebConfig web;
+  ScrapeConfig scrape;
+  ClusterConfig cluster;
+  PoolConfig pool;
+  std::vector<std::string> query_files;     // Glob patterns, already joined to the config's directory.
+  std::vector<std::string> warnings;        // Accepted but discouraged settings, for the log.
+};
+
+// Loads and validates a config file; every problem in it is reported at once,
+// each as "file:line: [section] key: message".
+StatusOr<ExporterConfig> LoadExporterConfig(const std::string& path);
+
+// Same for text already in memory; relative paths resolve against `base_dir`.
+StatusOr<ExporterConfig> ParseExporterConfig(std::string_view text, const std::string& name,
+                                             const std::string& base_dir);
+
+}  // namespace rse

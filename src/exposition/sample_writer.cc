@@ -1,0 +1,79 @@
+#include "exposition/sample_writer.h"
+
+#include <charconv>
+#include <cmath>
+#include <map>
+
+namespace rse {
+
+std::string FormatValue(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  return std::string(buf, end);
+}
+
+void AppendEscaped(std::string& out, std::string_view text, bool escape_quote) {
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' && escape_quote) {
+      out += "\\\"";
+    } else {
+      out += c;
+    }
+  }
+}
+
+void AppendSample(std::string& out, std::string_view name, const std::vector<Label>& labels, double value) {
+  out += name;
+  if (!labels.empty()) {
+    out += '{';
+    for (size_t i = 0; i < labels.size(); ++i) {
+      if (i > 0) out += ',';
+      out += labels[i].name;
+      out += "=\"";
+      AppendEscaped(out, labels[i].value, /*escape_quote=*/true);
+      out += '"';
+    }
+    out += '}';
+  }
+  out += ' ';
+  out += FormatValue(value);
+  out += '\n';
+}
+
+std::vector<const MetricFamily*> GroupFamilies(const std::vector<MetricFamily>& families,
+                                               std::vector<MetricFamily>* merged_storage) {
+  std::map<std::string_view, std::vector<size_t>> by_name;
+  std::vector<std::string_view> order;
+  for (size_t i = 0; i < families.size(); ++i) {
+    if (families[i].samples.empty()) continue;
+    auto& indexes = by_name[families[i].name];
+    if (indexes.empty()) order.push_back(families[i].name);
+    indexes.push_back(i);
+  }
+  merged_storage->clear();
+  merged_storage->reserve(order.size());  // Pointers into it must stay valid.
+  std::vector<const MetricFamily*> out;
+  for (std::string_view name : order) {
+    const std::vector<size_t>& indexes = by_name[name];
+    if (indexes.size() == 1) {
+      out.push_back(&families[indexes[0]]);
+      continue;
+    }
+    MetricFamily merged = families[indexes[0]];
+    for (size_t k = 1; k < indexes.size(); ++k) {
+      const auto& more = families[indexes[k]].samples;
+      merged.samples.insert(merged.samples.end(), more.begin(), more.end());
+    }
+    merged_storage->push_back(std::move(merged));
+    out.push_back(&merged_storage->back());
+  }
+  return out;
+}
+
+}  // namespace rse

@@ -1,0 +1,44 @@
+#include "exposition/text_format.h"
+
+#include "exposition/sample_writer.h"
+
+namespace rse {
+namespace {
+
+const char* TypeName(MetricType type) { return type == MetricType::kCounter ? "counter" : "gauge"; }
+
+// In OpenMetrics a counter family is named without "_total"; its samples keep it.
+std::string_view OpenMetricsFamilyName(const MetricFamily& family) {
+  std::string_view name = family.name;
+  if (family.type == MetricType::kCounter && name.ends_with("_total")) name.remove_suffix(6);
+  return name;
+}
+
+// The text format escapes only backslash and newline in HELP; OpenMetrics
+// also escapes the double quote.
+std::string Render(const std::vector<MetricFamily>& families, bool open_metrics) {
+  std::vector<MetricFamily> merged;
+  std::string out;
+  for (const MetricFamily* family : GroupFamilies(families, &merged)) {
+    std::string_view name = open_metrics ? OpenMetricsFamilyName(*family) : std::string_view(family->name);
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    AppendEscaped(out, family->help, /*escape_quote=*/open_metrics);
+    out += "\n# TYPE ";
+    out += name;
+    out += ' ';
+    out += TypeName(family->type);
+    out += '\n';
+    for (const Sample& sample : family->samples) AppendSample(out, family->name, sample.labels, sample.value);
+  }
+  if (open_metrics) out += "# EOF\n";
+  return out;
+}
+
+}  // namespace
+
+std::string RenderText(const std::vector<MetricFamily>& families) { return Render(families, false); }
+std::string RenderOpenMetrics(const std::vector<MetricFamily>& families) { return Render(families, true); }
+
+}  // namespace rse

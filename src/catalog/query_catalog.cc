@@ -55,7 +55,7 @@ StatusOr<std::vector<std::string>> ExpandPatterns(const std::vector<std::string>
   std::vector<std::string> errors;
   for (const std::string& pattern : patterns) {
     glob_t matches{};
-    int rc = glob(pattern.c_str(), GLOB_ERR, nullptr, &matches);
+    int rc = glob(pattern.c_str(), 0, nullptr, &matches);
     if (rc == GLOB_NOMATCH) {
       errors.push_back(pattern + ": no query file matches this pattern");
     } else if (rc != 0) {

@@ -1,0 +1,130 @@
+#include "config/exporter_config.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/bad_file_cases.h"
+
+namespace rse {
+namespace {
+
+using testing::LoadBadFileCases;
+using testing::TestdataDir;
+
+TEST(ExporterConfigTest, EachBadFileFailsWithItsMessage) {
+  auto cases = LoadBadFileCases(TestdataDir() + "/config/bad");
+  ASSERT_GE(cases.size(), 29u);  // A lost case file must not pass unnoticed.
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.path);
+    auto config = LoadExporterConfig(c.path);
+    ASSERT_FALSE(config.ok());
+    EXPECT_NE(config.status().message().find(c.expected), std::string::npos)
+        << "expected: " << c.expected << "\n     got: " << config.status().message();
+  }
+}
+
+TEST(ExporterConfigTest, ReferenceFileShowsEveryDefault) {
+  auto config = LoadExporterConfig(std::string(RSE_SOURCE_DIR) + "/config/replica_sql_exporter.toml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const ExporterConfig defaults;
+  EXPECT_EQ(config->web.listen, defaults.web.listen);
+  EXPECT_EQ(config->web.listen.port, kDefaultPort);
+  EXPECT_EQ(config->scrape.timeout, defaults.scrape.timeout);
+  EXPECT_EQ(config->scrape.timeout_offset, defaults.scrape.timeout_offset);
+  EXPECT_EQ(config->scrape.max_concurrent_queries, defaults.scrape.max_concurrent_queries);
+  EXPECT_EQ(config->cluster.connect_timeout, defaults.cluster.connect_timeout);
+  EXPECT_EQ(config->cluster.max_replication_lag, defaults.cluster.max_replication_lag);
+  EXPECT_EQ(config->cluster.failover, defaults.cluster.failover);
+  EXPECT_EQ(config->cluster.tls_mode, defaults.cluster.tls_mode);
+  EXPECT_EQ(config->cluster.tls_ca_file, defaults.cluster.tls_ca_file);
+  EXPECT_EQ(config->cluster.session_sql, defaults.cluster.session_sql);
+  EXPECT_EQ(config->pool.connections_per_replica, defaults.pool.connections_per_replica);
+  EXPECT_TRUE(config->warnings.empty());
+}
+
+TEST(ExporterConfigTest, ReadsEveryKey) {
+  auto config = ParseExporterConfig(R"(
+[web]
+listen_address = "127.0.0.1:9999"
+[scrape]
+timeout = "20s"
+timeout_offset = "1s"
+max_concurrent_queries = 8
+[cluster]
+name = "billing"
+engine = "mysql"
+database = "billing"
+user = "exp"
+password_file = "secrets/pw"
+replicas = ["db1:3306", "[::1]:3307"]
+connect_timeout = "3s"
+max_replication_lag = "1m"
+failover = "none"
+tls_mode = "verify-full"
+tls_ca_file = "/etc/ca.pem"
+session_sql = ["SET SESSION sql_mode = ''"]
+[pool]
+connections_per_replica = 3
+[queries]
+files = ["q/*.toml", "/abs/x.toml"]
+)", "inline.toml", "/etc/rse");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->web.listen, (HostPort{"127.0.0.1", 9999}));
+  EXPECT_EQ(config->scrape.timeout, milliseconds(20'000));
+  EXPECT_EQ(config->scrape.timeout_offset, milliseconds(1'000));
+  EXPECT_EQ(config->scrape.max_concurrent_queries, 8);
+  EXPECT_EQ(config->cluster.engine, Engine::kMysql);
+  EXPECT_EQ(config->cluster.password.kind, PasswordSource::Kind::kFile);
+  EXPECT_EQ(config->cluster.password.file, "/etc/rse/secrets/pw");
+  ASSERT_EQ(config->cluster.replicas.size(), 2u);
+  EXPECT_EQ(config->cluster.replicas[1], (HostPort{"::1", 3307}));
+  EXPECT_EQ(config->cluster.replicas[1].ToString(), "[::1]:3307");
+  EXPECT_EQ(config->cluster.connect_timeout, milliseconds(3'000));
+  EXPECT_EQ(config->cluster.max_replication_lag, milliseconds(60'000));
+  EXPECT_EQ(config->cluster.tls_mode, TlsMode::kVerifyFull);
+  EXPECT_EQ(config->cluster.session_sql.size(), 1u);
+  EXPECT_EQ(config->pool.connections_per_replica, 3);
+  EXPECT_EQ(config->query_files, (std::vector<std::string>{"/etc/rse/q/*.toml", "/abs/x.toml"}));
+}
+
+TEST(ExporterConfigTest, InlinePasswordIsAcceptedWithAWarningThatDoesNotShowIt) {
+  auto config = ParseExporterConfig(R"(
+[cluster]
+name = "x"
+engine = "postgres"
+database = "d"
+user = "u"
+password = "hunter2"
+replicas = ["db:5432"]
+)", "inline.toml", ".");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->cluster.password.kind, PasswordSource::Kind::kInline);
+  ASSERT_EQ(config->warnings.size(), 1u);
+  EXPECT_EQ(config->warnings[0].find("hunter2"), std::string::npos);
+}
+
+TEST(ExporterConfigTest, ReportsEveryErrorOfAFileAtOnce) {
+  auto config = ParseExporterConfig("[scrape]\ntimout = \"1s\"\n[cluster]\nengine = \"db2\"\n", "x.toml", ".");
+  ASSERT_FALSE(config.ok());
+  const std::string& msg = config.status().message();
+  EXPECT_NE(msg.find("x.toml:2: [scrape] timout: unknown key"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("x.toml:4: [cluster] engine: \"db2\""), std::string::npos) << msg;
+  EXPECT_NE(msg.find("x.toml:3: [cluster] replicas: required"), std::string::npos) << msg;
+}
+
+TEST(ExporterConfigTest, MissingFileIsNamed) {
+  auto config = LoadExporterConfig("/nonexistent/rse.toml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("/nonexistent/rse.toml: cannot open file"), std::string::npos);
+}
+
+TEST(HostPortTest, ParsesListenAndReplicaForms) {
+  EXPECT_EQ(*ParseHostPort(":10399", true, false), (HostPort{"", 10399}));
+  EXPECT_EQ(*ParseHostPort("localhost:0", true, true), (HostPort{"localhost", 0}));
+  EXPECT_FALSE(ParseHostPort(":5432", false, false).ok());
+  EXPECT_FALSE(ParseHostPort("db:0", false, false).ok());
+  EXPECT_FALSE(ParseHostPort("db:54x", false, false).ok());
+  EXPECT_FALSE(ParseHostPort("[::1:5432", false, false).ok());
+}
+
+}  // namespace
+}  // namespace rse

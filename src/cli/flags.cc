@@ -46,6 +46,9 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       (name == "version" ? flags.version : flags.config_check) = on;
       continue;
     }
+    if (name != "config.file" && name != "web.listen-address" && name != "log.level" && name != "log.format") {
+      return Status::InvalidArgument("unknown flag --" + name + " (see --help)");
+    }
     if (!value) {
       if (i + 1 >= args.size()) return Status::InvalidArgument("--" + name + " needs a value");
       value = args[++i];
@@ -58,12 +61,10 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       auto level = ParseLogLevel(*value);
       if (!level.ok()) return level.status();
       flags.log_level = *level;
-    } else if (name == "log.format") {
+    } else {  // log.format
       auto format = ParseLogFormat(*value);
       if (!format.ok()) return format.status();
       flags.log_format = *format;
-    } else {
-      return Status::InvalidArgument("unknown flag --" + name + " (see --help)");
     }
   }
   return flags;

@@ -1,0 +1,2 @@
+GRANT USAGE ON SCHEMA public TO exporter;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO exporter;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/tls_mode.h"
 #include "config/host_port.h"
 
 namespace rse {
@@ -19,7 +20,6 @@ inline constexpr const char* kDefaultConfigFile = "config/replica_sql_exporter.t
 
 enum class Engine { kPostgres, kMysql };
 enum class Failover { kNone, kAutomatic };
-enum class TlsMode { kDisable, kPrefer, kRequire, kVerifyCa, kVerifyFull };
 
 const char* EngineName(Engine engine);
 const char* TlsModeName(TlsMode mode);

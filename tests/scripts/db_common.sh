@@ -14,6 +14,7 @@ MY_ROOT=$RSE_DB_DIR/mariadb
 MY_PRIMARY_PORT=33306
 MY_REPLICA_PORTS=(33307 33308)
 MY_REPL_PASSWORD=repl-demo-pw
+MY_ADMIN_PASSWORD=admin-demo-pw
 
 log() { echo "[databases] $*" >&2; }
 die() { echo "[databases] ERROR: $*" >&2; exit 1; }

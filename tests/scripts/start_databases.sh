@@ -259,6 +259,9 @@ start_mariadb() {
   else
     my_init_primary
   fi
+  # The tests' administrator (TCP with a password, so no unix_socket login is needed).
+  my_sql primary "CREATE USER IF NOT EXISTS 'rse_admin'@'127.0.0.1' IDENTIFIED BY '$MY_ADMIN_PASSWORD';
+                  GRANT ALL ON *.* TO 'rse_admin'@'127.0.0.1' WITH GRANT OPTION;"
   my_ensure_replica replica1 "${MY_REPLICA_PORTS[0]}" 2
   my_ensure_replica replica2 "${MY_REPLICA_PORTS[1]}" 3
   my_wait_caught_up
@@ -280,6 +283,9 @@ RSE_MY_PRIMARY=127.0.0.1:$MY_PRIMARY_PORT
 RSE_MY_REPLICA1=127.0.0.1:${MY_REPLICA_PORTS[0]}
 RSE_MY_REPLICA2=127.0.0.1:${MY_REPLICA_PORTS[1]}
 RSE_MY_DATA=$MY_ROOT
+RSE_MY_ADMIN_USER=rse_admin
+RSE_MY_ADMIN_PASSWORD=$MY_ADMIN_PASSWORD
+RSE_PG_ADMIN_USER=postgres
 ENV
   chmod 644 "$RSE_DB_DIR/endpoints.env"
 }

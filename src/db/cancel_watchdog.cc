@@ -1,0 +1,65 @@
+#include "db/cancel_watchdog.h"
+
+namespace rse {
+
+CancelWatchdog::CancelWatchdog() : thread_([this] { Run(); }) {}
+
+CancelWatchdog::~CancelWatchdog() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+CancelWatchdog::Guard::~Guard() {
+  if (owner_) owner_->Forget(id_);
+}
+
+CancelWatchdog::Guard CancelWatchdog::Watch(TimePoint at, std::function<void()> cancel) {
+  uint64_t id;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    id = next_id_++;
+    entries_.emplace(id, Entry{at, std::move(cancel)});
+  }
+  changed_.notify_all();
+  return Guard(this, id);
+}
+
+void CancelWatchdog::Forget(uint64_t id) {
+  std::unique_lock<std::mutex> lock(mu_);
+  entries_.erase(id);
+  // The caller is about to destroy what the cancel touches: wait it out.
+  changed_.wait(lock, [&] { return firing_id_ != id; });
+}
+
+void CancelWatchdog::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    auto earliest = entries_.end();
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (earliest == entries_.end() || it->second.at < earliest->second.at) earliest = it;
+    }
+    if (earliest == entries_.end()) {
+      changed_.wait(lock);
+      continue;
+    }
+    if (std::chrono::steady_clock::now() < earliest->second.at) {
+      changed_.wait_until(lock, earliest->second.at);
+      continue;
+    }
+    uint64_t id = earliest->first;
+    std::function<void()> cancel = std::move(earliest->second.cancel);
+    entries_.erase(earliest);
+    firing_id_ = id;
+    lock.unlock();
+    cancel();  // Outside the lock: it does network I/O.
+    lock.lock();
+    firing_id_ = 0;
+    changed_.notify_all();
+  }
+}
+
+}  // namespace rse

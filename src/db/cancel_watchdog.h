@@ -1,0 +1,58 @@
+// Cancels statements still running when their deadline passes, so nothing a
+// scrape started outlives it on the server. One thread, sleeping until the
+// earliest deadline it watches; started with the owner, stopped with it.
+// Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "base/clock.h"
+
+namespace rse {
+
+class CancelWatchdog {
+ public:
+  CancelWatchdog();
+  ~CancelWatchdog();
+  CancelWatchdog(const CancelWatchdog&) = delete;
+  CancelWatchdog& operator=(const CancelWatchdog&) = delete;
+
+  // Calls `cancel` once at `at` (steady clock) unless the returned guard is
+  // destroyed first. The guard's destructor waits for a cancel in progress.
+  class Guard {
+   public:
+    Guard(CancelWatchdog* owner, uint64_t id) : owner_(owner), id_(id) {}
+    Guard(Guard&& other) noexcept : owner_(other.owner_), id_(other.id_) { other.owner_ = nullptr; }
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+    ~Guard();
+
+   private:
+    CancelWatchdog* owner_;
+    uint64_t id_;
+  };
+  [[nodiscard]] Guard Watch(TimePoint at, std::function<void()> cancel);
+
+ private:
+  struct Entry {
+    TimePoint at;
+    std::function<void()> cancel;
+  };
+  void Run();
+  void Forget(uint64_t id);
+
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::map<uint64_t, Entry> entries_;  // Guarded by mu_.
+  uint64_t next_id_ = 1;               // Guarded by mu_.
+  uint64_t firing_id_ = 0;             // Guarded by mu_. The entry whose cancel runs now.
+  bool stopping_ = false;              // Guarded by mu_.
+  std::thread thread_;
+};
+
+}  // namespace rse

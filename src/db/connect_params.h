@@ -1,0 +1,32 @@
+// Everything a backend needs to open a session to one member of the cluster.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "base/tls_mode.h"
+
+namespace rse {
+
+inline constexpr const char* kApplicationName = "replica_sql_exporter";
+
+struct ConnectParams {
+  std::string host;
+  int port = 0;
+  std::string database;
+  std::string user;
+  std::string password;  // Already resolved; never logged.
+  std::chrono::milliseconds connect_timeout{2'000};
+  // Session guards: how long a statement may wait for a lock, and how long a
+  // transaction may sit idle, before the server gives up on it.
+  std::chrono::milliseconds lock_timeout{5'000};
+  std::chrono::milliseconds idle_in_transaction_timeout{60'000};
+  TlsMode tls_mode = TlsMode::kPrefer;
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::vector<std::string> session_sql;
+};
+
+}  // namespace rse

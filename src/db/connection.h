@@ -1,0 +1,53 @@
+// The engine-neutral face of one database session, and of the backends that
+// open them. Vendor exceptions never cross these interfaces.
+//
+// Error codes carry meaning for the pool and the scrape:
+//   Unavailable      - the connection or server failed: try another replica;
+//   DeadlineExceeded - the statement ran out of time and was stopped on the server;
+//   InvalidArgument  - the SQL itself failed (syntax, permission, write attempt): the query's fault.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/deadline.h"
+#include "base/status.h"
+#include "db/replica_state.h"
+#include "db/row_set.h"
+
+namespace rse {
+
+// A session to one server. Used by one thread at a time; Cancel() alone may
+// be called from any other thread.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+
+  // Runs `sql` in a read-only transaction with a server-side time limit set
+  // to what is left of `deadline`.
+  virtual StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline) = 0;
+
+  // One look at the server's replication role and state.
+  virtual StatusOr<ReplicaState> Probe(const Deadline& deadline) = 0;
+
+  // Stops the statement running now, on the server. After a Cancel() the
+  // session is no longer Usable (a late cancel could hit the next statement).
+  virtual void Cancel() = 0;
+
+  // False once the session failed or was cancelled: the pool discards it.
+  virtual bool Usable() const = 0;
+};
+
+struct ConnectParams;
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // Opens a session to the member at `host`:`port`. Unavailable on any failure,
+  // with a message that never contains the password.
+  virtual StatusOr<std::unique_ptr<Connection>> Connect(const ConnectParams& params, const Deadline& deadline) = 0;
+};
+
+}  // namespace rse

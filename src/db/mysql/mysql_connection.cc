@@ -1,0 +1,186 @@
+#include <cstdio>
+#include <map>
+
+#include <cppconn/datatype.h>
+#include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
+#include <cppconn/statement.h>
+
+#include "db/mysql/mysql_session.h"
+
+namespace rse::mysql {
+namespace {
+
+constexpr std::chrono::milliseconds kCancelGrace{100};
+
+ColumnKind KindOf(int type) {
+  switch (type) {
+    case sql::DataType::BIT: case sql::DataType::TINYINT: case sql::DataType::SMALLINT:
+    case sql::DataType::MEDIUMINT: case sql::DataType::INTEGER: case sql::DataType::BIGINT:
+    case sql::DataType::YEAR:
+      return ColumnKind::kInteger;
+    case sql::DataType::DECIMAL: case sql::DataType::NUMERIC: return ColumnKind::kDecimal;
+    case sql::DataType::REAL: case sql::DataType::DOUBLE: return ColumnKind::kFloat;
+    case sql::DataType::TIMESTAMP: case sql::DataType::DATE: return ColumnKind::kTimestamp;
+    case sql::DataType::CHAR: case sql::DataType::VARCHAR: case sql::DataType::LONGVARCHAR:
+    case sql::DataType::ENUM: case sql::DataType::SET:
+      return ColumnKind::kText;
+    default: return ColumnKind::kOther;
+  }
+}
+
+// A trailing ";" would end the statement that SET STATEMENT ... FOR wraps.
+std::string WithoutTrailingSemicolons(std::string_view sql) {
+  while (!sql.empty() && (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())))) {
+    sql.remove_suffix(1);
+  }
+  return std::string(sql);
+}
+
+RowSet ReadAll(sql::ResultSet& rs) {
+  RowSet rows;
+  sql::ResultSetMetaData* meta = rs.getMetaData();  // Owned by the result set.
+  const unsigned int count = meta->getColumnCount();
+  for (unsigned int c = 1; c <= count; ++c) {
+    rows.columns.push_back({std::string(meta->getColumnLabel(c)), KindOf(meta->getColumnType(c))});
+  }
+  while (rs.next()) {
+    std::vector<Cell>& cells = rows.rows.emplace_back();
+    cells.reserve(count);
+    for (unsigned int c = 1; c <= count; ++c) {
+      std::string value = rs.getString(c);
+      cells.push_back(rs.wasNull() ? Cell() : Cell(std::move(value)));
+    }
+  }
+  return rows;
+}
+
+}  // namespace
+
+MysqlConnection::MysqlConnection(sql::mysql::MySQL_Driver* driver, ConnectParams params,
+                                 std::unique_ptr<sql::Connection> session, ServerInfo info, CancelWatchdog* watchdog)
+    : driver_(driver), params_(std::move(params)), session_(std::move(session)), info_(info), watchdog_(watchdog) {}
+
+MysqlConnection::~MysqlConnection() { EnsureThreadInit(driver_); }
+
+StatusOr<RowSet> MysqlConnection::Query(std::string_view sql, const Deadline& deadline) {
+  const std::string statement = WithoutTrailingSemicolons(sql);
+  return Run<RowSet>(deadline, [&](sql::Statement& stmt, double seconds) -> StatusOr<RowSet> {
+    char limit[64];
+    std::unique_ptr<sql::ResultSet> rs;
+    if (info_.mariadb) {
+      std::snprintf(limit, sizeof limit, "SET STATEMENT max_statement_time = %.3f FOR ", seconds);
+      rs.reset(stmt.executeQuery(limit + statement));
+    } else {
+      std::snprintf(limit, sizeof limit, "SET SESSION max_execution_time = %lld", static_cast<long long>(seconds * 1000));
+      stmt.execute(limit);
+      rs.reset(stmt.executeQuery(statement));
+    }
+    return ReadAll(*rs);
+  });
+}
+
+StatusOr<ReplicaState> MysqlConnection::Probe(const Deadline& deadline) {
+  return Run<ReplicaState>(deadline, [&](sql::Statement& stmt, double) -> StatusOr<ReplicaState> {
+    ReplicaState state;
+    bool read_only = false;
+    {
+      // MariaDB: Galera is on when wsrep_on is. MySQL: Group Replication has ONLINE members.
+      std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery(
+          info_.mariadb ? "SELECT @@global.read_only, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_VARIABLES "
+                          "WHERE VARIABLE_NAME = 'WSREP_ON')"
+                        : "SELECT @@global.read_only OR @@global.super_read_only, (SELECT COUNT(*) FROM "
+                          "performance_schema.replication_group_members WHERE MEMBER_STATE = 'ONLINE')"));
+      rs->next();
+      read_only = rs->getInt(1) == 1;
+      std::string election = rs->isNull(2) ? "" : std::string(rs->getString(2));
+      if (info_.mariadb && election == "ON") state.election = "MariaDB Galera (wsrep_on = ON)";
+      if (!info_.mariadb && !election.empty() && election != "0") state.election = "MySQL Group Replication";
+    }
+    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery(info_.mariadb ? "SHOW SLAVE STATUS" : "SHOW REPLICA STATUS"));
+    RowSet status = ReadAll(*rs);
+    auto column = [&](std::initializer_list<const char*> names) -> Cell {
+      for (size_t c = 0; c < status.columns.size(); ++c) {
+        for (const char* name : names) {
+          if (status.columns[c].name == name) return status.rows[0][c];
+        }
+      }
+      return std::nullopt;
+    };
+    state.is_replica = read_only && !status.rows.empty();
+    if (!status.rows.empty()) {
+      state.streaming = column({"Slave_IO_Running", "Replica_IO_Running"}) == "Yes";
+      state.applying = column({"Slave_SQL_Running", "Replica_SQL_Running"}) == "Yes";
+      if (Cell lag = column({"Seconds_Behind_Master", "Seconds_Behind_Source"})) state.lag_seconds = std::stod(*lag);
+    }
+    return state;
+  });
+}
+
+template <typename T>
+StatusOr<T> MysqlConnection::Run(const Deadline& deadline,
+                                 const std::function<StatusOr<T>(sql::Statement&, double)>& body) {
+  EnsureThreadInit(driver_);
+  auto remaining = deadline.Remaining(*DefaultClock());
+  if (remaining.count() <= 0) return Status::DeadlineExceeded("no time left before the deadline");
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!usable_) return Status::Unavailable("mysql: session was cancelled or broken");
+    in_statement_ = true;
+  }
+  CancelWatchdog::Guard guard = watchdog_->Watch(deadline.at() + kCancelGrace, [this] { Cancel(); });
+  StatusOr<T> result = Status::Internal("unreached");
+  try {
+    std::unique_ptr<sql::Statement> stmt(session_->createStatement());
+    stmt->execute("START TRANSACTION READ ONLY");
+    try {
+      result = body(*stmt, remaining.count() / 1000.0);
+      stmt->execute("COMMIT");
+    } catch (const sql::SQLException& e) {
+      bool lost = false;
+      result = FromSqlException(e, &lost);
+      if (lost) MarkBroken();
+      else stmt->execute("ROLLBACK");
+    }
+  } catch (const sql::SQLException& e) {
+    bool lost = false;
+    result = FromSqlException(e, &lost);
+    MarkBroken();  // Even BEGIN or ROLLBACK failed: do not trust this session again.
+  } catch (const std::exception& e) {
+    MarkBroken();
+    result = Status::Unavailable(std::string("mysql: ") + e.what());
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  in_statement_ = false;
+  return result;
+}
+
+void MysqlConnection::Cancel() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    usable_ = false;
+    if (!in_statement_) return;
+  }
+  // The connector cannot cancel: a second session asks the server to KILL QUERY.
+  ServerInfo side_info;
+  auto side = OpenSession(driver_, params_, std::chrono::seconds(2), &side_info);
+  if (!side.ok()) return;  // The server-side time limit still stops the statement.
+  try {
+    std::unique_ptr<sql::Statement> stmt((*side)->createStatement());
+    stmt->execute("KILL QUERY " + std::to_string(info_.connection_id));
+  } catch (const sql::SQLException&) {
+    // The statement may have ended on its own meanwhile (errno 1094: unknown thread).
+  }
+}
+
+bool MysqlConnection::Usable() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return usable_;
+}
+
+void MysqlConnection::MarkBroken() {
+  std::lock_guard<std::mutex> lock(mu_);
+  usable_ = false;
+}
+
+}  // namespace rse::mysql

@@ -1,0 +1,192 @@
+#include "db_env.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include <mysql_connection.h>
+#include <mysql_driver.h>
+#include <cppconn/exception.h>
+#include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
+#include <cppconn/statement.h>
+#include <pqxx/pqxx>
+
+#include "db/mysql/mysql_backend.h"
+#include "db/postgres/postgres_backend.h"
+
+namespace rse::testing {
+namespace {
+
+std::map<std::string, std::string> ReadEndpoints() {
+  const char* dir = std::getenv("RSE_DB_DIR");
+  std::string path = std::string(dir ? dir : "/var/lib/rse-testdb") + "/endpoints.env";
+  std::map<std::string, std::string> values;
+  std::ifstream in(path);
+  if (!in) {
+    ADD_FAILURE() << path << " not found: start the clusters with tests/scripts/start_databases.sh";
+    return values;
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t eq = line.find('=');
+    if (eq != std::string::npos) values[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return values;
+}
+
+const std::map<std::string, std::string>& Endpoints() {
+  static const auto* values = new std::map<std::string, std::string>(ReadEndpoints());
+  return *values;
+}
+
+HostPort Member(const std::string& key) {
+  auto it = Endpoints().find(key);
+  if (it == Endpoints().end()) return {"127.0.0.1", 1};
+  auto parsed = ParseHostPort(it->second, false, false);
+  return parsed.ok() ? *parsed : HostPort{"127.0.0.1", 1};
+}
+
+ClusterEnv MakeEnv(const std::string& name, Engine engine, const std::string& prefix) {
+  ClusterEnv env;
+  env.name = name;
+  env.engine = engine;
+  env.primary = Member(prefix + "_PRIMARY");
+  env.replicas = {Member(prefix + "_REPLICA1"), Member(prefix + "_REPLICA2")};
+  env.user = "exporter";
+  auto it = Endpoints().find("RSE_EXPORTER_PASSWORD");
+  env.password = it == Endpoints().end() ? "" : it->second;
+  return env;
+}
+
+std::vector<std::vector<std::string>> PostgresAdmin(const HostPort& member, const std::string& sql) {
+  pqxx::connection conn("host=" + member.host + " port=" + std::to_string(member.port) +
+                        " user=postgres dbname=shop connect_timeout=5");
+  pqxx::nontransaction tx(conn);
+  pqxx::result result = tx.exec(sql);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& row : result) {
+    auto& out = rows.emplace_back();
+    for (const auto& field : row) out.push_back(field.is_null() ? "NULL" : field.c_str());
+  }
+  return rows;
+}
+
+std::vector<std::vector<std::string>> MariadbAdmin(const HostPort& member, const std::string& sql) {
+  sql::mysql::MySQL_Driver* driver = sql::mysql::get_mysql_driver_instance();
+  sql::ConnectOptionsMap options;
+  options["hostName"] = sql::SQLString(member.host);
+  options["port"] = member.port;
+  options["userName"] = sql::SQLString(Endpoints().count("RSE_MY_ADMIN_USER") ? Endpoints().at("RSE_MY_ADMIN_USER") : "");
+  options["password"] =
+      sql::SQLString(Endpoints().count("RSE_MY_ADMIN_PASSWORD") ? Endpoints().at("RSE_MY_ADMIN_PASSWORD") : "");
+  options["schema"] = sql::SQLString("shop");
+  options["OPT_CONNECT_TIMEOUT"] = 5;
+  std::unique_ptr<sql::Connection> conn(driver->connect(options));
+  std::unique_ptr<sql::Statement> stmt(conn->createStatement());
+  std::vector<std::vector<std::string>> rows;
+  if (!stmt->execute(sql)) return rows;
+  std::unique_ptr<sql::ResultSet> rs(stmt->getResultSet());
+  unsigned int columns = rs->getMetaData()->getColumnCount();
+  while (rs->next()) {
+    auto& out = rows.emplace_back();
+    for (unsigned int c = 1; c <= columns; ++c) {
+      std::string value = rs->getString(c);
+      out.push_back(rs->wasNull() ? "NULL" : value);
+    }
+  }
+  return rows;
+}
+
+}  // namespace
+
+ConnectParams ClusterEnv::Params(const HostPort& member) const {
+  ConnectParams params;
+  params.host = member.host;
+  params.port = member.port;
+  params.database = "shop";
+  params.user = user;
+  params.password = password;
+  params.tls_mode = TlsMode::kDisable;
+  return params;
+}
+
+ConnectParams ClusterEnv::AdminParams(const HostPort& member) const {
+  ConnectParams params = Params(member);
+  if (engine == Engine::kPostgres) {
+    params.user = "postgres";
+    params.password = "";
+  } else {
+    params.user = Endpoints().count("RSE_MY_ADMIN_USER") ? Endpoints().at("RSE_MY_ADMIN_USER") : "";
+    params.password = Endpoints().count("RSE_MY_ADMIN_PASSWORD") ? Endpoints().at("RSE_MY_ADMIN_PASSWORD") : "";
+  }
+  return params;
+}
+
+std::unique_ptr<Backend> ClusterEnv::MakeBackend() const {
+  return engine == Engine::kPostgres ? MakePostgresBackend() : MakeMysqlBackend();
+}
+
+ClusterConfig ClusterEnv::Cluster(const std::vector<HostPort>& members) const {
+  ClusterConfig cluster;
+  cluster.name = "shop";
+  cluster.engine = engine;
+  cluster.database = "shop";
+  cluster.user = user;
+  cluster.password = {PasswordSource::Kind::kInline, "", "", password};
+  cluster.replicas = members;
+  cluster.tls_mode = TlsMode::kDisable;
+  return cluster;
+}
+
+const ClusterEnv& PostgresEnv() {
+  static const ClusterEnv env = MakeEnv("postgres", Engine::kPostgres, "RSE_PG");
+  return env;
+}
+
+const ClusterEnv& MariadbEnv() {
+  static const ClusterEnv env = MakeEnv("mariadb", Engine::kMysql, "RSE_MY");
+  return env;
+}
+
+std::vector<const ClusterEnv*> AllEnvs() { return {&PostgresEnv(), &MariadbEnv()}; }
+
+std::vector<std::vector<std::string>> AdminQuery(const ClusterEnv& env, const HostPort& member, const std::string& sql) {
+  try {
+    return env.engine == Engine::kPostgres ? PostgresAdmin(member, sql) : MariadbAdmin(member, sql);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << env.name << " admin query on " << member.ToString() << " failed: " << e.what() << "\n" << sql;
+    return {};
+  }
+}
+
+void AdminExec(const ClusterEnv& env, const HostPort& member, const std::string& sql) { AdminQuery(env, member, sql); }
+
+void WaitReplicasCaughtUp(const ClusterEnv& env) {
+  const std::string token = std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  const std::string table = env.engine == Engine::kPostgres ? "rse_test_marker" : "rse_sync.test_marker";
+  AdminExec(env, env.primary, "CREATE TABLE IF NOT EXISTS " + table + " (id int PRIMARY KEY, token varchar(64))");
+  AdminExec(env, env.primary, "DELETE FROM " + table);
+  AdminExec(env, env.primary, "INSERT INTO " + table + " VALUES (1, '" + token + "')");
+  for (const HostPort& replica : env.replicas) {
+    bool seen = false;
+    for (int i = 0; i < 300 && !seen; ++i) {
+      auto rows = AdminQuery(env, replica, "SELECT token FROM " + table);
+      seen = !rows.empty() && rows[0][0] == token;
+      if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_TRUE(seen) << env.name << " replica " << replica.ToString() << " did not catch up in 6 s";
+  }
+}
+
+void RepairCluster(const ClusterEnv& env) {
+  std::string command = std::string(RSE_SOURCE_DIR) + "/tests/scripts/start_databases.sh " +
+                        (env.engine == Engine::kPostgres ? "postgres" : "mariadb") + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << "repairing the " << env.name << " cluster failed: " << command;
+}
+
+}  // namespace rse::testing

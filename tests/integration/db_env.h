@@ -1,0 +1,49 @@
+// The real clusters started by tests/scripts/start_databases.sh, as the
+// integration tests see them: endpoints, credentials, and an administrator
+// session for arranging situations (pausing replay, promoting, killing).
+// A missing cluster fails the test; it is never skipped.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/exporter_config.h"
+#include "db/connect_params.h"
+#include "db/connection.h"
+
+namespace rse::testing {
+
+struct ClusterEnv {
+  std::string name;  // "postgres" or "mariadb": also the gtest parameter name.
+  Engine engine = Engine::kPostgres;
+  HostPort primary;
+  std::vector<HostPort> replicas;
+  std::string user;
+  std::string password;
+
+  ConnectParams Params(const HostPort& member) const;
+  // The same, as a superuser who may write: proves read-only is our doing, not grants'.
+  ConnectParams AdminParams(const HostPort& member) const;
+  std::unique_ptr<Backend> MakeBackend() const;
+  // A minimal valid cluster config over `members`, for pool tests.
+  ClusterConfig Cluster(const std::vector<HostPort>& members) const;
+};
+
+const ClusterEnv& PostgresEnv();
+const ClusterEnv& MariadbEnv();
+std::vector<const ClusterEnv*> AllEnvs();
+
+// Runs `sql` as a superuser on `member` outside any read-only guard; returns
+// the rows as text. A failure fails the calling test.
+std::vector<std::vector<std::string>> AdminQuery(const ClusterEnv& env, const HostPort& member, const std::string& sql);
+void AdminExec(const ClusterEnv& env, const HostPort& member, const std::string& sql);
+
+// Writes a marker on the primary and waits until every replica has it.
+void WaitReplicasCaughtUp(const ClusterEnv& env);
+
+// Re-runs start_databases.sh for this engine, which repairs whatever a test
+// did to the cluster (promotion, paused replay, stopped threads).
+void RepairCluster(const ClusterEnv& env);
+
+}  // namespace rse::testing

@@ -1,0 +1,33 @@
+#include "pool/lease.h"
+
+#include "pool/replica_pool.h"
+
+namespace rse {
+
+Lease::Lease(ReplicaPool* pool, size_t member, std::unique_ptr<Connection> connection)
+    : pool_(pool), member_(member), connection_(std::move(connection)) {}
+
+Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_), member_(other.member_), connection_(std::move(other.connection_)) {
+  other.pool_ = nullptr;
+}
+
+Lease& Lease::operator=(Lease&& other) noexcept {
+  if (this != &other) {
+    Release();
+    pool_ = other.pool_;
+    member_ = other.member_;
+    connection_ = std::move(other.connection_);
+    other.pool_ = nullptr;
+  }
+  return *this;
+}
+
+Lease::~Lease() { Release(); }
+
+void Lease::Release() {
+  if (pool_ && connection_) pool_->GiveBack(member_, std::move(connection_));
+  pool_ = nullptr;
+}
+
+}  // namespace rse

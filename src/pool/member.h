@@ -1,0 +1,21 @@
+// The members of the pool as configured: one per replica address, with a
+// host name that resolves to several addresses contributing each of them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/host_port.h"
+
+namespace rse {
+
+struct Member {
+  std::string label;  // The `replica` label: "host:port" as configured, or "address:port".
+  HostPort address;   // Where to connect.
+};
+
+// Resolves each name once, at startup. A name that resolves to one address,
+// or not at all (the database may be down), stays as written.
+std::vector<Member> ExpandMembers(const std::vector<HostPort>& replicas);
+
+}  // namespace rse

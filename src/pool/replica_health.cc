@@ -1,0 +1,52 @@
+#include "pool/replica_health.h"
+
+#include <cstdio>
+
+#include "base/duration.h"
+
+namespace rse {
+
+const char* MemberStateName(MemberState state) {
+  switch (state) {
+    case MemberState::kHealthy: return "healthy";
+    case MemberState::kDown: return "down";
+    case MemberState::kLagging: return "lagging";
+    case MemberState::kPrimary: return "primary";
+    case MemberState::kRefused: return "refused";
+  }
+  return "unknown";
+}
+
+HealthVerdict JudgeProbe(const ReplicaState& state, std::chrono::milliseconds max_lag) {
+  if (!state.election.empty()) {
+    return {MemberState::kRefused,
+            "member of a master-election cluster (" + state.election +
+                "): such clusters must be monitored per instance, with one postgres_exporter or mysqld_exporter "
+                "per server and masterness handled in Prometheus",
+            false};
+  }
+  if (!state.is_replica) {
+    return {MemberState::kPrimary,
+            "not a replica (PostgreSQL: not in recovery; MySQL/MariaDB: writable, or no replication channel): "
+            "the exporter never queries a primary",
+            false};
+  }
+  if (!state.applying) {
+    return {MemberState::kLagging, "replication is not being applied (replay paused or SQL thread stopped)", false};
+  }
+  if (!state.lag_seconds && state.streaming) {
+    return {MemberState::kLagging, "replication lag is unknown", false};
+  }
+  if (state.lag_seconds && *state.lag_seconds * 1000 > static_cast<double>(max_lag.count())) {
+    char lag[32];
+    std::snprintf(lag, sizeof lag, "%.1fs", *state.lag_seconds);
+    return {MemberState::kLagging,
+            std::string("replication lag ") + lag + " exceeds max_replication_lag " + FormatDuration(max_lag), false};
+  }
+  if (!state.streaming) {
+    return {MemberState::kLagging, "the replication stream from the primary is down", true};
+  }
+  return {};
+}
+
+}  // namespace rse

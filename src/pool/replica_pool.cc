@@ -1,0 +1,258 @@
+#include "pool/replica_pool.h"
+
+#include <algorithm>
+
+namespace rse {
+
+struct ReplicaPool::Slot {
+  Member member;
+  std::vector<std::unique_ptr<Connection>> idle;
+  int open = 0;  // Idle, leased, and being opened.
+  MemberState state = MemberState::kDown;
+  std::string reason = "not contacted yet";
+  std::optional<double> lag_seconds;
+  uint64_t scrapes_served = 0;
+  TimePoint retry_after{};
+  std::chrono::milliseconds backoff{0};
+};
+
+ReplicaPool::ReplicaPool(std::vector<Member> members, PoolOptions options, Backend* backend, const Clock* clock,
+                         Logger* logger)
+    : options_(std::move(options)), backend_(backend), clock_(clock), logger_(logger) {
+  for (Member& member : members) {
+    slots_.emplace_back();
+    slots_.back().member = std::move(member);
+  }
+}
+
+ReplicaPool::~ReplicaPool() = default;
+
+std::optional<StatusOr<Lease>> ReplicaPool::TryTake(size_t member, const Deadline& deadline) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Slot& slot = slots_[member];
+    if (!slot.idle.empty()) {
+      std::unique_ptr<Connection> connection = std::move(slot.idle.back());
+      slot.idle.pop_back();
+      return StatusOr<Lease>(Lease(this, member, std::move(connection)));
+    }
+    if (slot.open >= options_.connections_per_replica) return std::nullopt;
+    ++slot.open;  // Reserve the slot; connect outside the lock.
+  }
+  auto fail = [&](Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    --slots_[member].open;
+    slot_freed_.notify_all();
+    return std::optional<StatusOr<Lease>>(std::move(status));
+  };
+  ConnectParams params = options_.connect;
+  params.host = slots_[member].member.address.host;
+  params.port = slots_[member].member.address.port;
+  if (options_.password) {
+    auto password = options_.password();
+    if (!password.ok()) return fail(Status::Unavailable(password.status().message()));
+    params.password = std::move(*password);
+  }
+  auto connection = backend_->Connect(params, deadline);
+  if (!connection.ok()) return fail(connection.status());
+  return StatusOr<Lease>(Lease(this, member, std::move(*connection)));
+}
+
+void ReplicaPool::GiveBack(size_t member, std::unique_ptr<Connection> connection) {
+  std::unique_ptr<Connection> discard;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Slot& slot = slots_[member];
+    if (connection->Usable() && slot.state != MemberState::kDown) {
+      slot.idle.push_back(std::move(connection));
+    } else {
+      --slot.open;
+      discard = std::move(connection);
+    }
+  }
+  slot_freed_.notify_all();
+  // `discard` closes its session here, outside the lock.
+}
+
+void ReplicaPool::MarkDown(size_t member, const std::string& reason) {
+  std::vector<std::unique_ptr<Connection>> discard;
+  bool changed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Slot& slot = slots_[member];
+    changed = slot.state != MemberState::kDown || slot.reason != reason;
+    slot.backoff = std::clamp(slot.backoff * 2, options_.min_backoff, options_.max_backoff);
+    slot.retry_after = clock_->Now() + slot.backoff;
+    slot.state = MemberState::kDown;
+    slot.reason = reason;
+    slot.lag_seconds.reset();
+    slot.open -= static_cast<int>(slot.idle.size());
+    discard = std::move(slot.idle);
+    slot.idle.clear();
+  }
+  slot_freed_.notify_all();
+  if (changed) logger_->Warn("replica down", {{"replica", slots_[member].member.label}, {"reason", reason}});
+}
+
+void ReplicaPool::SetState(size_t member, const HealthVerdict& verdict, std::optional<double> lag) {
+  bool changed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Slot& slot = slots_[member];
+    changed = slot.state != verdict.state || slot.reason != verdict.reason;
+    slot.state = verdict.state;
+    slot.reason = verdict.reason;
+    slot.lag_seconds = lag;
+    if (verdict.state == MemberState::kHealthy) slot.backoff = std::chrono::milliseconds(0);
+  }
+  if (!changed) return;
+  const std::string& label = slots_[member].member.label;
+  if (verdict.state == MemberState::kHealthy) {
+    logger_->Info("replica healthy", {{"replica", label}});
+  } else {
+    logger_->Warn("replica skipped", {{"replica", label}, {"state", MemberStateName(verdict.state)}, {"reason", verdict.reason}});
+  }
+}
+
+StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline, const std::set<size_t>& exclude) {
+  std::vector<size_t> order;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
+    for (size_t i = 0; i < slots_.size(); ++i) order.push_back((next_ + i) % slots_.size());
+    next_ = (next_ + 1) % slots_.size();
+  }
+  std::optional<Lease> fallback;
+  std::vector<std::string> reasons;
+  std::vector<size_t> busy;
+  auto examine = [&](size_t member, StatusOr<Lease> taken) -> std::optional<Lease> {
+    const std::string& label = slots_[member].member.label;
+    if (!taken.ok()) {
+      MarkDown(member, taken.status().message());
+      reasons.push_back(label + ": down: " + taken.status().message());
+      return std::nullopt;
+    }
+    auto probe = taken->connection().Probe(deadline);
+    if (!probe.ok()) {
+      MarkDown(member, "probe failed: " + probe.status().message());
+      reasons.push_back(label + ": down: probe failed: " + probe.status().message());
+      return std::nullopt;
+    }
+    HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
+    SetState(member, verdict, probe->lag_seconds);
+    if (verdict.state == MemberState::kHealthy) return std::move(*taken);
+    if (verdict.state == MemberState::kRefused) {
+      std::lock_guard<std::mutex> lock(mu_);
+      cluster_refused_ = label + " is a " + verdict.reason;
+      for (Slot& slot : slots_) slot.state = MemberState::kRefused;
+    }
+    if (verdict.stream_down && !fallback) fallback = std::move(*taken);
+    reasons.push_back(label + ": " + MemberStateName(verdict.state) + ": " + verdict.reason);
+    return std::nullopt;
+  };
+  auto served = [&](Lease lease) -> StatusOr<Lease> {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++slots_[lease.member()].scrapes_served;
+    return lease;
+  };
+  for (size_t member : order) {
+    if (exclude.count(member)) continue;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
+      const Slot& slot = slots_[member];
+      if (slot.state == MemberState::kDown && clock_->Now() < slot.retry_after) {
+        reasons.push_back(slot.member.label + ": down: " + slot.reason + " (retried after a backoff)");
+        continue;
+      }
+    }
+    auto taken = TryTake(member, deadline);
+    if (!taken) {
+      busy.push_back(member);
+      continue;
+    }
+    if (auto lease = examine(member, std::move(*taken))) return served(std::move(*lease));
+  }
+  // Every slot of these members is serving other scrapes: wait for one.
+  for (size_t member : busy) {
+    auto taken = AcquireMore(member, deadline);
+    if (!taken.ok()) {
+      reasons.push_back(slots_[member].member.label + ": busy: " + taken.status().message());
+      continue;
+    }
+    if (auto lease = examine(member, std::move(taken))) return served(std::move(*lease));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
+  }
+  if (fallback) {
+    // No member streams (the primary is down): the replicas still hold the
+    // last committed data, and the lag metric says how old it is.
+    size_t member = fallback->member();
+    std::optional<double> lag;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      lag = slots_[member].lag_seconds;
+    }
+    SetState(member, {MemberState::kHealthy, "", false}, lag);
+    return served(std::move(*fallback));
+  }
+  std::string all;
+  for (const std::string& r : reasons) all += (all.empty() ? "" : "; ") + r;
+  return Status::Unavailable("no healthy replica: " + (all.empty() ? std::string("every member was excluded") : all));
+}
+
+StatusOr<Lease> ReplicaPool::AcquireMore(size_t member, const Deadline& deadline) {
+  while (true) {
+    auto taken = TryTake(member, deadline);
+    if (taken) return std::move(*taken);
+    std::unique_lock<std::mutex> lock(mu_);
+    const Slot& slot = slots_[member];
+    bool freed = slot_freed_.wait_until(lock, deadline.at(), [&] {
+      return !slot.idle.empty() || slot.open < options_.connections_per_replica;
+    });
+    if (!freed) return Status::DeadlineExceeded("no free connection to " + slot.member.label + " before the deadline");
+  }
+}
+
+void ReplicaPool::ReportConnectionFailure(size_t member, const Status& error) { MarkDown(member, error.message()); }
+
+Status ReplicaPool::CheckForMasterElection(const Deadline& deadline) {
+  for (size_t member = 0; member < slots_.size(); ++member) {
+    auto taken = TryTake(member, deadline);
+    if (!taken) continue;
+    if (!taken->ok()) {
+      MarkDown(member, taken->status().message());
+      continue;
+    }
+    auto probe = (*taken)->connection().Probe(deadline);
+    if (!probe.ok()) {
+      MarkDown(member, "probe failed: " + probe.status().message());
+      continue;
+    }
+    HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
+    SetState(member, verdict, probe->lag_seconds);
+    if (verdict.state == MemberState::kRefused) {
+      std::lock_guard<std::mutex> lock(mu_);
+      cluster_refused_ = slots_[member].member.label + " is a " + verdict.reason;
+      for (Slot& slot : slots_) slot.state = MemberState::kRefused;
+      return Status::InvalidArgument(RefusalReason());
+    }
+  }
+  return Status::Ok();
+}
+
+size_t ReplicaPool::size() const { return slots_.size(); }
+const std::string& ReplicaPool::label(size_t member) const { return slots_[member].member.label; }
+
+std::string ReplicaPool::RefusalReason() const { return "cluster refused: " + cluster_refused_; }
+
+std::vector<MemberSnapshot> ReplicaPool::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<MemberSnapshot> out;
+  for (const Slot& slot : slots_) out.push_back({slot.member.label, slot.state, slot.lag_seconds, slot.scrapes_served});
+  return out;
+}
+
+}  // namespace rse

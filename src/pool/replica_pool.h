@@ -1,0 +1,96 @@
+// A load-balanced pool over the replicas of one cluster. Each scrape is served
+// by one healthy replica, chosen round-robin and probed on the connection that
+// will serve it; a primary is never handed out. Connections are opened lazily,
+// capped per member, and reused across scrapes. There are no background
+// timers: members are probed only when a scrape needs them. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/deadline.h"
+#include "base/log.h"
+#include "db/connect_params.h"
+#include "db/connection.h"
+#include "pool/lease.h"
+#include "pool/member.h"
+#include "pool/replica_health.h"
+
+namespace rse {
+
+struct PoolOptions {
+  ConnectParams connect;  // Shared by all members; host, port and password are filled per connection.
+  std::function<StatusOr<std::string>()> password;  // Read at each connect, never stored.
+  std::chrono::milliseconds max_replication_lag{30'000};
+  int connections_per_replica = 2;
+  std::chrono::milliseconds min_backoff{1'000};  // A down member is retried after this, doubling...
+  std::chrono::milliseconds max_backoff{30'000};  // ...up to this.
+};
+
+// What replica_sql_replica_* metrics show of one member.
+struct MemberSnapshot {
+  std::string label;
+  MemberState state = MemberState::kDown;
+  std::optional<double> lag_seconds;
+  uint64_t scrapes_served = 0;
+};
+
+class ReplicaPool {
+ public:
+  ReplicaPool(std::vector<Member> members, PoolOptions options, Backend* backend, const Clock* clock, Logger* logger);
+  ~ReplicaPool();
+  ReplicaPool(const ReplicaPool&) = delete;
+  ReplicaPool& operator=(const ReplicaPool&) = delete;
+
+  // A probed connection to a healthy replica for one scrape, round-robin over
+  // the members not in `exclude` (those that already failed this scrape).
+  // Unavailable when none is healthy, with each member's reason.
+  StatusOr<Lease> AcquireForScrape(const Deadline& deadline, const std::set<size_t>& exclude = {});
+
+  // One more connection to `member`, already chosen for this scrape, for a
+  // query that runs in parallel. Waits for a free slot until `deadline`.
+  StatusOr<Lease> AcquireMore(size_t member, const Deadline& deadline);
+
+  // A query failed with a connection-level error on `member`: mark it down.
+  void ReportConnectionFailure(size_t member, const Status& error);
+
+  // Connects to each member once and refuses the cluster if any belongs to
+  // a master-election system. Unreachable members are fine (they may come back).
+  Status CheckForMasterElection(const Deadline& deadline);
+
+  std::vector<MemberSnapshot> Snapshot() const;
+  size_t size() const;
+  const std::string& label(size_t member) const;
+
+ private:
+  friend class Lease;
+  struct Slot;
+
+  // Takes an idle connection or opens one if under the cap; nullopt when the
+  // member's slots are all in use.
+  std::optional<StatusOr<Lease>> TryTake(size_t member, const Deadline& deadline);
+  void GiveBack(size_t member, std::unique_ptr<Connection> connection);
+  void MarkDown(size_t member, const std::string& reason);
+  void SetState(size_t member, const HealthVerdict& verdict, std::optional<double> lag);
+  std::string RefusalReason() const;
+
+  const PoolOptions options_;
+  Backend* const backend_;
+  const Clock* const clock_;
+  Logger* const logger_;
+
+  mutable std::mutex mu_;
+  std::condition_variable slot_freed_;
+  std::vector<Slot> slots_;            // Guarded by mu_ (the vector itself never changes size).
+  size_t next_ = 0;                    // Guarded by mu_. Round-robin cursor.
+  std::string cluster_refused_;        // Guarded by mu_. Non-empty once master election was seen.
+};
+
+}  // namespace rse

@@ -1,0 +1,83 @@
+#include "fakes/fake_backend.h"
+
+#include <atomic>
+
+namespace rse::testing {
+
+ReplicaState HealthyReplica(double lag) { return ReplicaState{true, true, true, lag, ""}; }
+ReplicaState Primary() { return ReplicaState{false, false, false, std::nullopt, ""}; }
+
+class FakeConnection final : public Connection {
+ public:
+  FakeConnection(FakeBackend* backend, int port) : backend_(backend), port_(port) {}
+  ~FakeConnection() override {
+    backend_->Edit(port_, [](FakeMember& m) { --m.open_connections; });
+  }
+
+  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline) override {
+    std::function<StatusOr<RowSet>(std::string_view, const Deadline&)> query;
+    backend_->Edit(port_, [&](FakeMember& m) {
+      ++m.queries;
+      query = m.query;
+    });
+    if (!query) return RowSet{{{"v", ColumnKind::kInteger}}, {{Cell("1")}}};
+    auto result = query(sql, deadline);
+    if (!result.ok() && result.status().code() == Status::Code::kUnavailable) broken_ = true;
+    return result;
+  }
+
+  StatusOr<ReplicaState> Probe(const Deadline&) override {
+    StatusOr<ReplicaState> probe = Status::Internal("unset");
+    backend_->Edit(port_, [&](FakeMember& m) {
+      ++m.probes;
+      probe = m.probe;
+    });
+    if (!probe.ok() && probe.status().code() == Status::Code::kUnavailable) broken_ = true;
+    return probe;
+  }
+
+  void Cancel() override {
+    cancelled_ = true;
+    backend_->Edit(port_, [](FakeMember& m) { ++m.cancels; });
+  }
+
+  bool Usable() const override { return !broken_ && !cancelled_; }
+
+ private:
+  FakeBackend* const backend_;
+  const int port_;
+  std::atomic<bool> broken_ = false;
+  std::atomic<bool> cancelled_ = false;
+};
+
+StatusOr<std::unique_ptr<Connection>> FakeBackend::Connect(const ConnectParams& params, const Deadline&) {
+  Status error;
+  Edit(params.port, [&](FakeMember& m) {
+    ++m.connects;
+    error = m.connect_error;
+    if (error.ok()) ++m.open_connections;
+  });
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_password_ = params.password;
+  }
+  if (!error.ok()) return error;
+  return std::unique_ptr<Connection>(std::make_unique<FakeConnection>(this, params.port));
+}
+
+void FakeBackend::Edit(int port, const std::function<void(FakeMember&)>& change) {
+  std::lock_guard<std::mutex> lock(mu_);
+  change(members_[port]);
+}
+
+FakeMember FakeBackend::Get(int port) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return members_[port];
+}
+
+std::string FakeBackend::last_password() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_password_;
+}
+
+}  // namespace rse::testing

@@ -1,0 +1,46 @@
+// An in-process Backend whose members (keyed by port) are scripted by the
+// test: probe answers, connect failures, query results, delays. It counts
+// what the code under test did to each member. Thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+
+#include "db/connect_params.h"
+#include "db/connection.h"
+
+namespace rse::testing {
+
+struct FakeMember {
+  StatusOr<ReplicaState> probe = ReplicaState{true, true, true, 0.0, ""};
+  Status connect_error;
+  // Answers a query; the default returns one row "v" = "1".
+  std::function<StatusOr<RowSet>(std::string_view sql, const Deadline& deadline)> query;
+  int connects = 0;
+  int probes = 0;
+  int queries = 0;
+  int cancels = 0;
+  int open_connections = 0;
+};
+
+ReplicaState HealthyReplica(double lag = 0);
+ReplicaState Primary();
+
+class FakeBackend final : public Backend {
+ public:
+  StatusOr<std::unique_ptr<Connection>> Connect(const ConnectParams& params, const Deadline& deadline) override;
+
+  // Scripts or inspects a member; call with the lock held via Edit/Get.
+  void Edit(int port, const std::function<void(FakeMember&)>& change);
+  FakeMember Get(int port);
+  std::string last_password();
+
+ private:
+  friend class FakeConnection;
+  std::mutex mu_;
+  std::map<int, FakeMember> members_;  // Guarded by mu_.
+  std::string last_password_;          // Guarded by mu_.
+};
+
+}  // namespace rse::testing

@@ -89,7 +89,14 @@ std::vector<std::vector<std::string>> MariadbAdmin(const HostPort& member, const
   std::unique_ptr<sql::Connection> conn(driver->connect(options));
   std::unique_ptr<sql::Statement> stmt(conn->createStatement());
   std::vector<std::vector<std::string>> rows;
-  if (!stmt->execute(sql)) return rows;
+  // The connector sends one statement at a time: run "a; b; c" in turn (the
+  // tests' statements hold no ';' inside literals).
+  std::string last = sql;
+  for (size_t semicolon; (semicolon = last.find(';')) != std::string::npos;) {
+    stmt->execute(last.substr(0, semicolon));
+    last = last.substr(semicolon + 1);
+  }
+  if (!stmt->execute(last)) return rows;
   std::unique_ptr<sql::ResultSet> rs(stmt->getResultSet());
   unsigned int columns = rs->getMetaData()->getColumnCount();
   while (rs->next()) {
@@ -181,6 +188,12 @@ void WaitReplicasCaughtUp(const ClusterEnv& env) {
     }
     ASSERT_TRUE(seen) << env.name << " replica " << replica.ToString() << " did not catch up in 6 s";
   }
+}
+
+void StopMember(const ClusterEnv& env, const std::string& name) {
+  std::string command = std::string(RSE_SOURCE_DIR) + "/tests/scripts/member.sh stop " +
+                        (env.engine == Engine::kPostgres ? "postgres " : "mariadb ") + name;
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
 }
 
 void RepairCluster(const ClusterEnv& env) {

@@ -42,6 +42,9 @@ void AdminExec(const ClusterEnv& env, const HostPort& member, const std::string&
 // Writes a marker on the primary and waits until every replica has it.
 void WaitReplicasCaughtUp(const ClusterEnv& env);
 
+// Stops one server ("primary", "replica1", "replica2") with tests/scripts/member.sh.
+void StopMember(const ClusterEnv& env, const std::string& name);
+
 // Re-runs start_databases.sh for this engine, which repairs whatever a test
 // did to the cluster (promotion, paused replay, stopped threads).
 void RepairCluster(const ClusterEnv& env);

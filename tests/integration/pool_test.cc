@@ -1,0 +1,154 @@
+// The replica pool against the real clusters, for both engines: it tells
+// replicas from primaries, notices lag, refuses a promoted replica, and fails
+// over within a scrape when a replica stops.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <thread>
+
+#include "db_env.h"
+#include "pool/replica_pool.h"
+
+namespace rse {
+namespace {
+
+using testing::ClusterEnv;
+using namespace std::chrono_literals;
+
+class PoolTest : public ::testing::TestWithParam<const ClusterEnv*> {
+ protected:
+  const ClusterEnv& env() const { return *GetParam(); }
+  bool pg() const { return env().engine == Engine::kPostgres; }
+
+  void SetUp() override { testing::WaitReplicasCaughtUp(env()); }
+
+  // A pool over `members` (primary, replica1, replica2 by index 0, 1, 2).
+  std::unique_ptr<ReplicaPool> MakePool(const std::vector<int>& members, std::chrono::milliseconds max_lag = 30s) {
+    std::vector<HostPort> all = {env().primary, env().replicas[0], env().replicas[1]};
+    std::vector<Member> list;
+    for (int m : members) list.push_back({all[m].ToString(), all[m]});
+    PoolOptions options;
+    options.connect = env().Params(all[0]);
+    options.max_replication_lag = max_lag;
+    options.min_backoff = 0ms;  // Real clock: let a restarted member be retried at once.
+    return std::make_unique<ReplicaPool>(std::move(list), options, backend_.get(), DefaultClock(), &logger_);
+  }
+
+  // The index (in MakePool's list) of the member that serves the next scrape, or -1.
+  int NextScrape(ReplicaPool& pool, const std::set<size_t>& exclude = {}) {
+    auto lease = pool.AcquireForScrape(Deadline::After(*DefaultClock(), 5s), exclude);
+    if (!lease.ok()) {
+      last_error_ = lease.status().message();
+      return -1;
+    }
+    return static_cast<int>(lease->member());
+  }
+
+  std::unique_ptr<Backend> backend_ = env().MakeBackend();
+  std::ostringstream log_;
+  Logger logger_{LogLevel::kDebug, LogFormat::kLogfmt, &log_};
+  std::string last_error_;
+};
+
+TEST_P(PoolTest, ServesFromReplicasOnlyAndNeverQueriesTheConfiguredPrimary) {
+  auto pool = MakePool({0, 1, 2});
+  std::set<int> served;
+  for (int i = 0; i < 6; ++i) served.insert(NextScrape(*pool));
+  EXPECT_EQ(served, (std::set<int>{1, 2})) << last_error_;
+  auto snapshot = pool->Snapshot();
+  EXPECT_EQ(snapshot[0].state, MemberState::kPrimary);
+  EXPECT_EQ(snapshot[0].scrapes_served, 0u);
+  EXPECT_EQ(snapshot[1].state, MemberState::kHealthy);
+  EXPECT_EQ(snapshot[2].state, MemberState::kHealthy);
+}
+
+TEST_P(PoolTest, AReplicaThatStopsApplyingIsLagging) {
+  auto pool = MakePool({1, 2});
+  const HostPort& replica = env().replicas[0];
+  testing::AdminExec(env(), replica, pg() ? "SELECT pg_wal_replay_pause()" : "STOP SLAVE SQL_THREAD");
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(NextScrape(*pool), 1);
+  EXPECT_EQ(pool->Snapshot()[0].state, MemberState::kLagging);
+  EXPECT_NE(log_.str().find("not being applied"), std::string::npos) << log_.str();
+  testing::AdminExec(env(), replica, pg() ? "SELECT pg_wal_replay_resume()" : "START SLAVE SQL_THREAD");
+  testing::WaitReplicasCaughtUp(env());
+  std::set<int> served;
+  for (int i = 0; i < 4; ++i) served.insert(NextScrape(*pool));
+  EXPECT_EQ(served, (std::set<int>{0, 1})) << "healthy again once it applies";
+}
+
+TEST_P(PoolTest, AReplicaBehindMaxReplicationLagIsSkipped) {
+  auto pool = MakePool({1, 2}, /*max_lag=*/1s);
+  const HostPort& replica = env().replicas[1];
+  if (pg()) {
+    // Pause after a commit has replayed, then commit again: the lag grows from there.
+    testing::AdminExec(env(), replica, "SELECT pg_wal_replay_pause()");
+    testing::AdminExec(env(), env().primary, "INSERT INTO rse_test_marker VALUES (2, 'lag') ON CONFLICT (id) DO UPDATE SET token = 'lag2'");
+  } else {
+    testing::AdminExec(env(), replica, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 86400; START SLAVE");
+    testing::AdminExec(env(), env().primary, "REPLACE INTO rse_sync.test_marker VALUES (2, 'lag')");
+  }
+  std::this_thread::sleep_for(2500ms);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(NextScrape(*pool), 0);
+  auto snapshot = pool->Snapshot();
+  EXPECT_EQ(snapshot[1].state, MemberState::kLagging);
+  if (!pg()) {
+    ASSERT_TRUE(snapshot[1].lag_seconds.has_value());
+    EXPECT_GE(*snapshot[1].lag_seconds, 1.0);
+  }
+  testing::RepairCluster(env());
+}
+
+TEST_P(PoolTest, APromotedReplicaIsRefusedFromTheNextScrape) {
+  auto pool = MakePool({1, 2});
+  std::set<int> served;
+  for (int i = 0; i < 2; ++i) served.insert(NextScrape(*pool));
+  ASSERT_EQ(served, (std::set<int>{0, 1}));
+  const HostPort& replica = env().replicas[1];
+  testing::AdminExec(env(), replica,
+                     pg() ? "SELECT pg_promote(true, 30)" : "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = 0");
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(NextScrape(*pool), 0);
+  EXPECT_EQ(pool->Snapshot()[1].state, MemberState::kPrimary);
+  testing::RepairCluster(env());
+}
+
+TEST_P(PoolTest, AStoppedReplicaFailsOverWithinTheScrape) {
+  auto pool = MakePool({1, 2});
+  auto lease = pool->AcquireForScrape(Deadline::After(*DefaultClock(), 5s));
+  ASSERT_TRUE(lease.ok()) << lease.status().message();
+  size_t chosen = lease->member();
+  testing::StopMember(env(), chosen == 0 ? "replica1" : "replica2");
+  // The scrape's next query fails on the connection level...
+  auto result = lease->connection().Query("SELECT count(*) AS n FROM orders", Deadline::After(*DefaultClock(), 5s));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), Status::Code::kUnavailable) << result.status().message();
+  pool->ReportConnectionFailure(chosen, result.status());
+  // ...and moves to the next healthy replica, within the same deadline.
+  auto next = pool->AcquireForScrape(Deadline::After(*DefaultClock(), 5s), {chosen});
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  EXPECT_NE(next->member(), chosen);
+  auto retried = next->connection().Query("SELECT count(*) AS n FROM orders", Deadline::After(*DefaultClock(), 5s));
+  ASSERT_TRUE(retried.ok()) << retried.status().message();
+  EXPECT_EQ(retried->rows[0][0], "2000");
+  EXPECT_EQ(pool->Snapshot()[chosen].state, MemberState::kDown);
+  testing::RepairCluster(env());
+  // Back on its own, on a later scrape.
+  std::set<int> served;
+  for (int i = 0; i < 4; ++i) served.insert(NextScrape(*pool));
+  EXPECT_EQ(served, (std::set<int>{0, 1})) << last_error_;
+}
+
+TEST_P(PoolTest, StartsWhenEveryDatabaseIsDownAndSaysSo) {
+  std::vector<Member> list = {{"127.0.0.1:1", {"127.0.0.1", 1}}, {"127.0.0.1:2", {"127.0.0.1", 2}}};
+  PoolOptions options;
+  options.connect = env().Params(env().primary);
+  ReplicaPool pool(std::move(list), options, backend_.get(), DefaultClock(), &logger_);
+  EXPECT_TRUE(pool.CheckForMasterElection(Deadline::After(*DefaultClock(), 5s)).ok());
+  EXPECT_EQ(NextScrape(pool), -1);
+  EXPECT_NE(last_error_.find("127.0.0.1:1: down"), std::string::npos) << last_error_;
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, PoolTest, ::testing::ValuesIn(testing::AllEnvs()),
+                         [](const auto& info) { return info.param->name; });
+
+}  // namespace
+}  // namespace rse

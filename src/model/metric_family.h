@@ -2,6 +2,7 @@
 // a family (name, help, type) and its samples. No behaviour, no timestamps.
 #pragma once
 
+#include <compare>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,7 +14,7 @@ enum class MetricType { kGauge, kCounter };
 struct Label {
   std::string name;
   std::string value;
-  bool operator==(const Label&) const = default;
+  auto operator<=>(const Label&) const = default;
 };
 
 struct Sample {

@@ -1,0 +1,128 @@
+#include "collect/row_mapper.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "base/duration.h"
+#include "db/value_conversion.h"
+
+namespace rse {
+namespace {
+
+std::optional<size_t> FindColumn(const RowSet& rows, const std::string& name) {
+  for (size_t c = 0; c < rows.columns.size(); ++c) {
+    if (rows.columns[c].name == name) return c;
+  }
+  return std::nullopt;
+}
+
+std::string ColumnList(const RowSet& rows) {
+  std::string out;
+  for (const Column& c : rows.columns) out += (out.empty() ? "" : ", ") + c.name;
+  return out;
+}
+
+std::string LabelText(const std::vector<Label>& labels) {
+  std::string out;
+  for (const Label& l : labels) out += (out.empty() ? "" : ",") + l.name + "=\"" + l.value + "\"";
+  return "{" + out + "}";
+}
+
+// Maps one metric; returns false (with an error) when its samples must be dropped.
+bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& rows, MetricFamily* family,
+               std::vector<MappingError>* errors, bool* query_failed) {
+  const std::string where = "query '" + query.name + "' metric " + metric.name + ": ";
+  std::vector<size_t> label_columns;
+  for (const std::string& label : metric.labels) {
+    auto c = FindColumn(rows, label);
+    if (!c) {
+      errors->push_back({"invalid_value", where + "label column \"" + label + "\" is not in the result (columns: " +
+                                              ColumnList(rows) + ")"});
+      *query_failed = true;
+      return false;
+    }
+    label_columns.push_back(*c);
+  }
+  std::optional<size_t> value_column;
+  if (!metric.static_value) {
+    value_column = FindColumn(rows, metric.value_column);
+    if (!value_column) {
+      errors->push_back({"invalid_value", where + "value column \"" + metric.value_column +
+                                              "\" is not in the result (columns: " + ColumnList(rows) + ")"});
+      *query_failed = true;
+      return false;
+    }
+  }
+  std::set<std::vector<Label>> seen;
+  for (size_t r = 0; r < rows.rows.size(); ++r) {
+    const std::vector<Cell>& row = rows.rows[r];
+    double value = metric.static_value.value_or(0);
+    if (value_column) {
+      const Cell& cell = row[*value_column];
+      if (!cell) {
+        if (!metric.null_value) {
+          errors->push_back({"null_value", where + "NULL in value column \"" + metric.value_column + "\" at row " +
+                                               std::to_string(r + 1) + ": sample skipped"});
+          continue;
+        }
+        value = *metric.null_value;
+      } else {
+        auto parsed = CellToDouble(rows.columns[*value_column].kind, *cell);
+        if (!parsed.ok()) {
+          errors->push_back({"invalid_value", where + "value column \"" + metric.value_column + "\" at row " +
+                                                  std::to_string(r + 1) + ": " + parsed.status().message()});
+          *query_failed = true;
+          return false;
+        }
+        value = *parsed;
+      }
+    }
+    Sample sample;
+    sample.value = value;
+    for (size_t i = 0; i < label_columns.size(); ++i) {
+      sample.labels.push_back({metric.labels[i], row[label_columns[i]].value_or("")});
+    }
+    sample.labels.insert(sample.labels.end(), metric.static_labels.begin(), metric.static_labels.end());
+    std::sort(sample.labels.begin(), sample.labels.end(), [](const Label& a, const Label& b) { return a.name < b.name; });
+    if (!seen.insert(sample.labels).second) {
+      errors->push_back({"duplicate_series", where + "two rows give the label set " + LabelText(sample.labels) +
+                                                 ": the metric's samples are dropped"});
+      return false;
+    }
+    family->samples.push_back(std::move(sample));
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string ExposedHelp(const QuerySpec& query, const MetricSpec& metric) {
+  if (!query.cache) return metric.help;
+  std::string help = metric.help;
+  if (!help.empty() && help.back() != '.') help += '.';
+  return help + " Cached: refreshed at most every " + FormatDuration(*query.cache) + ".";
+}
+
+MappedQuery MapRows(const QuerySpec& query, const RowSet& rows) {
+  MappedQuery out;
+  size_t total = 0;
+  for (const MetricSpec& metric : query.metrics) {
+    MetricFamily family{metric.name, ExposedHelp(query, metric), metric.type, {}};
+    if (MapMetric(query, metric, rows, &family, &out.errors, &out.failed)) {
+      total += family.samples.size();
+      out.families.push_back(std::move(family));
+    }
+    if (out.failed) break;
+  }
+  if (!out.failed && total > static_cast<size_t>(query.max_series)) {
+    out.errors.push_back({"too_many_series", "query '" + query.name + "': " + std::to_string(total) +
+                                                 " samples exceed max_series " + std::to_string(query.max_series) +
+                                                 ": the query's samples are dropped"});
+    out.failed = true;
+  }
+  if (out.failed) out.families.clear();
+  return out;
+}
+
+}  // namespace rse

@@ -1,0 +1,144 @@
+#include "collect/row_mapper.h"
+
+#include <gtest/gtest.h>
+
+namespace rse {
+namespace {
+
+QuerySpec Query(std::vector<MetricSpec> metrics) {
+  QuerySpec q;
+  q.name = "orders";
+  q.sql = "SELECT ...";
+  q.metrics = std::move(metrics);
+  return q;
+}
+
+MetricSpec Gauge(std::string name, std::vector<std::string> labels, std::string value) {
+  MetricSpec m;
+  m.name = std::move(name);
+  m.help = "Help.";
+  m.labels = std::move(labels);
+  m.value_column = std::move(value);
+  return m;
+}
+
+RowSet Rows(std::vector<Column> columns, std::vector<std::vector<Cell>> rows) { return {std::move(columns), std::move(rows)}; }
+
+const Column kStatus{"status", ColumnKind::kText};
+const Column kCount{"n", ColumnKind::kInteger};
+
+TEST(RowMapperTest, OneSamplePerRowWithSortedLabels) {
+  MetricSpec m = Gauge("shop_orders", {"status"}, "n");
+  m.static_labels = {{"source", "oltp"}, {"a", "first"}};
+  auto out = MapRows(Query({m}), Rows({kStatus, kCount}, {{Cell("paid"), Cell("3")}, {Cell("new"), Cell("4")}}));
+  ASSERT_FALSE(out.failed);
+  EXPECT_TRUE(out.errors.empty());
+  ASSERT_EQ(out.families.size(), 1u);
+  const auto& samples = out.families[0].samples;
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(samples[0].labels, (std::vector<Label>{{"a", "first"}, {"source", "oltp"}, {"status", "paid"}}));
+  EXPECT_EQ(samples[0].value, 3);
+  EXPECT_EQ(samples[1].value, 4);
+}
+
+TEST(RowMapperTest, NullLabelIsEmptyString) {
+  auto out = MapRows(Query({Gauge("m", {"status"}, "n")}), Rows({kStatus, kCount}, {{Cell(), Cell("1")}}));
+  ASSERT_EQ(out.families[0].samples.size(), 1u);
+  EXPECT_EQ(out.families[0].samples[0].labels[0].value, "");
+}
+
+TEST(RowMapperTest, NullValueIsSkippedAndCounted) {
+  auto out = MapRows(Query({Gauge("m", {"status"}, "n")}),
+                     Rows({kStatus, kCount}, {{Cell("a"), Cell()}, {Cell("b"), Cell("2")}}));
+  EXPECT_FALSE(out.failed);
+  ASSERT_EQ(out.families[0].samples.size(), 1u);
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0].reason, "null_value");
+  EXPECT_NE(out.errors[0].message.find("row 1"), std::string::npos);
+}
+
+TEST(RowMapperTest, NullValueSubstitutedWhenConfigured) {
+  MetricSpec m = Gauge("m", {}, "n");
+  m.null_value = -1;
+  auto out = MapRows(Query({m}), Rows({kCount}, {{Cell()}}));
+  ASSERT_EQ(out.families[0].samples.size(), 1u);
+  EXPECT_EQ(out.families[0].samples[0].value, -1);
+  EXPECT_TRUE(out.errors.empty());
+}
+
+TEST(RowMapperTest, TextThatIsNotANumberFailsTheQueryNamingColumnAndRow) {
+  auto out = MapRows(Query({Gauge("m", {}, "status"), Gauge("ok", {}, "n")}),
+                     Rows({kStatus, kCount}, {{Cell("12"), Cell("1")}, {Cell("lots"), Cell("2")}}));
+  EXPECT_TRUE(out.failed);
+  EXPECT_TRUE(out.families.empty());
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0].reason, "invalid_value");
+  EXPECT_NE(out.errors[0].message.find("query 'orders' metric m: value column \"status\" at row 2: \"lots\" is not a number"),
+            std::string::npos)
+      << out.errors[0].message;
+}
+
+TEST(RowMapperTest, MissingColumnFailsTheQuery) {
+  auto out = MapRows(Query({Gauge("m", {"state"}, "n")}), Rows({kStatus, kCount}, {{Cell("a"), Cell("1")}}));
+  EXPECT_TRUE(out.failed);
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_NE(out.errors[0].message.find("label column \"state\" is not in the result (columns: status, n)"),
+            std::string::npos);
+}
+
+TEST(RowMapperTest, DuplicateLabelSetDropsThatMetricOnly) {
+  auto out = MapRows(Query({Gauge("dup", {"status"}, "n"), Gauge("total", {}, "n")}),
+                     Rows({kStatus, kCount}, {{Cell("a"), Cell("1")}, {Cell("a"), Cell("2")}}));
+  EXPECT_FALSE(out.failed);
+  ASSERT_EQ(out.errors.size(), 2u);  // dup: duplicate; total: also two rows with the empty label set.
+  EXPECT_EQ(out.errors[0].reason, "duplicate_series");
+  EXPECT_NE(out.errors[0].message.find("{status=\"a\"}"), std::string::npos);
+  EXPECT_TRUE(out.families.empty());
+}
+
+TEST(RowMapperTest, DuplicateInOneMetricKeepsTheOthers) {
+  auto out = MapRows(Query({Gauge("dup", {}, "n"), Gauge("fine", {"status"}, "n")}),
+                     Rows({kStatus, kCount}, {{Cell("a"), Cell("1")}, {Cell("b"), Cell("2")}}));
+  EXPECT_FALSE(out.failed);
+  ASSERT_EQ(out.families.size(), 1u);
+  EXPECT_EQ(out.families[0].name, "fine");
+}
+
+TEST(RowMapperTest, TooManySeriesDropsTheQuery) {
+  QuerySpec q = Query({Gauge("m", {"status"}, "n")});
+  q.max_series = 1;
+  auto out = MapRows(q, Rows({kStatus, kCount}, {{Cell("a"), Cell("1")}, {Cell("b"), Cell("2")}}));
+  EXPECT_TRUE(out.failed);
+  EXPECT_TRUE(out.families.empty());
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0].reason, "too_many_series");
+}
+
+TEST(RowMapperTest, StaticValueForInfoMetrics) {
+  MetricSpec m = Gauge("shop_info", {"status"}, "");
+  m.static_value = 1;
+  auto out = MapRows(Query({m}), Rows({kStatus}, {{Cell("v3")}}));
+  ASSERT_EQ(out.families[0].samples.size(), 1u);
+  EXPECT_EQ(out.families[0].samples[0].value, 1);
+}
+
+TEST(RowMapperTest, ConvertsTypedColumns) {
+  auto out = MapRows(Query({Gauge("b", {}, "flag"), Gauge("t", {}, "ts"), Gauge("d", {}, "dec")}),
+                     Rows({{"flag", ColumnKind::kBoolean}, {"ts", ColumnKind::kTimestamp}, {"dec", ColumnKind::kDecimal}},
+                          {{Cell("t"), Cell("1970-01-02 00:00:01"), Cell("-12.50")}}));
+  ASSERT_EQ(out.families.size(), 3u);
+  EXPECT_EQ(out.families[0].samples[0].value, 1);
+  EXPECT_EQ(out.families[1].samples[0].value, 86401);
+  EXPECT_EQ(out.families[2].samples[0].value, -12.5);
+}
+
+TEST(RowMapperTest, CachedQueryHelpSaysSo) {
+  QuerySpec q = Query({Gauge("m", {}, "n")});
+  q.cache = std::chrono::minutes(5);
+  EXPECT_EQ(ExposedHelp(q, q.metrics[0]), "Help. Cached: refreshed at most every 5m.");
+  q.cache.reset();
+  EXPECT_EQ(ExposedHelp(q, q.metrics[0]), "Help.");
+}
+
+}  // namespace
+}  // namespace rse

@@ -5,11 +5,11 @@
 #include <iostream>
 #include <thread>
 
+#include "app/exporter.h"
 #include "base/build_info.h"
 #include "catalog/query_catalog.h"
 #include "cli/config_summary.h"
 #include "cli/flags.h"
-#include "collect/self_metrics.h"
 #include "config/exporter_config.h"
 #include "http/http_server.h"
 
@@ -60,12 +60,12 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  auto exporter = Exporter::Create(*config, *catalog, &logger);
+  if (!exporter.ok()) return Fail(exporter.status().message());
+
   HttpServerOptions options;
   options.landing = {kVersion, kRevision, config->cluster.name, EngineName(config->cluster.engine)};
-  HttpServer server(options, [](const ScrapeRequest&) {
-    // The replica pool and scrape engine are not wired yet: serve what needs no database.
-    return std::vector<MetricFamily>{BuildInfoFamily(), UpFamily(false)};
-  }, &logger);
+  HttpServer server(options, [&exporter](const ScrapeRequest& request) { return (*exporter)->Scrape(request); }, &logger);
   if (Status bound = server.Bind(config->web.listen); !bound.ok()) return Fail(bound.message());
 
   std::atomic<bool> serve_returned = false;

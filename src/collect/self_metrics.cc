@@ -1,6 +1,9 @@
 #include "collect/self_metrics.h"
 
+#include <cmath>
+
 #include "base/build_info.h"
+#include "collect/query_stats.h"
 
 namespace rse {
 
@@ -19,6 +22,36 @@ MetricFamily UpFamily(bool up) {
 MetricFamily ScrapeDurationFamily(double seconds) {
   return {"replica_sql_scrape_duration_seconds", "Time this scrape took, in seconds.", MetricType::kGauge,
           {{{}, seconds}}};
+}
+
+std::vector<MetricFamily> ReplicaFamilies(const std::vector<MemberSnapshot>& members) {
+  MetricFamily up{"replica_sql_replica_up", "Whether the replica was healthy when last checked (1) or not (0).",
+                  MetricType::kGauge, {}};
+  MetricFamily state{"replica_sql_replica_state",
+                     "The replica's state when last checked: healthy, down, lagging, primary or refused (1 for the current one).",
+                     MetricType::kGauge, {}};
+  MetricFamily lag{"replica_sql_replica_lag_seconds",
+                   "Replication lag of the replica when last checked, in seconds (NaN when unknown).",
+                   MetricType::kGauge, {}};
+  MetricFamily served{"replica_sql_replica_scrapes_total", "Scrapes served by the replica.", MetricType::kCounter, {}};
+  for (const MemberSnapshot& m : members) {
+    up.samples.push_back({{{"replica", m.label}}, m.state == MemberState::kHealthy ? 1.0 : 0.0});
+    for (MemberState s : kAllMemberStates) {
+      state.samples.push_back({{{"replica", m.label}, {"state", MemberStateName(s)}}, m.state == s ? 1.0 : 0.0});
+    }
+    lag.samples.push_back({{{"replica", m.label}}, m.lag_seconds.value_or(std::nan(""))});
+    served.samples.push_back({{{"replica", m.label}}, static_cast<double>(m.scrapes_served)});
+  }
+  return {up, state, lag, served};
+}
+
+void AppendSelfMetrics(bool up, double scrape_seconds, const std::vector<MemberSnapshot>& members,
+                       const QueryStats& stats, std::vector<MetricFamily>* families) {
+  families->push_back(stats.ErrorsFamily());
+  families->push_back(UpFamily(up));
+  families->push_back(ScrapeDurationFamily(scrape_seconds));
+  for (MetricFamily& family : ReplicaFamilies(members)) families->push_back(std::move(family));
+  families->push_back(BuildInfoFamily());
 }
 
 }  // namespace rse

@@ -1,0 +1,25 @@
+#include "collect/result_cache.h"
+
+namespace rse {
+
+SharedOutcome ResultCache::Get(const std::string& query, std::chrono::milliseconds max_age) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = results_.find(query);
+  if (it == results_.end()) return nullptr;
+  if (clock_->Now() - it->second->finished_at >= max_age) return nullptr;
+  return it->second;
+}
+
+void ResultCache::Store(const std::string& query, SharedOutcome outcome) {
+  if (!outcome || !outcome->ok) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  SharedOutcome& slot = results_[query];
+  // A slower, older refresh must not replace a newer result.
+  if (!slot || slot->finished_at <= outcome->finished_at) slot = std::move(outcome);
+}
+
+double ResultCache::AgeSeconds(const QueryOutcome& outcome) const {
+  return std::chrono::duration<double>(clock_->Now() - outcome.finished_at).count();
+}
+
+}  // namespace rse

@@ -1,0 +1,35 @@
+// The last good result of each slow (cached) query. Failures are never
+// stored: a failed refresh leaves the previous result in place. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "collect/query_outcome.h"
+
+namespace rse {
+
+class ResultCache {
+ public:
+  explicit ResultCache(const Clock* clock) : clock_(clock) {}
+  ResultCache(const ResultCache&) = delete;
+  ResultCache& operator=(const ResultCache&) = delete;
+
+  // The stored result if it is younger than `max_age`, else null.
+  SharedOutcome Get(const std::string& query, std::chrono::milliseconds max_age) const;
+  // Keeps `outcome` if it succeeded; ignores failures.
+  void Store(const std::string& query, SharedOutcome outcome);
+  // Seconds since `outcome` finished.
+  double AgeSeconds(const QueryOutcome& outcome) const;
+
+ private:
+  const Clock* const clock_;
+  mutable std::mutex mu_;
+  std::map<std::string, SharedOutcome> results_;  // Guarded by mu_.
+};
+
+}  // namespace rse

@@ -1,0 +1,67 @@
+#include "collect/scrape_assembly.h"
+
+#include <map>
+#include <set>
+
+namespace rse {
+namespace {
+
+MetricFamily PerQuery(const char* name, const char* help) { return {name, help, MetricType::kGauge, {}}; }
+
+}  // namespace
+
+std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>& plans) const {
+  std::vector<MetricFamily> out;
+  MetricFamily success = PerQuery("replica_sql_query_success", "Whether the query's latest run in this scrape succeeded (1) or not (0).");
+  MetricFamily duration = PerQuery("replica_sql_query_duration_seconds",
+                                   "Duration of the query run whose result was served (or of the failed run), in seconds.");
+  MetricFamily rows = PerQuery("replica_sql_query_rows", "Rows returned by the query run whose result was served.");
+  MetricFamily age = PerQuery("replica_sql_query_cache_age_seconds",
+                              "Age of the cached result served for a slow (cached) query, in seconds.");
+  // Series already produced, per metric name: a second query producing one drops its samples.
+  std::map<std::string, std::set<std::vector<Label>>> produced;
+  for (const QueryPlan& plan : plans) {
+    const QuerySpec& query = *plan.query;
+    SharedOutcome served;
+    bool ok = false;
+    double seconds = 0;
+    if (plan.fresh) {
+      served = plan.fresh;
+      ok = true;
+    } else if (plan.result && plan.result->ok) {
+      served = plan.result;
+      ok = true;
+    } else {
+      if (plan.result) seconds = plan.result->duration_seconds;
+      if (query.cache) {
+        served = cache->Get(query.name, query.max_staleness);
+        // Still refreshing in the background: what is served came from a good run.
+        ok = served && !plan.result;
+      }
+    }
+    if (served) {
+      seconds = served->duration_seconds;
+      for (const MetricFamily& family : served->families) {
+        std::set<std::vector<Label>>& seen = produced[family.name];
+        bool clash = false;
+        for (const Sample& sample : family.samples) clash = clash || seen.count(sample.labels);
+        if (clash) {
+          stats->Count(query.name, "duplicate_series");
+          ok = false;
+          continue;
+        }
+        for (const Sample& sample : family.samples) seen.insert(sample.labels);
+        out.push_back(family);
+      }
+      if (query.cache) age.samples.push_back({{{"query", query.name}}, cache->AgeSeconds(*served)});
+    }
+    const std::vector<Label> labels{{"query", query.name}};
+    success.samples.push_back({labels, ok ? 1.0 : 0.0});
+    duration.samples.push_back({labels, seconds});
+    rows.samples.push_back({labels, served ? static_cast<double>(served->rows) : 0.0});
+  }
+  for (MetricFamily* family : {&success, &duration, &rows, &age}) out.push_back(std::move(*family));
+  return out;
+}
+
+}  // namespace rse

@@ -1,0 +1,67 @@
+// Turns the catalog and the pool into one scrape's metrics. Everything is
+// driven by scrapes: one healthy replica is taken per scrape, the due queries
+// run on it in parallel (bounded by max_concurrent_queries), concurrent
+// scrapes share executions of the same query, slow queries are cached, and
+// the scrape answers by its deadline with whatever finished. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "catalog/query_spec.h"
+#include "collect/query_stats.h"
+#include "collect/result_cache.h"
+#include "collect/single_flight.h"
+#include "collect/task_runner.h"
+#include "model/metric_family.h"
+#include "pool/replica_pool.h"
+
+namespace rse {
+
+struct ScrapeEngineOptions {
+  int max_concurrent_queries = 4;
+  // A cached query without a timeout of its own may refresh for this long.
+  std::chrono::milliseconds default_refresh_timeout{10'000};
+};
+
+class ScrapeEngine {
+ public:
+  ScrapeEngine(std::vector<QuerySpec> queries, ScrapeEngineOptions options, ReplicaPool* pool, const Clock* clock,
+               Logger* logger);
+  ~ScrapeEngine();  // Cancels what still runs and waits for it.
+  ScrapeEngine(const ScrapeEngine&) = delete;
+  ScrapeEngine& operator=(const ScrapeEngine&) = delete;
+
+  // One scrape that ends within `budget`. Always returns the self-metrics.
+  std::vector<MetricFamily> Scrape(std::chrono::milliseconds budget);
+
+ private:
+  struct Batch;
+  // Runs the batch's queries one after another on one connection; several
+  // workers share a batch.
+  void Work(std::shared_ptr<Batch> batch, std::optional<Lease> lease);
+  SharedOutcome Execute(const QuerySpec& query, Lease& lease, const Deadline& deadline);
+  void Publish(const QuerySpec& query, const SharedOutcome& outcome);
+
+  const std::vector<QuerySpec> queries_;
+  const ScrapeEngineOptions options_;
+  ReplicaPool* const pool_;
+  const Clock* const clock_;
+  Logger* const logger_;
+  ResultCache cache_;
+  SingleFlight flight_;
+  QueryStats stats_;
+
+  std::mutex mu_;
+  bool stopping_ = false;                // Guarded by mu_.
+  std::set<Connection*> running_;        // Guarded by mu_. Cancelled on shutdown.
+
+  TaskRunner runner_;  // Last: joined first on destruction, while the rest still lives.
+};
+
+}  // namespace rse

@@ -1,0 +1,158 @@
+// The whole exporter in-process (config → pool → scrape engine) against the
+// real clusters, for both engines: the demo catalog's series, deadlines that
+// hold on the server, slow cached queries, and a replica lost mid-scrape.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <thread>
+
+#include "app/exporter.h"
+#include "db_env.h"
+#include "exposition/text_format.h"
+#include "testing/promtool.h"
+
+namespace rse {
+namespace {
+
+using testing::ClusterEnv;
+using namespace std::chrono_literals;
+
+class ScrapeTest : public ::testing::TestWithParam<const ClusterEnv*> {
+ protected:
+  const ClusterEnv& env() const { return *GetParam(); }
+  bool pg() const { return env().engine == Engine::kPostgres; }
+
+  void SetUp() override { testing::WaitReplicasCaughtUp(env()); }
+
+  // An exporter over both replicas with `catalog_text` as its only query file
+  // (empty: the shipped demo catalog).
+  std::unique_ptr<Exporter> MakeExporter(const std::string& catalog_text = "") {
+    std::ostringstream text;
+    text << "[scrape]\ntimeout = \"5s\"\n[cluster]\nname = \"shop\"\nengine = \"" << (pg() ? "postgres" : "mysql")
+         << "\"\ndatabase = \"shop\"\nuser = \"exporter\"\npassword_env = \"RSE_IT_PASSWORD\"\ntls_mode = \"disable\"\n"
+         << "replicas = [\"" << env().replicas[0].ToString() << "\", \"" << env().replicas[1].ToString() << "\"]\n";
+    setenv("RSE_IT_PASSWORD", env().password.c_str(), 1);
+    auto config = ParseExporterConfig(text.str(), "it.toml", ".");
+    EXPECT_TRUE(config.ok()) << config.status().message();
+    auto catalog = catalog_text.empty()
+                       ? LoadQueryCatalog({std::string(RSE_SOURCE_DIR) + "/queries/shop/*.toml"})
+                       : ParseQueryCatalog({{"it_queries.toml", catalog_text}});
+    EXPECT_TRUE(catalog.ok()) << catalog.status().message();
+    if (!config.ok() || !catalog.ok()) return nullptr;
+    auto exporter = Exporter::Create(*config, *catalog, &logger_);
+    EXPECT_TRUE(exporter.ok()) << exporter.status().message();
+    return exporter.ok() ? std::move(*exporter) : nullptr;
+  }
+
+  std::string SleepQuery(const std::string& name, int seconds, const std::string& extra = "") const {
+    return "[[query]]\nname = \"" + name + "\"\nsql = \"" +
+           (pg() ? "SELECT 1 AS v FROM pg_sleep(" + std::to_string(seconds) + ")"
+                 : "SELECT SLEEP(" + std::to_string(seconds) + ") AS v") +
+           "\"\n" + extra + "[[query.metrics]]\nname = \"" + name + "_value\"\nhelp = \"h\"\nvalue = \"v\"\n";
+  }
+
+  int RunningSleeps() {
+    int total = 0;
+    for (const HostPort& replica : env().replicas) {
+      auto rows = testing::AdminQuery(
+          env(), replica,
+          pg() ? "SELECT count(*) FROM pg_stat_activity WHERE usename = 'exporter' AND state = 'active' "
+                 "AND query LIKE '%sleep%'"
+               : "SELECT count(*) FROM information_schema.processlist WHERE user = 'exporter' AND command = 'Query' "
+                 "AND info LIKE '%SLEEP%'");
+      total += rows.empty() ? 100 : std::stoi(rows[0][0]);
+    }
+    return total;
+  }
+
+  std::ostringstream log_;
+  Logger logger_{LogLevel::kDebug, LogFormat::kLogfmt, &log_};
+};
+
+TEST_P(ScrapeTest, TheDemoCatalogProducesTheExpectedSeries) {
+  auto exporter = MakeExporter();
+  ASSERT_TRUE(exporter);
+  std::string text = RenderText(exporter->Scrape({}));
+  for (const char* line : {"replica_sql_up 1\n", "shop_orders{source=\"oltp\",status=\"paid\"} 500\n",
+                           "shop_order_value{source=\"oltp\",status=\"pending\"} 24210\n",
+                           "shop_orders_created_total 2000\n", "shop_customers{country=\"DE\"} 40\n",
+                           "shop_payments{method=\"card\",status=\"failed\"} 66\n", "shop_schema_info{version=\"3\"} 1\n",
+                           "shop_customer_lifetime_value_max{country=\"JP\"} 699.9\n",
+                           "replica_sql_query_success{query=\"customer_lifetime_value\"} 1\n",
+                           "# HELP shop_customer_lifetime_value_avg Average lifetime spend of the customers of each "
+                           "country. Cached: refreshed at most every 5m.\n"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << "missing: " << line << "\n" << text;
+  }
+  EXPECT_EQ(text.find("replica_sql_query_success{query=\"" ), text.find("replica_sql_query_success{query=\""));
+  EXPECT_EQ(text.find("} 0\nreplica_sql_query_success"), std::string::npos);
+  for (const char* q : {"orders_by_status", "orders_created", "recent_orders", "oldest_pending_order",
+                        "customers_by_country", "payments_by_method", "schema_info"}) {
+    EXPECT_NE(text.find(std::string("replica_sql_query_success{query=\"") + q + "\"} 1\n"), std::string::npos) << q;
+  }
+  auto lint = testing::RunPromtoolCheckMetrics(text);
+  EXPECT_EQ(lint.exit_code, 0) << lint.output;
+}
+
+TEST_P(ScrapeTest, AQuerySleepingPastTheDeadlineIsAnsweredOnTimeAndGoneFromTheServer) {
+  auto exporter = MakeExporter(SleepQuery("sleepy", 30) +
+                               "[[query]]\nname = \"quick\"\nsql = \"SELECT 1 AS v\"\n"
+                               "[[query.metrics]]\nname = \"quick_value\"\nhelp = \"h\"\nvalue = \"v\"\n");
+  ASSERT_TRUE(exporter);
+  ScrapeRequest request;
+  request.timeout_header = "1.5";  // Budget: 1.5 s − 0.5 s offset = 1 s.
+  auto start = std::chrono::steady_clock::now();
+  std::string text = RenderText(exporter->Scrape(request));
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, 1300ms);
+  EXPECT_GE(took, 900ms);
+  EXPECT_NE(text.find("quick_value 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("replica_sql_query_success{query=\"sleepy\"} 0\n"), std::string::npos) << text;
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(RunningSleeps(), 0) << "nothing the scrape started may run on past its deadline";
+}
+
+TEST_P(ScrapeTest, ASlowCachedQueryNeverDelaysAScrape) {
+  auto exporter = MakeExporter(SleepQuery("slow_cached", 3, "cache = \"5m\"\ntimeout = \"20s\"\n"));
+  ASSERT_TRUE(exporter);
+  ScrapeRequest request;
+  request.timeout_header = "1";  // 0.5 s budget.
+  auto start = std::chrono::steady_clock::now();
+  std::string first = RenderText(exporter->Scrape(request));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 900ms);
+  EXPECT_EQ(first.find("slow_cached_value"), std::string::npos) << "nothing to serve yet";
+  // The refresh goes on in the background, within its own timeout...
+  std::this_thread::sleep_for(3s);
+  start = std::chrono::steady_clock::now();
+  std::string later = RenderText(exporter->Scrape(request));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 900ms);
+  // ...and a later scrape serves it.
+  EXPECT_NE(later.find("slow_cached_value 1\n"), std::string::npos) << later;
+}
+
+TEST_P(ScrapeTest, AReplicaStoppedMidScrapeCostsNoFailedScrape) {
+  auto exporter = MakeExporter(SleepQuery("napping", 1) +
+                               "[[query]]\nname = \"count\"\nsql = \"SELECT count(*) AS v FROM orders\"\n"
+                               "[[query.metrics]]\nname = \"count_value\"\nhelp = \"h\"\nvalue = \"v\"\n");
+  ASSERT_TRUE(exporter);
+  ASSERT_NE(RenderText(exporter->Scrape({})).find("replica_sql_up 1\n"), std::string::npos);
+  // The next scrape goes to replica2 (round-robin); stop it while the query naps.
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(300ms);
+    testing::StopMember(env(), "replica2");
+  });
+  std::string text = RenderText(exporter->Scrape({}));
+  stopper.join();
+  EXPECT_NE(text.find("replica_sql_up 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("count_value 2000\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("napping_value 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("replica_sql_replica_state{replica=\"" + env().replicas[1].ToString() + "\",state=\"down\"} 1"),
+            std::string::npos)
+      << text;
+  testing::RepairCluster(env());
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ScrapeTest, ::testing::ValuesIn(testing::AllEnvs()),
+                         [](const auto& info) { return info.param->name; });
+
+}  // namespace
+}  // namespace rse

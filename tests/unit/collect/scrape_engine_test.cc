@@ -1,0 +1,277 @@
+#include "collect/scrape_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "fakes/fake_backend.h"
+#include "fakes/fake_clock.h"
+
+namespace rse {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeMember;
+
+// A query "name" whose SQL is its name; one gauge "<name>_value" from column v.
+QuerySpec Query(const std::string& name, std::optional<std::chrono::milliseconds> cache = std::nullopt) {
+  QuerySpec q;
+  q.name = name;
+  q.sql = name;
+  q.cache = cache;
+  if (cache) q.max_staleness = 2 * *cache;
+  MetricSpec m;
+  m.name = name + "_value";
+  m.help = "Value of " + name + ".";
+  m.value_column = "v";
+  q.metrics.push_back(m);
+  return q;
+}
+
+RowSet Value(double v) { return {{{"v", ColumnKind::kFloat}}, {{Cell(std::to_string(v))}}}; }
+
+// The value of metric `name` with label query=`query` (or no label when empty), or nullopt.
+std::optional<double> Find(const std::vector<MetricFamily>& families, const std::string& name,
+                           const std::string& query = "", const std::string& reason = "") {
+  for (const MetricFamily& f : families) {
+    if (f.name != name) continue;
+    for (const Sample& s : f.samples) {
+      bool match = true;
+      for (const Label& l : s.labels) {
+        if (l.name == "query" && l.value != query) match = false;
+        if (l.name == "reason" && l.value != reason) match = false;
+      }
+      if (match) return s.value;
+    }
+  }
+  return std::nullopt;
+}
+
+// Blocks queries until Release(); counts how many are waiting.
+class Gate {
+ public:
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++waiting_;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return open_; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    changed_.notify_all();
+  }
+  void AwaitWaiting(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait_for(lock, 5s, [&] { return waiting_ >= n; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  int waiting_ = 0;
+  bool open_ = false;
+};
+
+class ScrapeEngineTest : public ::testing::Test {
+ protected:
+  void Make(std::vector<QuerySpec> queries, int members = 1, int max_concurrent = 4) {
+    std::vector<Member> list;
+    for (int port = 1; port <= members; ++port) list.push_back({"db:" + std::to_string(port), {"db", port}});
+    PoolOptions options;
+    options.connections_per_replica = max_concurrent;
+    pool_ = std::make_unique<ReplicaPool>(std::move(list), options, &backend_, &clock_, &logger_);
+    ScrapeEngineOptions engine_options;
+    engine_options.max_concurrent_queries = max_concurrent;
+    engine_ = std::make_unique<ScrapeEngine>(std::move(queries), engine_options, pool_.get(), &clock_, &logger_);
+  }
+
+  void OnQuery(int port, std::function<StatusOr<RowSet>(std::string_view, const Deadline&)> f) {
+    backend_.Edit(port, [&](FakeMember& m) { m.query = std::move(f); });
+  }
+
+  std::ostringstream log_;
+  Logger logger_{LogLevel::kDebug, LogFormat::kLogfmt, &log_};
+  testing::FakeClock clock_;
+  testing::FakeBackend backend_;
+  std::unique_ptr<ReplicaPool> pool_;
+  std::unique_ptr<ScrapeEngine> engine_;
+};
+
+TEST_F(ScrapeEngineTest, ServesEveryQueryWithItsSelfMetrics) {
+  Make({Query("a"), Query("b")});
+  OnQuery(1, [](std::string_view sql, const Deadline&) { return Value(sql == "a" ? 1 : 2); });
+  auto families = engine_->Scrape(2s);
+  EXPECT_EQ(Find(families, "a_value"), 1);
+  EXPECT_EQ(Find(families, "b_value"), 2);
+  EXPECT_EQ(Find(families, "replica_sql_up"), 1);
+  EXPECT_EQ(Find(families, "replica_sql_query_success", "a"), 1);
+  EXPECT_EQ(Find(families, "replica_sql_query_rows", "b"), 1);
+  EXPECT_TRUE(Find(families, "replica_sql_query_duration_seconds", "a"));
+  EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "a", "timeout"), 0);
+  EXPECT_TRUE(Find(families, "replica_sql_scrape_duration_seconds"));
+  EXPECT_TRUE(Find(families, "replica_sql_exporter_build_info"));
+}
+
+TEST_F(ScrapeEngineTest, RunsQueriesInParallel) {
+  Make({Query("a"), Query("b"), Query("c")}, 1, /*max_concurrent=*/3);
+  Gate gate;
+  std::atomic<int> started = 0;
+  OnQuery(1, [&](std::string_view, const Deadline&) -> StatusOr<RowSet> {
+    if (++started == 3) gate.Release();
+    gate.Wait();  // Only returns once all three run at the same time.
+    return Value(1);
+  });
+  auto families = engine_->Scrape(5s);
+  for (const char* q : {"a", "b", "c"}) EXPECT_EQ(Find(families, "replica_sql_query_success", q), 1) << q;
+  EXPECT_EQ(backend_.Get(1).connects, 3);
+}
+
+TEST_F(ScrapeEngineTest, OneFailingQueryDoesNotTakeTheOthersDown) {
+  Make({Query("good"), Query("bad")});
+  OnQuery(1, [](std::string_view sql, const Deadline&) -> StatusOr<RowSet> {
+    if (sql == "bad") return Status::InvalidArgument("postgres: relation \"nope\" does not exist");
+    return Value(7);
+  });
+  auto families = engine_->Scrape(2s);
+  EXPECT_EQ(Find(families, "good_value"), 7);
+  EXPECT_FALSE(Find(families, "bad_value")) << "no stale or made-up value for a failed query";
+  EXPECT_EQ(Find(families, "replica_sql_query_success", "bad"), 0);
+  EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "bad", "sql"), 1);
+  EXPECT_EQ(Find(families, "replica_sql_up"), 1);
+}
+
+TEST_F(ScrapeEngineTest, AnswersByTheDeadlineAndCountsTheTimeout) {
+  Make({Query("slow"), Query("fast")});
+  Gate gate;
+  OnQuery(1, [&](std::string_view sql, const Deadline&) -> StatusOr<RowSet> {
+    if (sql == "fast") return Value(1);
+    gate.Wait();
+    return Status::DeadlineExceeded("statement stopped at its deadline");
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto families = engine_->Scrape(200ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(Find(families, "fast_value"), 1);
+  EXPECT_EQ(Find(families, "replica_sql_query_success", "slow"), 0);
+  gate.Release();
+  engine_.reset();  // Waits for the execution to end.
+}
+
+TEST_F(ScrapeEngineTest, ConcurrentScrapesShareOneExecution) {
+  Make({Query("q")});
+  Gate gate;
+  OnQuery(1, [&](std::string_view, const Deadline&) -> StatusOr<RowSet> {
+    gate.Wait();
+    return Value(3);
+  });
+  auto first = std::async(std::launch::async, [&] { return engine_->Scrape(5s); });
+  gate.AwaitWaiting(1);
+  auto second = std::async(std::launch::async, [&] { return engine_->Scrape(5s); });
+  std::this_thread::sleep_for(200ms);  // Let the second scrape join.
+  gate.Release();
+  EXPECT_EQ(Find(first.get(), "q_value"), 3);
+  EXPECT_EQ(Find(second.get(), "q_value"), 3);
+  EXPECT_EQ(backend_.Get(1).queries, 1) << "two scrapes, one execution";
+}
+
+TEST_F(ScrapeEngineTest, CachedQueryRunsOncePerTtl) {
+  Make({Query("slow", 5min)});
+  int runs = 0;
+  OnQuery(1, [&](std::string_view, const Deadline&) { return Value(++runs); });
+  EXPECT_EQ(Find(engine_->Scrape(2s), "slow_value"), 1);
+  clock_.Advance(4min);
+  auto families = engine_->Scrape(2s);
+  EXPECT_EQ(Find(families, "slow_value"), 1);
+  EXPECT_EQ(Find(families, "replica_sql_query_cache_age_seconds", "slow"), 240);
+  EXPECT_EQ(runs, 1);
+  clock_.Advance(2min);
+  EXPECT_EQ(Find(engine_->Scrape(2s), "slow_value"), 2);
+  EXPECT_EQ(runs, 2);
+}
+
+TEST_F(ScrapeEngineTest, ASlowRefreshServesThePreviousResultAndGoesOn) {
+  Make({Query("slow", 5min)});
+  Gate gate;
+  std::atomic<int> runs = 0;
+  OnQuery(1, [&](std::string_view, const Deadline&) -> StatusOr<RowSet> {
+    if (++runs == 2) gate.Wait();
+    return Value(runs);
+  });
+  ASSERT_EQ(Find(engine_->Scrape(2s), "slow_value"), 1);
+  clock_.Advance(6min);
+  auto start = std::chrono::steady_clock::now();
+  auto families = engine_->Scrape(200ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s) << "a slow refresh never delays the scrape";
+  EXPECT_EQ(Find(families, "slow_value"), 1) << "the previous result, still within max_staleness";
+  EXPECT_EQ(Find(families, "replica_sql_query_success", "slow"), 1);
+  gate.Release();
+  for (int i = 0; i < 200 && Find(engine_->Scrape(2s), "slow_value") != 2; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(Find(engine_->Scrape(2s), "slow_value"), 2) << "a later scrape picks the refresh up";
+  EXPECT_EQ(runs, 2);
+}
+
+TEST_F(ScrapeEngineTest, FailuresAreNeverCachedAndStaleResultsExpire) {
+  Make({Query("slow", 5min)});
+  bool fail = false;
+  OnQuery(1, [&](std::string_view, const Deadline&) -> StatusOr<RowSet> {
+    if (fail) return Status::InvalidArgument("boom");
+    return Value(1);
+  });
+  ASSERT_EQ(Find(engine_->Scrape(2s), "slow_value"), 1);
+  fail = true;
+  clock_.Advance(6min);
+  auto families = engine_->Scrape(2s);
+  EXPECT_EQ(Find(families, "slow_value"), 1) << "last good result kept";
+  EXPECT_EQ(Find(families, "replica_sql_query_success", "slow"), 0);
+  EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "slow", "sql"), 1);
+  families = engine_->Scrape(2s);
+  EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "slow", "sql"), 2) << "the failure was not cached";
+  clock_.Advance(5min);  // 11 minutes old: past max_staleness (10m).
+  EXPECT_FALSE(Find(engine_->Scrape(2s), "slow_value"));
+}
+
+TEST_F(ScrapeEngineTest, NoHealthyReplicaMeansUpZeroAndNoQueryMetrics) {
+  Make({Query("q"), Query("cached", 5min)});
+  ASSERT_EQ(Find(engine_->Scrape(2s), "cached_value"), 1);
+  backend_.Edit(1, [](FakeMember& m) { m.probe = testing::Primary(); });
+  clock_.Advance(1min);
+  auto families = engine_->Scrape(2s);
+  EXPECT_EQ(Find(families, "replica_sql_up"), 0);
+  EXPECT_FALSE(Find(families, "q_value"));
+  EXPECT_EQ(Find(families, "cached_value"), 1) << "a fresh cached result needs no replica";
+  EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "q", "connection"), 1);
+  EXPECT_EQ(backend_.Get(1).queries, 2) << "the primary was never queried";
+}
+
+TEST_F(ScrapeEngineTest, AReplicaLostMidScrapeFailsOverWithoutFailingTheScrape) {
+  Make({Query("q")}, /*members=*/2);
+  OnQuery(1, [](std::string_view, const Deadline&) -> StatusOr<RowSet> {
+    return Status::Unavailable("server closed the connection unexpectedly");
+  });
+  OnQuery(2, [](std::string_view, const Deadline&) { return Value(5); });
+  auto families = engine_->Scrape(2s);
+  EXPECT_EQ(Find(families, "q_value"), 5);
+  EXPECT_EQ(Find(families, "replica_sql_query_success", "q"), 1);
+  EXPECT_EQ(Find(families, "replica_sql_up"), 1);
+  EXPECT_EQ(pool_->Snapshot()[0].state, MemberState::kDown);
+}
+
+TEST_F(ScrapeEngineTest, TwoQueriesProducingOneSeriesKeepTheFirst) {
+  QuerySpec a = Query("a"), b = Query("b");
+  b.metrics[0].name = "a_value";
+  b.metrics[0].help = a.metrics[0].help;
+  Make({a, b});
+  auto families = engine_->Scrape(2s);
+  int samples = 0;
+  for (const MetricFamily& f : families) samples += f.name == "a_value" ? static_cast<int>(f.samples.size()) : 0;
+  EXPECT_EQ(samples, 1);
+  EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "b", "duplicate_series"), 1);
+  EXPECT_EQ(Find(families, "replica_sql_query_success", "b"), 0);
+}
+
+}  // namespace
+}  // namespace rse

@@ -46,8 +46,9 @@ void CancelWatchdog::Run() {
       changed_.wait(lock);
       continue;
     }
-    if (std::chrono::steady_clock::now() < earliest->second.at) {
-      changed_.wait_until(lock, earliest->second.at);
+    const TimePoint at = earliest->second.at;  // A copy: the entry may be erased while we wait.
+    if (std::chrono::steady_clock::now() < at) {
+      changed_.wait_until(lock, at);
       continue;
     }
     uint64_t id = earliest->first;

@@ -121,13 +121,8 @@ template <typename T>
 StatusOr<T> MysqlConnection::Run(const Deadline& deadline,
                                  const std::function<StatusOr<T>(sql::Statement&, double)>& body) {
   EnsureThreadInit(driver_);
-  auto remaining = deadline.Remaining(*DefaultClock());
-  if (remaining.count() <= 0) return Status::DeadlineExceeded("no time left before the deadline");
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!usable_) return Status::Unavailable("mysql: session was cancelled or broken");
-    in_statement_ = true;
-  }
+  if (Status begun = guard_.BeginStatement(deadline, "mysql"); !begun.ok()) return begun;
+  const auto remaining = deadline.Remaining(*DefaultClock());
   CancelWatchdog::Guard guard = watchdog_->Watch(deadline.at() + kCancelGrace, [this] { Cancel(); });
   StatusOr<T> result = Status::Internal("unreached");
   try {
@@ -150,17 +145,12 @@ StatusOr<T> MysqlConnection::Run(const Deadline& deadline,
     MarkBroken();
     result = Status::Unavailable(std::string("mysql: ") + e.what());
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  in_statement_ = false;
+  guard_.EndStatement();
   return result;
 }
 
 void MysqlConnection::Cancel() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    usable_ = false;
-    if (!in_statement_) return;
-  }
+  if (!guard_.RequestCancel()) return;
   // The connector cannot cancel: a second session asks the server to KILL QUERY.
   ServerInfo side_info;
   auto side = OpenSession(driver_, params_, std::chrono::seconds(2), &side_info);
@@ -173,14 +163,8 @@ void MysqlConnection::Cancel() {
   }
 }
 
-bool MysqlConnection::Usable() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return usable_;
-}
+bool MysqlConnection::Usable() const { return guard_.Usable(); }
 
-void MysqlConnection::MarkBroken() {
-  std::lock_guard<std::mutex> lock(mu_);
-  usable_ = false;
-}
+void MysqlConnection::MarkBroken() { guard_.MarkBroken(); }
 
 }  // namespace rse::mysql

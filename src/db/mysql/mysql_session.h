@@ -3,7 +3,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include <mysql_connection.h>
@@ -14,6 +13,7 @@
 #include "db/cancel_watchdog.h"
 #include "db/connect_params.h"
 #include "db/connection.h"
+#include "db/session_guard.h"
 
 namespace rse::mysql {
 
@@ -56,9 +56,7 @@ class MysqlConnection final : public Connection {
   const std::unique_ptr<sql::Connection> session_;
   const ServerInfo info_;
   CancelWatchdog* const watchdog_;
-  mutable std::mutex mu_;
-  bool usable_ = true;         // Guarded by mu_.
-  bool in_statement_ = false;  // Guarded by mu_.
+  SessionGuard guard_;
 };
 
 }  // namespace rse::mysql

@@ -1,10 +1,9 @@
 #include <algorithm>
-#include <atomic>
-#include <mutex>
 
 #include <pqxx/pqxx>
 
 #include "db/cancel_watchdog.h"
+#include "db/session_guard.h"
 #include "db/postgres/postgres_backend.h"
 
 namespace rse {
@@ -103,9 +102,7 @@ class PostgresConnection final : public Connection {
   }
 
   void Cancel() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    usable_ = false;
-    if (!in_statement_) return;
+    if (!guard_.RequestCancel()) return;
     try {
       conn_->cancel_query();
     } catch (const std::exception&) {
@@ -113,24 +110,15 @@ class PostgresConnection final : public Connection {
     }
   }
 
-  bool Usable() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return usable_;
-  }
+  bool Usable() const override { return guard_.Usable(); }
 
  private:
   // Runs `body` in a read-only transaction bounded by `deadline` on the
   // server (statement_timeout) and here (the watchdog's cancel).
   template <typename T>
   StatusOr<T> Run(const Deadline& deadline, const std::function<StatusOr<T>(pqxx::transaction_base&)>& body) {
-    const Clock& clock = *DefaultClock();
-    auto remaining = deadline.Remaining(clock);
-    if (remaining.count() <= 0) return Status::DeadlineExceeded("no time left before the deadline");
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!usable_) return Status::Unavailable("postgres: session was cancelled or broken");
-      in_statement_ = true;
-    }
+    if (Status begun = guard_.BeginStatement(deadline, "postgres"); !begun.ok()) return begun;
+    const auto remaining = deadline.Remaining(*DefaultClock());
     CancelWatchdog::Guard guard = watchdog_->Watch(deadline.at() + kCancelGrace, [this] { Cancel(); });
     StatusOr<T> result = Status::Internal("unreached");
     try {
@@ -147,8 +135,7 @@ class PostgresConnection final : public Connection {
       MarkBroken();
       result = Status::Unavailable(std::string("postgres: ") + e.what());
     }
-    std::lock_guard<std::mutex> lock(mu_);
-    in_statement_ = false;
+    guard_.EndStatement();
     return result;
   }
 
@@ -165,16 +152,11 @@ class PostgresConnection final : public Connection {
     return Status::InvalidArgument("postgres: " + message + " [SQLSTATE " + state + "]");
   }
 
-  void MarkBroken() {
-    std::lock_guard<std::mutex> lock(mu_);
-    usable_ = false;
-  }
+  void MarkBroken() { guard_.MarkBroken(); }
 
   const std::unique_ptr<pqxx::connection> conn_;
   CancelWatchdog* const watchdog_;
-  mutable std::mutex mu_;
-  bool usable_ = true;         // Guarded by mu_.
-  bool in_statement_ = false;  // Guarded by mu_.
+  SessionGuard guard_;
 };
 
 class PostgresBackend final : public Backend {

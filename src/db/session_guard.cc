@@ -1,0 +1,36 @@
+#include "db/session_guard.h"
+
+#include <string>
+
+namespace rse {
+
+Status SessionGuard::BeginStatement(const Deadline& deadline, const char* engine) {
+  if (deadline.Remaining(*DefaultClock()).count() <= 0) return Status::DeadlineExceeded("no time left before the deadline");
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!usable_) return Status::Unavailable(std::string(engine) + ": session was cancelled or broken");
+  in_statement_ = true;
+  return Status::Ok();
+}
+
+void SessionGuard::EndStatement() {
+  std::lock_guard<std::mutex> lock(mu_);
+  in_statement_ = false;
+}
+
+bool SessionGuard::RequestCancel() {
+  std::lock_guard<std::mutex> lock(mu_);
+  usable_ = false;
+  return in_statement_;
+}
+
+void SessionGuard::MarkBroken() {
+  std::lock_guard<std::mutex> lock(mu_);
+  usable_ = false;
+}
+
+bool SessionGuard::Usable() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return usable_;
+}
+
+}  // namespace rse

@@ -255,6 +255,44 @@ TEST_P(BackendTest, ClosedPortIsUnavailableAtOnce) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
 }
 
+TEST_P(BackendTest, SessionsCarryTheExportersGuardsThenSessionSql) {
+  ConnectParams params = env().Params(env().replicas[0]);
+  params.session_sql = {pg() ? "SET search_path = public, pg_catalog" : "SET SESSION sql_mode = 'ANSI_QUOTES'"};
+  auto connected = backend_->Connect(params, In(5s));
+  ASSERT_TRUE(connected.ok()) << connected.status().message();
+  auto rows = (*connected)->Query(
+      pg() ? "SELECT current_setting('application_name') AS app, current_setting('lock_timeout') AS lock_wait, "
+             "current_setting('idle_in_transaction_session_timeout') AS idle, current_setting('TimeZone') AS tz, "
+             "current_setting('default_transaction_read_only') AS ro, current_setting('search_path') AS custom"
+           : "SELECT 'n/a' AS app, @@session.lock_wait_timeout AS lock_wait, @@session.idle_transaction_timeout AS idle, "
+             "@@session.time_zone AS tz, @@session.tx_read_only AS ro, @@session.sql_mode AS custom",
+      In(5s));
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  const auto& row = rows->rows[0];
+  if (pg()) {
+    EXPECT_EQ(*row[0], "replica_sql_exporter");
+    EXPECT_EQ(*row[1], "5s");
+    EXPECT_EQ(*row[2], "1min");
+    EXPECT_EQ(*row[3], "UTC");
+    EXPECT_EQ(*row[4], "on");
+    EXPECT_EQ(*row[5], "public, pg_catalog");
+  } else {
+    EXPECT_EQ(*row[1], "5");
+    EXPECT_EQ(*row[2], "60");
+    EXPECT_EQ(*row[3], "+00:00");
+    EXPECT_EQ(*row[4], "1");
+    EXPECT_EQ(*row[5], "ANSI_QUOTES");
+  }
+}
+
+TEST_P(BackendTest, AFailingSessionSqlIsAConnectError) {
+  ConnectParams params = env().Params(env().replicas[0]);
+  params.session_sql = {"SET no_such_setting_here = 1"};
+  auto connected = backend_->Connect(params, In(5s));
+  ASSERT_FALSE(connected.ok());
+  EXPECT_EQ(connected.status().code(), Status::Code::kUnavailable);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, BackendTest, ::testing::ValuesIn(testing::AllEnvs()),
                          [](const auto& info) { return info.param->name; });
 

@@ -3,6 +3,7 @@
 // over within a scrape when a replica stops.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -135,6 +136,19 @@ TEST_P(PoolTest, AStoppedReplicaFailsOverWithinTheScrape) {
   std::set<int> served;
   for (int i = 0; i < 4; ++i) served.insert(NextScrape(*pool));
   EXPECT_EQ(served, (std::set<int>{0, 1})) << last_error_;
+}
+
+TEST_P(PoolTest, WithThePrimaryDownTheReplicasKeepServingTheLastData) {
+  auto pool = MakePool({1, 2});
+  ASSERT_NE(NextScrape(*pool), -1) << last_error_;
+  testing::StopMember(env(), "primary");
+  // Give the replicas a moment to notice that their stream is gone.
+  std::this_thread::sleep_for(1500ms);
+  std::set<int> served;
+  for (int i = 0; i < 4; ++i) served.insert(NextScrape(*pool));
+  EXPECT_FALSE(served.count(-1)) << last_error_;
+  for (const MemberSnapshot& m : pool->Snapshot()) EXPECT_NE(m.state, MemberState::kDown) << m.label;
+  testing::RepairCluster(env());
 }
 
 TEST_P(PoolTest, StartsWhenEveryDatabaseIsDownAndSaysSo) {

@@ -44,6 +44,15 @@ TEST(ExporterBinaryTest, ConfigCheckFailsOnABrokenCatalog) {
       << result.output;
 }
 
+TEST(ExporterBinaryTest, RefusesAClusterDeclaredWithAutomaticFailover) {
+  auto result = RunCommand({kBinary, "--config.file=tests/testdata/config/automatic_failover.toml",
+                            "--web.listen-address=127.0.0.1:0"},
+                           kSourceDir);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("failover = \"automatic\""), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("postgres_exporter or mysqld_exporter"), std::string::npos) << result.output;
+}
+
 TEST(ExporterBinaryTest, VersionAndBadFlag) {
   auto version = RunCommand({kBinary, "--version"}, kSourceDir);
   EXPECT_EQ(version.exit_code, 0);

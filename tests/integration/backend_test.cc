@@ -221,10 +221,50 @@ TEST_P(BackendTest, PasswordFromFileAndEnvironment) {
 }
 
 TEST_P(BackendTest, RequiredTlsFailsClosedAgainstAPlainServer) {
+  for (TlsMode mode : {TlsMode::kRequire, TlsMode::kVerifyCa, TlsMode::kVerifyFull}) {
+    ConnectParams params = env().Params(env().replicas[1]);  // Plain: no TLS.
+    params.tls_mode = mode;
+    params.tls_ca_file = env().tls_ca;
+    auto conn = backend_->Connect(params, In(5s));
+    ASSERT_FALSE(conn.ok()) << "tls_mode " << static_cast<int>(mode) << " must refuse a plain-text server";
+    EXPECT_EQ(conn.status().code(), Status::Code::kUnavailable);
+  }
+}
+
+// Whether the session's traffic is encrypted, as the server sees it.
+std::string EncryptionOf(Connection& conn, bool pg) {
+  auto rows = conn.Query(pg ? "SELECT CASE WHEN ssl THEN 'tls' ELSE 'plain' END AS enc FROM pg_stat_ssl "
+                              "WHERE pid = pg_backend_pid()"
+                            : "SELECT IF(VARIABLE_VALUE <> '', 'tls', 'plain') AS enc FROM "
+                              "information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher'",
+                         In(5s));
+  EXPECT_TRUE(rows.ok()) << rows.status().message();
+  return rows.ok() && !rows->rows.empty() ? rows->rows[0][0].value_or("?") : "?";
+}
+
+TEST_P(BackendTest, TlsIsUsedAndVerifiedWhereTheServerOffersIt) {
+  for (TlsMode mode : {TlsMode::kPrefer, TlsMode::kRequire, TlsMode::kVerifyCa, TlsMode::kVerifyFull}) {
+    SCOPED_TRACE(static_cast<int>(mode));
+    ConnectParams params = env().Params(env().replicas[0]);  // Serves TLS.
+    params.tls_mode = mode;
+    if (mode >= TlsMode::kVerifyCa) params.tls_ca_file = env().tls_ca;
+    auto conn = backend_->Connect(params, In(5s));
+    ASSERT_TRUE(conn.ok()) << conn.status().message();
+    EXPECT_EQ(EncryptionOf(**conn, pg()), "tls");
+  }
+  ConnectParams plain = env().Params(env().replicas[0]);
+  plain.tls_mode = TlsMode::kDisable;
+  auto conn = backend_->Connect(plain, In(5s));
+  ASSERT_TRUE(conn.ok()) << conn.status().message();
+  EXPECT_EQ(EncryptionOf(**conn, pg()), "plain");
+}
+
+TEST_P(BackendTest, VerificationRejectsACertificateFromAnotherCa) {
   ConnectParams params = env().Params(env().replicas[0]);
-  params.tls_mode = TlsMode::kRequire;
+  params.tls_mode = TlsMode::kVerifyFull;
+  params.tls_ca_file = env().tls_other_ca;
   auto conn = backend_->Connect(params, In(5s));
-  ASSERT_FALSE(conn.ok()) << "the test servers run without TLS: require must refuse them";
+  ASSERT_FALSE(conn.ok());
   EXPECT_EQ(conn.status().code(), Status::Code::kUnavailable);
 }
 

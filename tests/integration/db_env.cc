@@ -58,8 +58,13 @@ ClusterEnv MakeEnv(const std::string& name, Engine engine, const std::string& pr
   env.primary = Member(prefix + "_PRIMARY");
   env.replicas = {Member(prefix + "_REPLICA1"), Member(prefix + "_REPLICA2")};
   env.user = "exporter";
-  auto it = Endpoints().find("RSE_EXPORTER_PASSWORD");
-  env.password = it == Endpoints().end() ? "" : it->second;
+  auto value = [](const std::string& key) {
+    auto it = Endpoints().find(key);
+    return it == Endpoints().end() ? std::string() : it->second;
+  };
+  env.password = value("RSE_EXPORTER_PASSWORD");
+  env.tls_ca = value("RSE_TLS_CA");
+  env.tls_other_ca = value("RSE_TLS_OTHER_CA");
   return env;
 }
 

@@ -21,6 +21,9 @@ struct ClusterEnv {
   std::vector<HostPort> replicas;
   std::string user;
   std::string password;
+  // replicas[0] serves TLS with a certificate signed by tls_ca; replicas[1] is plain.
+  std::string tls_ca;
+  std::string tls_other_ca;  // A CA that signed nothing of ours.
 
   ConnectParams Params(const HostPort& member) const;
   // The same, as a superuser who may write: proves read-only is our doing, not grants'.

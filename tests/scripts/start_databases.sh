@@ -24,6 +24,32 @@ chmod 755 "$RSE_DB_DIR"
 exec 9>"$RSE_DB_DIR/.lock"
 flock 9
 
+# ----------------------------------------------------------------------- TLS
+# replica1 of each engine serves TLS with a certificate from a private CA, so
+# the tests can prove tls_mode verify-full works and require fails closed on
+# the plain replica2. other-ca.crt is a CA that signed nothing of ours.
+
+ensure_certs() {
+  local dir=$TLS_DIR
+  [ -f "$dir/.ready" ] && return
+  log "tls: creating a private CA and a server certificate for 127.0.0.1"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=rse test CA" -keyout ca.key -out ca.crt
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=rse other CA" -keyout other-ca.key -out other-ca.crt
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr
+    printf 'subjectAltName = IP:127.0.0.1, DNS:localhost\n' >san.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -extfile san.ext -out server.crt
+    install -o postgres -g postgres -m 600 server.key pg-server.key
+    install -o mysql -g mysql -m 600 server.key my-server.key
+    chmod 644 ca.crt other-ca.crt server.crt
+  ) >"$RSE_DB_DIR/tls.log" 2>&1 || die "creating certificates failed; see $RSE_DB_DIR/tls.log"
+  chmod 755 "$dir"
+  touch "$dir/.ready"
+}
+
 # ---------------------------------------------------------------- PostgreSQL
 
 pg_init_primary() {
@@ -94,6 +120,20 @@ pg_build_replica() {
   touch "$dir/.rse-ready"
 }
 
+# Turns TLS on for a running PostgreSQL server (reloadable since PostgreSQL 10).
+pg_enable_tls() {
+  local name=$1 port=$2 conf
+  conf="$(pg_dir "$name")/postgresql.conf"
+  grep -q "^# rse tls" "$conf" && return
+  cat >>"$conf" <<CONF
+# rse tls
+ssl = on
+ssl_cert_file = '$TLS_DIR/server.crt'
+ssl_key_file = '$TLS_DIR/pg-server.key'
+CONF
+  pg_sql "$port" postgres "SELECT pg_reload_conf()" >/dev/null
+}
+
 pg_ensure_replica() {
   local name=$1 port=$2 dir
   dir=$(pg_dir "$name")
@@ -132,6 +172,7 @@ start_postgres() {
   fi
   local i
   for i in 0 1; do pg_ensure_replica "replica$((i + 1))" "${PG_REPLICA_PORTS[$i]}"; done
+  pg_enable_tls replica1 "${PG_REPLICA_PORTS[0]}"
   pg_wait_caught_up
   log "postgres: primary :$PG_PRIMARY_PORT, replicas :${PG_REPLICA_PORTS[0]} :${PG_REPLICA_PORTS[1]} ready"
 }
@@ -165,6 +206,13 @@ innodb-buffer-pool-size = 64M
 innodb-flush-log-at-trx-commit = 2
 sync-binlog = 0
 CONF
+  if [ "$name" = replica1 ]; then
+    cat >>"$dir/my.cnf" <<CONF
+ssl-ca = $TLS_DIR/ca.crt
+ssl-cert = $TLS_DIR/server.crt
+ssl-key = $TLS_DIR/my-server.key
+CONF
+  fi
 }
 
 my_start() {
@@ -230,6 +278,11 @@ my_ensure_replica() {
     my_build_replica "$name" "$port" "$server_id"
     return
   fi
+  if [ "$name" = replica1 ] && ! grep -q "^ssl-cert" "$(my_dir "$name")/my.cnf"; then
+    log "mariadb: turning TLS on for $name"
+    my_stop "$name"
+    my_write_config "$name" "$port" "$server_id" 1
+  fi
   my_running "$name" || my_start "$name"
   local read_only channel
   read_only=$(my_sql "$name" "SELECT @@global.read_only")
@@ -286,10 +339,13 @@ RSE_MY_DATA=$MY_ROOT
 RSE_MY_ADMIN_USER=rse_admin
 RSE_MY_ADMIN_PASSWORD=$MY_ADMIN_PASSWORD
 RSE_PG_ADMIN_USER=postgres
+RSE_TLS_CA=$TLS_DIR/ca.crt
+RSE_TLS_OTHER_CA=$TLS_DIR/other-ca.crt
 ENV
   chmod 644 "$RSE_DB_DIR/endpoints.env"
 }
 
+ensure_certs
 case "$which" in
   all) start_postgres; start_mariadb ;;
   postgres) start_postgres ;;

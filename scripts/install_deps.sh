@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config git ca-certificates curl
   libpqxx-dev libmysqlcppconn-dev libcpp-httplib-dev libtomlplusplus-dev libgtest-dev libgmock-dev zlib1g-dev
-  postgresql-15 postgresql-client-15 mariadb-server mariadb-client
+  postgresql-15 postgresql-client-15 mariadb-server mariadb-client galera-4 openssl
   prometheus docker-compose
 )
 

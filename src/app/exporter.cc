@@ -47,7 +47,7 @@ StatusOr<std::unique_ptr<Exporter>> Exporter::Create(const ExporterConfig& confi
   // One look at every member at startup; nothing polls afterwards.
   Deadline startup = Deadline::After(*DefaultClock(), cluster.connect_timeout + config.scrape.timeout);
   if (Status election = exporter->pool_->CheckForMasterElection(startup); !election.ok()) {
-    return Status::InvalidArgument(election.message() + ". " + kPerInstanceAdvice);
+    return Status::InvalidArgument(election.message() + ".");
   }
   ScrapeEngineOptions options;
   options.max_concurrent_queries = config.scrape.max_concurrent_queries;

@@ -155,6 +155,8 @@ ClusterConfig ClusterEnv::Cluster(const std::vector<HostPort>& members) const {
   return cluster;
 }
 
+HostPort GaleraMember() { return Member("RSE_GALERA"); }
+
 const ClusterEnv& PostgresEnv() {
   static const ClusterEnv env = MakeEnv("postgres", Engine::kPostgres, "RSE_PG");
   return env;

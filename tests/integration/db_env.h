@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,12 @@ struct ClusterEnv {
   // A minimal valid cluster config over `members`, for pool tests.
   ClusterConfig Cluster(const std::vector<HostPort>& members) const;
 };
+
+// Names the gtest parameter by engine instead of by pointer value.
+inline void PrintTo(const ClusterEnv* env, std::ostream* os) { *os << env->name; }
+
+// The one-node MariaDB Galera cluster (master election) of start_databases.sh.
+HostPort GaleraMember();
 
 const ClusterEnv& PostgresEnv();
 const ClusterEnv& MariadbEnv();

@@ -17,6 +17,8 @@ MY_PRIMARY_PORT=33306
 MY_REPLICA_PORTS=(33307 33308)
 MY_REPL_PASSWORD=repl-demo-pw
 MY_ADMIN_PASSWORD=admin-demo-pw
+GALERA_PORT=33309
+GALERA_GCOMM_PORT=34567
 
 log() { echo "[databases] $*" >&2; }
 die() { echo "[databases] ERROR: $*" >&2; exit 1; }

@@ -6,7 +6,8 @@
 # waits until every replica has replayed the primary's latest write.
 # Idempotent: running servers are kept; stopped ones are started; a replica that
 # was promoted, paused or detached by a test is repaired or rebuilt.
-# Usage: start_databases.sh [all|postgres|mariadb]
+#   MariaDB Galera: a one-node cluster :33309 (master election: must be refused)
+# Usage: start_databases.sh [all|postgres|mariadb|galera]
 # Writes $RSE_DB_DIR/endpoints.env for the tests.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -219,7 +220,9 @@ my_start() {
   local name=$1 dir
   dir=$(my_dir "$name")
   # setsid and 9>&-: the server must not hold this script's lock or session.
-  setsid mariadbd --defaults-file="$dir/my.cnf" </dev/null >/dev/null 2>&1 9>&- &
+  local extra=()
+  [ -n "${GALERA_NEW_CLUSTER:-}" ] && extra=(--wsrep-new-cluster)
+  setsid mariadbd --defaults-file="$dir/my.cnf" "${extra[@]}" </dev/null >/dev/null 2>&1 9>&- &
   wait_for 60 mariadb-admin --no-defaults --socket="$(my_sock "$name")" -uroot ping ||
     die "mariadb $name did not start; see $dir/error.log"
 }
@@ -321,6 +324,42 @@ start_mariadb() {
   log "mariadb: primary :$MY_PRIMARY_PORT, replicas :${MY_REPLICA_PORTS[0]} :${MY_REPLICA_PORTS[1]} ready"
 }
 
+# -------------------------------------------------------------------- Galera
+# A one-node MariaDB Galera cluster: master election, which the exporter must
+# refuse. Its group communication listens on loopback only.
+
+start_galera() {
+  local dir
+  dir=$(my_dir galera)
+  if [ ! -f "$dir/.rse-ready" ]; then
+    log "galera: creating a one-node cluster on :$GALERA_PORT"
+    my_stop galera
+    rm -rf "$dir"
+    my_write_config galera "$GALERA_PORT" 9 0
+    cat >>"$dir/my.cnf" <<CONF
+wsrep-on = ON
+wsrep-provider = /usr/lib/galera/libgalera_smm.so
+wsrep-cluster-name = rse_galera
+wsrep-cluster-address = gcomm://
+wsrep-node-address = 127.0.0.1
+wsrep-provider-options = "gmcast.listen_addr=tcp://127.0.0.1:$GALERA_GCOMM_PORT;ist.recv_addr=127.0.0.1:$((GALERA_GCOMM_PORT + 1))"
+innodb-autoinc-lock-mode = 2
+CONF
+    my_install galera
+    GALERA_NEW_CLUSTER=1 my_start galera
+    my_sql galera "
+      CREATE DATABASE shop;
+      CREATE USER 'exporter'@'%' IDENTIFIED BY '$RSE_EXPORTER_PASSWORD';
+      GRANT SELECT ON *.* TO 'exporter'@'%';
+      GRANT SLAVE MONITOR ON *.* TO 'exporter'@'%';"
+    touch "$dir/.rse-ready"
+  elif ! my_running galera; then
+    # A one-node cluster always restarts as a new cluster.
+    GALERA_NEW_CLUSTER=1 my_start galera
+  fi
+  log "galera: one-node cluster :$GALERA_PORT ready"
+}
+
 # ---------------------------------------------------------------------- main
 
 write_endpoints() {
@@ -339,6 +378,7 @@ RSE_MY_DATA=$MY_ROOT
 RSE_MY_ADMIN_USER=rse_admin
 RSE_MY_ADMIN_PASSWORD=$MY_ADMIN_PASSWORD
 RSE_PG_ADMIN_USER=postgres
+RSE_GALERA=127.0.0.1:$GALERA_PORT
 RSE_TLS_CA=$TLS_DIR/ca.crt
 RSE_TLS_OTHER_CA=$TLS_DIR/other-ca.crt
 ENV
@@ -347,9 +387,10 @@ ENV
 
 ensure_certs
 case "$which" in
-  all) start_postgres; start_mariadb ;;
+  all) start_postgres; start_mariadb; start_galera ;;
   postgres) start_postgres ;;
   mariadb) start_mariadb ;;
-  *) die "usage: start_databases.sh [all|postgres|mariadb]" ;;
+  galera) start_galera ;;
+  *) die "usage: start_databases.sh [all|postgres|mariadb|galera]" ;;
 esac
 write_endpoints

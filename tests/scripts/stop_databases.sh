@@ -6,6 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=db_common.sh
 source "$here/db_common.sh"
 
+[ -d "$(my_dir galera)" ] && my_stop galera
 for name in replica2 replica1 primary; do
   [ -d "$(pg_dir "$name")" ] && pg_stop "$name"
   [ -d "$(my_dir "$name")" ] && my_stop "$name"

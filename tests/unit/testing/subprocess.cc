@@ -45,11 +45,21 @@ std::string ReadAll(const std::string& path) {
 
 }  // namespace
 
-CommandResult RunCommand(const std::vector<std::string>& args, const std::string& cwd) {
+CommandResult RunCommand(const std::vector<std::string>& args, const std::string& cwd, int timeout_ms) {
   std::string out_path = TempPath();
   pid_t pid = Spawn(args, cwd, out_path, /*merge_stdout=*/true);
   int status = 0;
-  waitpid(pid, &status, 0);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      CommandResult killed{-1, ReadAll(out_path) + "\n[killed after " + std::to_string(timeout_ms) + " ms]"};
+      std::remove(out_path.c_str());
+      return killed;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   CommandResult result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadAll(out_path)};
   std::remove(out_path.c_str());
   return result;

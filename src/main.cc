@@ -31,13 +31,15 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (flags->version) {
-    std::cout << "replica_sql_exporter, version " << kVersion << " (revision " << kRevision << ")\n";
+    std::cout << "replica_sql_exporter, version " << kVersion << " (revision " << kRevision
+              << ")\n";
     return 0;
   }
   auto config = LoadExporterConfig(flags->config_file);
   if (!config.ok()) return Fail("invalid config:\n" + config.status().message());
   if (flags->listen_address) {
-    auto listen = ParseHostPort(*flags->listen_address, /*allow_empty_host=*/true, /*allow_port_zero=*/true);
+    auto listen =
+        ParseHostPort(*flags->listen_address, /*allow_empty_host=*/true, /*allow_port_zero=*/true);
     if (!listen.ok()) return Fail("--web.listen-address: " + listen.status().message());
     config->web.listen = *listen;
   }
@@ -65,7 +67,9 @@ int main(int argc, char** argv) {
 
   HttpServerOptions options;
   options.landing = {kVersion, kRevision, config->cluster.name, EngineName(config->cluster.engine)};
-  HttpServer server(options, [&exporter](const ScrapeRequest& request) { return (*exporter)->Scrape(request); }, &logger);
+  HttpServer server(
+      options, [&exporter](const ScrapeRequest& request) { return (*exporter)->Scrape(request); },
+      &logger);
   if (Status bound = server.Bind(config->web.listen); !bound.ok()) return Fail(bound.message());
 
   std::atomic<bool> serve_returned = false;
@@ -81,8 +85,11 @@ int main(int argc, char** argv) {
     }
   });
   logger.Info("starting replica_sql_exporter",
-              {{"version", kVersion}, {"revision", kRevision}, {"cluster", config->cluster.name},
-               {"listen", config->web.listen.ToString()}, {"port", std::to_string(server.port())},
+              {{"version", kVersion},
+               {"revision", kRevision},
+               {"cluster", config->cluster.name},
+               {"listen", config->web.listen.ToString()},
+               {"port", std::to_string(server.port())},
                {"queries", std::to_string(catalog->queries.size())}});
   Status served = server.Serve();
   serve_returned = true;

@@ -9,8 +9,10 @@ namespace rse {
 namespace {
 
 constexpr const char* kPerInstanceAdvice =
-    "Run one per-instance exporter per server instead (postgres_exporter or mysqld_exporter) and handle "
-    "masterness in Prometheus; this exporter only serves clusters whose replicas are interchangeable.";
+    "Run one per-instance exporter per server instead (postgres_exporter or mysqld_exporter) and "
+    "handle "
+    "masterness in Prometheus; this exporter only serves clusters whose replicas are "
+    "interchangeable.";
 
 PoolOptions MakePoolOptions(const ClusterConfig& cluster, const PoolConfig& pool) {
   PoolOptions options;
@@ -32,35 +34,40 @@ PoolOptions MakePoolOptions(const ClusterConfig& cluster, const PoolConfig& pool
 
 Exporter::~Exporter() = default;
 
-StatusOr<std::unique_ptr<Exporter>> Exporter::Create(const ExporterConfig& config, const QueryCatalog& catalog,
-                                                     Logger* logger) {
+StatusOr<std::unique_ptr<Exporter>> Exporter::Create(const ExporterConfig& config,
+                                                     const QueryCatalog& catalog, Logger* logger) {
   const ClusterConfig& cluster = config.cluster;
   if (cluster.failover == Failover::kAutomatic) {
-    return Status::InvalidArgument(config.source + ": [cluster] failover = \"automatic\": a cluster with master "
-                                   "election must be monitored per instance. " + kPerInstanceAdvice);
+    return Status::InvalidArgument(config.source +
+                                   ": [cluster] failover = \"automatic\": a cluster with master "
+                                   "election must be monitored per instance. " +
+                                   kPerInstanceAdvice);
   }
   std::unique_ptr<Exporter> exporter(new Exporter(config.scrape));
-  exporter->backend_ = cluster.engine == Engine::kPostgres ? MakePostgresBackend() : MakeMysqlBackend();
+  exporter->backend_ =
+      cluster.engine == Engine::kPostgres ? MakePostgresBackend() : MakeMysqlBackend();
   exporter->pool_ = std::make_unique<ReplicaPool>(ExpandMembers(cluster.replicas),
-                                                  MakePoolOptions(cluster, config.pool), exporter->backend_.get(),
-                                                  DefaultClock(), logger);
+                                                  MakePoolOptions(cluster, config.pool),
+                                                  exporter->backend_.get(), DefaultClock(), logger);
   // One look at every member at startup; nothing polls afterwards.
-  Deadline startup = Deadline::After(*DefaultClock(), cluster.connect_timeout + config.scrape.timeout);
+  Deadline startup =
+      Deadline::After(*DefaultClock(), cluster.connect_timeout + config.scrape.timeout);
   if (Status election = exporter->pool_->CheckForMasterElection(startup); !election.ok()) {
     return Status::InvalidArgument(election.message() + ".");
   }
   ScrapeEngineOptions options;
   options.max_concurrent_queries = config.scrape.max_concurrent_queries;
   options.default_refresh_timeout = config.scrape.timeout;
-  exporter->engine_ =
-      std::make_unique<ScrapeEngine>(catalog.queries, options, exporter->pool_.get(), DefaultClock(), logger);
+  exporter->engine_ = std::make_unique<ScrapeEngine>(catalog.queries, options,
+                                                     exporter->pool_.get(), DefaultClock(), logger);
   return exporter;
 }
 
 std::vector<MetricFamily> Exporter::Scrape(const ScrapeRequest& request) {
   std::optional<std::string_view> header;
   if (request.timeout_header) header = *request.timeout_header;
-  return engine_->Scrape(ScrapeBudget(header, scrape_config_.timeout_offset, scrape_config_.timeout));
+  return engine_->Scrape(
+      ScrapeBudget(header, scrape_config_.timeout_offset, scrape_config_.timeout));
 }
 
 }  // namespace rse

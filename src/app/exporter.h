@@ -19,8 +19,8 @@ class Exporter {
   // Refuses a cluster declared (failover = "automatic") or found (Galera,
   // Group Replication) to have master election. Databases that are down are
   // fine: the exporter starts and recovers when they return.
-  static StatusOr<std::unique_ptr<Exporter>> Create(const ExporterConfig& config, const QueryCatalog& catalog,
-                                                    Logger* logger);
+  static StatusOr<std::unique_ptr<Exporter>> Create(const ExporterConfig& config,
+                                                    const QueryCatalog& catalog, Logger* logger);
   ~Exporter();
 
   std::vector<MetricFamily> Scrape(const ScrapeRequest& request);

@@ -11,7 +11,9 @@ namespace rse {
 class Deadline {
  public:
   explicit Deadline(TimePoint at) : at_(at) {}
-  static Deadline After(const Clock& clock, std::chrono::milliseconds budget) { return Deadline(clock.Now() + budget); }
+  static Deadline After(const Clock& clock, std::chrono::milliseconds budget) {
+    return Deadline(clock.Now() + budget);
+  }
 
   TimePoint at() const { return at_; }
   bool Expired(const Clock& clock) const { return clock.Now() >= at_; }

@@ -10,8 +10,7 @@ namespace rse {
 namespace {
 
 constexpr std::pair<std::string_view, double> kUnits[] = {
-    {"ms", 1.0},       {"s", 1e3},          {"m", 60e3},
-    {"h", 3600e3},     {"d", 86400e3},      {"w", 7 * 86400e3},
+    {"ms", 1.0}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3}, {"d", 86400e3}, {"w", 7 * 86400e3},
 };
 
 // Rejects durations that could not be waited for anyway (over ~290 years).
@@ -21,7 +20,8 @@ constexpr double kMaxMillis = 9.2e15;
 
 StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   auto invalid = [&](std::string_view why) {
-    return Status::InvalidArgument("invalid duration \"" + std::string(text) + "\": " + std::string(why));
+    return Status::InvalidArgument("invalid duration \"" + std::string(text) +
+                                   "\": " + std::string(why));
   };
   if (text.empty()) return invalid("empty");
   if (text == "0") return std::chrono::milliseconds(0);
@@ -29,7 +29,8 @@ StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   std::string_view rest = text;
   while (!rest.empty()) {
     size_t digits = 0;
-    while (digits < rest.size() && (std::isdigit(static_cast<unsigned char>(rest[digits])) || rest[digits] == '.')) {
+    while (digits < rest.size() &&
+           (std::isdigit(static_cast<unsigned char>(rest[digits])) || rest[digits] == '.')) {
       ++digits;
     }
     if (digits == 0) return invalid("expected a number (e.g. \"10s\", \"500ms\", \"1h30m\")");
@@ -38,14 +39,16 @@ StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text) {
     if (ec != std::errc() || end != rest.data() + digits) return invalid("malformed number");
     rest.remove_prefix(digits);
     size_t unit_len = 0;
-    while (unit_len < rest.size() && std::isalpha(static_cast<unsigned char>(rest[unit_len]))) ++unit_len;
+    while (unit_len < rest.size() && std::isalpha(static_cast<unsigned char>(rest[unit_len])))
+      ++unit_len;
     std::string_view unit = rest.substr(0, unit_len);
     if (unit.empty()) return invalid("missing unit (one of ms, s, m, h, d, w)");
     double scale = 0;
     for (const auto& [name, millis] : kUnits) {
       if (unit == name) scale = millis;
     }
-    if (scale == 0) return invalid("unknown unit \"" + std::string(unit) + "\" (use ms, s, m, h, d or w)");
+    if (scale == 0)
+      return invalid("unknown unit \"" + std::string(unit) + "\" (use ms, s, m, h, d or w)");
     total += number * scale;
     rest.remove_prefix(unit_len);
   }

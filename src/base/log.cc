@@ -12,13 +12,15 @@ constexpr std::string_view kLevelNames[] = {"debug", "info", "warn", "error"};
 
 std::string Timestamp() {
   auto now = std::chrono::system_clock::now();
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(millis / 1000);
   std::tm utc{};
   gmtime_r(&secs, &utc);
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis % 1000));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(millis % 1000));
   return buf;
 }
 
@@ -74,13 +76,15 @@ StatusOr<LogLevel> ParseLogLevel(std::string_view text) {
   for (size_t i = 0; i < std::size(kLevelNames); ++i) {
     if (text == kLevelNames[i]) return static_cast<LogLevel>(i);
   }
-  return Status::InvalidArgument("--log.level: \"" + std::string(text) + "\" is not one of debug, info, warn, error");
+  return Status::InvalidArgument("--log.level: \"" + std::string(text) +
+                                 "\" is not one of debug, info, warn, error");
 }
 
 StatusOr<LogFormat> ParseLogFormat(std::string_view text) {
   if (text == "logfmt") return LogFormat::kLogfmt;
   if (text == "json") return LogFormat::kJson;
-  return Status::InvalidArgument("--log.format: \"" + std::string(text) + "\" is not one of logfmt, json");
+  return Status::InvalidArgument("--log.format: \"" + std::string(text) +
+                                 "\" is not one of logfmt, json");
 }
 
 Logger::Logger(LogLevel level, LogFormat format, std::ostream* out)

@@ -29,10 +29,18 @@ class Logger {
   Logger& operator=(const Logger&) = delete;
 
   void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {});
-  void Debug(std::string_view msg, std::initializer_list<LogField> fields = {}) { Log(LogLevel::kDebug, msg, fields); }
-  void Info(std::string_view msg, std::initializer_list<LogField> fields = {}) { Log(LogLevel::kInfo, msg, fields); }
-  void Warn(std::string_view msg, std::initializer_list<LogField> fields = {}) { Log(LogLevel::kWarn, msg, fields); }
-  void Error(std::string_view msg, std::initializer_list<LogField> fields = {}) { Log(LogLevel::kError, msg, fields); }
+  void Debug(std::string_view msg, std::initializer_list<LogField> fields = {}) {
+    Log(LogLevel::kDebug, msg, fields);
+  }
+  void Info(std::string_view msg, std::initializer_list<LogField> fields = {}) {
+    Log(LogLevel::kInfo, msg, fields);
+  }
+  void Warn(std::string_view msg, std::initializer_list<LogField> fields = {}) {
+    Log(LogLevel::kWarn, msg, fields);
+  }
+  void Error(std::string_view msg, std::initializer_list<LogField> fields = {}) {
+    Log(LogLevel::kError, msg, fields);
+  }
 
  private:
   const LogLevel level_;

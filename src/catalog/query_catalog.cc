@@ -32,18 +32,22 @@ void CheckAcrossQueries(const std::vector<QuerySpec>& queries, std::vector<std::
   for (const QuerySpec& query : queries) {
     auto [it, inserted] = by_name.emplace(query.name, &query);
     if (!inserted) {
-      errors->push_back(query.where + ": query '" + query.name + "': name: already defined at " + it->second->where);
+      errors->push_back(query.where + ": query '" + query.name + "': name: already defined at " +
+                        it->second->where);
     }
     for (const MetricSpec& metric : query.metrics) {
       auto [first, fresh] = families.emplace(metric.name, &metric);
       if (fresh) continue;
       const MetricSpec& other = *first->second;
-      std::string prefix = metric.where + ": query '" + query.name + "': metric \"" + metric.name + "\": ";
-      if (other.type != metric.type) errors->push_back(prefix + "type differs from its definition at " + other.where);
-      if (other.help != metric.help) errors->push_back(prefix + "help differs from its definition at " + other.where);
+      std::string prefix =
+          metric.where + ": query '" + query.name + "': metric \"" + metric.name + "\": ";
+      if (other.type != metric.type)
+        errors->push_back(prefix + "type differs from its definition at " + other.where);
+      if (other.help != metric.help)
+        errors->push_back(prefix + "help differs from its definition at " + other.where);
       if (LabelNames(other) != LabelNames(metric)) {
-        errors->push_back(prefix + "labels " + Join(LabelNames(metric)) + " differ from " + Join(LabelNames(other)) +
-                          " at " + other.where);
+        errors->push_back(prefix + "labels " + Join(LabelNames(metric)) + " differ from " +
+                          Join(LabelNames(other)) + " at " + other.where);
       }
     }
   }
@@ -81,7 +85,8 @@ size_t QueryCatalog::MetricCount() const {
   return names.size();
 }
 
-StatusOr<QueryCatalog> ParseQueryCatalog(const std::vector<std::pair<std::string, std::string>>& files) {
+StatusOr<QueryCatalog> ParseQueryCatalog(
+    const std::vector<std::pair<std::string, std::string>>& files) {
   QueryCatalog catalog;
   std::vector<std::string> errors;
   for (const auto& [name, text] : files) {

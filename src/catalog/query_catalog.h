@@ -22,6 +22,7 @@ struct QueryCatalog {
 StatusOr<QueryCatalog> LoadQueryCatalog(const std::vector<std::string>& patterns);
 
 // The same for in-memory files (name → text), in the given order; for tests.
-StatusOr<QueryCatalog> ParseQueryCatalog(const std::vector<std::pair<std::string, std::string>>& files);
+StatusOr<QueryCatalog> ParseQueryCatalog(
+    const std::vector<std::pair<std::string, std::string>>& files);
 
 }  // namespace rse

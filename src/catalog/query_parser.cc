@@ -15,19 +15,22 @@ constexpr std::string_view kReservedPrefix = "replica_sql_";
 bool IsQueryName(std::string_view name) { return IsValidLabelName(name); }
 
 bool IsBlank(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
 }
 
 void CheckLabelName(TableReader& r, std::string_view key, const std::string& label) {
   if (!IsValidLabelName(label)) {
     r.Error(key, "\"" + label + "\" is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)");
   } else if (IsReservedLabelName(label)) {
-    r.Error(key, "\"" + label + "\" is reserved: label names starting with \"__\" belong to Prometheus");
+    r.Error(key,
+            "\"" + label + "\" is reserved: label names starting with \"__\" belong to Prometheus");
   }
 }
 
 std::optional<MetricSpec> ParseMetric(TableReader& r) {
-  r.RejectUnknownKeys({"name", "type", "help", "labels", "value", "static_labels", "static_value", "null_value"});
+  r.RejectUnknownKeys(
+      {"name", "type", "help", "labels", "value", "static_labels", "static_value", "null_value"});
   MetricSpec metric;
   metric.where = r.Where(r.table());
   metric.where.resize(metric.where.size() - 2);  // Drop the trailing ": ".
@@ -38,21 +41,30 @@ std::optional<MetricSpec> ParseMetric(TableReader& r) {
   };
   if (auto name = r.String("name", true)) {
     metric.name = *name;
-    if (!IsValidMetricName(*name)) fail("name", "\"" + *name + "\" is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)");
-    else if (name->rfind(kReservedPrefix, 0) == 0) fail("name", "names starting with \"replica_sql_\" are reserved for the exporter's own metrics");
+    if (!IsValidMetricName(*name))
+      fail("name", "\"" + *name + "\" is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)");
+    else if (name->rfind(kReservedPrefix, 0) == 0)
+      fail("name",
+           "names starting with \"replica_sql_\" are reserved for the exporter's own metrics");
   } else {
     ok = false;
   }
   if (auto type = r.String("type")) {
-    if (*type == "counter") metric.type = MetricType::kCounter;
-    else if (*type != "gauge") fail("type", "\"" + *type + "\" is not one of \"gauge\", \"counter\"");
+    if (*type == "counter")
+      metric.type = MetricType::kCounter;
+    else if (*type != "gauge")
+      fail("type", "\"" + *type + "\" is not one of \"gauge\", \"counter\"");
   }
   if (metric.type == MetricType::kCounter && !metric.name.ends_with("_total")) {
-    fail("name", "counter \"" + metric.name + "\" must end in \"_total\" (rename it to \"" + metric.name + "_total\")");
+    fail("name", "counter \"" + metric.name + "\" must end in \"_total\" (rename it to \"" +
+                     metric.name + "_total\")");
   }
-  if (auto help = r.String("help", true); help && !IsBlank(*help)) metric.help = *help;
-  else if (help) fail("help", "must not be empty");
-  else ok = false;
+  if (auto help = r.String("help", true); help && !IsBlank(*help))
+    metric.help = *help;
+  else if (help)
+    fail("help", "must not be empty");
+  else
+    ok = false;
   if (auto labels = r.StringArray("labels", "column names")) {
     std::set<std::string> seen;
     for (const std::string& label : *labels) {
@@ -80,15 +92,20 @@ std::optional<MetricSpec> ParseMetric(TableReader& r) {
       fail("value", "column \"" + *value + "\" is also used as a label");
     }
   } else if (!metric.static_value && !r.Has("value")) {
-    fail("value", "required: the result column holding the value (or static_value = 1 for info-style metrics)");
+    fail("value",
+         "required: the result column holding the value (or static_value = 1 for info-style "
+         "metrics)");
   }
-  if (metric.null_value && metric.static_value) fail("null_value", "has no meaning with static_value");
+  if (metric.null_value && metric.static_value)
+    fail("null_value", "has no meaning with static_value");
   if (!ok) return std::nullopt;
   return metric;
 }
 
-std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file, std::vector<std::string>* errors) {
-  r.RejectUnknownKeys({"name", "sql", "timeout", "cache", "max_staleness", "max_series", "metrics"});
+std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
+                                    std::vector<std::string>* errors) {
+  r.RejectUnknownKeys(
+      {"name", "sql", "timeout", "cache", "max_staleness", "max_series", "metrics"});
   QuerySpec query;
   query.where = r.Where(r.table());
   query.where.resize(query.where.size() - 2);
@@ -113,17 +130,21 @@ std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file, std
     query.max_staleness = 2 * *cache;
   }
   if (auto staleness = q.Duration("max_staleness")) {
-    if (!query.cache) q.Error("max_staleness", "only applies to a query with cache");
-    else if (*staleness < *query.cache) q.Error("max_staleness", "must be at least as long as cache");
+    if (!query.cache)
+      q.Error("max_staleness", "only applies to a query with cache");
+    else if (*staleness < *query.cache)
+      q.Error("max_staleness", "must be at least as long as cache");
     query.max_staleness = *staleness;
   }
   if (auto max_series = q.Integer("max_series", 1, 1'000'000)) query.max_series = *max_series;
   const toml::array* metrics = q.TableArray("metrics");
-  if (!metrics && !q.Has("metrics")) q.Error("metrics", "required: at least one [[query.metrics]] table");
+  if (!metrics && !q.Has("metrics"))
+    q.Error("metrics", "required: at least one [[query.metrics]] table");
   if (metrics) {
     for (size_t i = 0; i < metrics->size(); ++i) {
       TableReader m(*metrics->get(i)->as_table(), file,
-                    (query.name.empty() ? "" : "query '" + query.name + "': ") + "metrics[" + std::to_string(i) + "].",
+                    (query.name.empty() ? "" : "query '" + query.name + "': ") + "metrics[" +
+                        std::to_string(i) + "].",
                     errors);
       if (auto metric = ParseMetric(m)) query.metrics.push_back(std::move(*metric));
     }

@@ -3,10 +3,10 @@
 // names, consistent metric definitions) live in query_catalog.cc.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "catalog/query_spec.h"
 

@@ -7,15 +7,18 @@ namespace rse {
 std::string UsageText() {
   return std::string(
              "usage: replica_sql_exporter [flags]\n\n"
-             "Runs business SQL queries against one healthy replica of a PostgreSQL or MySQL/MariaDB\n"
+             "Runs business SQL queries against one healthy replica of a PostgreSQL or "
+             "MySQL/MariaDB\n"
              "cluster at scrape time and exposes the results as Prometheus metrics.\n\n"
              "Flags:\n"
              "  --config.file=PATH          exporter config file (default \"") +
          kDefaultConfigFile +
          "\",\n"
          "                              relative to the working directory)\n"
-         "  --web.listen-address=ADDR   address to listen on, e.g. \":10399\"; overrides [web] listen_address\n"
-         "  --config.check              validate the config and query catalog, print a summary, exit\n"
+         "  --web.listen-address=ADDR   address to listen on, e.g. \":10399\"; overrides [web] "
+         "listen_address\n"
+         "  --config.check              validate the config and query catalog, print a summary, "
+         "exit\n"
          "  --log.level=LEVEL           debug, info, warn or error (default \"info\")\n"
          "  --log.format=FORMAT         logfmt or json (default \"logfmt\")\n"
          "  --version                   print the version and exit\n"
@@ -31,7 +34,8 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       flags.help = true;
       continue;
     }
-    if (arg.rfind("--", 0) != 0) return Status::InvalidArgument("unexpected argument \"" + arg + "\" (see --help)");
+    if (arg.rfind("--", 0) != 0)
+      return Status::InvalidArgument("unexpected argument \"" + arg + "\" (see --help)");
     std::string name = arg.substr(2);
     std::optional<std::string> value;
     if (size_t eq = name.find('='); eq != std::string::npos) {
@@ -46,7 +50,8 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       (name == "version" ? flags.version : flags.config_check) = on;
       continue;
     }
-    if (name != "config.file" && name != "web.listen-address" && name != "log.level" && name != "log.format") {
+    if (name != "config.file" && name != "web.listen-address" && name != "log.level" &&
+        name != "log.format") {
       return Status::InvalidArgument("unknown flag --" + name + " (see --help)");
     }
     if (!value) {

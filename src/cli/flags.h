@@ -11,10 +11,11 @@
 namespace rse {
 
 struct Flags {
-  std::string config_file;                    // --config.file
-  std::optional<std::string> listen_address;  // --web.listen-address; overrides [web] listen_address
-  bool config_check = false;                  // --config.check
-  LogLevel log_level = LogLevel::kInfo;       // --log.level
+  std::string config_file;  // --config.file
+  std::optional<std::string>
+      listen_address;                    // --web.listen-address; overrides [web] listen_address
+  bool config_check = false;             // --config.check
+  LogLevel log_level = LogLevel::kInfo;  // --log.level
   LogFormat log_format = LogFormat::kLogfmt;  // --log.format
   bool version = false;                       // --version
   bool help = false;                          // --help, -h

@@ -13,7 +13,8 @@ namespace rse {
 
 struct QueryOutcome {
   bool ok = false;
-  std::string error_reason;   // When !ok: timeout, sql, connection, invalid_value or too_many_series.
+  std::string
+      error_reason;  // When !ok: timeout, sql, connection, invalid_value or too_many_series.
   std::string error_message;
   std::vector<MetricFamily> families;
   std::vector<MappingError> mapping_errors;  // Also on success (null_value, duplicate_series).

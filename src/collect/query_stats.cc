@@ -23,15 +23,17 @@ void QueryStats::Count(const std::string& query, const std::string& reason, uint
 }
 
 MetricFamily QueryStats::ErrorsFamily() const {
-  MetricFamily family{"replica_sql_query_errors_total",
-                      "Errors of catalog queries by reason: timeout, sql, connection, invalid_value, "
-                      "duplicate_series, too_many_series, null_value.",
-                      MetricType::kCounter,
-                      {}};
+  MetricFamily family{
+      "replica_sql_query_errors_total",
+      "Errors of catalog queries by reason: timeout, sql, connection, invalid_value, "
+      "duplicate_series, too_many_series, null_value.",
+      MetricType::kCounter,
+      {}};
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [query, reasons] : errors_) {
     for (const auto& [reason, count] : reasons) {
-      family.samples.push_back({{{"query", query}, {"reason", reason}}, static_cast<double>(count)});
+      family.samples.push_back(
+          {{{"query", query}, {"reason", reason}}, static_cast<double>(count)});
     }
   }
   return family;

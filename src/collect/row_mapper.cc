@@ -30,15 +30,16 @@ std::string LabelText(const std::vector<Label>& labels) {
 }
 
 // Maps one metric; returns false (with an error) when its samples must be dropped.
-bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& rows, MetricFamily* family,
-               std::vector<MappingError>* errors, bool* query_failed) {
+bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& rows,
+               MetricFamily* family, std::vector<MappingError>* errors, bool* query_failed) {
   const std::string where = "query '" + query.name + "' metric " + metric.name + ": ";
   std::vector<size_t> label_columns;
   for (const std::string& label : metric.labels) {
     auto c = FindColumn(rows, label);
     if (!c) {
-      errors->push_back({"invalid_value", where + "label column \"" + label + "\" is not in the result (columns: " +
-                                              ColumnList(rows) + ")"});
+      errors->push_back(
+          {"invalid_value", where + "label column \"" + label +
+                                "\" is not in the result (columns: " + ColumnList(rows) + ")"});
       *query_failed = true;
       return false;
     }
@@ -48,8 +49,9 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
   if (!metric.static_value) {
     value_column = FindColumn(rows, metric.value_column);
     if (!value_column) {
-      errors->push_back({"invalid_value", where + "value column \"" + metric.value_column +
-                                              "\" is not in the result (columns: " + ColumnList(rows) + ")"});
+      errors->push_back(
+          {"invalid_value", where + "value column \"" + metric.value_column +
+                                "\" is not in the result (columns: " + ColumnList(rows) + ")"});
       *query_failed = true;
       return false;
     }
@@ -62,16 +64,18 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
       const Cell& cell = row[*value_column];
       if (!cell) {
         if (!metric.null_value) {
-          errors->push_back({"null_value", where + "NULL in value column \"" + metric.value_column + "\" at row " +
-                                               std::to_string(r + 1) + ": sample skipped"});
+          errors->push_back({"null_value", where + "NULL in value column \"" + metric.value_column +
+                                               "\" at row " + std::to_string(r + 1) +
+                                               ": sample skipped"});
           continue;
         }
         value = *metric.null_value;
       } else {
         auto parsed = CellToDouble(rows.columns[*value_column].kind, *cell);
         if (!parsed.ok()) {
-          errors->push_back({"invalid_value", where + "value column \"" + metric.value_column + "\" at row " +
-                                                  std::to_string(r + 1) + ": " + parsed.status().message()});
+          errors->push_back({"invalid_value", where + "value column \"" + metric.value_column +
+                                                  "\" at row " + std::to_string(r + 1) + ": " +
+                                                  parsed.status().message()});
           *query_failed = true;
           return false;
         }
@@ -83,10 +87,13 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
     for (size_t i = 0; i < label_columns.size(); ++i) {
       sample.labels.push_back({metric.labels[i], row[label_columns[i]].value_or("")});
     }
-    sample.labels.insert(sample.labels.end(), metric.static_labels.begin(), metric.static_labels.end());
-    std::sort(sample.labels.begin(), sample.labels.end(), [](const Label& a, const Label& b) { return a.name < b.name; });
+    sample.labels.insert(sample.labels.end(), metric.static_labels.begin(),
+                         metric.static_labels.end());
+    std::sort(sample.labels.begin(), sample.labels.end(),
+              [](const Label& a, const Label& b) { return a.name < b.name; });
     if (!seen.insert(sample.labels).second) {
-      errors->push_back({"duplicate_series", where + "two rows give the label set " + LabelText(sample.labels) +
+      errors->push_back({"duplicate_series", where + "two rows give the label set " +
+                                                 LabelText(sample.labels) +
                                                  ": the metric's samples are dropped"});
       return false;
     }
@@ -116,9 +123,10 @@ MappedQuery MapRows(const QuerySpec& query, const RowSet& rows) {
     if (out.failed) break;
   }
   if (!out.failed && total > static_cast<size_t>(query.max_series)) {
-    out.errors.push_back({"too_many_series", "query '" + query.name + "': " + std::to_string(total) +
-                                                 " samples exceed max_series " + std::to_string(query.max_series) +
-                                                 ": the query's samples are dropped"});
+    out.errors.push_back(
+        {"too_many_series", "query '" + query.name + "': " + std::to_string(total) +
+                                " samples exceed max_series " + std::to_string(query.max_series) +
+                                ": the query's samples are dropped"});
     out.failed = true;
   }
   if (out.failed) out.families.clear();

@@ -13,8 +13,9 @@
 namespace rse {
 
 // Reasons of replica_sql_query_errors_total{reason}.
-inline constexpr const char* kErrorReasons[] = {"timeout",          "sql",             "connection", "invalid_value",
-                                                "duplicate_series", "too_many_series", "null_value"};
+inline constexpr const char* kErrorReasons[] = {
+    "timeout",         "sql",       "connection", "invalid_value", "duplicate_series",
+    "too_many_series", "null_value"};
 
 struct MappingError {
   std::string reason;   // One of kErrorReasons.

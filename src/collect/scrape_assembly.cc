@@ -6,18 +6,25 @@
 namespace rse {
 namespace {
 
-MetricFamily PerQuery(const char* name, const char* help) { return {name, help, MetricType::kGauge, {}}; }
+MetricFamily PerQuery(const char* name, const char* help) {
+  return {name, help, MetricType::kGauge, {}};
+}
 
 }  // namespace
 
 std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>& plans) const {
   std::vector<MetricFamily> out;
-  MetricFamily success = PerQuery("replica_sql_query_success", "Whether the query's latest run in this scrape succeeded (1) or not (0).");
-  MetricFamily duration = PerQuery("replica_sql_query_duration_seconds",
-                                   "Duration of the query run whose result was served (or of the failed run), in seconds.");
-  MetricFamily rows = PerQuery("replica_sql_query_rows", "Rows returned by the query run whose result was served.");
-  MetricFamily age = PerQuery("replica_sql_query_cache_age_seconds",
-                              "Age of the cached result served for a slow (cached) query, in seconds.");
+  MetricFamily success =
+      PerQuery("replica_sql_query_success",
+               "Whether the query's latest run in this scrape succeeded (1) or not (0).");
+  MetricFamily duration = PerQuery(
+      "replica_sql_query_duration_seconds",
+      "Duration of the query run whose result was served (or of the failed run), in seconds.");
+  MetricFamily rows =
+      PerQuery("replica_sql_query_rows", "Rows returned by the query run whose result was served.");
+  MetricFamily age =
+      PerQuery("replica_sql_query_cache_age_seconds",
+               "Age of the cached result served for a slow (cached) query, in seconds.");
   // Series already produced, per metric name: a second query producing one drops its samples.
   std::map<std::string, std::set<std::vector<Label>>> produced;
   for (const QueryPlan& plan : plans) {

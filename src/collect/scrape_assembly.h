@@ -17,7 +17,8 @@ namespace rse {
 struct QueryPlan {
   const QuerySpec* query = nullptr;
   SharedOutcome fresh;  // A cached result young enough that nothing ran.
-  std::optional<std::shared_future<SharedOutcome>> pending;  // The execution this scrape started or joined.
+  std::optional<std::shared_future<SharedOutcome>>
+      pending;           // The execution this scrape started or joined.
   SharedOutcome result;  // That execution's outcome, when it finished by the deadline.
 };
 

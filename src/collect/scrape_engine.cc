@@ -18,8 +18,8 @@ struct ScrapeEngine::Batch {
   size_t member = 0;                   // Guarded by mu. The replica serving this scrape.
 };
 
-ScrapeEngine::ScrapeEngine(std::vector<QuerySpec> queries, ScrapeEngineOptions options, ReplicaPool* pool,
-                           const Clock* clock, Logger* logger)
+ScrapeEngine::ScrapeEngine(std::vector<QuerySpec> queries, ScrapeEngineOptions options,
+                           ReplicaPool* pool, const Clock* clock, Logger* logger)
     : queries_(std::move(queries)),
       options_(options),
       pool_(pool),
@@ -34,7 +34,8 @@ ScrapeEngine::~ScrapeEngine() {
   for (Connection* connection : running_) connection->Cancel();
 }
 
-SharedOutcome ScrapeEngine::Execute(const QuerySpec& query, Lease& lease, const Deadline& deadline) {
+SharedOutcome ScrapeEngine::Execute(const QuerySpec& query, Lease& lease,
+                                    const Deadline& deadline) {
   auto outcome = std::make_shared<QueryOutcome>();
   const TimePoint start = clock_->Now();
   {
@@ -77,10 +78,13 @@ SharedOutcome ScrapeEngine::Execute(const QuerySpec& query, Lease& lease, const 
 void ScrapeEngine::Publish(const QuerySpec& query, const SharedOutcome& outcome) {
   stats_.CountExecution(query.name, *outcome);
   if (!outcome->ok) {
-    logger_->Warn("query failed", {{"query", query.name}, {"reason", outcome->error_reason}, {"err", outcome->error_message}});
+    logger_->Warn("query failed", {{"query", query.name},
+                                   {"reason", outcome->error_reason},
+                                   {"err", outcome->error_message}});
   }
   for (const MappingError& error : outcome->mapping_errors) {
-    if (error.reason != "null_value") logger_->Warn("query result rejected", {{"query", query.name}, {"err", error.message}});
+    if (error.reason != "null_value")
+      logger_->Warn("query result rejected", {{"query", query.name}, {"err", error.message}});
   }
   if (query.cache) cache_.Store(query.name, outcome);
   flight_.Finish(query.name, outcome);
@@ -98,8 +102,10 @@ void ScrapeEngine::Work(std::shared_ptr<Batch> batch, std::optional<Lease> lease
     // A cached query refreshes within its own timeout, even past the scrape's
     // deadline; any other query stops at the scrape's deadline.
     const TimePoint now = clock_->Now();
-    Deadline deadline = query->cache ? Deadline(now + query->timeout.value_or(options_.default_refresh_timeout))
-                                     : batch->deadline.Min(Deadline(now + query->timeout.value_or(std::chrono::hours(1))));
+    Deadline deadline =
+        query->cache
+            ? Deadline(now + query->timeout.value_or(options_.default_refresh_timeout))
+            : batch->deadline.Min(Deadline(now + query->timeout.value_or(std::chrono::hours(1))));
     SharedOutcome outcome;
     while (!outcome) {
       if (!query->cache && batch->deadline.Expired(*clock_)) {
@@ -140,7 +146,8 @@ void ScrapeEngine::Work(std::shared_ptr<Batch> batch, std::optional<Lease> lease
       }
       auto next = pool_->AcquireForScrape(batch->deadline, exclude);
       if (!next.ok()) break;
-      logger_->Info("failing over mid-scrape", {{"from", pool_->label(failed)}, {"to", pool_->label(next->member())}});
+      logger_->Info("failing over mid-scrape",
+                    {{"from", pool_->label(failed)}, {"to", pool_->label(next->member())}});
       {
         std::lock_guard<std::mutex> lock(batch->mu);
         batch->member = next->member();
@@ -157,7 +164,14 @@ std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget)
   const Deadline deadline(start + budget);
   auto lease = pool_->AcquireForScrape(deadline);
   const bool up = lease.ok();
-  if (!up) logger_->Warn("no healthy replica for this scrape", {{"err", lease.status().message()}});
+  // Said once per change, not on every scrape; each member's reason is logged by the pool.
+  if (up != last_up_.exchange(up)) {
+    if (up)
+      logger_->Info("a healthy replica serves scrapes again");
+    else
+      logger_->Warn("no healthy replica: scrapes serve only the exporter's own metrics",
+                    {{"err", lease.status().message()}});
+  }
 
   std::vector<QueryPlan> plans;
   auto batch = std::make_shared<Batch>(deadline);
@@ -176,7 +190,8 @@ std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget)
   }
   if (up && !batch->queue.empty()) {
     batch->member = lease->member();
-    size_t workers = std::min<size_t>(batch->queue.size(), static_cast<size_t>(options_.max_concurrent_queries));
+    size_t workers =
+        std::min<size_t>(batch->queue.size(), static_cast<size_t>(options_.max_concurrent_queries));
     runner_.Run([this, batch, first = std::make_shared<Lease>(std::move(*lease))]() mutable {
       Work(batch, std::move(*first));
     });
@@ -184,12 +199,13 @@ std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget)
   }
   for (QueryPlan& plan : plans) {
     if (!plan.pending) continue;
-    if (plan.pending->wait_for(deadline.Remaining(*clock_)) == std::future_status::ready) plan.result = plan.pending->get();
+    if (plan.pending->wait_for(deadline.Remaining(*clock_)) == std::future_status::ready)
+      plan.result = plan.pending->get();
   }
   ScrapeAssembly assembly{&cache_, &stats_, clock_};
   std::vector<MetricFamily> families = assembly.Assemble(plans);
-  AppendSelfMetrics(up, std::chrono::duration<double>(clock_->Now() - start).count(), pool_->Snapshot(), stats_,
-                    &families);
+  AppendSelfMetrics(up, std::chrono::duration<double>(clock_->Now() - start).count(),
+                    pool_->Snapshot(), stats_, &families);
   return families;
 }
 

@@ -5,6 +5,7 @@
 // the scrape answers by its deadline with whatever finished. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -31,8 +32,8 @@ struct ScrapeEngineOptions {
 
 class ScrapeEngine {
  public:
-  ScrapeEngine(std::vector<QuerySpec> queries, ScrapeEngineOptions options, ReplicaPool* pool, const Clock* clock,
-               Logger* logger);
+  ScrapeEngine(std::vector<QuerySpec> queries, ScrapeEngineOptions options, ReplicaPool* pool,
+               const Clock* clock, Logger* logger);
   ~ScrapeEngine();  // Cancels what still runs and waits for it.
   ScrapeEngine(const ScrapeEngine&) = delete;
   ScrapeEngine& operator=(const ScrapeEngine&) = delete;
@@ -57,9 +58,10 @@ class ScrapeEngine {
   SingleFlight flight_;
   QueryStats stats_;
 
+  std::atomic<bool> last_up_ = true;
   std::mutex mu_;
-  bool stopping_ = false;                // Guarded by mu_.
-  std::set<Connection*> running_;        // Guarded by mu_. Cancelled on shutdown.
+  bool stopping_ = false;          // Guarded by mu_.
+  std::set<Connection*> running_;  // Guarded by mu_. Cancelled on shutdown.
 
   TaskRunner runner_;  // Last: joined first on destruction, while the rest still lives.
 };

@@ -9,35 +9,50 @@ namespace rse {
 
 MetricFamily BuildInfoFamily() {
   return {"replica_sql_exporter_build_info",
-          "A metric with a constant '1' value labeled by the version and revision of replica_sql_exporter.",
+          "A metric with a constant '1' value labeled by the version and revision of "
+          "replica_sql_exporter.",
           MetricType::kGauge,
           {{{{"revision", kRevision}, {"version", kVersion}}, 1}}};
 }
 
 MetricFamily UpFamily(bool up) {
-  return {"replica_sql_up", "Whether a healthy replica served this scrape (1) or not (0).", MetricType::kGauge,
+  return {"replica_sql_up",
+          "Whether a healthy replica served this scrape (1) or not (0).",
+          MetricType::kGauge,
           {{{}, up ? 1.0 : 0.0}}};
 }
 
 MetricFamily ScrapeDurationFamily(double seconds) {
-  return {"replica_sql_scrape_duration_seconds", "Time this scrape took, in seconds.", MetricType::kGauge,
+  return {"replica_sql_scrape_duration_seconds",
+          "Time this scrape took, in seconds.",
+          MetricType::kGauge,
           {{{}, seconds}}};
 }
 
 std::vector<MetricFamily> ReplicaFamilies(const std::vector<MemberSnapshot>& members) {
-  MetricFamily up{"replica_sql_replica_up", "Whether the replica was healthy when last checked (1) or not (0).",
-                  MetricType::kGauge, {}};
+  MetricFamily up{"replica_sql_replica_up",
+                  "Whether the replica was healthy when last checked (1) or not (0).",
+                  MetricType::kGauge,
+                  {}};
   MetricFamily state{"replica_sql_replica_state",
-                     "The replica's state when last checked: healthy, down, lagging, primary or refused (1 for the current one).",
-                     MetricType::kGauge, {}};
-  MetricFamily lag{"replica_sql_replica_lag_seconds",
-                   "Replication lag of the replica when last checked, in seconds (NaN when unknown).",
-                   MetricType::kGauge, {}};
-  MetricFamily served{"replica_sql_replica_scrapes_total", "Scrapes served by the replica.", MetricType::kCounter, {}};
+                     "The replica's state when last checked: healthy, down, lagging, primary or "
+                     "refused (1 for the current one).",
+                     MetricType::kGauge,
+                     {}};
+  MetricFamily lag{
+      "replica_sql_replica_lag_seconds",
+      "Replication lag of the replica when last checked, in seconds (NaN when unknown).",
+      MetricType::kGauge,
+      {}};
+  MetricFamily served{"replica_sql_replica_scrapes_total",
+                      "Scrapes served by the replica.",
+                      MetricType::kCounter,
+                      {}};
   for (const MemberSnapshot& m : members) {
     up.samples.push_back({{{"replica", m.label}}, m.state == MemberState::kHealthy ? 1.0 : 0.0});
     for (MemberState s : kAllMemberStates) {
-      state.samples.push_back({{{"replica", m.label}, {"state", MemberStateName(s)}}, m.state == s ? 1.0 : 0.0});
+      state.samples.push_back(
+          {{{"replica", m.label}, {"state", MemberStateName(s)}}, m.state == s ? 1.0 : 0.0});
     }
     lag.samples.push_back({{{"replica", m.label}}, m.lag_seconds.value_or(std::nan(""))});
     served.samples.push_back({{{"replica", m.label}}, static_cast<double>(m.scrapes_served)});

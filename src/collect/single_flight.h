@@ -25,7 +25,7 @@ class SingleFlight {
 
  private:
   std::mutex mu_;
-  std::map<std::string, std::promise<SharedOutcome>> running_;               // Guarded by mu_.
+  std::map<std::string, std::promise<SharedOutcome>> running_;                // Guarded by mu_.
   std::map<std::string, std::shared_future<SharedOutcome>> running_futures_;  // Guarded by mu_.
 };
 

@@ -16,7 +16,8 @@ std::string ResolvePath(const std::string& base_dir, const std::string& path) {
 }
 
 template <typename Enum, size_t N>
-std::optional<Enum> ReadEnum(TableReader& reader, std::string_view key, const std::pair<const char*, Enum> (&choices)[N]) {
+std::optional<Enum> ReadEnum(TableReader& reader, std::string_view key,
+                             const std::pair<const char*, Enum> (&choices)[N]) {
   auto text = reader.String(key);
   if (!text) return std::nullopt;
   std::string list;
@@ -28,7 +29,8 @@ std::optional<Enum> ReadEnum(TableReader& reader, std::string_view key, const st
   return std::nullopt;
 }
 
-constexpr std::pair<const char*, Engine> kEngines[] = {{"postgres", Engine::kPostgres}, {"mysql", Engine::kMysql}};
+constexpr std::pair<const char*, Engine> kEngines[] = {{"postgres", Engine::kPostgres},
+                                                       {"mysql", Engine::kMysql}};
 constexpr std::pair<const char*, Failover> kFailovers[] = {{"none", Failover::kNone},
                                                            {"automatic", Failover::kAutomatic}};
 constexpr std::pair<const char*, TlsMode> kTlsModes[] = {{"disable", TlsMode::kDisable},
@@ -41,21 +43,27 @@ void ReadWeb(TableReader& r, WebConfig& web) {
   r.RejectUnknownKeys({"listen_address"});
   if (auto text = r.String("listen_address")) {
     auto parsed = ParseHostPort(*text, /*allow_empty_host=*/true, /*allow_port_zero=*/true);
-    if (parsed.ok()) web.listen = *parsed;
-    else r.Error("listen_address", parsed.status().message());
+    if (parsed.ok())
+      web.listen = *parsed;
+    else
+      r.Error("listen_address", parsed.status().message());
   }
 }
 
 void ReadScrape(TableReader& r, ScrapeConfig& scrape) {
   r.RejectUnknownKeys({"timeout", "timeout_offset", "max_concurrent_queries"});
   if (auto v = r.Duration("timeout")) {
-    if (v->count() <= 0) r.Error("timeout", "must be positive");
-    else scrape.timeout = *v;
+    if (v->count() <= 0)
+      r.Error("timeout", "must be positive");
+    else
+      scrape.timeout = *v;
   }
   if (auto v = r.Duration("timeout_offset")) scrape.timeout_offset = *v;
-  if (auto v = r.Integer("max_concurrent_queries", 1, 1024)) scrape.max_concurrent_queries = static_cast<int>(*v);
+  if (auto v = r.Integer("max_concurrent_queries", 1, 1024))
+    scrape.max_concurrent_queries = static_cast<int>(*v);
   if (scrape.timeout_offset >= scrape.timeout) {
-    r.Error(r.Has("timeout_offset") ? "timeout_offset" : "timeout", "timeout_offset must be smaller than timeout");
+    r.Error(r.Has("timeout_offset") ? "timeout_offset" : "timeout",
+            "timeout_offset must be smaller than timeout");
   }
 }
 
@@ -76,16 +84,20 @@ void ReadPassword(TableReader& r, const std::string& base_dir, ClusterConfig& cl
     source = {PasswordSource::Kind::kEnv, "", *v, ""};
   } else if (auto v = r.String("password")) {
     source = {PasswordSource::Kind::kInline, "", "", *v};
-    warnings.push_back("[cluster] password is set in the config file; prefer password_file or password_env");
+    warnings.push_back(
+        "[cluster] password is set in the config file; prefer password_file or password_env");
   }
 }
 
 void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& config) {
   ClusterConfig& cluster = config.cluster;
-  r.RejectUnknownKeys({"name", "engine", "database", "user", "password", "password_file", "password_env",
-                       "replicas", "connect_timeout", "max_replication_lag", "failover", "tls_mode",
-                       "tls_ca_file", "tls_cert_file", "tls_key_file", "session_sql"});
-  for (auto [key, field] : {std::pair{"name", &cluster.name}, {"database", &cluster.database}, {"user", &cluster.user}}) {
+  r.RejectUnknownKeys({"name", "engine", "database", "user", "password", "password_file",
+                       "password_env", "replicas", "connect_timeout", "max_replication_lag",
+                       "failover", "tls_mode", "tls_ca_file", "tls_cert_file", "tls_key_file",
+                       "session_sql"});
+  for (auto [key, field] : {std::pair{"name", &cluster.name},
+                            {"database", &cluster.database},
+                            {"user", &cluster.user}}) {
     if (auto v = r.String(key, /*required=*/true)) {
       if (v->empty()) r.Error(key, "must not be empty");
       *field = *v;
@@ -95,32 +107,38 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
   if (auto v = ReadEnum(r, "engine", kEngines)) cluster.engine = *v;
   ReadPassword(r, base_dir, cluster, config.warnings);
   const char* kReplicasExpected = "\"host:port\" strings";
-  if (!r.Has("replicas")) r.Error("replicas", std::string("required: an array of ") + kReplicasExpected);
+  if (!r.Has("replicas"))
+    r.Error("replicas", std::string("required: an array of ") + kReplicasExpected);
   if (auto list = r.StringArray("replicas", kReplicasExpected)) {
     if (list->empty()) r.Error("replicas", "must list at least one replica");
     const toml::array& nodes = *r.table().get("replicas")->as_array();
     for (size_t i = 0; i < list->size(); ++i) {
-      auto parsed = ParseHostPort((*list)[i], /*allow_empty_host=*/false, /*allow_port_zero=*/false);
+      auto parsed =
+          ParseHostPort((*list)[i], /*allow_empty_host=*/false, /*allow_port_zero=*/false);
       if (!parsed.ok()) {
         r.ErrorAt(*nodes.get(i), "replicas", parsed.status().message());
         continue;
       }
       for (const HostPort& seen : cluster.replicas) {
-        if (seen == *parsed) r.ErrorAt(*nodes.get(i), "replicas", "\"" + (*list)[i] + "\" is listed twice");
+        if (seen == *parsed)
+          r.ErrorAt(*nodes.get(i), "replicas", "\"" + (*list)[i] + "\" is listed twice");
       }
       cluster.replicas.push_back(*parsed);
     }
   }
   if (auto v = r.Duration("connect_timeout")) {
     if (v->count() < 1000 || v->count() % 1000 != 0) {
-      r.Error("connect_timeout", "must be a whole number of seconds, at least 1s (the drivers take seconds)");
+      r.Error("connect_timeout",
+              "must be a whole number of seconds, at least 1s (the drivers take seconds)");
     } else {
       cluster.connect_timeout = *v;
     }
   }
   if (auto v = r.Duration("max_replication_lag")) {
-    if (v->count() <= 0) r.Error("max_replication_lag", "must be positive");
-    else cluster.max_replication_lag = *v;
+    if (v->count() <= 0)
+      r.Error("max_replication_lag", "must be positive");
+    else
+      cluster.max_replication_lag = *v;
   }
   if (auto v = ReadEnum(r, "failover", kFailovers)) cluster.failover = *v;
   if (auto v = ReadEnum(r, "tls_mode", kTlsModes)) cluster.tls_mode = *v;
@@ -134,20 +152,23 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
             "tls_cert_file and tls_key_file go together");
   }
   if (cluster.tls_mode == TlsMode::kVerifyCa || cluster.tls_mode == TlsMode::kVerifyFull) {
-    if (cluster.tls_ca_file.empty()) r.Error("tls_mode", "verify-ca and verify-full need tls_ca_file");
+    if (cluster.tls_ca_file.empty())
+      r.Error("tls_mode", "verify-ca and verify-full need tls_ca_file");
   }
   if (auto v = r.StringArray("session_sql", "SQL strings")) cluster.session_sql = *v;
 }
 
 void ReadPool(TableReader& r, PoolConfig& pool) {
   r.RejectUnknownKeys({"connections_per_replica"});
-  if (auto v = r.Integer("connections_per_replica", 1, 64)) pool.connections_per_replica = static_cast<int>(*v);
+  if (auto v = r.Integer("connections_per_replica", 1, 64))
+    pool.connections_per_replica = static_cast<int>(*v);
 }
 
 void ReadQueries(TableReader& r, const std::string& base_dir, ExporterConfig& config) {
   r.RejectUnknownKeys({"files"});
   if (auto files = r.StringArray("files", "file paths or glob patterns")) {
-    for (const std::string& pattern : *files) config.query_files.push_back(ResolvePath(base_dir, pattern));
+    for (const std::string& pattern : *files)
+      config.query_files.push_back(ResolvePath(base_dir, pattern));
   }
 }
 

@@ -29,8 +29,8 @@ struct WebConfig {
 };
 
 struct ScrapeConfig {
-  milliseconds timeout{10'000};       // Ceiling when Prometheus sends no timeout header.
-  milliseconds timeout_offset{500};   // Subtracted from X-Prometheus-Scrape-Timeout-Seconds.
+  milliseconds timeout{10'000};      // Ceiling when Prometheus sends no timeout header.
+  milliseconds timeout_offset{500};  // Subtracted from X-Prometheus-Scrape-Timeout-Seconds.
   int max_concurrent_queries = 4;
 };
 
@@ -39,8 +39,8 @@ struct ScrapeConfig {
 struct PasswordSource {
   enum class Kind { kNone, kFile, kEnv, kInline };
   Kind kind = Kind::kNone;
-  std::string file;      // kFile: path, relative to the config file's directory when relative.
-  std::string env;       // kEnv: variable name.
+  std::string file;           // kFile: path, relative to the config file's directory when relative.
+  std::string env;            // kEnv: variable name.
   std::string inline_secret;  // kInline: discouraged; a warning is logged at load.
 };
 
@@ -66,13 +66,13 @@ struct PoolConfig {
 };
 
 struct ExporterConfig {
-  std::string source;                       // The file it was loaded from.
+  std::string source;  // The file it was loaded from.
   WebConfig web;
   ScrapeConfig scrape;
   ClusterConfig cluster;
   PoolConfig pool;
-  std::vector<std::string> query_files;     // Glob patterns, already joined to the config's directory.
-  std::vector<std::string> warnings;        // Accepted but discouraged settings, for the log.
+  std::vector<std::string> query_files;  // Glob patterns, already joined to the config's directory.
+  std::vector<std::string> warnings;     // Accepted but discouraged settings, for the log.
 };
 
 // Loads and validates a config file; every problem in it is reported at once,

@@ -9,10 +9,11 @@ std::string HostPort::ToString() const {
   return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-StatusOr<HostPort> ParseHostPort(std::string_view text, bool allow_empty_host, bool allow_port_zero) {
+StatusOr<HostPort> ParseHostPort(std::string_view text, bool allow_empty_host,
+                                 bool allow_port_zero) {
   auto invalid = [&](std::string_view why) {
-    return Status::InvalidArgument("\"" + std::string(text) + "\" is not a valid \"host:port\" address: " +
-                                   std::string(why));
+    return Status::InvalidArgument("\"" + std::string(text) +
+                                   "\" is not a valid \"host:port\" address: " + std::string(why));
   };
   size_t colon = text.rfind(':');
   if (colon == std::string_view::npos) return invalid("missing \":port\"");

@@ -18,6 +18,7 @@ struct HostPort {
 };
 
 // `allow_empty_host` for listen addresses; `allow_port_zero` for "any free port".
-StatusOr<HostPort> ParseHostPort(std::string_view text, bool allow_empty_host, bool allow_port_zero);
+StatusOr<HostPort> ParseHostPort(std::string_view text, bool allow_empty_host,
+                                 bool allow_port_zero);
 
 }  // namespace rse

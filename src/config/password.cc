@@ -8,13 +8,12 @@ namespace rse {
 
 StatusOr<std::string> ResolvePassword(const PasswordSource& source) {
   switch (source.kind) {
-    case PasswordSource::Kind::kNone:
-      return std::string();
-    case PasswordSource::Kind::kInline:
-      return source.inline_secret;
+    case PasswordSource::Kind::kNone: return std::string();
+    case PasswordSource::Kind::kInline: return source.inline_secret;
     case PasswordSource::Kind::kEnv: {
       const char* value = std::getenv(source.env.c_str());
-      if (!value) return Status::NotFound("password_env: environment variable " + source.env + " is not set");
+      if (!value)
+        return Status::NotFound("password_env: environment variable " + source.env + " is not set");
       return std::string(value);
     }
     case PasswordSource::Kind::kFile: {

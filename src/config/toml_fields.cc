@@ -25,7 +25,8 @@ StatusOr<toml::table> Parse(std::string_view text, const std::string& name) {
     return toml::parse(text, std::string_view(name));
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
-    msg << name << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
+    msg << name << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+        << e.description();
     return Status::InvalidArgument(msg.str());
   }
 }
@@ -72,7 +73,8 @@ std::optional<int64_t> TableReader::Integer(std::string_view key, int64_t min, i
   }
   int64_t v = node->as_integer()->get();
   if (v < min || v > max) {
-    Error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + std::to_string(v));
+    Error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                   std::to_string(v));
     return std::nullopt;
   }
   return v;
@@ -81,7 +83,8 @@ std::optional<int64_t> TableReader::Integer(std::string_view key, int64_t min, i
 std::optional<double> TableReader::Number(std::string_view key) {
   const toml::node* node = table_.get(key);
   if (!node) return std::nullopt;
-  if (auto v = node->value<double>(); v && (node->is_integer() || node->is_floating_point())) return *v;
+  if (auto v = node->value<double>(); v && (node->is_integer() || node->is_floating_point()))
+    return *v;
   Error(key, "expected a number, got " + std::string(TypeName(*node)));
   return std::nullopt;
 }
@@ -97,7 +100,8 @@ std::optional<std::chrono::milliseconds> TableReader::Duration(std::string_view 
   return *parsed;
 }
 
-std::optional<std::vector<std::string>> TableReader::StringArray(std::string_view key, std::string_view expected) {
+std::optional<std::vector<std::string>> TableReader::StringArray(std::string_view key,
+                                                                 std::string_view expected) {
   const toml::node* node = table_.get(key);
   if (!node) return std::nullopt;
   const std::string complaint = "expected an array of " + std::string(expected);
@@ -126,7 +130,8 @@ std::optional<std::map<std::string, std::string>> TableReader::StringTable(std::
   std::map<std::string, std::string> out;
   for (const auto& [k, v] : *node->as_table()) {
     if (!v.is_string()) {
-      ErrorAt(v, std::string(key) + "." + std::string(k.str()), "expected a string, got " + std::string(TypeName(v)));
+      ErrorAt(v, std::string(key) + "." + std::string(k.str()),
+              "expected a string, got " + std::string(TypeName(v)));
       return std::nullopt;
     }
     out.emplace(std::string(k.str()), v.as_string()->get());
@@ -148,7 +153,8 @@ const toml::array* TableReader::TableArray(std::string_view key) {
   const toml::node* node = table_.get(key);
   if (!node) return nullptr;
   if (!node->is_array_of_tables()) {
-    Error(key, "expected an array of tables ([[" + std::string(key) + "]]), got " + std::string(TypeName(*node)));
+    Error(key, "expected an array of tables ([[" + std::string(key) + "]]), got " +
+                   std::string(TypeName(*node)));
     return nullptr;
   }
   return node->as_array();
@@ -173,7 +179,9 @@ StatusOr<toml::table> ParseTomlFile(const std::string& path) {
   return Parse(*text, path);
 }
 
-StatusOr<toml::table> ParseTomlText(std::string_view text, const std::string& name) { return Parse(text, name); }
+StatusOr<toml::table> ParseTomlText(std::string_view text, const std::string& name) {
+  return Parse(text, name);
+}
 
 Status ErrorsToStatus(const std::vector<std::string>& errors) {
   if (errors.empty()) return Status::Ok();

@@ -3,6 +3,8 @@
 // mistake in a file at once. Unknown keys are errors, never silently ignored.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
@@ -11,8 +13,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "base/status.h"
 
@@ -34,7 +34,8 @@ class TableReader {
   std::optional<int64_t> Integer(std::string_view key, int64_t min, int64_t max);
   std::optional<double> Number(std::string_view key);
   std::optional<std::chrono::milliseconds> Duration(std::string_view key);
-  std::optional<std::vector<std::string>> StringArray(std::string_view key, std::string_view expected);
+  std::optional<std::vector<std::string>> StringArray(std::string_view key,
+                                                      std::string_view expected);
   std::optional<std::map<std::string, std::string>> StringTable(std::string_view key);
   const toml::table* Table(std::string_view key);
   const toml::array* TableArray(std::string_view key);

@@ -4,7 +4,8 @@
 // Error codes carry meaning for the pool and the scrape:
 //   Unavailable      - the connection or server failed: try another replica;
 //   DeadlineExceeded - the statement ran out of time and was stopped on the server;
-//   InvalidArgument  - the SQL itself failed (syntax, permission, write attempt): the query's fault.
+//   InvalidArgument  - the SQL itself failed (syntax, permission, write attempt): the query's
+//   fault.
 #pragma once
 
 #include <memory>
@@ -47,7 +48,8 @@ class Backend {
   virtual ~Backend() = default;
   // Opens a session to the member at `host`:`port`. Unavailable on any failure,
   // with a message that never contains the password.
-  virtual StatusOr<std::unique_ptr<Connection>> Connect(const ConnectParams& params, const Deadline& deadline) = 0;
+  virtual StatusOr<std::unique_ptr<Connection>> Connect(const ConnectParams& params,
+                                                        const Deadline& deadline) = 0;
 };
 
 }  // namespace rse

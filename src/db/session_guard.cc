@@ -5,9 +5,11 @@
 namespace rse {
 
 Status SessionGuard::BeginStatement(const Deadline& deadline, const char* engine) {
-  if (deadline.Remaining(*DefaultClock()).count() <= 0) return Status::DeadlineExceeded("no time left before the deadline");
+  if (deadline.Remaining(*DefaultClock()).count() <= 0)
+    return Status::DeadlineExceeded("no time left before the deadline");
   std::lock_guard<std::mutex> lock(mu_);
-  if (!usable_) return Status::Unavailable(std::string(engine) + ": session was cancelled or broken");
+  if (!usable_)
+    return Status::Unavailable(std::string(engine) + ": session was cancelled or broken");
   in_statement_ = true;
   return Status::Ok();
 }

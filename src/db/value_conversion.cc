@@ -52,25 +52,29 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 }  // namespace
 
 StatusOr<double> ParseTimestamp(std::string_view text) {
-  const Status invalid = Status::InvalidArgument("\"" + std::string(text) + "\" is not a timestamp");
+  const Status invalid =
+      Status::InvalidArgument("\"" + std::string(text) + "\" is not a timestamp");
   std::string_view s = Trim(text);
   if (s == "infinity") return HUGE_VAL;
   if (s == "-infinity") return -HUGE_VAL;
   int year, month, day, hour = 0, minute = 0, second = 0;
-  if (!Digits(s, 4, &year) || !Expect(s, '-') || !Digits(s, 2, &month) || !Expect(s, '-') || !Digits(s, 2, &day)) {
+  if (!Digits(s, 4, &year) || !Expect(s, '-') || !Digits(s, 2, &month) || !Expect(s, '-') ||
+      !Digits(s, 2, &day)) {
     return invalid;
   }
   if (month < 1 || month > 12 || day < 1 || day > 31) return invalid;
   double fraction = 0;
   if (!s.empty() && (s.front() == ' ' || s.front() == 'T')) {
     s.remove_prefix(1);
-    if (!Digits(s, 2, &hour) || !Expect(s, ':') || !Digits(s, 2, &minute) || !Expect(s, ':') || !Digits(s, 2, &second)) {
+    if (!Digits(s, 2, &hour) || !Expect(s, ':') || !Digits(s, 2, &minute) || !Expect(s, ':') ||
+        !Digits(s, 2, &second)) {
       return invalid;
     }
     if (!s.empty() && s.front() == '.') {
       size_t n = 1;
       while (n < s.size() && s[n] >= '0' && s[n] <= '9') ++n;
-      if (n == 1 || !ParseNumber(std::string("0") + std::string(s.substr(0, n)), &fraction)) return invalid;
+      if (n == 1 || !ParseNumber(std::string("0") + std::string(s.substr(0, n)), &fraction))
+        return invalid;
       s.remove_prefix(n);
     }
   }
@@ -89,7 +93,8 @@ StatusOr<double> ParseTimestamp(std::string_view text) {
     if (!s.empty()) return invalid;
   }
   int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  double seconds = static_cast<double>(days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds);
+  double seconds =
+      static_cast<double>(days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds);
   return seconds + fraction;
 }
 
@@ -99,13 +104,13 @@ StatusOr<double> CellToDouble(ColumnKind kind, std::string_view text) {
       if (text == "t" || text == "true" || text == "1") return 1.0;
       if (text == "f" || text == "false" || text == "0") return 0.0;
       return Status::InvalidArgument("\"" + std::string(text) + "\" is not a boolean");
-    case ColumnKind::kTimestamp:
-      return ParseTimestamp(text);
+    case ColumnKind::kTimestamp: return ParseTimestamp(text);
     default: {
       double value = 0;
       if (ParseNumber(Trim(text), &value)) return value;
       std::string shown(text.substr(0, 64));
-      return Status::InvalidArgument("\"" + shown + (text.size() > 64 ? "...\"" : "\"") + " is not a number");
+      return Status::InvalidArgument("\"" + shown + (text.size() > 64 ? "...\"" : "\"") +
+                                     " is not a number");
     }
   }
 }

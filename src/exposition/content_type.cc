@@ -26,7 +26,8 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   size_t start = 0;
   while (true) {
     size_t pos = s.find(sep, start);
-    parts.push_back(Trim(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start)));
+    parts.push_back(Trim(
+        s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start)));
     if (pos == std::string_view::npos) return parts;
     start = pos + 1;
   }
@@ -48,7 +49,8 @@ MediaRange ParseElement(std::string_view element) {
     if (eq == std::string_view::npos) continue;
     std::string key = Lower(Trim(parts[i].substr(0, eq)));
     std::string_view value = Trim(parts[i].substr(eq + 1));
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
     if (key == "q") {
       double q = 0;
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), q);
@@ -69,9 +71,11 @@ ExpositionFormat NegotiateFormat(std::string_view accept) {
     if (element.empty()) continue;
     MediaRange range = ParseElement(element);
     ExpositionFormat format;
-    if (range.type == "application/openmetrics-text" && (range.version.empty() || range.version == "1.0.0")) {
+    if (range.type == "application/openmetrics-text" &&
+        (range.version.empty() || range.version == "1.0.0")) {
       format = ExpositionFormat::kOpenMetrics;
-    } else if ((range.type == "text/plain" && (range.version.empty() || range.version == "0.0.4")) ||
+    } else if ((range.type == "text/plain" &&
+                (range.version.empty() || range.version == "0.0.4")) ||
                range.type == "text/*" || range.type == "*/*") {
       format = ExpositionFormat::kText;
     } else {

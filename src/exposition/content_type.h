@@ -9,7 +9,8 @@ namespace rse {
 enum class ExpositionFormat { kText, kOpenMetrics };
 
 inline constexpr const char* kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
-inline constexpr const char* kOpenMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+inline constexpr const char* kOpenMetricsContentType =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 // The highest-q acceptable format; OpenMetrics only for version 1.0.0 (or no
 // version). No header, or nothing we can serve, falls back to the text format.

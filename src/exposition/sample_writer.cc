@@ -28,7 +28,8 @@ void AppendEscaped(std::string& out, std::string_view text, bool escape_quote) {
   }
 }
 
-void AppendSample(std::string& out, std::string_view name, const std::vector<Label>& labels, double value) {
+void AppendSample(std::string& out, std::string_view name, const std::vector<Label>& labels,
+                  double value) {
   out += name;
   if (!labels.empty()) {
     out += '{';

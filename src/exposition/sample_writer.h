@@ -17,7 +17,8 @@ std::string FormatValue(double value);
 void AppendEscaped(std::string& out, std::string_view text, bool escape_quote);
 
 // name{label="value",...} value\n
-void AppendSample(std::string& out, std::string_view name, const std::vector<Label>& labels, double value);
+void AppendSample(std::string& out, std::string_view name, const std::vector<Label>& labels,
+                  double value);
 
 // Merges families that share a name (two queries may feed one metric) so that
 // each is rendered once, in order of first appearance; drops empty families.

@@ -20,7 +20,8 @@ std::string Render(const std::vector<MetricFamily>& families, bool open_metrics)
   std::vector<MetricFamily> merged;
   std::string out;
   for (const MetricFamily* family : GroupFamilies(families, &merged)) {
-    std::string_view name = open_metrics ? OpenMetricsFamilyName(*family) : std::string_view(family->name);
+    std::string_view name =
+        open_metrics ? OpenMetricsFamilyName(*family) : std::string_view(family->name);
     out += "# HELP ";
     out += name;
     out += ' ';
@@ -30,7 +31,8 @@ std::string Render(const std::vector<MetricFamily>& families, bool open_metrics)
     out += ' ';
     out += TypeName(family->type);
     out += '\n';
-    for (const Sample& sample : family->samples) AppendSample(out, family->name, sample.labels, sample.value);
+    for (const Sample& sample : family->samples)
+      AppendSample(out, family->name, sample.labels, sample.value);
   }
   if (open_metrics) out += "# EOF\n";
   return out;
@@ -38,7 +40,11 @@ std::string Render(const std::vector<MetricFamily>& families, bool open_metrics)
 
 }  // namespace
 
-std::string RenderText(const std::vector<MetricFamily>& families) { return Render(families, false); }
-std::string RenderOpenMetrics(const std::vector<MetricFamily>& families) { return Render(families, true); }
+std::string RenderText(const std::vector<MetricFamily>& families) {
+  return Render(families, false);
+}
+std::string RenderOpenMetrics(const std::vector<MetricFamily>& families) {
+  return Render(families, true);
+}
 
 }  // namespace rse

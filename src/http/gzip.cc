@@ -7,7 +7,8 @@ namespace rse {
 StatusOr<std::string> GzipCompress(std::string_view data) {
   z_stream stream{};
   // windowBits 15 + 16 asks zlib for the gzip wrapper instead of zlib's own.
-  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
     return Status::Internal("gzip: deflateInit2 failed");
   }
   std::string out(deflateBound(&stream, static_cast<uLong>(data.size())), '\0');

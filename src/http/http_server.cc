@@ -1,8 +1,7 @@
 #include "http/http_server.h"
 
-#include <sys/socket.h>
-
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include "exposition/content_type.h"
 #include "exposition/text_format.h"
@@ -58,10 +57,12 @@ void HttpServer::InstallRoutes() {
     }
     std::vector<MetricFamily> families = metrics_(scrape);
     ExpositionFormat format = NegotiateFormat(req.get_header_value("Accept"));
-    std::string body = format == ExpositionFormat::kOpenMetrics ? RenderOpenMetrics(families) : RenderText(families);
+    std::string body = format == ExpositionFormat::kOpenMetrics ? RenderOpenMetrics(families)
+                                                                : RenderText(families);
     // httplib compresses text/* bodies itself; the OpenMetrics type is not
     // text/*, so that one is compressed here.
-    if (format == ExpositionFormat::kOpenMetrics && AcceptsGzip(req.get_header_value("Accept-Encoding"))) {
+    if (format == ExpositionFormat::kOpenMetrics &&
+        AcceptsGzip(req.get_header_value("Accept-Encoding"))) {
       if (auto compressed = GzipCompress(body); compressed.ok()) {
         body = std::move(*compressed);
         res.set_header("Content-Encoding", "gzip");
@@ -84,17 +85,18 @@ void HttpServer::InstallRoutes() {
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.status == 404 && res.body.empty()) SetPlainText(res, 404, "404 page not found\n");
   });
-  server_->set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    logger_->Error("request failed", {{"path", req.path}, {"err", what}});
-    SetPlainText(res, 500, "500 internal error\n");
-  });
+  server_->set_exception_handler(
+      [this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        logger_->Error("request failed", {{"path", req.path}, {"err", what}});
+        SetPlainText(res, 500, "500 internal error\n");
+      });
 }
 
 Status HttpServer::Bind(const HostPort& address) {
@@ -113,7 +115,8 @@ Status HttpServer::Bind(const HostPort& address) {
 
 Status HttpServer::Serve() {
   if (port_ < 0) return Status::Internal("HttpServer::Serve() called before a successful Bind()");
-  if (!server_->listen_after_bind()) return Status::Unavailable("HTTP server stopped with an error");
+  if (!server_->listen_after_bind())
+    return Status::Unavailable("HTTP server stopped with an error");
   return Status::Ok();
 }
 

@@ -18,13 +18,18 @@ std::string HtmlEscape(const std::string& text) {
 }
 
 std::string RenderLandingPage(const LandingInfo& info) {
-  return "<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>replica_sql_exporter</title></head>\n"
+  return "<!DOCTYPE html>\n<html>\n<head><meta "
+         "charset=\"utf-8\"><title>replica_sql_exporter</title></head>\n"
          "<body>\n<h1>replica_sql_exporter</h1>\n"
-         "<p>Version " + HtmlEscape(info.version) + " (revision " + HtmlEscape(info.revision) + ")</p>\n"
-         "<p>Cluster <b>" + HtmlEscape(info.cluster) + "</b> (" + HtmlEscape(info.engine) +
+         "<p>Version " +
+         HtmlEscape(info.version) + " (revision " + HtmlEscape(info.revision) +
+         ")</p>\n"
+         "<p>Cluster <b>" +
+         HtmlEscape(info.cluster) + "</b> (" + HtmlEscape(info.engine) +
          "), served from one healthy replica per scrape.</p>\n"
          "<ul>\n<li><a href=\"/metrics\">Metrics</a></li>\n"
-         "<li><a href=\"/-/healthy\">Health</a></li>\n<li><a href=\"/-/ready\">Readiness</a></li>\n</ul>\n"
+         "<li><a href=\"/-/healthy\">Health</a></li>\n<li><a "
+         "href=\"/-/ready\">Readiness</a></li>\n</ul>\n"
          "</body>\n</html>\n";
 }
 

@@ -13,7 +13,8 @@ namespace rse {
 //   a header not larger than `offset` (e.g. 0.3 s, 500ms) → 90% of the header,
 //     since Prometheus gives up at the header's value whatever our offset says.
 // Never below 1ms.
-std::chrono::milliseconds ScrapeBudget(std::optional<std::string_view> header, std::chrono::milliseconds offset,
+std::chrono::milliseconds ScrapeBudget(std::optional<std::string_view> header,
+                                       std::chrono::milliseconds offset,
                                        std::chrono::milliseconds cap);
 
 }  // namespace rse

@@ -19,10 +19,12 @@ std::vector<std::string> Resolve(const std::string& host) {
   std::set<std::string> seen;
   for (addrinfo* ai = result; ai; ai = ai->ai_next) {
     char text[INET6_ADDRSTRLEN] = {};
-    const void* raw = ai->ai_family == AF_INET
-                          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr)
-                          : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr);
-    if (inet_ntop(ai->ai_family, raw, text, sizeof text) && seen.insert(text).second) addresses.push_back(text);
+    const void* raw =
+        ai->ai_family == AF_INET
+            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr)
+            : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr);
+    if (inet_ntop(ai->ai_family, raw, text, sizeof text) && seen.insert(text).second)
+      addresses.push_back(text);
   }
   freeaddrinfo(result);
   return addresses;

@@ -21,18 +21,21 @@ HealthVerdict JudgeProbe(const ReplicaState& state, std::chrono::milliseconds ma
   if (!state.election.empty()) {
     return {MemberState::kRefused,
             "member of a master-election cluster (" + state.election +
-                "): such clusters must be monitored per instance, with one postgres_exporter or mysqld_exporter "
+                "): such clusters must be monitored per instance, with one postgres_exporter or "
+                "mysqld_exporter "
                 "per server and masterness handled in Prometheus",
             false};
   }
   if (!state.is_replica) {
     return {MemberState::kPrimary,
-            "not a replica (PostgreSQL: not in recovery; MySQL/MariaDB: writable, or no replication channel): "
+            "not a replica (PostgreSQL: not in recovery; MySQL/MariaDB: writable, or no "
+            "replication channel): "
             "the exporter never queries a primary",
             false};
   }
   if (!state.applying) {
-    return {MemberState::kLagging, "replication is not being applied (replay paused or SQL thread stopped)", false};
+    return {MemberState::kLagging,
+            "replication is not being applied (replay paused or SQL thread stopped)", false};
   }
   if (!state.lag_seconds && state.streaming) {
     return {MemberState::kLagging, "replication lag is unknown", false};
@@ -41,7 +44,9 @@ HealthVerdict JudgeProbe(const ReplicaState& state, std::chrono::milliseconds ma
     char lag[32];
     std::snprintf(lag, sizeof lag, "%.1fs", *state.lag_seconds);
     return {MemberState::kLagging,
-            std::string("replication lag ") + lag + " exceeds max_replication_lag " + FormatDuration(max_lag), false};
+            std::string("replication lag ") + lag + " exceeds max_replication_lag " +
+                FormatDuration(max_lag),
+            false};
   }
   if (!state.streaming) {
     return {MemberState::kLagging, "the replication stream from the primary is down", true};

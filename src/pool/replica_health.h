@@ -11,13 +11,14 @@ namespace rse {
 
 // The states of replica_sql_replica_state{state=...}, in exposition order.
 enum class MemberState { kHealthy, kDown, kLagging, kPrimary, kRefused };
-inline constexpr MemberState kAllMemberStates[] = {MemberState::kHealthy, MemberState::kDown, MemberState::kLagging,
-                                                   MemberState::kPrimary, MemberState::kRefused};
+inline constexpr MemberState kAllMemberStates[] = {MemberState::kHealthy, MemberState::kDown,
+                                                   MemberState::kLagging, MemberState::kPrimary,
+                                                   MemberState::kRefused};
 const char* MemberStateName(MemberState state);
 
 struct HealthVerdict {
   MemberState state = MemberState::kHealthy;
-  std::string reason;       // Why it may not serve; empty when healthy.
+  std::string reason;        // Why it may not serve; empty when healthy.
   bool stream_down = false;  // Healthy but for a broken replication stream: a last resort.
 };
 

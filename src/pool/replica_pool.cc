@@ -16,8 +16,8 @@ struct ReplicaPool::Slot {
   std::chrono::milliseconds backoff{0};
 };
 
-ReplicaPool::ReplicaPool(std::vector<Member> members, PoolOptions options, Backend* backend, const Clock* clock,
-                         Logger* logger)
+ReplicaPool::ReplicaPool(std::vector<Member> members, PoolOptions options, Backend* backend,
+                         const Clock* clock, Logger* logger)
     : options_(std::move(options)), backend_(backend), clock_(clock), logger_(logger) {
   for (Member& member : members) {
     slots_.emplace_back();
@@ -91,7 +91,8 @@ void ReplicaPool::MarkDown(size_t member, const std::string& reason) {
     slot.idle.clear();
   }
   slot_freed_.notify_all();
-  if (changed) logger_->Warn("replica down", {{"replica", slots_[member].member.label}, {"reason", reason}});
+  if (changed)
+    logger_->Warn("replica down", {{"replica", slots_[member].member.label}, {"reason", reason}});
 }
 
 void ReplicaPool::SetState(size_t member, const HealthVerdict& verdict, std::optional<double> lag) {
@@ -110,11 +111,14 @@ void ReplicaPool::SetState(size_t member, const HealthVerdict& verdict, std::opt
   if (verdict.state == MemberState::kHealthy) {
     logger_->Info("replica healthy", {{"replica", label}});
   } else {
-    logger_->Warn("replica skipped", {{"replica", label}, {"state", MemberStateName(verdict.state)}, {"reason", verdict.reason}});
+    logger_->Warn("replica skipped", {{"replica", label},
+                                      {"state", MemberStateName(verdict.state)},
+                                      {"reason", verdict.reason}});
   }
 }
 
-StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline, const std::set<size_t>& exclude) {
+StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
+                                              const std::set<size_t>& exclude) {
   std::vector<size_t> order;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -162,7 +166,8 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline, const st
       if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
       const Slot& slot = slots_[member];
       if (slot.state == MemberState::kDown && clock_->Now() < slot.retry_after) {
-        reasons.push_back(slot.member.label + ": down: " + slot.reason + " (retried after a backoff)");
+        reasons.push_back(slot.member.label + ": down: " + slot.reason +
+                          " (retried after a backoff)");
         continue;
       }
     }
@@ -200,7 +205,8 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline, const st
   }
   std::string all;
   for (const std::string& r : reasons) all += (all.empty() ? "" : "; ") + r;
-  return Status::Unavailable("no healthy replica: " + (all.empty() ? std::string("every member was excluded") : all));
+  return Status::Unavailable("no healthy replica: " +
+                             (all.empty() ? std::string("every member was excluded") : all));
 }
 
 StatusOr<Lease> ReplicaPool::AcquireMore(size_t member, const Deadline& deadline) {
@@ -212,11 +218,15 @@ StatusOr<Lease> ReplicaPool::AcquireMore(size_t member, const Deadline& deadline
     bool freed = slot_freed_.wait_until(lock, deadline.at(), [&] {
       return !slot.idle.empty() || slot.open < options_.connections_per_replica;
     });
-    if (!freed) return Status::DeadlineExceeded("no free connection to " + slot.member.label + " before the deadline");
+    if (!freed)
+      return Status::DeadlineExceeded("no free connection to " + slot.member.label +
+                                      " before the deadline");
   }
 }
 
-void ReplicaPool::ReportConnectionFailure(size_t member, const Status& error) { MarkDown(member, error.message()); }
+void ReplicaPool::ReportConnectionFailure(size_t member, const Status& error) {
+  MarkDown(member, error.message());
+}
 
 Status ReplicaPool::CheckForMasterElection(const Deadline& deadline) {
   for (size_t member = 0; member < slots_.size(); ++member) {
@@ -251,7 +261,8 @@ std::string ReplicaPool::RefusalReason() const { return "cluster refused: " + cl
 std::vector<MemberSnapshot> ReplicaPool::Snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<MemberSnapshot> out;
-  for (const Slot& slot : slots_) out.push_back({slot.member.label, slot.state, slot.lag_seconds, slot.scrapes_served});
+  for (const Slot& slot : slots_)
+    out.push_back({slot.member.label, slot.state, slot.lag_seconds, slot.scrapes_served});
   return out;
 }
 

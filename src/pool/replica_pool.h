@@ -26,7 +26,8 @@
 namespace rse {
 
 struct PoolOptions {
-  ConnectParams connect;  // Shared by all members; host, port and password are filled per connection.
+  ConnectParams
+      connect;  // Shared by all members; host, port and password are filled per connection.
   std::function<StatusOr<std::string>()> password;  // Read at each connect, never stored.
   std::chrono::milliseconds max_replication_lag{30'000};
   int connections_per_replica = 2;
@@ -44,7 +45,8 @@ struct MemberSnapshot {
 
 class ReplicaPool {
  public:
-  ReplicaPool(std::vector<Member> members, PoolOptions options, Backend* backend, const Clock* clock, Logger* logger);
+  ReplicaPool(std::vector<Member> members, PoolOptions options, Backend* backend,
+              const Clock* clock, Logger* logger);
   ~ReplicaPool();
   ReplicaPool(const ReplicaPool&) = delete;
   ReplicaPool& operator=(const ReplicaPool&) = delete;
@@ -88,9 +90,9 @@ class ReplicaPool {
 
   mutable std::mutex mu_;
   std::condition_variable slot_freed_;
-  std::vector<Slot> slots_;            // Guarded by mu_ (the vector itself never changes size).
-  size_t next_ = 0;                    // Guarded by mu_. Round-robin cursor.
-  std::string cluster_refused_;        // Guarded by mu_. Non-empty once master election was seen.
+  std::vector<Slot> slots_;      // Guarded by mu_ (the vector itself never changes size).
+  size_t next_ = 0;              // Guarded by mu_. Round-robin cursor.
+  std::string cluster_refused_;  // Guarded by mu_. Non-empty once master election was seen.
 };
 
 }  // namespace rse

@@ -50,7 +50,8 @@ class FakeConnection final : public Connection {
   std::atomic<bool> cancelled_ = false;
 };
 
-StatusOr<std::unique_ptr<Connection>> FakeBackend::Connect(const ConnectParams& params, const Deadline&) {
+StatusOr<std::unique_ptr<Connection>> FakeBackend::Connect(const ConnectParams& params,
+                                                           const Deadline&) {
   Status error;
   Edit(params.port, [&](FakeMember& m) {
     ++m.connects;

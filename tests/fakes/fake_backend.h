@@ -29,7 +29,8 @@ ReplicaState Primary();
 
 class FakeBackend final : public Backend {
  public:
-  StatusOr<std::unique_ptr<Connection>> Connect(const ConnectParams& params, const Deadline& deadline) override;
+  StatusOr<std::unique_ptr<Connection>> Connect(const ConnectParams& params,
+                                                const Deadline& deadline) override;
 
   // Scripts or inspects a member; call with the lock held via Edit/Get.
   void Edit(int port, const std::function<void(FakeMember&)>& change);

@@ -33,12 +33,13 @@ class BackendTest : public ::testing::TestWithParam<const ClusterEnv*> {
 
   // Statements of the exporter user still running on `member` (ours, sleeping).
   int RunningSleeps(const HostPort& member) {
-    auto rows = testing::AdminQuery(
-        env(), member,
-        pg() ? "SELECT count(*) FROM pg_stat_activity WHERE usename = 'exporter' AND state = 'active' "
-               "AND query LIKE '%sleep%'"
-             : "SELECT count(*) FROM information_schema.processlist WHERE user = 'exporter' AND command = 'Query' "
-               "AND info LIKE '%SLEEP%'");
+    auto rows = testing::AdminQuery(env(), member,
+                                    pg() ? "SELECT count(*) FROM pg_stat_activity WHERE usename = "
+                                           "'exporter' AND state = 'active' "
+                                           "AND query LIKE '%sleep%'"
+                                         : "SELECT count(*) FROM information_schema.processlist "
+                                           "WHERE user = 'exporter' AND command = 'Query' "
+                                           "AND info LIKE '%SLEEP%'");
     return rows.empty() ? -1 : std::stoi(rows[0][0]);
   }
 
@@ -53,7 +54,8 @@ class BackendTest : public ::testing::TestWithParam<const ClusterEnv*> {
 TEST_P(BackendTest, QueriesTheDemoDataOnAReplica) {
   auto conn = ConnectTo(env().replicas[0]);
   ASSERT_TRUE(conn);
-  auto rows = conn->Query("SELECT status, count(*) AS orders FROM orders GROUP BY status ORDER BY status", In(5s));
+  auto rows = conn->Query(
+      "SELECT status, count(*) AS orders FROM orders GROUP BY status ORDER BY status", In(5s));
   ASSERT_TRUE(rows.ok()) << rows.status().message();
   ASSERT_EQ(rows->columns.size(), 2u);
   EXPECT_EQ(rows->columns[0].name, "status");
@@ -102,13 +104,15 @@ TEST_P(BackendTest, WritesFailAndWriteNothingEvenOnThePrimaryAsASuperuser) {
   const std::string table = "rse_write_probe";
   testing::AdminExec(env(), env().primary, "DROP TABLE IF EXISTS " + table);
   for (const std::string& sql :
-       {"CREATE TABLE " + table + " (x int)", std::string("INSERT INTO schema_version VALUES ('evil', CURRENT_TIMESTAMP)"),
+       {"CREATE TABLE " + table + " (x int)",
+        std::string("INSERT INTO schema_version VALUES ('evil', CURRENT_TIMESTAMP)"),
         std::string("UPDATE orders SET total = 0 WHERE id = 1")}) {
     SCOPED_TRACE(sql);
     auto result = conn->Query(sql, In(5s));
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.status().code(), Status::Code::kInvalidArgument);
-    EXPECT_NE(result.status().message().find("tried to write"), std::string::npos) << result.status().message();
+    EXPECT_NE(result.status().message().find("tried to write"), std::string::npos)
+        << result.status().message();
     EXPECT_TRUE(conn->Usable());
   }
   if (pg()) {
@@ -116,12 +120,14 @@ TEST_P(BackendTest, WritesFailAndWriteNothingEvenOnThePrimaryAsASuperuser) {
     auto smuggled = conn->Query("COMMIT; CREATE TABLE " + table + " (x int)", In(5s));
     EXPECT_FALSE(smuggled.ok());
   }
-  auto tables = testing::AdminQuery(env(), env().primary,
-                                    pg() ? "SELECT count(*) FROM pg_tables WHERE tablename = '" + table + "'"
-                                         : "SELECT count(*) FROM information_schema.tables WHERE table_name = '" + table + "'");
+  auto tables = testing::AdminQuery(
+      env(), env().primary,
+      pg() ? "SELECT count(*) FROM pg_tables WHERE tablename = '" + table + "'"
+           : "SELECT count(*) FROM information_schema.tables WHERE table_name = '" + table + "'");
   ASSERT_FALSE(tables.empty());
   EXPECT_EQ(tables[0][0], "0");
-  auto evil = testing::AdminQuery(env(), env().primary, "SELECT count(*) FROM schema_version WHERE version = 'evil'");
+  auto evil = testing::AdminQuery(env(), env().primary,
+                                  "SELECT count(*) FROM schema_version WHERE version = 'evil'");
   ASSERT_FALSE(evil.empty());
   EXPECT_EQ(evil[0][0], "0");
 }
@@ -165,11 +171,15 @@ TEST_P(BackendTest, ConvertsEveryColumnType) {
   auto conn = ConnectTo(env().replicas[0]);
   ASSERT_TRUE(conn);
   const std::string sql =
-      pg() ? "SELECT 9007199254740993::bigint AS big, 12345.67::numeric(12,2) AS dec, 1.5::float8 AS flt, "
-             "true AS flag, '2026-01-02 03:04:05'::timestamp AS ts, '2026-01-02 03:04:05+01'::timestamptz AS tstz, "
+      pg() ? "SELECT 9007199254740993::bigint AS big, 12345.67::numeric(12,2) AS dec, 1.5::float8 "
+             "AS flt, "
+             "true AS flag, '2026-01-02 03:04:05'::timestamp AS ts, '2026-01-02 "
+             "03:04:05+01'::timestamptz AS tstz, "
              "NULL::int AS nothing, 'Zürich 東京'::text AS city, '42'::text AS numeric_text"
-           : "SELECT CAST(9007199254740993 AS SIGNED) AS big, CAST(12345.67 AS DECIMAL(12,2)) AS `dec`, "
-             "CAST(1.5 AS DOUBLE) AS flt, TRUE AS flag, CAST('2026-01-02 03:04:05' AS DATETIME) AS ts, "
+           : "SELECT CAST(9007199254740993 AS SIGNED) AS big, CAST(12345.67 AS DECIMAL(12,2)) AS "
+             "`dec`, "
+             "CAST(1.5 AS DOUBLE) AS flt, TRUE AS flag, CAST('2026-01-02 03:04:05' AS DATETIME) AS "
+             "ts, "
              "CONVERT_TZ('2026-01-02 03:04:05', '+01:00', '+00:00') AS tstz, NULL AS nothing, "
              "'Zürich 東京' AS city, '42' AS numeric_text";
   auto rows = conn->Query(sql, In(5s));
@@ -201,7 +211,8 @@ TEST_P(BackendTest, WrongPasswordFailsWithoutShowingIt) {
   auto conn = backend_->Connect(params, In(5s));
   ASSERT_FALSE(conn.ok());
   EXPECT_EQ(conn.status().code(), Status::Code::kUnavailable);
-  EXPECT_EQ(conn.status().message().find("not-the-password-x9"), std::string::npos) << conn.status().message();
+  EXPECT_EQ(conn.status().message().find("not-the-password-x9"), std::string::npos)
+      << conn.status().message();
 }
 
 TEST_P(BackendTest, PasswordFromFileAndEnvironment) {
@@ -209,7 +220,8 @@ TEST_P(BackendTest, PasswordFromFileAndEnvironment) {
   std::ofstream(file) << env().password << "\n";
   setenv("RSE_TEST_PASSWORD", env().password.c_str(), 1);
   for (const PasswordSource& source :
-       {PasswordSource{PasswordSource::Kind::kFile, file, "", ""}, PasswordSource{PasswordSource::Kind::kEnv, "", "RSE_TEST_PASSWORD", ""}}) {
+       {PasswordSource{PasswordSource::Kind::kFile, file, "", ""},
+        PasswordSource{PasswordSource::Kind::kEnv, "", "RSE_TEST_PASSWORD", ""}}) {
     auto password = ResolvePassword(source);
     ASSERT_TRUE(password.ok()) << password.status().message();
     ConnectParams params = env().Params(env().replicas[0]);
@@ -226,24 +238,27 @@ TEST_P(BackendTest, RequiredTlsFailsClosedAgainstAPlainServer) {
     params.tls_mode = mode;
     params.tls_ca_file = env().tls_ca;
     auto conn = backend_->Connect(params, In(5s));
-    ASSERT_FALSE(conn.ok()) << "tls_mode " << static_cast<int>(mode) << " must refuse a plain-text server";
+    ASSERT_FALSE(conn.ok()) << "tls_mode " << static_cast<int>(mode)
+                            << " must refuse a plain-text server";
     EXPECT_EQ(conn.status().code(), Status::Code::kUnavailable);
   }
 }
 
 // Whether the session's traffic is encrypted, as the server sees it.
 std::string EncryptionOf(Connection& conn, bool pg) {
-  auto rows = conn.Query(pg ? "SELECT CASE WHEN ssl THEN 'tls' ELSE 'plain' END AS enc FROM pg_stat_ssl "
-                              "WHERE pid = pg_backend_pid()"
-                            : "SELECT IF(VARIABLE_VALUE <> '', 'tls', 'plain') AS enc FROM "
-                              "information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher'",
-                         In(5s));
+  auto rows =
+      conn.Query(pg ? "SELECT CASE WHEN ssl THEN 'tls' ELSE 'plain' END AS enc FROM pg_stat_ssl "
+                      "WHERE pid = pg_backend_pid()"
+                    : "SELECT IF(VARIABLE_VALUE <> '', 'tls', 'plain') AS enc FROM "
+                      "information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher'",
+                 In(5s));
   EXPECT_TRUE(rows.ok()) << rows.status().message();
   return rows.ok() && !rows->rows.empty() ? rows->rows[0][0].value_or("?") : "?";
 }
 
 TEST_P(BackendTest, TlsIsUsedAndVerifiedWhereTheServerOffersIt) {
-  for (TlsMode mode : {TlsMode::kPrefer, TlsMode::kRequire, TlsMode::kVerifyCa, TlsMode::kVerifyFull}) {
+  for (TlsMode mode :
+       {TlsMode::kPrefer, TlsMode::kRequire, TlsMode::kVerifyCa, TlsMode::kVerifyFull}) {
     SCOPED_TRACE(static_cast<int>(mode));
     ConnectParams params = env().Params(env().replicas[0]);  // Serves TLS.
     params.tls_mode = mode;
@@ -272,12 +287,14 @@ TEST_P(BackendTest, KilledSessionIsAConnectionError) {
   auto conn = ConnectTo(env().replicas[0]);
   ASSERT_TRUE(conn);
   ASSERT_TRUE(conn->Query("SELECT 1 AS one", In(5s)).ok());
-  testing::AdminExec(env(), env().replicas[0],
-                     pg() ? "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'exporter'"
-                          : "SELECT 1");  // MariaDB: killed below, by id.
+  testing::AdminExec(
+      env(), env().replicas[0],
+      pg() ? "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'exporter'"
+           : "SELECT 1");  // MariaDB: killed below, by id.
   if (!pg()) {
-    for (const auto& row : testing::AdminQuery(env(), env().replicas[0],
-                                               "SELECT id FROM information_schema.processlist WHERE user = 'exporter'")) {
+    for (const auto& row : testing::AdminQuery(
+             env(), env().replicas[0],
+             "SELECT id FROM information_schema.processlist WHERE user = 'exporter'")) {
       testing::AdminExec(env(), env().replicas[0], "KILL " + row[0]);
     }
   }
@@ -297,16 +314,22 @@ TEST_P(BackendTest, ClosedPortIsUnavailableAtOnce) {
 
 TEST_P(BackendTest, SessionsCarryTheExportersGuardsThenSessionSql) {
   ConnectParams params = env().Params(env().replicas[0]);
-  params.session_sql = {pg() ? "SET search_path = public, pg_catalog" : "SET SESSION sql_mode = 'ANSI_QUOTES'"};
+  params.session_sql = {pg() ? "SET search_path = public, pg_catalog"
+                             : "SET SESSION sql_mode = 'ANSI_QUOTES'"};
   auto connected = backend_->Connect(params, In(5s));
   ASSERT_TRUE(connected.ok()) << connected.status().message();
-  auto rows = (*connected)->Query(
-      pg() ? "SELECT current_setting('application_name') AS app, current_setting('lock_timeout') AS lock_wait, "
-             "current_setting('idle_in_transaction_session_timeout') AS idle, current_setting('TimeZone') AS tz, "
-             "current_setting('default_transaction_read_only') AS ro, current_setting('search_path') AS custom"
-           : "SELECT 'n/a' AS app, @@session.lock_wait_timeout AS lock_wait, @@session.idle_transaction_timeout AS idle, "
-             "@@session.time_zone AS tz, @@session.tx_read_only AS ro, @@session.sql_mode AS custom",
-      In(5s));
+  auto rows = (*connected)
+                  ->Query(pg() ? "SELECT current_setting('application_name') AS app, "
+                                 "current_setting('lock_timeout') AS lock_wait, "
+                                 "current_setting('idle_in_transaction_session_timeout') AS idle, "
+                                 "current_setting('TimeZone') AS tz, "
+                                 "current_setting('default_transaction_read_only') AS ro, "
+                                 "current_setting('search_path') AS custom"
+                               : "SELECT 'n/a' AS app, @@session.lock_wait_timeout AS lock_wait, "
+                                 "@@session.idle_transaction_timeout AS idle, "
+                                 "@@session.time_zone AS tz, @@session.tx_read_only AS ro, "
+                                 "@@session.sql_mode AS custom",
+                          In(5s));
   ASSERT_TRUE(rows.ok()) << rows.status().message();
   const auto& row = rows->rows[0];
   if (pg()) {

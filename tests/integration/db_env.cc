@@ -1,20 +1,19 @@
 #include "db_env.h"
 
+#include <cppconn/exception.h>
+#include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
+#include <cppconn/statement.h>
 #include <gtest/gtest.h>
+#include <mysql_connection.h>
+#include <mysql_driver.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <thread>
-
-#include <mysql_connection.h>
-#include <mysql_driver.h>
-#include <cppconn/exception.h>
-#include <cppconn/resultset.h>
-#include <cppconn/resultset_metadata.h>
-#include <cppconn/statement.h>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "db/mysql/mysql_backend.h"
 #include "db/postgres/postgres_backend.h"
@@ -68,7 +67,8 @@ ClusterEnv MakeEnv(const std::string& name, Engine engine, const std::string& pr
   return env;
 }
 
-std::vector<std::vector<std::string>> PostgresAdmin(const HostPort& member, const std::string& sql) {
+std::vector<std::vector<std::string>> PostgresAdmin(const HostPort& member,
+                                                    const std::string& sql) {
   pqxx::connection conn("host=" + member.host + " port=" + std::to_string(member.port) +
                         " user=postgres dbname=shop connect_timeout=5");
   pqxx::nontransaction tx(conn);
@@ -86,9 +86,10 @@ std::vector<std::vector<std::string>> MariadbAdmin(const HostPort& member, const
   sql::ConnectOptionsMap options;
   options["hostName"] = sql::SQLString(member.host);
   options["port"] = member.port;
-  options["userName"] = sql::SQLString(Endpoints().count("RSE_MY_ADMIN_USER") ? Endpoints().at("RSE_MY_ADMIN_USER") : "");
-  options["password"] =
-      sql::SQLString(Endpoints().count("RSE_MY_ADMIN_PASSWORD") ? Endpoints().at("RSE_MY_ADMIN_PASSWORD") : "");
+  options["userName"] = sql::SQLString(
+      Endpoints().count("RSE_MY_ADMIN_USER") ? Endpoints().at("RSE_MY_ADMIN_USER") : "");
+  options["password"] = sql::SQLString(
+      Endpoints().count("RSE_MY_ADMIN_PASSWORD") ? Endpoints().at("RSE_MY_ADMIN_PASSWORD") : "");
   options["schema"] = sql::SQLString("shop");
   options["OPT_CONNECT_TIMEOUT"] = 5;
   std::unique_ptr<sql::Connection> conn(driver->connect(options));
@@ -134,7 +135,8 @@ ConnectParams ClusterEnv::AdminParams(const HostPort& member) const {
     params.password = "";
   } else {
     params.user = Endpoints().count("RSE_MY_ADMIN_USER") ? Endpoints().at("RSE_MY_ADMIN_USER") : "";
-    params.password = Endpoints().count("RSE_MY_ADMIN_PASSWORD") ? Endpoints().at("RSE_MY_ADMIN_PASSWORD") : "";
+    params.password =
+        Endpoints().count("RSE_MY_ADMIN_PASSWORD") ? Endpoints().at("RSE_MY_ADMIN_PASSWORD") : "";
   }
   return params;
 }
@@ -169,21 +171,29 @@ const ClusterEnv& MariadbEnv() {
 
 std::vector<const ClusterEnv*> AllEnvs() { return {&PostgresEnv(), &MariadbEnv()}; }
 
-std::vector<std::vector<std::string>> AdminQuery(const ClusterEnv& env, const HostPort& member, const std::string& sql) {
+std::vector<std::vector<std::string>> AdminQuery(const ClusterEnv& env, const HostPort& member,
+                                                 const std::string& sql) {
   try {
     return env.engine == Engine::kPostgres ? PostgresAdmin(member, sql) : MariadbAdmin(member, sql);
   } catch (const std::exception& e) {
-    ADD_FAILURE() << env.name << " admin query on " << member.ToString() << " failed: " << e.what() << "\n" << sql;
+    ADD_FAILURE() << env.name << " admin query on " << member.ToString() << " failed: " << e.what()
+                  << "\n"
+                  << sql;
     return {};
   }
 }
 
-void AdminExec(const ClusterEnv& env, const HostPort& member, const std::string& sql) { AdminQuery(env, member, sql); }
+void AdminExec(const ClusterEnv& env, const HostPort& member, const std::string& sql) {
+  AdminQuery(env, member, sql);
+}
 
 void WaitReplicasCaughtUp(const ClusterEnv& env) {
-  const std::string token = std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
-  const std::string table = env.engine == Engine::kPostgres ? "rse_test_marker" : "rse_sync.test_marker";
-  AdminExec(env, env.primary, "CREATE TABLE IF NOT EXISTS " + table + " (id int PRIMARY KEY, token varchar(64))");
+  const std::string token =
+      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  const std::string table =
+      env.engine == Engine::kPostgres ? "rse_test_marker" : "rse_sync.test_marker";
+  AdminExec(env, env.primary,
+            "CREATE TABLE IF NOT EXISTS " + table + " (id int PRIMARY KEY, token varchar(64))");
   AdminExec(env, env.primary, "DELETE FROM " + table);
   AdminExec(env, env.primary, "INSERT INTO " + table + " VALUES (1, '" + token + "')");
   for (const HostPort& replica : env.replicas) {
@@ -193,7 +203,8 @@ void WaitReplicasCaughtUp(const ClusterEnv& env) {
       seen = !rows.empty() && rows[0][0] == token;
       if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    ASSERT_TRUE(seen) << env.name << " replica " << replica.ToString() << " did not catch up in 6 s";
+    ASSERT_TRUE(seen) << env.name << " replica " << replica.ToString()
+                      << " did not catch up in 6 s";
   }
 }
 
@@ -205,8 +216,10 @@ void StopMember(const ClusterEnv& env, const std::string& name) {
 
 void RepairCluster(const ClusterEnv& env) {
   std::string command = std::string(RSE_SOURCE_DIR) + "/tests/scripts/start_databases.sh " +
-                        (env.engine == Engine::kPostgres ? "postgres" : "mariadb") + " >/dev/null 2>&1";
-  ASSERT_EQ(std::system(command.c_str()), 0) << "repairing the " << env.name << " cluster failed: " << command;
+                        (env.engine == Engine::kPostgres ? "postgres" : "mariadb") +
+                        " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0)
+      << "repairing the " << env.name << " cluster failed: " << command;
 }
 
 }  // namespace rse::testing

@@ -46,7 +46,8 @@ std::vector<const ClusterEnv*> AllEnvs();
 
 // Runs `sql` as a superuser on `member` outside any read-only guard; returns
 // the rows as text. A failure fails the calling test.
-std::vector<std::vector<std::string>> AdminQuery(const ClusterEnv& env, const HostPort& member, const std::string& sql);
+std::vector<std::vector<std::string>> AdminQuery(const ClusterEnv& env, const HostPort& member,
+                                                 const std::string& sql);
 void AdminExec(const ClusterEnv& env, const HostPort& member, const std::string& sql);
 
 // Writes a marker on the primary and waits until every replica has it.

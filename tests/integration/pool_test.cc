@@ -24,7 +24,8 @@ class PoolTest : public ::testing::TestWithParam<const ClusterEnv*> {
   void SetUp() override { testing::WaitReplicasCaughtUp(env()); }
 
   // A pool over `members` (primary, replica1, replica2 by index 0, 1, 2).
-  std::unique_ptr<ReplicaPool> MakePool(const std::vector<int>& members, std::chrono::milliseconds max_lag = 30s) {
+  std::unique_ptr<ReplicaPool> MakePool(const std::vector<int>& members,
+                                        std::chrono::milliseconds max_lag = 30s) {
     std::vector<HostPort> all = {env().primary, env().replicas[0], env().replicas[1]};
     std::vector<Member> list;
     for (int m : members) list.push_back({all[m].ToString(), all[m]});
@@ -32,7 +33,8 @@ class PoolTest : public ::testing::TestWithParam<const ClusterEnv*> {
     options.connect = env().Params(all[0]);
     options.max_replication_lag = max_lag;
     options.min_backoff = 0ms;  // Real clock: let a restarted member be retried at once.
-    return std::make_unique<ReplicaPool>(std::move(list), options, backend_.get(), DefaultClock(), &logger_);
+    return std::make_unique<ReplicaPool>(std::move(list), options, backend_.get(), DefaultClock(),
+                                         &logger_);
   }
 
   // The index (in MakePool's list) of the member that serves the next scrape, or -1.
@@ -66,11 +68,13 @@ TEST_P(PoolTest, ServesFromReplicasOnlyAndNeverQueriesTheConfiguredPrimary) {
 TEST_P(PoolTest, AReplicaThatStopsApplyingIsLagging) {
   auto pool = MakePool({1, 2});
   const HostPort& replica = env().replicas[0];
-  testing::AdminExec(env(), replica, pg() ? "SELECT pg_wal_replay_pause()" : "STOP SLAVE SQL_THREAD");
+  testing::AdminExec(env(), replica,
+                     pg() ? "SELECT pg_wal_replay_pause()" : "STOP SLAVE SQL_THREAD");
   for (int i = 0; i < 4; ++i) EXPECT_EQ(NextScrape(*pool), 1);
   EXPECT_EQ(pool->Snapshot()[0].state, MemberState::kLagging);
   EXPECT_NE(log_.str().find("not being applied"), std::string::npos) << log_.str();
-  testing::AdminExec(env(), replica, pg() ? "SELECT pg_wal_replay_resume()" : "START SLAVE SQL_THREAD");
+  testing::AdminExec(env(), replica,
+                     pg() ? "SELECT pg_wal_replay_resume()" : "START SLAVE SQL_THREAD");
   testing::WaitReplicasCaughtUp(env());
   std::set<int> served;
   for (int i = 0; i < 4; ++i) served.insert(NextScrape(*pool));
@@ -83,9 +87,12 @@ TEST_P(PoolTest, AReplicaBehindMaxReplicationLagIsSkipped) {
   if (pg()) {
     // Pause after a commit has replayed, then commit again: the lag grows from there.
     testing::AdminExec(env(), replica, "SELECT pg_wal_replay_pause()");
-    testing::AdminExec(env(), env().primary, "INSERT INTO rse_test_marker VALUES (2, 'lag') ON CONFLICT (id) DO UPDATE SET token = 'lag2'");
+    testing::AdminExec(env(), env().primary,
+                       "INSERT INTO rse_test_marker VALUES (2, 'lag') ON CONFLICT (id) DO UPDATE "
+                       "SET token = 'lag2'");
   } else {
-    testing::AdminExec(env(), replica, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 86400; START SLAVE");
+    testing::AdminExec(env(), replica,
+                       "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 86400; START SLAVE");
     testing::AdminExec(env(), env().primary, "REPLACE INTO rse_sync.test_marker VALUES (2, 'lag')");
   }
   std::this_thread::sleep_for(2500ms);
@@ -106,7 +113,8 @@ TEST_P(PoolTest, APromotedReplicaIsRefusedFromTheNextScrape) {
   ASSERT_EQ(served, (std::set<int>{0, 1}));
   const HostPort& replica = env().replicas[1];
   testing::AdminExec(env(), replica,
-                     pg() ? "SELECT pg_promote(true, 30)" : "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = 0");
+                     pg() ? "SELECT pg_promote(true, 30)"
+                          : "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = 0");
   for (int i = 0; i < 4; ++i) EXPECT_EQ(NextScrape(*pool), 0);
   EXPECT_EQ(pool->Snapshot()[1].state, MemberState::kPrimary);
   testing::RepairCluster(env());
@@ -119,7 +127,8 @@ TEST_P(PoolTest, AStoppedReplicaFailsOverWithinTheScrape) {
   size_t chosen = lease->member();
   testing::StopMember(env(), chosen == 0 ? "replica1" : "replica2");
   // The scrape's next query fails on the connection level...
-  auto result = lease->connection().Query("SELECT count(*) AS n FROM orders", Deadline::After(*DefaultClock(), 5s));
+  auto result = lease->connection().Query("SELECT count(*) AS n FROM orders",
+                                          Deadline::After(*DefaultClock(), 5s));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), Status::Code::kUnavailable) << result.status().message();
   pool->ReportConnectionFailure(chosen, result.status());
@@ -127,7 +136,8 @@ TEST_P(PoolTest, AStoppedReplicaFailsOverWithinTheScrape) {
   auto next = pool->AcquireForScrape(Deadline::After(*DefaultClock(), 5s), {chosen});
   ASSERT_TRUE(next.ok()) << next.status().message();
   EXPECT_NE(next->member(), chosen);
-  auto retried = next->connection().Query("SELECT count(*) AS n FROM orders", Deadline::After(*DefaultClock(), 5s));
+  auto retried = next->connection().Query("SELECT count(*) AS n FROM orders",
+                                          Deadline::After(*DefaultClock(), 5s));
   ASSERT_TRUE(retried.ok()) << retried.status().message();
   EXPECT_EQ(retried->rows[0][0], "2000");
   EXPECT_EQ(pool->Snapshot()[chosen].state, MemberState::kDown);
@@ -147,7 +157,8 @@ TEST_P(PoolTest, WithThePrimaryDownTheReplicasKeepServingTheLastData) {
   std::set<int> served;
   for (int i = 0; i < 4; ++i) served.insert(NextScrape(*pool));
   EXPECT_FALSE(served.count(-1)) << last_error_;
-  for (const MemberSnapshot& m : pool->Snapshot()) EXPECT_NE(m.state, MemberState::kDown) << m.label;
+  for (const MemberSnapshot& m : pool->Snapshot())
+    EXPECT_NE(m.state, MemberState::kDown) << m.label;
   testing::RepairCluster(env());
 }
 

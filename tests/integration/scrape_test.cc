@@ -28,9 +28,12 @@ class ScrapeTest : public ::testing::TestWithParam<const ClusterEnv*> {
   // (empty: the shipped demo catalog).
   std::unique_ptr<Exporter> MakeExporter(const std::string& catalog_text = "") {
     std::ostringstream text;
-    text << "[scrape]\ntimeout = \"5s\"\n[cluster]\nname = \"shop\"\nengine = \"" << (pg() ? "postgres" : "mysql")
-         << "\"\ndatabase = \"shop\"\nuser = \"exporter\"\npassword_env = \"RSE_IT_PASSWORD\"\ntls_mode = \"disable\"\n"
-         << "replicas = [\"" << env().replicas[0].ToString() << "\", \"" << env().replicas[1].ToString() << "\"]\n";
+    text << "[scrape]\ntimeout = \"5s\"\n[cluster]\nname = \"shop\"\nengine = \""
+         << (pg() ? "postgres" : "mysql")
+         << "\"\ndatabase = \"shop\"\nuser = \"exporter\"\npassword_env = "
+            "\"RSE_IT_PASSWORD\"\ntls_mode = \"disable\"\n"
+         << "replicas = [\"" << env().replicas[0].ToString() << "\", \""
+         << env().replicas[1].ToString() << "\"]\n";
     setenv("RSE_IT_PASSWORD", env().password.c_str(), 1);
     auto config = ParseExporterConfig(text.str(), "it.toml", ".");
     EXPECT_TRUE(config.ok()) << config.status().message();
@@ -44,22 +47,25 @@ class ScrapeTest : public ::testing::TestWithParam<const ClusterEnv*> {
     return exporter.ok() ? std::move(*exporter) : nullptr;
   }
 
-  std::string SleepQuery(const std::string& name, int seconds, const std::string& extra = "") const {
+  std::string SleepQuery(const std::string& name, int seconds,
+                         const std::string& extra = "") const {
     return "[[query]]\nname = \"" + name + "\"\nsql = \"" +
            (pg() ? "SELECT 1 AS v FROM pg_sleep(" + std::to_string(seconds) + ")"
                  : "SELECT SLEEP(" + std::to_string(seconds) + ") + 1 AS v") +
-           "\"\n" + extra + "[[query.metrics]]\nname = \"" + name + "_value\"\nhelp = \"h\"\nvalue = \"v\"\n";
+           "\"\n" + extra + "[[query.metrics]]\nname = \"" + name +
+           "_value\"\nhelp = \"h\"\nvalue = \"v\"\n";
   }
 
   int RunningSleeps() {
     int total = 0;
     for (const HostPort& replica : env().replicas) {
-      auto rows = testing::AdminQuery(
-          env(), replica,
-          pg() ? "SELECT count(*) FROM pg_stat_activity WHERE usename = 'exporter' AND state = 'active' "
-                 "AND query LIKE '%sleep%'"
-               : "SELECT count(*) FROM information_schema.processlist WHERE user = 'exporter' AND command = 'Query' "
-                 "AND info LIKE '%SLEEP%'");
+      auto rows = testing::AdminQuery(env(), replica,
+                                      pg() ? "SELECT count(*) FROM pg_stat_activity WHERE usename "
+                                             "= 'exporter' AND state = 'active' "
+                                             "AND query LIKE '%sleep%'"
+                                           : "SELECT count(*) FROM information_schema.processlist "
+                                             "WHERE user = 'exporter' AND command = 'Query' "
+                                             "AND info LIKE '%SLEEP%'");
       total += rows.empty() ? 100 : std::stoi(rows[0][0]);
     }
     return total;
@@ -73,28 +79,34 @@ TEST_P(ScrapeTest, TheDemoCatalogProducesTheExpectedSeries) {
   auto exporter = MakeExporter();
   ASSERT_TRUE(exporter);
   std::string text = RenderText(exporter->Scrape({}));
-  for (const char* line : {"replica_sql_up 1\n", "shop_orders{source=\"oltp\",status=\"paid\"} 500\n",
-                           "shop_order_value{source=\"oltp\",status=\"pending\"} 24210\n",
-                           "shop_orders_created_total 2000\n", "shop_customers{country=\"DE\"} 40\n",
-                           "shop_payments{method=\"card\",status=\"failed\"} 66\n", "shop_schema_info{version=\"3\"} 1\n",
-                           "shop_customer_lifetime_value_max{country=\"JP\"} 699.9\n",
-                           "replica_sql_query_success{query=\"customer_lifetime_value\"} 1\n",
-                           "# HELP shop_customer_lifetime_value_avg Average lifetime spend of the customers of each "
-                           "country. Cached: refreshed at most every 5m.\n"}) {
+  for (const char* line :
+       {"replica_sql_up 1\n", "shop_orders{source=\"oltp\",status=\"paid\"} 500\n",
+        "shop_order_value{source=\"oltp\",status=\"pending\"} 24210\n",
+        "shop_orders_created_total 2000\n", "shop_customers{country=\"DE\"} 40\n",
+        "shop_payments{method=\"card\",status=\"failed\"} 66\n",
+        "shop_schema_info{version=\"3\"} 1\n",
+        "shop_customer_lifetime_value_max{country=\"JP\"} 699.9\n",
+        "replica_sql_query_success{query=\"customer_lifetime_value\"} 1\n",
+        "# HELP shop_customer_lifetime_value_avg Average lifetime spend of the customers of each "
+        "country. Cached: refreshed at most every 5m.\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << "missing: " << line << "\n" << text;
   }
-  for (const char* q : {"orders_by_status", "orders_created", "recent_orders", "oldest_pending_order",
-                        "customers_by_country", "payments_by_method", "schema_info"}) {
-    EXPECT_NE(text.find(std::string("replica_sql_query_success{query=\"") + q + "\"} 1\n"), std::string::npos) << q;
+  for (const char* q :
+       {"orders_by_status", "orders_created", "recent_orders", "oldest_pending_order",
+        "customers_by_country", "payments_by_method", "schema_info"}) {
+    EXPECT_NE(text.find(std::string("replica_sql_query_success{query=\"") + q + "\"} 1\n"),
+              std::string::npos)
+        << q;
   }
   auto lint = testing::RunPromtoolCheckMetrics(text);
   EXPECT_EQ(lint.exit_code, 0) << lint.output;
 }
 
 TEST_P(ScrapeTest, AQuerySleepingPastTheDeadlineIsAnsweredOnTimeAndGoneFromTheServer) {
-  auto exporter = MakeExporter(SleepQuery("sleepy", 30) +
-                               "[[query]]\nname = \"quick\"\nsql = \"SELECT 1 AS v\"\n"
-                               "[[query.metrics]]\nname = \"quick_value\"\nhelp = \"h\"\nvalue = \"v\"\n");
+  auto exporter =
+      MakeExporter(SleepQuery("sleepy", 30) +
+                   "[[query]]\nname = \"quick\"\nsql = \"SELECT 1 AS v\"\n"
+                   "[[query.metrics]]\nname = \"quick_value\"\nhelp = \"h\"\nvalue = \"v\"\n");
   ASSERT_TRUE(exporter);
   ScrapeRequest request;
   request.timeout_header = "1.5";  // Budget: 1.5 s − 0.5 s offset = 1 s.
@@ -104,7 +116,8 @@ TEST_P(ScrapeTest, AQuerySleepingPastTheDeadlineIsAnsweredOnTimeAndGoneFromTheSe
   EXPECT_LT(took, 1300ms);
   EXPECT_GE(took, 900ms);
   EXPECT_NE(text.find("quick_value 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("replica_sql_query_success{query=\"sleepy\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("replica_sql_query_success{query=\"sleepy\"} 0\n"), std::string::npos)
+      << text;
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(RunningSleeps(), 0) << "nothing the scrape started may run on past its deadline";
 }
@@ -128,9 +141,10 @@ TEST_P(ScrapeTest, ASlowCachedQueryNeverDelaysAScrape) {
 }
 
 TEST_P(ScrapeTest, AReplicaStoppedMidScrapeCostsNoFailedScrape) {
-  auto exporter = MakeExporter(SleepQuery("napping", 1) +
-                               "[[query]]\nname = \"count\"\nsql = \"SELECT count(*) AS v FROM orders\"\n"
-                               "[[query.metrics]]\nname = \"count_value\"\nhelp = \"h\"\nvalue = \"v\"\n");
+  auto exporter =
+      MakeExporter(SleepQuery("napping", 1) +
+                   "[[query]]\nname = \"count\"\nsql = \"SELECT count(*) AS v FROM orders\"\n"
+                   "[[query.metrics]]\nname = \"count_value\"\nhelp = \"h\"\nvalue = \"v\"\n");
   ASSERT_TRUE(exporter);
   ASSERT_NE(RenderText(exporter->Scrape({})).find("replica_sql_up 1\n"), std::string::npos);
   // The next scrape goes to replica2 (round-robin); stop it while the query naps.
@@ -143,7 +157,8 @@ TEST_P(ScrapeTest, AReplicaStoppedMidScrapeCostsNoFailedScrape) {
   EXPECT_NE(text.find("replica_sql_up 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("count_value 2000\n"), std::string::npos) << text;
   EXPECT_NE(text.find("napping_value 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("replica_sql_replica_state{replica=\"" + env().replicas[1].ToString() + "\",state=\"down\"} 1"),
+  EXPECT_NE(text.find("replica_sql_replica_state{replica=\"" + env().replicas[1].ToString() +
+                      "\",state=\"down\"} 1"),
             std::string::npos)
       << text;
   testing::RepairCluster(env());

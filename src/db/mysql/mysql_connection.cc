@@ -1,10 +1,10 @@
-#include <cstdio>
-#include <map>
-
 #include <cppconn/datatype.h>
 #include <cppconn/resultset.h>
 #include <cppconn/resultset_metadata.h>
 #include <cppconn/statement.h>
+
+#include <cstdio>
+#include <map>
 
 #include "db/mysql/mysql_session.h"
 
@@ -15,23 +15,32 @@ constexpr std::chrono::milliseconds kCancelGrace{100};
 
 ColumnKind KindOf(int type) {
   switch (type) {
-    case sql::DataType::BIT: case sql::DataType::TINYINT: case sql::DataType::SMALLINT:
-    case sql::DataType::MEDIUMINT: case sql::DataType::INTEGER: case sql::DataType::BIGINT:
-    case sql::DataType::YEAR:
-      return ColumnKind::kInteger;
-    case sql::DataType::DECIMAL: case sql::DataType::NUMERIC: return ColumnKind::kDecimal;
-    case sql::DataType::REAL: case sql::DataType::DOUBLE: return ColumnKind::kFloat;
-    case sql::DataType::TIMESTAMP: case sql::DataType::DATE: return ColumnKind::kTimestamp;
-    case sql::DataType::CHAR: case sql::DataType::VARCHAR: case sql::DataType::LONGVARCHAR:
-    case sql::DataType::ENUM: case sql::DataType::SET:
-      return ColumnKind::kText;
+    case sql::DataType::BIT:
+    case sql::DataType::TINYINT:
+    case sql::DataType::SMALLINT:
+    case sql::DataType::MEDIUMINT:
+    case sql::DataType::INTEGER:
+    case sql::DataType::BIGINT:
+    case sql::DataType::YEAR: return ColumnKind::kInteger;
+    case sql::DataType::DECIMAL:
+    case sql::DataType::NUMERIC: return ColumnKind::kDecimal;
+    case sql::DataType::REAL:
+    case sql::DataType::DOUBLE: return ColumnKind::kFloat;
+    case sql::DataType::TIMESTAMP:
+    case sql::DataType::DATE: return ColumnKind::kTimestamp;
+    case sql::DataType::CHAR:
+    case sql::DataType::VARCHAR:
+    case sql::DataType::LONGVARCHAR:
+    case sql::DataType::ENUM:
+    case sql::DataType::SET: return ColumnKind::kText;
     default: return ColumnKind::kOther;
   }
 }
 
 // A trailing ";" would end the statement that SET STATEMENT ... FOR wraps.
 std::string WithoutTrailingSemicolons(std::string_view sql) {
-  while (!sql.empty() && (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())))) {
+  while (!sql.empty() &&
+         (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())))) {
     sql.remove_suffix(1);
   }
   return std::string(sql);
@@ -58,8 +67,13 @@ RowSet ReadAll(sql::ResultSet& rs) {
 }  // namespace
 
 MysqlConnection::MysqlConnection(sql::mysql::MySQL_Driver* driver, ConnectParams params,
-                                 std::unique_ptr<sql::Connection> session, ServerInfo info, CancelWatchdog* watchdog)
-    : driver_(driver), params_(std::move(params)), session_(std::move(session)), info_(info), watchdog_(watchdog) {}
+                                 std::unique_ptr<sql::Connection> session, ServerInfo info,
+                                 CancelWatchdog* watchdog)
+    : driver_(driver),
+      params_(std::move(params)),
+      session_(std::move(session)),
+      info_(info),
+      watchdog_(watchdog) {}
 
 MysqlConnection::~MysqlConnection() { EnsureThreadInit(driver_); }
 
@@ -72,7 +86,8 @@ StatusOr<RowSet> MysqlConnection::Query(std::string_view sql, const Deadline& de
       std::snprintf(limit, sizeof limit, "SET STATEMENT max_statement_time = %.3f FOR ", seconds);
       rs.reset(stmt.executeQuery(limit + statement));
     } else {
-      std::snprintf(limit, sizeof limit, "SET SESSION max_execution_time = %lld", static_cast<long long>(seconds * 1000));
+      std::snprintf(limit, sizeof limit, "SET SESSION max_execution_time = %lld",
+                    static_cast<long long>(seconds * 1000));
       stmt.execute(limit);
       rs.reset(stmt.executeQuery(statement));
     }
@@ -87,17 +102,21 @@ StatusOr<ReplicaState> MysqlConnection::Probe(const Deadline& deadline) {
     {
       // MariaDB: Galera is on when wsrep_on is. MySQL: Group Replication has ONLINE members.
       std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery(
-          info_.mariadb ? "SELECT @@global.read_only, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_VARIABLES "
-                          "WHERE VARIABLE_NAME = 'WSREP_ON')"
-                        : "SELECT @@global.read_only OR @@global.super_read_only, (SELECT COUNT(*) FROM "
-                          "performance_schema.replication_group_members WHERE MEMBER_STATE = 'ONLINE')"));
+          info_.mariadb
+              ? "SELECT @@global.read_only, (SELECT VARIABLE_VALUE FROM "
+                "information_schema.GLOBAL_VARIABLES "
+                "WHERE VARIABLE_NAME = 'WSREP_ON')"
+              : "SELECT @@global.read_only OR @@global.super_read_only, (SELECT COUNT(*) FROM "
+                "performance_schema.replication_group_members WHERE MEMBER_STATE = 'ONLINE')"));
       rs->next();
       read_only = rs->getInt(1) == 1;
       std::string election = rs->isNull(2) ? "" : std::string(rs->getString(2));
       if (info_.mariadb && election == "ON") state.election = "MariaDB Galera (wsrep_on = ON)";
-      if (!info_.mariadb && !election.empty() && election != "0") state.election = "MySQL Group Replication";
+      if (!info_.mariadb && !election.empty() && election != "0")
+        state.election = "MySQL Group Replication";
     }
-    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery(info_.mariadb ? "SHOW SLAVE STATUS" : "SHOW REPLICA STATUS"));
+    std::unique_ptr<sql::ResultSet> rs(
+        stmt.executeQuery(info_.mariadb ? "SHOW SLAVE STATUS" : "SHOW REPLICA STATUS"));
     RowSet status = ReadAll(*rs);
     auto column = [&](std::initializer_list<const char*> names) -> Cell {
       for (size_t c = 0; c < status.columns.size(); ++c) {
@@ -111,7 +130,8 @@ StatusOr<ReplicaState> MysqlConnection::Probe(const Deadline& deadline) {
     if (!status.rows.empty()) {
       state.streaming = column({"Slave_IO_Running", "Replica_IO_Running"}) == "Yes";
       state.applying = column({"Slave_SQL_Running", "Replica_SQL_Running"}) == "Yes";
-      if (Cell lag = column({"Seconds_Behind_Master", "Seconds_Behind_Source"})) state.lag_seconds = std::stod(*lag);
+      if (Cell lag = column({"Seconds_Behind_Master", "Seconds_Behind_Source"}))
+        state.lag_seconds = std::stod(*lag);
     }
     return state;
   });
@@ -123,7 +143,8 @@ StatusOr<T> MysqlConnection::Run(const Deadline& deadline,
   EnsureThreadInit(driver_);
   if (Status begun = guard_.BeginStatement(deadline, "mysql"); !begun.ok()) return begun;
   const auto remaining = deadline.Remaining(*DefaultClock());
-  CancelWatchdog::Guard guard = watchdog_->Watch(deadline.at() + kCancelGrace, [this] { Cancel(); });
+  CancelWatchdog::Guard guard =
+      watchdog_->Watch(deadline.at() + kCancelGrace, [this] { Cancel(); });
   StatusOr<T> result = Status::Internal("unreached");
   try {
     std::unique_ptr<sql::Statement> stmt(session_->createStatement());
@@ -134,8 +155,10 @@ StatusOr<T> MysqlConnection::Run(const Deadline& deadline,
     } catch (const sql::SQLException& e) {
       bool lost = false;
       result = FromSqlException(e, &lost);
-      if (lost) MarkBroken();
-      else stmt->execute("ROLLBACK");
+      if (lost)
+        MarkBroken();
+      else
+        stmt->execute("ROLLBACK");
     }
   } catch (const sql::SQLException& e) {
     bool lost = false;

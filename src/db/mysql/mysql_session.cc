@@ -1,11 +1,12 @@
-#include <algorithm>
-#include <map>
+#include "db/mysql/mysql_session.h"
 
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 
+#include <algorithm>
+#include <map>
+
 #include "db/mysql/mysql_backend.h"
-#include "db/mysql/mysql_session.h"
 
 namespace rse::mysql {
 namespace {
@@ -14,11 +15,22 @@ namespace {
 // session or server is gone rather than the statement being wrong.
 bool IsConnectionError(int code) {
   switch (code) {
-    case 2002: case 2003: case 2005: case 2006: case 2013: case 2026: case 2055:  // client: can't connect, gone, lost, TLS
-    case 1040: case 1045: case 1053: case 1152: case 1153: case 1927: case 4031:  // server: too many, denied, shutdown, killed
+    case 2002:
+    case 2003:
+    case 2005:
+    case 2006:
+    case 2013:
+    case 2026:
+    case 2055:  // client: can't connect, gone, lost, TLS
+    case 1040:
+    case 1045:
+    case 1053:
+    case 1152:
+    case 1153:
+    case 1927:
+    case 4031:  // server: too many, denied, shutdown, killed
       return true;
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -31,10 +43,12 @@ class MysqlBackend final : public Backend {
  public:
   MysqlBackend() : driver_(sql::mysql::get_mysql_driver_instance()) {}
 
-  StatusOr<std::unique_ptr<Connection>> Connect(const ConnectParams& params, const Deadline& deadline) override {
+  StatusOr<std::unique_ptr<Connection>> Connect(const ConnectParams& params,
+                                                const Deadline& deadline) override {
     auto budget = std::min(params.connect_timeout, deadline.Remaining(*DefaultClock()));
     if (budget.count() <= 0) {
-      return Status::DeadlineExceeded("mysql " + params.host + ":" + std::to_string(params.port) + ": no time left to connect");
+      return Status::DeadlineExceeded("mysql " + params.host + ":" + std::to_string(params.port) +
+                                      ": no time left to connect");
     }
     ServerInfo info;
     auto session = OpenSession(driver_, params, budget, &info);
@@ -61,21 +75,25 @@ void EnsureThreadInit(sql::mysql::MySQL_Driver* driver) {
 
 Status FromSqlException(const sql::SQLException& e, bool* connection_lost) {
   const int code = e.getErrorCode();
-  std::string detail = Trimmed(e.what()) + " [errno " + std::to_string(code) + ", SQLSTATE " + e.getSQLState() + "]";
+  std::string detail =
+      Trimmed(e.what()) + " [errno " + std::to_string(code) + ", SQLSTATE " + e.getSQLState() + "]";
   *connection_lost = IsConnectionError(code);
   if (*connection_lost) return Status::Unavailable("mysql: " + detail);
   if (code == 1969 || code == 3024 || code == 1317 || code == 1028) {
     return Status::DeadlineExceeded("mysql: statement stopped at its deadline");
   }
   if (code == 1792 || code == 1290 || code == 1836) {
-    return Status::InvalidArgument("mysql: the query tried to write; queries run read-only [errno " +
-                                   std::to_string(code) + "]");
+    return Status::InvalidArgument(
+        "mysql: the query tried to write; queries run read-only [errno " + std::to_string(code) +
+        "]");
   }
   return Status::InvalidArgument("mysql: " + detail);
 }
 
-StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver* driver, const ConnectParams& params,
-                                                       std::chrono::milliseconds budget, ServerInfo* info) {
+StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver* driver,
+                                                       const ConnectParams& params,
+                                                       std::chrono::milliseconds budget,
+                                                       ServerInfo* info) {
   EnsureThreadInit(driver);
   const std::string where = "mysql " + params.host + ":" + std::to_string(params.port);
   sql::ConnectOptionsMap options;
@@ -87,7 +105,8 @@ StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver*
   options["OPT_CONNECT_TIMEOUT"] = std::max(1, static_cast<int>((budget.count() + 999) / 1000));
   options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
   options["OPT_RECONNECT"] = false;
-  options["OPT_CONNECT_ATTR_ADD"] = std::map<sql::SQLString, sql::SQLString>{{"program_name", kApplicationName}};
+  options["OPT_CONNECT_ATTR_ADD"] =
+      std::map<sql::SQLString, sql::SQLString>{{"program_name", kApplicationName}};
   if (params.tls_mode != TlsMode::kDisable) {
     // The connector offers TLS only when asked; sslEnforce alone still falls
     // back to plain text, so "require" is verified after the handshake.
@@ -101,20 +120,23 @@ StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver*
     std::unique_ptr<sql::Connection> session(driver->connect(options));
     std::unique_ptr<sql::Statement> stmt(session->createStatement());
     {
-      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery(
-          "SELECT VERSION(), CONNECTION_ID(), (SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS "
-          "WHERE VARIABLE_NAME = 'Ssl_cipher')"));
+      std::unique_ptr<sql::ResultSet> rs(
+          stmt->executeQuery("SELECT VERSION(), CONNECTION_ID(), (SELECT VARIABLE_VALUE FROM "
+                             "information_schema.SESSION_STATUS "
+                             "WHERE VARIABLE_NAME = 'Ssl_cipher')"));
       rs->next();
       info->mariadb = std::string(rs->getString(1)).find("MariaDB") != std::string::npos;
       info->connection_id = rs->getInt64(2);
       if (params.tls_mode >= TlsMode::kRequire && std::string(rs->getString(3)).empty()) {
-        return Status::Unavailable(where + ": TLS is required (tls_mode) but the server did not encrypt the session");
+        return Status::Unavailable(
+            where + ": TLS is required (tls_mode) but the server did not encrypt the session");
       }
     }
     std::string guards = "SET SESSION time_zone = '+00:00', lock_wait_timeout = " +
                          std::to_string(std::max<int64_t>(1, params.lock_timeout.count() / 1000));
     if (info->mariadb) {
-      guards += ", idle_transaction_timeout = " + std::to_string(params.idle_in_transaction_timeout.count() / 1000);
+      guards += ", idle_transaction_timeout = " +
+                std::to_string(params.idle_in_transaction_timeout.count() / 1000);
     }
     stmt->execute(guards);
     // Every transaction of the session read-only, not only ours: DDL commits

@@ -2,12 +2,12 @@
 // class. Vendor types stay inside this directory.
 #pragma once
 
-#include <memory>
-#include <string>
-
+#include <cppconn/exception.h>
 #include <mysql_connection.h>
 #include <mysql_driver.h>
-#include <cppconn/exception.h>
+
+#include <memory>
+#include <string>
 
 #include "base/status.h"
 #include "db/cancel_watchdog.h"
@@ -29,16 +29,19 @@ struct ServerInfo {
 // Opens a session with the exporter's guards (UTC, lock wait timeout,
 // utf8mb4, program_name), TLS as configured (require and stronger fail
 // closed, checked after the handshake), then runs session_sql.
-StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver* driver, const ConnectParams& params,
-                                                       std::chrono::milliseconds budget, ServerInfo* info);
+StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver* driver,
+                                                       const ConnectParams& params,
+                                                       std::chrono::milliseconds budget,
+                                                       ServerInfo* info);
 
 // Maps a connector exception to our error codes (see db/connection.h).
 Status FromSqlException(const sql::SQLException& e, bool* connection_lost);
 
 class MysqlConnection final : public Connection {
  public:
-  MysqlConnection(sql::mysql::MySQL_Driver* driver, ConnectParams params, std::unique_ptr<sql::Connection> session,
-                  ServerInfo info, CancelWatchdog* watchdog);
+  MysqlConnection(sql::mysql::MySQL_Driver* driver, ConnectParams params,
+                  std::unique_ptr<sql::Connection> session, ServerInfo info,
+                  CancelWatchdog* watchdog);
   ~MysqlConnection() override;
 
   StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline) override;
@@ -48,7 +51,8 @@ class MysqlConnection final : public Connection {
 
  private:
   template <typename T>
-  StatusOr<T> Run(const Deadline& deadline, const std::function<StatusOr<T>(sql::Statement&, double)>& body);
+  StatusOr<T> Run(const Deadline& deadline,
+                  const std::function<StatusOr<T>(sql::Statement&, double)>& body);
   void MarkBroken();
 
   sql::mysql::MySQL_Driver* const driver_;

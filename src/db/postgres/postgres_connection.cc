@@ -1,10 +1,9 @@
 #include <algorithm>
-
 #include <pqxx/pqxx>
 
 #include "db/cancel_watchdog.h"
-#include "db/session_guard.h"
 #include "db/postgres/postgres_backend.h"
+#include "db/session_guard.h"
 
 namespace rse {
 namespace {
@@ -15,12 +14,21 @@ constexpr std::chrono::milliseconds kCancelGrace{100};
 
 ColumnKind KindOf(pqxx::oid type) {
   switch (type) {
-    case 20: case 21: case 23: case 26: return ColumnKind::kInteger;    // int8 int2 int4 oid
-    case 1700: return ColumnKind::kDecimal;                             // numeric
-    case 700: case 701: return ColumnKind::kFloat;                      // float4 float8
-    case 16: return ColumnKind::kBoolean;                               // bool
-    case 1082: case 1114: case 1184: return ColumnKind::kTimestamp;     // date timestamp timestamptz
-    case 25: case 1043: case 1042: case 19: return ColumnKind::kText;   // text varchar bpchar name
+    case 20:
+    case 21:
+    case 23:
+    case 26: return ColumnKind::kInteger;    // int8 int2 int4 oid
+    case 1700: return ColumnKind::kDecimal;  // numeric
+    case 700:
+    case 701: return ColumnKind::kFloat;   // float4 float8
+    case 16: return ColumnKind::kBoolean;  // bool
+    case 1082:
+    case 1114:
+    case 1184: return ColumnKind::kTimestamp;  // date timestamp timestamptz
+    case 25:
+    case 1043:
+    case 1042:
+    case 19: return ColumnKind::kText;  // text varchar bpchar name
     default: return ColumnKind::kOther;
   }
 }
@@ -77,7 +85,8 @@ class PostgresConnection final : public Connection {
         std::vector<Cell>& cells = rows.rows.emplace_back();
         cells.reserve(row.size());
         for (const pqxx::field& field : row) {
-          cells.push_back(field.is_null() ? Cell() : Cell(std::string(field.c_str(), field.size())));
+          cells.push_back(field.is_null() ? Cell()
+                                          : Cell(std::string(field.c_str(), field.size())));
         }
       }
       return rows;
@@ -95,7 +104,9 @@ class PostgresConnection final : public Connection {
       // With the stream down nothing new arrives, so "caught up" says nothing;
       // the age of the last replayed commit bounds how old the data is.
       if (state.is_replica && !state.streaming) {
-        state.lag_seconds = row[4].is_null() ? std::nullopt : std::optional<double>(std::max(0.0, row[4].as<double>()));
+        state.lag_seconds = row[4].is_null()
+                                ? std::nullopt
+                                : std::optional<double>(std::max(0.0, row[4].as<double>()));
       }
       return state;
     });
@@ -116,10 +127,12 @@ class PostgresConnection final : public Connection {
   // Runs `body` in a read-only transaction bounded by `deadline` on the
   // server (statement_timeout) and here (the watchdog's cancel).
   template <typename T>
-  StatusOr<T> Run(const Deadline& deadline, const std::function<StatusOr<T>(pqxx::transaction_base&)>& body) {
+  StatusOr<T> Run(const Deadline& deadline,
+                  const std::function<StatusOr<T>(pqxx::transaction_base&)>& body) {
     if (Status begun = guard_.BeginStatement(deadline, "postgres"); !begun.ok()) return begun;
     const auto remaining = deadline.Remaining(*DefaultClock());
-    CancelWatchdog::Guard guard = watchdog_->Watch(deadline.at() + kCancelGrace, [this] { Cancel(); });
+    CancelWatchdog::Guard guard =
+        watchdog_->Watch(deadline.at() + kCancelGrace, [this] { Cancel(); });
     StatusOr<T> result = Status::Internal("unreached");
     try {
       pqxx::read_transaction tx(*conn_);
@@ -143,12 +156,15 @@ class PostgresConnection final : public Connection {
     const std::string state = e.sqlstate();
     std::string message = e.what();
     while (!message.empty() && message.back() == '\n') message.pop_back();
-    if (state == "57014") return Status::DeadlineExceeded("postgres: statement stopped at its deadline");
+    if (state == "57014")
+      return Status::DeadlineExceeded("postgres: statement stopped at its deadline");
     if (IsConnectionState(state)) {
       MarkBroken();
       return Status::Unavailable("postgres: " + message + " [SQLSTATE " + state + "]");
     }
-    if (state == "25006") return Status::InvalidArgument("postgres: the query tried to write; queries run read-only [SQLSTATE 25006]");
+    if (state == "25006")
+      return Status::InvalidArgument(
+          "postgres: the query tried to write; queries run read-only [SQLSTATE 25006]");
     return Status::InvalidArgument("postgres: " + message + " [SQLSTATE " + state + "]");
   }
 
@@ -161,7 +177,8 @@ class PostgresConnection final : public Connection {
 
 class PostgresBackend final : public Backend {
  public:
-  StatusOr<std::unique_ptr<Connection>> Connect(const ConnectParams& params, const Deadline& deadline) override {
+  StatusOr<std::unique_ptr<Connection>> Connect(const ConnectParams& params,
+                                                const Deadline& deadline) override {
     const std::string where = "postgres " + params.host + ":" + std::to_string(params.port);
     auto budget = std::min(params.connect_timeout, deadline.Remaining(*DefaultClock()));
     if (budget.count() <= 0) return Status::DeadlineExceeded(where + ": no time left to connect");
@@ -174,7 +191,8 @@ class PostgresBackend final : public Backend {
         pqxx::nontransaction tx(*conn);
         tx.exec0(sql);
       }
-      return std::unique_ptr<Connection>(std::make_unique<PostgresConnection>(std::move(conn), &watchdog_));
+      return std::unique_ptr<Connection>(
+          std::make_unique<PostgresConnection>(std::move(conn), &watchdog_));
     } catch (const pqxx::sql_error& e) {
       return Status::Unavailable(where + ": session_sql failed: " + e.what());
     } catch (const std::exception& e) {
@@ -191,17 +209,17 @@ class PostgresBackend final : public Backend {
 }  // namespace
 
 std::string PostgresConnectionString(const ConnectParams& params, int connect_timeout_seconds) {
-  std::string s = "host=" + Quote(params.host) + " port=" + std::to_string(params.port) +
-                  " dbname=" + Quote(params.database) + " user=" + Quote(params.user) +
-                  " connect_timeout=" + std::to_string(connect_timeout_seconds) +
-                  " application_name=" + Quote(kApplicationName) + " sslmode=" + SslMode(params.tls_mode) +
-                  " keepalives=1 keepalives_idle=10 keepalives_interval=5 keepalives_count=3" +
-                  " options=" +
-                  Quote("-c lock_timeout=" + std::to_string(params.lock_timeout.count()) +
-                        " -c idle_in_transaction_session_timeout=" +
-                        std::to_string(params.idle_in_transaction_timeout.count()) +
-                        // A "COMMIT; ..." inside the SQL must not escape into a writable transaction.
-                        " -c default_transaction_read_only=on -c TimeZone=UTC");
+  std::string s =
+      "host=" + Quote(params.host) + " port=" + std::to_string(params.port) +
+      " dbname=" + Quote(params.database) + " user=" + Quote(params.user) +
+      " connect_timeout=" + std::to_string(connect_timeout_seconds) +
+      " application_name=" + Quote(kApplicationName) + " sslmode=" + SslMode(params.tls_mode) +
+      " keepalives=1 keepalives_idle=10 keepalives_interval=5 keepalives_count=3" + " options=" +
+      Quote("-c lock_timeout=" + std::to_string(params.lock_timeout.count()) +
+            " -c idle_in_transaction_session_timeout=" +
+            std::to_string(params.idle_in_transaction_timeout.count()) +
+            // A "COMMIT; ..." inside the SQL must not escape into a writable transaction.
+            " -c default_transaction_read_only=on -c TimeZone=UTC");
   if (!params.password.empty()) s += " password=" + Quote(params.password);
   if (!params.tls_ca_file.empty()) s += " sslrootcert=" + Quote(params.tls_ca_file);
   if (!params.tls_cert_file.empty()) s += " sslcert=" + Quote(params.tls_cert_file);

@@ -95,23 +95,29 @@ sql = "select 1 AS v"
 }
 
 TEST(QueryCatalogTest, DuplicateNameAcrossFilesNamesBothPlaces) {
-  const char* kQuery = "[[query]]\nname = \"same\"\nsql = \"select 1\"\n[[query.metrics]]\nname = \"m\"\nhelp = \"h\"\nvalue = \"v\"\n";
+  const char* kQuery =
+      "[[query]]\nname = \"same\"\nsql = \"select 1\"\n[[query.metrics]]\nname = \"m\"\nhelp = "
+      "\"h\"\nvalue = \"v\"\n";
   auto catalog = ParseQueryCatalog({{"a.toml", kQuery}, {"b.toml", kQuery}});
   ASSERT_FALSE(catalog.ok());
-  EXPECT_NE(catalog.status().message().find("b.toml:1: query 'same': name: already defined at a.toml:1"),
-            std::string::npos)
+  EXPECT_NE(
+      catalog.status().message().find("b.toml:1: query 'same': name: already defined at a.toml:1"),
+      std::string::npos)
       << catalog.status().message();
 }
 
 TEST(QueryCatalogTest, PatternMatchingNoFileIsAnError) {
   auto catalog = LoadQueryCatalog({"/nonexistent/dir/*.toml"});
   ASSERT_FALSE(catalog.ok());
-  EXPECT_NE(catalog.status().message().find("/nonexistent/dir/*.toml: no query file matches"), std::string::npos);
+  EXPECT_NE(catalog.status().message().find("/nonexistent/dir/*.toml: no query file matches"),
+            std::string::npos);
 }
 
 TEST(MetricNameTest, FollowsThePrometheusDataModel) {
-  for (const char* good : {"a", "_a", "a:b", "shop_orders_total", "A1", ":x"}) EXPECT_TRUE(IsValidMetricName(good)) << good;
-  for (const char* bad : {"", "1a", "a-b", "a b", "é", "a.b"}) EXPECT_FALSE(IsValidMetricName(bad)) << bad;
+  for (const char* good : {"a", "_a", "a:b", "shop_orders_total", "A1", ":x"})
+    EXPECT_TRUE(IsValidMetricName(good)) << good;
+  for (const char* bad : {"", "1a", "a-b", "a b", "é", "a.b"})
+    EXPECT_FALSE(IsValidMetricName(bad)) << bad;
   for (const char* good : {"a", "_a", "status", "A_1"}) EXPECT_TRUE(IsValidLabelName(good)) << good;
   for (const char* bad : {"", "1a", "a:b", "a-b", "ü"}) EXPECT_FALSE(IsValidLabelName(bad)) << bad;
   EXPECT_TRUE(IsReservedLabelName("__name__"));

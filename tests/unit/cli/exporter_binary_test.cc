@@ -19,9 +19,11 @@ const std::string kBinary = RSE_EXPORTER_BINARY;
 const std::string kSourceDir = RSE_SOURCE_DIR;
 
 TEST(ExporterBinaryTest, ConfigCheckAcceptsTheShippedConfigs) {
-  for (const char* file : {"config/replica_sql_exporter.toml", "config/demo.toml", "config/demo-mysql.toml",
-                           "config/compose-postgres.toml", "config/compose-mysql.toml"}) {
-    auto result = RunCommand({kBinary, "--config.check", std::string("--config.file=") + file}, kSourceDir);
+  for (const char* file :
+       {"config/replica_sql_exporter.toml", "config/demo.toml", "config/demo-mysql.toml",
+        "config/compose-postgres.toml", "config/compose-mysql.toml"}) {
+    auto result =
+        RunCommand({kBinary, "--config.check", std::string("--config.file=") + file}, kSourceDir);
     EXPECT_EQ(result.exit_code, 0) << file << "\n" << result.output;
     EXPECT_NE(result.output.find(std::string(file) + ": OK"), std::string::npos) << result.output;
     EXPECT_NE(result.output.find("orders_by_status"), std::string::npos) << result.output;
@@ -29,18 +31,22 @@ TEST(ExporterBinaryTest, ConfigCheckAcceptsTheShippedConfigs) {
 }
 
 TEST(ExporterBinaryTest, ConfigCheckFailsNamingFileAndLine) {
-  auto result = RunCommand({kBinary, "--config.check", "--config.file=tests/testdata/config/bad/bad_engine.toml"},
-                           kSourceDir);
+  auto result = RunCommand(
+      {kBinary, "--config.check", "--config.file=tests/testdata/config/bad/bad_engine.toml"},
+      kSourceDir);
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("tests/testdata/config/bad/bad_engine.toml:4: [cluster] engine"), std::string::npos)
+  EXPECT_NE(result.output.find("tests/testdata/config/bad/bad_engine.toml:4: [cluster] engine"),
+            std::string::npos)
       << result.output;
 }
 
 TEST(ExporterBinaryTest, ConfigCheckFailsOnABrokenCatalog) {
-  auto result = RunCommand({kBinary, "--config.check", "--config.file=tests/testdata/config/broken_catalog.toml"},
-                           kSourceDir);
+  auto result = RunCommand(
+      {kBinary, "--config.check", "--config.file=tests/testdata/config/broken_catalog.toml"},
+      kSourceDir);
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("tests/testdata/queries/bad/value_also_label.toml:9: query 'a'"), std::string::npos)
+  EXPECT_NE(result.output.find("tests/testdata/queries/bad/value_also_label.toml:9: query 'a'"),
+            std::string::npos)
       << result.output;
 }
 
@@ -50,7 +56,8 @@ TEST(ExporterBinaryTest, RefusesAClusterDeclaredWithAutomaticFailover) {
                            kSourceDir);
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_NE(result.output.find("failover = \"automatic\""), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("postgres_exporter or mysqld_exporter"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("postgres_exporter or mysqld_exporter"), std::string::npos)
+      << result.output;
 }
 
 TEST(ExporterBinaryTest, VersionAndBadFlag) {
@@ -63,9 +70,9 @@ TEST(ExporterBinaryTest, VersionAndBadFlag) {
 }
 
 TEST(ExporterBinaryTest, ServesLintCleanMetricsAndStopsOnSigterm) {
-  testing::BackgroundProcess exporter(
-      {kBinary, "--config.file=config/demo.toml", "--web.listen-address=127.0.0.1:0", "--log.format=logfmt"},
-      kSourceDir);
+  testing::BackgroundProcess exporter({kBinary, "--config.file=config/demo.toml",
+                                       "--web.listen-address=127.0.0.1:0", "--log.format=logfmt"},
+                                      kSourceDir);
   std::string log;
   ASSERT_TRUE(exporter.WaitForLog("starting replica_sql_exporter", 5000, &log)) << log;
   std::smatch port;

@@ -17,8 +17,8 @@ TEST(FlagsTest, DefaultsMatchHelp) {
 }
 
 TEST(FlagsTest, AcceptsBothPrometheusSpellings) {
-  auto flags = ParseFlags({"--config.file=a.toml", "--web.listen-address", ":9999", "--config.check",
-                           "--log.level=debug", "--log.format", "json"});
+  auto flags = ParseFlags({"--config.file=a.toml", "--web.listen-address", ":9999",
+                           "--config.check", "--log.level=debug", "--log.format", "json"});
   ASSERT_TRUE(flags.ok()) << flags.status().message();
   EXPECT_EQ(flags->config_file, "a.toml");
   EXPECT_EQ(flags->listen_address, ":9999");
@@ -28,9 +28,12 @@ TEST(FlagsTest, AcceptsBothPrometheusSpellings) {
 }
 
 TEST(FlagsTest, RejectsWhatItDoesNotKnow) {
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"--config.fil=x"}, {"--log.level=loud"}, {"--log.format=xml"}, {"--config.file"}, {"stray"},
-           {"--version=maybe"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"--config.fil=x"},
+                                                                {"--log.level=loud"},
+                                                                {"--log.format=xml"},
+                                                                {"--config.file"},
+                                                                {"stray"},
+                                                                {"--version=maybe"}}) {
     EXPECT_FALSE(ParseFlags(args).ok()) << args[0];
   }
 }

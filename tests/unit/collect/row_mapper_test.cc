@@ -22,7 +22,9 @@ MetricSpec Gauge(std::string name, std::vector<std::string> labels, std::string 
   return m;
 }
 
-RowSet Rows(std::vector<Column> columns, std::vector<std::vector<Cell>> rows) { return {std::move(columns), std::move(rows)}; }
+RowSet Rows(std::vector<Column> columns, std::vector<std::vector<Cell>> rows) {
+  return {std::move(columns), std::move(rows)};
+}
 
 const Column kStatus{"status", ColumnKind::kText};
 const Column kCount{"n", ColumnKind::kInteger};
@@ -30,19 +32,22 @@ const Column kCount{"n", ColumnKind::kInteger};
 TEST(RowMapperTest, OneSamplePerRowWithSortedLabels) {
   MetricSpec m = Gauge("shop_orders", {"status"}, "n");
   m.static_labels = {{"source", "oltp"}, {"a", "first"}};
-  auto out = MapRows(Query({m}), Rows({kStatus, kCount}, {{Cell("paid"), Cell("3")}, {Cell("new"), Cell("4")}}));
+  auto out = MapRows(
+      Query({m}), Rows({kStatus, kCount}, {{Cell("paid"), Cell("3")}, {Cell("new"), Cell("4")}}));
   ASSERT_FALSE(out.failed);
   EXPECT_TRUE(out.errors.empty());
   ASSERT_EQ(out.families.size(), 1u);
   const auto& samples = out.families[0].samples;
   ASSERT_EQ(samples.size(), 2u);
-  EXPECT_EQ(samples[0].labels, (std::vector<Label>{{"a", "first"}, {"source", "oltp"}, {"status", "paid"}}));
+  EXPECT_EQ(samples[0].labels,
+            (std::vector<Label>{{"a", "first"}, {"source", "oltp"}, {"status", "paid"}}));
   EXPECT_EQ(samples[0].value, 3);
   EXPECT_EQ(samples[1].value, 4);
 }
 
 TEST(RowMapperTest, NullLabelIsEmptyString) {
-  auto out = MapRows(Query({Gauge("m", {"status"}, "n")}), Rows({kStatus, kCount}, {{Cell(), Cell("1")}}));
+  auto out =
+      MapRows(Query({Gauge("m", {"status"}, "n")}), Rows({kStatus, kCount}, {{Cell(), Cell("1")}}));
   ASSERT_EQ(out.families[0].samples.size(), 1u);
   EXPECT_EQ(out.families[0].samples[0].labels[0].value, "");
 }
@@ -73,16 +78,20 @@ TEST(RowMapperTest, TextThatIsNotANumberFailsTheQueryNamingColumnAndRow) {
   EXPECT_TRUE(out.families.empty());
   ASSERT_EQ(out.errors.size(), 1u);
   EXPECT_EQ(out.errors[0].reason, "invalid_value");
-  EXPECT_NE(out.errors[0].message.find("query 'orders' metric m: value column \"status\" at row 2: \"lots\" is not a number"),
-            std::string::npos)
+  EXPECT_NE(
+      out.errors[0].message.find(
+          "query 'orders' metric m: value column \"status\" at row 2: \"lots\" is not a number"),
+      std::string::npos)
       << out.errors[0].message;
 }
 
 TEST(RowMapperTest, MissingColumnFailsTheQuery) {
-  auto out = MapRows(Query({Gauge("m", {"state"}, "n")}), Rows({kStatus, kCount}, {{Cell("a"), Cell("1")}}));
+  auto out = MapRows(Query({Gauge("m", {"state"}, "n")}),
+                     Rows({kStatus, kCount}, {{Cell("a"), Cell("1")}}));
   EXPECT_TRUE(out.failed);
   ASSERT_EQ(out.errors.size(), 1u);
-  EXPECT_NE(out.errors[0].message.find("label column \"state\" is not in the result (columns: status, n)"),
+  EXPECT_NE(out.errors[0].message.find(
+                "label column \"state\" is not in the result (columns: status, n)"),
             std::string::npos);
 }
 
@@ -90,7 +99,8 @@ TEST(RowMapperTest, DuplicateLabelSetDropsThatMetricOnly) {
   auto out = MapRows(Query({Gauge("dup", {"status"}, "n"), Gauge("total", {}, "n")}),
                      Rows({kStatus, kCount}, {{Cell("a"), Cell("1")}, {Cell("a"), Cell("2")}}));
   EXPECT_FALSE(out.failed);
-  ASSERT_EQ(out.errors.size(), 2u);  // dup: duplicate; total: also two rows with the empty label set.
+  ASSERT_EQ(out.errors.size(),
+            2u);  // dup: duplicate; total: also two rows with the empty label set.
   EXPECT_EQ(out.errors[0].reason, "duplicate_series");
   EXPECT_NE(out.errors[0].message.find("{status=\"a\"}"), std::string::npos);
   EXPECT_TRUE(out.families.empty());
@@ -124,7 +134,9 @@ TEST(RowMapperTest, StaticValueForInfoMetrics) {
 
 TEST(RowMapperTest, ConvertsTypedColumns) {
   auto out = MapRows(Query({Gauge("b", {}, "flag"), Gauge("t", {}, "ts"), Gauge("d", {}, "dec")}),
-                     Rows({{"flag", ColumnKind::kBoolean}, {"ts", ColumnKind::kTimestamp}, {"dec", ColumnKind::kDecimal}},
+                     Rows({{"flag", ColumnKind::kBoolean},
+                           {"ts", ColumnKind::kTimestamp},
+                           {"dec", ColumnKind::kDecimal}},
                           {{Cell("t"), Cell("1970-01-02 00:00:01"), Cell("-12.50")}}));
   ASSERT_EQ(out.families.size(), 3u);
   EXPECT_EQ(out.families[0].samples[0].value, 1);

@@ -17,7 +17,8 @@ using namespace std::chrono_literals;
 using testing::FakeMember;
 
 // A query "name" whose SQL is its name; one gauge "<name>_value" from column v.
-QuerySpec Query(const std::string& name, std::optional<std::chrono::milliseconds> cache = std::nullopt) {
+QuerySpec Query(const std::string& name,
+                std::optional<std::chrono::milliseconds> cache = std::nullopt) {
   QuerySpec q;
   q.name = name;
   q.sql = name;
@@ -80,13 +81,15 @@ class ScrapeEngineTest : public ::testing::Test {
  protected:
   void Make(std::vector<QuerySpec> queries, int members = 1, int max_concurrent = 4) {
     std::vector<Member> list;
-    for (int port = 1; port <= members; ++port) list.push_back({"db:" + std::to_string(port), {"db", port}});
+    for (int port = 1; port <= members; ++port)
+      list.push_back({"db:" + std::to_string(port), {"db", port}});
     PoolOptions options;
     options.connections_per_replica = max_concurrent;
     pool_ = std::make_unique<ReplicaPool>(std::move(list), options, &backend_, &clock_, &logger_);
     ScrapeEngineOptions engine_options;
     engine_options.max_concurrent_queries = max_concurrent;
-    engine_ = std::make_unique<ScrapeEngine>(std::move(queries), engine_options, pool_.get(), &clock_, &logger_);
+    engine_ = std::make_unique<ScrapeEngine>(std::move(queries), engine_options, pool_.get(),
+                                             &clock_, &logger_);
   }
 
   void OnQuery(int port, std::function<StatusOr<RowSet>(std::string_view, const Deadline&)> f) {
@@ -126,7 +129,8 @@ TEST_F(ScrapeEngineTest, RunsQueriesInParallel) {
     return Value(1);
   });
   auto families = engine_->Scrape(5s);
-  for (const char* q : {"a", "b", "c"}) EXPECT_EQ(Find(families, "replica_sql_query_success", q), 1) << q;
+  for (const char* q : {"a", "b", "c"})
+    EXPECT_EQ(Find(families, "replica_sql_query_success", q), 1) << q;
   EXPECT_EQ(backend_.Get(1).connects, 3);
 }
 
@@ -205,11 +209,13 @@ TEST_F(ScrapeEngineTest, ASlowRefreshServesThePreviousResultAndGoesOn) {
   clock_.Advance(6min);
   auto start = std::chrono::steady_clock::now();
   auto families = engine_->Scrape(200ms);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s) << "a slow refresh never delays the scrape";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s)
+      << "a slow refresh never delays the scrape";
   EXPECT_EQ(Find(families, "slow_value"), 1) << "the previous result, still within max_staleness";
   EXPECT_EQ(Find(families, "replica_sql_query_success", "slow"), 1);
   gate.Release();
-  for (int i = 0; i < 200 && Find(engine_->Scrape(2s), "slow_value") != 2; ++i) std::this_thread::sleep_for(5ms);
+  for (int i = 0; i < 200 && Find(engine_->Scrape(2s), "slow_value") != 2; ++i)
+    std::this_thread::sleep_for(5ms);
   EXPECT_EQ(Find(engine_->Scrape(2s), "slow_value"), 2) << "a later scrape picks the refresh up";
   EXPECT_EQ(runs, 2);
 }
@@ -229,7 +235,8 @@ TEST_F(ScrapeEngineTest, FailuresAreNeverCachedAndStaleResultsExpire) {
   EXPECT_EQ(Find(families, "replica_sql_query_success", "slow"), 0);
   EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "slow", "sql"), 1);
   families = engine_->Scrape(2s);
-  EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "slow", "sql"), 2) << "the failure was not cached";
+  EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "slow", "sql"), 2)
+      << "the failure was not cached";
   clock_.Advance(5min);  // 11 minutes old: past max_staleness (10m).
   EXPECT_FALSE(Find(engine_->Scrape(2s), "slow_value"));
 }
@@ -267,7 +274,8 @@ TEST_F(ScrapeEngineTest, TwoQueriesProducingOneSeriesKeepTheFirst) {
   Make({a, b});
   auto families = engine_->Scrape(2s);
   int samples = 0;
-  for (const MetricFamily& f : families) samples += f.name == "a_value" ? static_cast<int>(f.samples.size()) : 0;
+  for (const MetricFamily& f : families)
+    samples += f.name == "a_value" ? static_cast<int>(f.samples.size()) : 0;
   EXPECT_EQ(samples, 1);
   EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "b", "duplicate_series"), 1);
   EXPECT_EQ(Find(families, "replica_sql_query_success", "b"), 0);

@@ -23,7 +23,8 @@ TEST(ExporterConfigTest, EachBadFileFailsWithItsMessage) {
 }
 
 TEST(ExporterConfigTest, ReferenceFileShowsEveryDefault) {
-  auto config = LoadExporterConfig(std::string(RSE_SOURCE_DIR) + "/config/replica_sql_exporter.toml");
+  auto config =
+      LoadExporterConfig(std::string(RSE_SOURCE_DIR) + "/config/replica_sql_exporter.toml");
   ASSERT_TRUE(config.ok()) << config.status().message();
   const ExporterConfig defaults;
   EXPECT_EQ(config->web.listen, defaults.web.listen);
@@ -66,7 +67,8 @@ session_sql = ["SET SESSION sql_mode = ''"]
 connections_per_replica = 3
 [queries]
 files = ["q/*.toml", "/abs/x.toml"]
-)", "inline.toml", "/etc/rse");
+)",
+                                    "inline.toml", "/etc/rse");
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ(config->web.listen, (HostPort{"127.0.0.1", 9999}));
   EXPECT_EQ(config->scrape.timeout, milliseconds(20'000));
@@ -95,7 +97,8 @@ database = "d"
 user = "u"
 password = "hunter2"
 replicas = ["db:5432"]
-)", "inline.toml", ".");
+)",
+                                    "inline.toml", ".");
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ(config->cluster.password.kind, PasswordSource::Kind::kInline);
   ASSERT_EQ(config->warnings.size(), 1u);
@@ -103,7 +106,8 @@ replicas = ["db:5432"]
 }
 
 TEST(ExporterConfigTest, ReportsEveryErrorOfAFileAtOnce) {
-  auto config = ParseExporterConfig("[scrape]\ntimout = \"1s\"\n[cluster]\nengine = \"db2\"\n", "x.toml", ".");
+  auto config = ParseExporterConfig("[scrape]\ntimout = \"1s\"\n[cluster]\nengine = \"db2\"\n",
+                                    "x.toml", ".");
   ASSERT_FALSE(config.ok());
   const std::string& msg = config.status().message();
   EXPECT_NE(msg.find("x.toml:2: [scrape] timout: unknown key"), std::string::npos) << msg;
@@ -114,7 +118,8 @@ TEST(ExporterConfigTest, ReportsEveryErrorOfAFileAtOnce) {
 TEST(ExporterConfigTest, MissingFileIsNamed) {
   auto config = LoadExporterConfig("/nonexistent/rse.toml");
   ASSERT_FALSE(config.ok());
-  EXPECT_NE(config.status().message().find("/nonexistent/rse.toml: cannot open file"), std::string::npos);
+  EXPECT_NE(config.status().message().find("/nonexistent/rse.toml: cannot open file"),
+            std::string::npos);
 }
 
 TEST(HostPortTest, ParsesListenAndReplicaForms) {

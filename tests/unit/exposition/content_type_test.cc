@@ -17,15 +17,18 @@ TEST(NegotiateFormatTest, Table) {
   const AcceptCase cases[] = {
       {"no_header", "", kText},
       {"prometheus_default",
-       "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+       "application/openmetrics-text;version=1.0.0,application/"
+       "openmetrics-text;version=0.0.1;q=0.75,"
        "text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
        kOm},
-      {"prometheus_text_first", "text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.5", kText},
+      {"prometheus_text_first",
+       "text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.5", kText},
       {"openmetrics_no_version", "application/openmetrics-text", kOm},
       {"openmetrics_unknown_version_only", "application/openmetrics-text; version=2.0.0", kText},
       {"openmetrics_refused", "application/openmetrics-text;q=0, text/plain", kText},
       {"browser", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", kText},
-      {"case_and_spaces", "  Application/OpenMetrics-Text ; Version=1.0.0 ; q=0.9 , text/plain ; q=0.2", kOm},
+      {"case_and_spaces",
+       "  Application/OpenMetrics-Text ; Version=1.0.0 ; q=0.9 , text/plain ; q=0.2", kOm},
       {"quoted_version", "application/openmetrics-text; version=\"1.0.0\"", kOm},
       {"garbage_q", "application/openmetrics-text;q=abc, text/plain;q=0.1", kText},
       {"curl", "*/*", kText},

@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <clocale>
-#include <locale>
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <locale>
 #include <sstream>
 
 #include "exposition/sample_writer.h"
@@ -21,7 +21,8 @@ MetricFamily Gauge(std::string name, std::string help, std::vector<Sample> sampl
 }
 
 TEST(TextFormatTest, EscapesBackslashInLabelValue) {
-  EXPECT_EQ(RenderText({Gauge("m", "h", {{{{"path", "C:\\dir"}}, 1}})}), "# HELP m h\n# TYPE m gauge\nm{path=\"C:\\\\dir\"} 1\n");
+  EXPECT_EQ(RenderText({Gauge("m", "h", {{{{"path", "C:\\dir"}}, 1}})}),
+            "# HELP m h\n# TYPE m gauge\nm{path=\"C:\\\\dir\"} 1\n");
 }
 
 TEST(TextFormatTest, EscapesDoubleQuoteInLabelValue) {
@@ -30,11 +31,13 @@ TEST(TextFormatTest, EscapesDoubleQuoteInLabelValue) {
 }
 
 TEST(TextFormatTest, EscapesNewlineInLabelValue) {
-  EXPECT_EQ(RenderText({Gauge("m", "h", {{{{"l", "a\nb"}}, 1}})}), "# HELP m h\n# TYPE m gauge\nm{l=\"a\\nb\"} 1\n");
+  EXPECT_EQ(RenderText({Gauge("m", "h", {{{{"l", "a\nb"}}, 1}})}),
+            "# HELP m h\n# TYPE m gauge\nm{l=\"a\\nb\"} 1\n");
 }
 
 TEST(TextFormatTest, EscapesBackslashAndNewlineInHelpButNotQuote) {
-  EXPECT_EQ(RenderText({Gauge("m", "a \\ b\nc \"d\"", {{{}, 1}})}), "# HELP m a \\\\ b\\nc \"d\"\n# TYPE m gauge\nm 1\n");
+  EXPECT_EQ(RenderText({Gauge("m", "a \\ b\nc \"d\"", {{{}, 1}})}),
+            "# HELP m a \\\\ b\\nc \"d\"\n# TYPE m gauge\nm 1\n");
 }
 
 TEST(TextFormatTest, KeepsNonAsciiLabelValuesAsUtf8) {
@@ -78,14 +81,19 @@ TEST(TextFormatTest, WritesNoTimestamps) {
 TEST(TextFormatTest, MergesFamiliesOfTheSameNameInFirstPosition) {
   std::string out = RenderText({Gauge("a", "A", {{{{"q", "1"}}, 1}}), Gauge("b", "B", {{{}, 2}}),
                                 Gauge("a", "A", {{{{"q", "2"}}, 3}})});
-  EXPECT_EQ(out, "# HELP a A\n# TYPE a gauge\na{q=\"1\"} 1\na{q=\"2\"} 3\n# HELP b B\n# TYPE b gauge\nb 2\n");
+  EXPECT_EQ(
+      out,
+      "# HELP a A\n# TYPE a gauge\na{q=\"1\"} 1\na{q=\"2\"} 3\n# HELP b B\n# TYPE b gauge\nb 2\n");
 }
 
-TEST(TextFormatTest, SkipsFamiliesWithoutSamples) { EXPECT_EQ(RenderText({Gauge("empty", "h", {})}), ""); }
+TEST(TextFormatTest, SkipsFamiliesWithoutSamples) {
+  EXPECT_EQ(RenderText({Gauge("empty", "h", {})}), "");
+}
 
 TEST(OpenMetricsTest, NamesCounterFamilyWithoutTotalAndEndsWithEof) {
   MetricFamily counter{"orders_total", "Orders.", MetricType::kCounter, {{{}, 7}}};
-  EXPECT_EQ(RenderOpenMetrics({counter}), "# HELP orders Orders.\n# TYPE orders counter\norders_total 7\n# EOF\n");
+  EXPECT_EQ(RenderOpenMetrics({counter}),
+            "# HELP orders Orders.\n# TYPE orders counter\norders_total 7\n# EOF\n");
 }
 
 TEST(OpenMetricsTest, EscapesQuoteInHelp) {
@@ -99,12 +107,15 @@ TEST(OpenMetricsTest, EmptyExpositionIsJustEof) { EXPECT_EQ(RenderOpenMetrics({}
 // files. Regenerate with RSE_UPDATE_GOLDEN=1 after an intended change.
 std::vector<MetricFamily> GoldenFamilies() {
   return {
-      Gauge("replica_sql_up", "Whether a healthy replica served this scrape (1) or not (0).", {{{}, 1}}),
+      Gauge("replica_sql_up", "Whether a healthy replica served this scrape (1) or not (0).",
+            {{{}, 1}}),
       Gauge("shop_orders", "Orders by status.",
             {{{{"source", "oltp"}, {"status", "paid"}}, 1204},
              {{{"source", "oltp"}, {"status", "pending \"new\""}}, 17},
              {{{"source", "oltp"}, {"status", "back\\slash\nnewline"}}, 0}}),
-      {"shop_orders_created_total", "Orders ever created.\nNever deleted \\ never reset.", MetricType::kCounter,
+      {"shop_orders_created_total",
+       "Orders ever created.\nNever deleted \\ never reset.",
+       MetricType::kCounter,
        {{{}, 123456789012.0}}},
       Gauge("shop_ratios", "Special values.",
             {{{{"kind", "nan"}}, std::numeric_limits<double>::quiet_NaN()},
@@ -126,7 +137,9 @@ void CheckGolden(const std::string& file, const std::string& actual) {
 }
 
 TEST(GoldenTest, TextFormat) { CheckGolden("families.txt", RenderText(GoldenFamilies())); }
-TEST(GoldenTest, OpenMetrics) { CheckGolden("families.openmetrics.txt", RenderOpenMetrics(GoldenFamilies())); }
+TEST(GoldenTest, OpenMetrics) {
+  CheckGolden("families.openmetrics.txt", RenderOpenMetrics(GoldenFamilies()));
+}
 
 TEST(GoldenTest, PromtoolAcceptsTheTextFormat) {
   auto result = testing::RunPromtoolCheckMetrics(RenderText(GoldenFamilies()));

@@ -15,13 +15,16 @@ namespace {
 class HttpServerTest : public ::testing::Test {
  protected:
   HttpServerTest()
-      : server_(Options(), [this](const ScrapeRequest& request) {
-          std::lock_guard<std::mutex> lock(mu_);
-          last_request_ = request;
-          ++scrapes_;
-          return std::vector<MetricFamily>{BuildInfoFamily(), UpFamily(false),
-                                           {"shop_orders_total", "Orders.", MetricType::kCounter, {{{}, 3}}}};
-        }),
+      : server_(Options(),
+                [this](const ScrapeRequest& request) {
+                  std::lock_guard<std::mutex> lock(mu_);
+                  last_request_ = request;
+                  ++scrapes_;
+                  return std::vector<MetricFamily>{
+                      BuildInfoFamily(),
+                      UpFamily(false),
+                      {"shop_orders_total", "Orders.", MetricType::kCounter, {{{}, 3}}}};
+                }),
         client_("127.0.0.1", server_.port()) {
     client_.set_decompress(false);  // Look at the bytes on the wire.
   }
@@ -47,7 +50,8 @@ TEST_F(HttpServerTest, LandingPageNamesExporterVersionClusterAndLinksMetrics) {
   EXPECT_NE(res->body.find("<h1>replica_sql_exporter</h1>"), std::string::npos);
   EXPECT_NE(res->body.find("href=\"/metrics\""), std::string::npos);
   EXPECT_NE(res->body.find("1.2.3"), std::string::npos);
-  EXPECT_NE(res->body.find("&lt;shop &amp; co&gt;"), std::string::npos) << "cluster name must be HTML-escaped";
+  EXPECT_NE(res->body.find("&lt;shop &amp; co&gt;"), std::string::npos)
+      << "cluster name must be HTML-escaped";
 }
 
 TEST_F(HttpServerTest, MetricsDefaultsToTextFormat) {
@@ -60,10 +64,12 @@ TEST_F(HttpServerTest, MetricsDefaultsToTextFormat) {
 }
 
 TEST_F(HttpServerTest, MetricsServesOpenMetricsWhenAsked) {
-  auto res = client_.Get("/metrics", {{"Accept", "application/openmetrics-text;version=1.0.0,text/plain;q=0.5"}});
+  auto res = client_.Get(
+      "/metrics", {{"Accept", "application/openmetrics-text;version=1.0.0,text/plain;q=0.5"}});
   ASSERT_TRUE(res);
   EXPECT_EQ(res->get_header_value("Content-Type"), kOpenMetricsContentType);
-  EXPECT_NE(res->body.find("# TYPE shop_orders counter\nshop_orders_total 3\n"), std::string::npos) << res->body;
+  EXPECT_NE(res->body.find("# TYPE shop_orders counter\nshop_orders_total 3\n"), std::string::npos)
+      << res->body;
   EXPECT_TRUE(res->body.ends_with("# EOF\n"));
 }
 
@@ -75,7 +81,8 @@ TEST_F(HttpServerTest, GzipsTextWhenAccepted) {
 }
 
 TEST_F(HttpServerTest, GzipsOpenMetricsWhenAccepted) {
-  auto res = client_.Get("/metrics", {{"Accept", "application/openmetrics-text"}, {"Accept-Encoding", "gzip"}});
+  auto res = client_.Get("/metrics",
+                         {{"Accept", "application/openmetrics-text"}, {"Accept-Encoding", "gzip"}});
   ASSERT_TRUE(res);
   EXPECT_EQ(res->get_header_value("Content-Encoding"), "gzip");
   EXPECT_TRUE(testing::Gunzip(res->body).ends_with("# EOF\n"));
@@ -136,7 +143,8 @@ TEST_F(HttpServerTest, UnknownPathIs404) {
 
 TEST_F(HttpServerTest, ASecondServerCannotTakeTheSamePort) {
   Logger logger(LogLevel::kError, LogFormat::kLogfmt, &std::cerr);
-  HttpServer second(Options(), [](const ScrapeRequest&) { return std::vector<MetricFamily>{}; }, &logger);
+  HttpServer second(
+      Options(), [](const ScrapeRequest&) { return std::vector<MetricFamily>{}; }, &logger);
   Status bound = second.Bind({"127.0.0.1", server_.port()});
   EXPECT_FALSE(bound.ok());
   EXPECT_NE(bound.message().find("127.0.0.1:" + std::to_string(server_.port())), std::string::npos);

@@ -19,7 +19,8 @@ class ReplicaPoolTest : public ::testing::Test {
   // Members listen on ports 1, 2, 3...
   void MakePool(int members, int connections_per_replica = 2) {
     std::vector<Member> list;
-    for (int port = 1; port <= members; ++port) list.push_back({"db" + std::to_string(port) + ":" + std::to_string(port), {"db", port}});
+    for (int port = 1; port <= members; ++port)
+      list.push_back({"db" + std::to_string(port) + ":" + std::to_string(port), {"db", port}});
     PoolOptions options;
     options.connections_per_replica = connections_per_replica;
     options.password = [this]() -> StatusOr<std::string> {
@@ -79,7 +80,8 @@ TEST_F(ReplicaPoolTest, NeverLeasesAPrimary) {
   EXPECT_EQ(backend_.Get(1).queries, 0);
   EXPECT_NE(log_.str().find("never queries a primary"), std::string::npos);
   // Logged once, not on every scrape.
-  EXPECT_EQ(log_.str().find("never queries a primary"), log_.str().rfind("never queries a primary"));
+  EXPECT_EQ(log_.str().find("never queries a primary"),
+            log_.str().rfind("never queries a primary"));
 }
 
 TEST_F(ReplicaPoolTest, APromotedReplicaIsRefusedFromTheNextScrape) {
@@ -141,7 +143,8 @@ TEST_F(ReplicaPoolTest, WhenNoMemberStreamsTheReplicasStillServe) {
 
 TEST_F(ReplicaPoolTest, FailsOverWithinTheScrapeWhenAMemberIsDown) {
   MakePool(2);
-  backend_.Edit(1, [](FakeMember& m) { m.connect_error = Status::Unavailable("connection refused"); });
+  backend_.Edit(1,
+                [](FakeMember& m) { m.connect_error = Status::Unavailable("connection refused"); });
   EXPECT_EQ(NextScrape(), 2);  // Member 1's turn: it failed, member 2 served.
   EXPECT_EQ(StateOf(1), MemberState::kDown);
   EXPECT_EQ(NextScrape(), 2);
@@ -149,7 +152,8 @@ TEST_F(ReplicaPoolTest, FailsOverWithinTheScrapeWhenAMemberIsDown) {
 
 TEST_F(ReplicaPoolTest, ADownMemberIsRetriedOnlyAfterABackoffThatDoubles) {
   MakePool(1);
-  backend_.Edit(1, [](FakeMember& m) { m.connect_error = Status::Unavailable("connection refused"); });
+  backend_.Edit(1,
+                [](FakeMember& m) { m.connect_error = Status::Unavailable("connection refused"); });
   EXPECT_EQ(NextScrape(), -1);
   EXPECT_EQ(NextScrape(), -1);
   EXPECT_EQ(backend_.Get(1).connects, 1) << "no retry before the backoff";
@@ -185,7 +189,8 @@ TEST_F(ReplicaPoolTest, ConnectionFailureReportedMidScrapeMarksTheMemberDown) {
 TEST_F(ReplicaPoolTest, NoHealthyReplicaSaysWhyForEachMember) {
   MakePool(2);
   backend_.Edit(1, [](FakeMember& m) { m.probe = testing::Primary(); });
-  backend_.Edit(2, [](FakeMember& m) { m.connect_error = Status::Unavailable("connection refused"); });
+  backend_.Edit(2,
+                [](FakeMember& m) { m.connect_error = Status::Unavailable("connection refused"); });
   EXPECT_EQ(NextScrape(), -1);
   EXPECT_NE(last_error_.find("db1:1: primary"), std::string::npos) << last_error_;
   EXPECT_NE(last_error_.find("db2:2: down: connection refused"), std::string::npos) << last_error_;

@@ -19,9 +19,11 @@ std::vector<BadFileCase> LoadBadFileCases(const std::string& dir) {
     std::getline(in, first_line);
     const std::string marker = "# expect: ";
     EXPECT_EQ(first_line.rfind(marker, 0), 0u) << entry.path() << " has no '# expect: ' first line";
-    cases.push_back({entry.path().string(), first_line.substr(std::min(marker.size(), first_line.size()))});
+    cases.push_back(
+        {entry.path().string(), first_line.substr(std::min(marker.size(), first_line.size()))});
   }
-  std::sort(cases.begin(), cases.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  std::sort(cases.begin(), cases.end(),
+            [](const auto& a, const auto& b) { return a.path < b.path; });
   return cases;
 }
 

@@ -32,7 +32,8 @@ RunningServer::RunningServer(HttpServerOptions options, MetricsHandler handler)
   Status bound = server_.Bind({"127.0.0.1", 0});
   EXPECT_TRUE(bound.ok()) << bound.message();
   thread_ = std::thread([this] { EXPECT_TRUE(server_.Serve().ok()); });
-  for (int i = 0; i < 500 && !server_.IsRunning(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  for (int i = 0; i < 500 && !server_.IsRunning(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
 }
 
 RunningServer::~RunningServer() {

@@ -17,7 +17,8 @@ PromtoolResult RunPromtoolCheckMetrics(const std::string& exposition) {
   close(fd);
   std::ofstream(input) << exposition;
   std::string output_path = std::string(input) + ".out";
-  std::string command = "promtool check metrics < " + std::string(input) + " > " + output_path + " 2>&1";
+  std::string command =
+      "promtool check metrics < " + std::string(input) + " > " + output_path + " 2>&1";
   int status = std::system(command.c_str());
   std::ifstream out(output_path);
   std::stringstream text;

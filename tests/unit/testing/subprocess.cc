@@ -14,8 +14,8 @@
 namespace rse::testing {
 namespace {
 
-pid_t Spawn(const std::vector<std::string>& args, const std::string& cwd, const std::string& out_path,
-            bool merge_stdout) {
+pid_t Spawn(const std::vector<std::string>& args, const std::string& cwd,
+            const std::string& out_path, bool merge_stdout) {
   pid_t pid = fork();
   if (pid != 0) return pid;
   int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -45,7 +45,8 @@ std::string ReadAll(const std::string& path) {
 
 }  // namespace
 
-CommandResult RunCommand(const std::vector<std::string>& args, const std::string& cwd, int timeout_ms) {
+CommandResult RunCommand(const std::vector<std::string>& args, const std::string& cwd,
+                         int timeout_ms) {
   std::string out_path = TempPath();
   pid_t pid = Spawn(args, cwd, out_path, /*merge_stdout=*/true);
   int status = 0;
@@ -54,7 +55,8 @@ CommandResult RunCommand(const std::vector<std::string>& args, const std::string
     if (std::chrono::steady_clock::now() > deadline) {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
-      CommandResult killed{-1, ReadAll(out_path) + "\n[killed after " + std::to_string(timeout_ms) + " ms]"};
+      CommandResult killed{
+          -1, ReadAll(out_path) + "\n[killed after " + std::to_string(timeout_ms) + " ms]"};
       std::remove(out_path.c_str());
       return killed;
     }

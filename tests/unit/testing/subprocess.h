@@ -17,7 +17,8 @@ struct CommandResult {
 // Runs `args` (args[0] is the program) with `cwd` as working directory. A
 // program still running after `timeout_ms` is killed (exit_code -1), so a test
 // fails instead of hanging.
-CommandResult RunCommand(const std::vector<std::string>& args, const std::string& cwd, int timeout_ms = 30'000);
+CommandResult RunCommand(const std::vector<std::string>& args, const std::string& cwd,
+                         int timeout_ms = 30'000);
 
 class BackgroundProcess {
  public:

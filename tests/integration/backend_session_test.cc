@@ -1,0 +1,178 @@
+// What a backend session guarantees, for both engines: read-only even for a
+// superuser, the exporter's session guards, credentials, and TLS.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "backend_fixture.h"
+#include "config/password.h"
+
+namespace rse::testing {
+namespace {
+
+// The same fixture, as its own suite.
+class BackendSessionTest : public BackendTest {};
+
+TEST_P(BackendSessionTest, WritesFailAndWriteNothingEvenOnThePrimaryAsASuperuser) {
+  auto connected = backend_->Connect(env().AdminParams(env().primary), In(5s));
+  ASSERT_TRUE(connected.ok()) << connected.status().message();
+  auto& conn = *connected;
+  const std::string table = "rse_write_probe";
+  testing::AdminExec(env(), env().primary, "DROP TABLE IF EXISTS " + table);
+  for (const std::string& sql :
+       {"CREATE TABLE " + table + " (x int)",
+        std::string("INSERT INTO schema_version VALUES ('evil', CURRENT_TIMESTAMP)"),
+        std::string("UPDATE orders SET total = 0 WHERE id = 1")}) {
+    SCOPED_TRACE(sql);
+    auto result = conn->Query(sql, In(5s));
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_NE(result.status().message().find("tried to write"), std::string::npos)
+        << result.status().message();
+    EXPECT_TRUE(conn->Usable());
+  }
+  if (pg()) {
+    // A COMMIT smuggled into the SQL must not open a writable transaction.
+    auto smuggled = conn->Query("COMMIT; CREATE TABLE " + table + " (x int)", In(5s));
+    EXPECT_FALSE(smuggled.ok());
+  }
+  auto tables = testing::AdminQuery(
+      env(), env().primary,
+      pg() ? "SELECT count(*) FROM pg_tables WHERE tablename = '" + table + "'"
+           : "SELECT count(*) FROM information_schema.tables WHERE table_name = '" + table + "'");
+  ASSERT_FALSE(tables.empty());
+  EXPECT_EQ(tables[0][0], "0");
+  auto evil = testing::AdminQuery(env(), env().primary,
+                                  "SELECT count(*) FROM schema_version WHERE version = 'evil'");
+  ASSERT_FALSE(evil.empty());
+  EXPECT_EQ(evil[0][0], "0");
+}
+
+TEST_P(BackendSessionTest, WrongPasswordFailsWithoutShowingIt) {
+  ConnectParams params = env().Params(env().replicas[0]);
+  params.password = "not-the-password-x9";
+  auto conn = backend_->Connect(params, In(5s));
+  ASSERT_FALSE(conn.ok());
+  EXPECT_EQ(conn.status().code(), Status::Code::kUnavailable);
+  EXPECT_EQ(conn.status().message().find("not-the-password-x9"), std::string::npos)
+      << conn.status().message();
+}
+
+TEST_P(BackendSessionTest, PasswordFromFileAndEnvironment) {
+  const std::string file = "/tmp/rse_test_password_" + env().name;
+  std::ofstream(file) << env().password << "\n";
+  setenv("RSE_TEST_PASSWORD", env().password.c_str(), 1);
+  for (const PasswordSource& source :
+       {PasswordSource{PasswordSource::Kind::kFile, file, "", ""},
+        PasswordSource{PasswordSource::Kind::kEnv, "", "RSE_TEST_PASSWORD", ""}}) {
+    auto password = ResolvePassword(source);
+    ASSERT_TRUE(password.ok()) << password.status().message();
+    ConnectParams params = env().Params(env().replicas[0]);
+    params.password = *password;
+    auto conn = backend_->Connect(params, In(5s));
+    EXPECT_TRUE(conn.ok()) << conn.status().message();
+  }
+  std::remove(file.c_str());
+}
+
+TEST_P(BackendSessionTest, RequiredTlsFailsClosedAgainstAPlainServer) {
+  for (TlsMode mode : {TlsMode::kRequire, TlsMode::kVerifyCa, TlsMode::kVerifyFull}) {
+    ConnectParams params = env().Params(env().replicas[1]);  // Plain: no TLS.
+    params.tls_mode = mode;
+    params.tls_ca_file = env().tls_ca;
+    auto conn = backend_->Connect(params, In(5s));
+    ASSERT_FALSE(conn.ok()) << "tls_mode " << static_cast<int>(mode)
+                            << " must refuse a plain-text server";
+    EXPECT_EQ(conn.status().code(), Status::Code::kUnavailable);
+  }
+}
+
+// Whether the session's traffic is encrypted, as the server sees it.
+std::string EncryptionOf(Connection& conn, bool pg) {
+  auto rows =
+      conn.Query(pg ? "SELECT CASE WHEN ssl THEN 'tls' ELSE 'plain' END AS enc FROM pg_stat_ssl "
+                      "WHERE pid = pg_backend_pid()"
+                    : "SELECT IF(VARIABLE_VALUE <> '', 'tls', 'plain') AS enc FROM "
+                      "information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher'",
+                 In(5s));
+  EXPECT_TRUE(rows.ok()) << rows.status().message();
+  return rows.ok() && !rows->rows.empty() ? rows->rows[0][0].value_or("?") : "?";
+}
+
+TEST_P(BackendSessionTest, TlsIsUsedAndVerifiedWhereTheServerOffersIt) {
+  for (TlsMode mode :
+       {TlsMode::kPrefer, TlsMode::kRequire, TlsMode::kVerifyCa, TlsMode::kVerifyFull}) {
+    SCOPED_TRACE(static_cast<int>(mode));
+    ConnectParams params = env().Params(env().replicas[0]);  // Serves TLS.
+    params.tls_mode = mode;
+    if (mode >= TlsMode::kVerifyCa) params.tls_ca_file = env().tls_ca;
+    auto conn = backend_->Connect(params, In(5s));
+    ASSERT_TRUE(conn.ok()) << conn.status().message();
+    EXPECT_EQ(EncryptionOf(**conn, pg()), "tls");
+  }
+  ConnectParams plain = env().Params(env().replicas[0]);
+  plain.tls_mode = TlsMode::kDisable;
+  auto conn = backend_->Connect(plain, In(5s));
+  ASSERT_TRUE(conn.ok()) << conn.status().message();
+  EXPECT_EQ(EncryptionOf(**conn, pg()), "plain");
+}
+
+TEST_P(BackendSessionTest, VerificationRejectsACertificateFromAnotherCa) {
+  ConnectParams params = env().Params(env().replicas[0]);
+  params.tls_mode = TlsMode::kVerifyFull;
+  params.tls_ca_file = env().tls_other_ca;
+  auto conn = backend_->Connect(params, In(5s));
+  ASSERT_FALSE(conn.ok());
+  EXPECT_EQ(conn.status().code(), Status::Code::kUnavailable);
+}
+
+TEST_P(BackendSessionTest, SessionsCarryTheExportersGuardsThenSessionSql) {
+  ConnectParams params = env().Params(env().replicas[0]);
+  params.session_sql = {pg() ? "SET search_path = public, pg_catalog"
+                             : "SET SESSION sql_mode = 'ANSI_QUOTES'"};
+  auto connected = backend_->Connect(params, In(5s));
+  ASSERT_TRUE(connected.ok()) << connected.status().message();
+  auto rows = (*connected)
+                  ->Query(pg() ? "SELECT current_setting('application_name') AS app, "
+                                 "current_setting('lock_timeout') AS lock_wait, "
+                                 "current_setting('idle_in_transaction_session_timeout') AS idle, "
+                                 "current_setting('TimeZone') AS tz, "
+                                 "current_setting('default_transaction_read_only') AS ro, "
+                                 "current_setting('search_path') AS custom"
+                               : "SELECT 'n/a' AS app, @@session.lock_wait_timeout AS lock_wait, "
+                                 "@@session.idle_transaction_timeout AS idle, "
+                                 "@@session.time_zone AS tz, @@session.tx_read_only AS ro, "
+                                 "@@session.sql_mode AS custom",
+                          In(5s));
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  const auto& row = rows->rows[0];
+  if (pg()) {
+    EXPECT_EQ(*row[0], "replica_sql_exporter");
+    EXPECT_EQ(*row[1], "5s");
+    EXPECT_EQ(*row[2], "1min");
+    EXPECT_EQ(*row[3], "UTC");
+    EXPECT_EQ(*row[4], "on");
+    EXPECT_EQ(*row[5], "public, pg_catalog");
+  } else {
+    EXPECT_EQ(*row[1], "5");
+    EXPECT_EQ(*row[2], "60");
+    EXPECT_EQ(*row[3], "+00:00");
+    EXPECT_EQ(*row[4], "1");
+    EXPECT_EQ(*row[5], "ANSI_QUOTES");
+  }
+}
+
+TEST_P(BackendSessionTest, AFailingSessionSqlIsAConnectError) {
+  ConnectParams params = env().Params(env().replicas[0]);
+  params.session_sql = {"SET no_such_setting_here = 1"};
+  auto connected = backend_->Connect(params, In(5s));
+  ASSERT_FALSE(connected.ok());
+  EXPECT_EQ(connected.status().code(), Status::Code::kUnavailable);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, BackendSessionTest, ::testing::ValuesIn(AllEnvs()),
+                         [](const auto& info) { return info.param->name; });
+
+}  // namespace
+}  // namespace rse::testing

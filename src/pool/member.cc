@@ -7,9 +7,8 @@
 #include <set>
 
 namespace rse {
-namespace {
 
-std::vector<std::string> Resolve(const std::string& host) {
+std::vector<std::string> ResolveHost(const std::string& host) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -30,12 +29,10 @@ std::vector<std::string> Resolve(const std::string& host) {
   return addresses;
 }
 
-}  // namespace
-
-std::vector<Member> ExpandMembers(const std::vector<HostPort>& replicas) {
+std::vector<Member> ExpandMembers(const std::vector<HostPort>& replicas, const Resolver& resolve) {
   std::vector<Member> members;
   for (const HostPort& replica : replicas) {
-    std::vector<std::string> addresses = Resolve(replica.host);
+    std::vector<std::string> addresses = resolve(replica.host);
     if (addresses.size() <= 1) {
       members.push_back({replica.ToString(), replica});
       continue;

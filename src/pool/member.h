@@ -2,6 +2,7 @@
 // host name that resolves to several addresses contributing each of them.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,14 @@ struct Member {
   HostPort address;   // Where to connect.
 };
 
+// A name's addresses, as text; empty when it does not resolve.
+using Resolver = std::function<std::vector<std::string>(const std::string& host)>;
+
+// getaddrinfo(3), deduplicated, in the order the system returns them.
+std::vector<std::string> ResolveHost(const std::string& host);
+
 // Resolves each name once, at startup. A name that resolves to one address,
 // or not at all (the database may be down), stays as written.
-std::vector<Member> ExpandMembers(const std::vector<HostPort>& replicas);
+std::vector<Member> ExpandMembers(const std::vector<HostPort>& replicas, const Resolver& resolve = ResolveHost);
 
 }  // namespace rse

@@ -45,6 +45,14 @@ void CheckAcrossQueries(const std::vector<QuerySpec>& queries, std::vector<std::
         errors->push_back(prefix + "type differs from its definition at " + other.where);
       if (other.help != metric.help)
         errors->push_back(prefix + "help differs from its definition at " + other.where);
+      auto bounds = [](const MetricSpec& m) {
+        std::vector<double> b;
+        for (const HistogramBucket& bucket : m.buckets) b.push_back(bucket.upper_bound);
+        return b;
+      };
+      if (bounds(other) != bounds(metric)) {
+        errors->push_back(prefix + "buckets differ from its definition at " + other.where);
+      }
       if (LabelNames(other) != LabelNames(metric)) {
         errors->push_back(prefix + "labels " + Join(LabelNames(metric)) + " differ from " +
                           Join(LabelNames(other)) + " at " + other.where);

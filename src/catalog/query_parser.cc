@@ -1,6 +1,8 @@
 #include "catalog/query_parser.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <set>
 
 #include "catalog/metric_name.h"
@@ -28,9 +30,64 @@ void CheckLabelName(TableReader& r, std::string_view key, const std::string& lab
   }
 }
 
+bool IsLabel(const MetricSpec& metric, const std::string& column) {
+  return std::find(metric.labels.begin(), metric.labels.end(), column) != metric.labels.end();
+}
+
+// buckets = { "10" = "le_10", "100" = "le_100", "+Inf" = "orders" } and sum = "column":
+// cumulative counts per upper bound, as in the Prometheus data model.
+template <typename Fail>
+void ParseHistogram(TableReader& r, MetricSpec* metric, const Fail& fail) {
+  for (const char* key : {"value", "static_value", "null_value"}) {
+    if (r.Has(key)) fail(key, "does not apply to a histogram (use buckets and sum)");
+  }
+  for (const char* suffix : {"_bucket", "_sum", "_count", "_total"}) {
+    if (metric->name.ends_with(suffix)) {
+      fail("name", "a histogram's name must not end in \"" + std::string(suffix) +
+                       "\": the exporter adds _bucket, _sum and _count");
+    }
+  }
+  if (IsLabel(*metric, "le")) fail("labels", "\"le\" is reserved for a histogram's buckets");
+  if (auto sum = r.String("sum")) {
+    metric->sum_column = *sum;
+    if (IsLabel(*metric, *sum)) fail("sum", "column \"" + *sum + "\" is also used as a label");
+  } else if (!r.Has("sum")) {
+    fail("sum", "required: the column holding the sum of the observations");
+  }
+  auto buckets = r.StringTable("buckets");
+  if (!buckets) {
+    if (!r.Has("buckets"))
+      fail("buckets",
+           "required: { \"<upper bound>\" = \"<column>\", ..., \"+Inf\" = \"<column>\" }");
+    return;
+  }
+  for (const auto& [bound, column] : *buckets) {
+    double upper = 0;
+    if (bound == "+Inf") {
+      upper = HUGE_VAL;
+    } else {
+      auto [end, ec] = std::from_chars(bound.data(), bound.data() + bound.size(), upper);
+      if (ec != std::errc() || end != bound.data() + bound.size() || !std::isfinite(upper)) {
+        fail("buckets", "\"" + bound + "\" is not a number (or \"+Inf\")");
+        continue;
+      }
+    }
+    if (IsLabel(*metric, column))
+      fail("buckets", "column \"" + column + "\" is also used as a label");
+    metric->buckets.push_back({upper, column});
+  }
+  std::sort(metric->buckets.begin(), metric->buckets.end(),
+            [](const HistogramBucket& a, const HistogramBucket& b) {
+              return a.upper_bound < b.upper_bound;
+            });
+  if (metric->buckets.empty() || !std::isinf(metric->buckets.back().upper_bound)) {
+    fail("buckets", "needs a \"+Inf\" bucket: the count of all observations");
+  }
+}
+
 std::optional<MetricSpec> ParseMetric(TableReader& r) {
-  r.RejectUnknownKeys(
-      {"name", "type", "help", "labels", "value", "static_labels", "static_value", "null_value"});
+  r.RejectUnknownKeys({"name", "type", "help", "labels", "value", "static_labels", "static_value",
+                       "null_value", "buckets", "sum"});
   MetricSpec metric;
   metric.where = r.Where(r.table());
   metric.where.resize(metric.where.size() - 2);  // Drop the trailing ": ".
@@ -52,8 +109,10 @@ std::optional<MetricSpec> ParseMetric(TableReader& r) {
   if (auto type = r.String("type")) {
     if (*type == "counter")
       metric.type = MetricType::kCounter;
+    else if (*type == "histogram")
+      metric.type = MetricType::kHistogram;
     else if (*type != "gauge")
-      fail("type", "\"" + *type + "\" is not one of \"gauge\", \"counter\"");
+      fail("type", "\"" + *type + "\" is not one of \"gauge\", \"counter\", \"histogram\"");
   }
   if (metric.type == MetricType::kCounter && !metric.name.ends_with("_total")) {
     fail("name", "counter \"" + metric.name + "\" must end in \"_total\" (rename it to \"" +
@@ -81,6 +140,13 @@ std::optional<MetricSpec> ParseMetric(TableReader& r) {
       }
       metric.static_labels.push_back({name, value});  // std::map iterates sorted.
     }
+  }
+  if (metric.type == MetricType::kHistogram) {
+    ParseHistogram(r, &metric, fail);
+    return ok ? std::optional<MetricSpec>(std::move(metric)) : std::nullopt;
+  }
+  for (const char* key : {"buckets", "sum"}) {
+    if (r.Has(key)) fail(key, "only applies to type = \"histogram\"");
   }
   metric.static_value = r.Number("static_value");
   metric.null_value = r.Number("null_value");

@@ -13,17 +13,27 @@ namespace rse {
 
 inline constexpr int64_t kDefaultMaxSeries = 10'000;
 
-// One [[query.metrics]] entry: turns each result row into one sample.
+// One bucket of a histogram: the column holding the cumulative count of
+// observations <= upper_bound (+Inf for the last).
+struct HistogramBucket {
+  double upper_bound = 0;
+  std::string column;
+};
+
+// One [[query.metrics]] entry: turns each result row into one sample (a
+// histogram: into its buckets, sum and count).
 struct MetricSpec {
   std::string name;   // Counters end in "_total".
   std::string where;  // "file:line" of its table, for messages.
   MetricType type = MetricType::kGauge;
-  std::string help;                    // As written; see QuerySpec::cache for what HELP adds.
-  std::vector<std::string> labels;     // Result columns that become labels, in order.
-  std::vector<Label> static_labels;    // Sorted by name.
-  std::string value_column;            // Empty when static_value is set.
-  std::optional<double> static_value;  // info-style metrics: the same value for every row.
-  std::optional<double> null_value;    // Substituted for NULL in the value column.
+  std::string help;                      // As written; see QuerySpec::cache for what HELP adds.
+  std::vector<std::string> labels;       // Result columns that become labels, in order.
+  std::vector<Label> static_labels;      // Sorted by name.
+  std::string value_column;              // Empty when static_value is set.
+  std::optional<double> static_value;    // info-style metrics: the same value for every row.
+  std::optional<double> null_value;      // Substituted for NULL in the value column.
+  std::vector<HistogramBucket> buckets;  // Histograms: ascending, the last +Inf.
+  std::string sum_column;                // Histograms: the sum of the observations.
 };
 
 struct QuerySpec {
@@ -31,8 +41,8 @@ struct QuerySpec {
   std::string sql;
   std::string where;  // "file:line" of its [[query]] table, for messages.
   std::optional<std::chrono::milliseconds> timeout;  // Capped by the scrape deadline.
-  std::optional<std::chrono::milliseconds>
-      cache;  // Set: a slow query whose result may be reused this long.
+  // Set: a slow query whose result may be reused this long.
+  std::optional<std::chrono::milliseconds> cache;
   std::chrono::milliseconds max_staleness{
       0};  // With cache: oldest result ever served (default 2x cache).
   int64_t max_series = kDefaultMaxSeries;

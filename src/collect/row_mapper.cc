@@ -6,6 +6,7 @@
 
 #include "base/duration.h"
 #include "db/value_conversion.h"
+#include "exposition/sample_writer.h"
 
 namespace rse {
 namespace {
@@ -29,6 +30,57 @@ std::string LabelText(const std::vector<Label>& labels) {
   return "{" + out + "}";
 }
 
+// One value cell of a histogram column: NULL or not a number fails the query.
+std::optional<double> HistogramValue(const RowSet& rows, size_t r, const std::string& column,
+                                     const std::string& where, std::vector<MappingError>* errors) {
+  auto c = FindColumn(rows, column);
+  if (!c) {
+    errors->push_back(
+        {"invalid_value", where + "column \"" + column +
+                              "\" is not in the result (columns: " + ColumnList(rows) + ")"});
+    return std::nullopt;
+  }
+  const Cell& cell = rows.rows[r][*c];
+  auto value = cell ? CellToDouble(rows.columns[*c].kind, *cell)
+                    : StatusOr<double>(Status::InvalidArgument("NULL"));
+  if (!value.ok()) {
+    errors->push_back({"invalid_value", where + "column \"" + column + "\" at row " +
+                                            std::to_string(r + 1) + ": " +
+                                            value.status().message()});
+    return std::nullopt;
+  }
+  return *value;
+}
+
+// Appends one row's buckets (cumulative, so never decreasing), sum and count.
+bool AppendHistogram(const MetricSpec& metric, const RowSet& rows, size_t r,
+                     const std::vector<Label>& labels, const std::string& where,
+                     MetricFamily* family, std::vector<MappingError>* errors) {
+  std::vector<Sample> samples;
+  double previous = 0;
+  for (const HistogramBucket& bucket : metric.buckets) {
+    auto count = HistogramValue(rows, r, bucket.column, where, errors);
+    if (!count) return false;
+    if (*count < previous) {
+      errors->push_back({"invalid_value", where + "bucket column \"" + bucket.column +
+                                              "\" at row " + std::to_string(r + 1) +
+                                              " is below the previous bucket: "
+                                              "buckets must be cumulative"});
+      return false;
+    }
+    previous = *count;
+    std::vector<Label> with_le = labels;
+    with_le.push_back({"le", FormatValue(bucket.upper_bound)});
+    samples.push_back({std::move(with_le), *count, "_bucket"});
+  }
+  auto sum = HistogramValue(rows, r, metric.sum_column, where, errors);
+  if (!sum) return false;
+  samples.push_back({labels, *sum, "_sum"});
+  samples.push_back({labels, previous, "_count"});
+  family->samples.insert(family->samples.end(), samples.begin(), samples.end());
+  return true;
+}
+
 // Maps one metric; returns false (with an error) when its samples must be dropped.
 bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& rows,
                MetricFamily* family, std::vector<MappingError>* errors, bool* query_failed) {
@@ -46,7 +98,7 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
     label_columns.push_back(*c);
   }
   std::optional<size_t> value_column;
-  if (!metric.static_value) {
+  if (!metric.static_value && metric.type != MetricType::kHistogram) {
     value_column = FindColumn(rows, metric.value_column);
     if (!value_column) {
       errors->push_back(
@@ -59,6 +111,26 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
   std::set<std::vector<Label>> seen;
   for (size_t r = 0; r < rows.rows.size(); ++r) {
     const std::vector<Cell>& row = rows.rows[r];
+    if (metric.type == MetricType::kHistogram) {
+      std::vector<Label> labels;
+      for (size_t i = 0; i < label_columns.size(); ++i) {
+        labels.push_back({metric.labels[i], row[label_columns[i]].value_or("")});
+      }
+      labels.insert(labels.end(), metric.static_labels.begin(), metric.static_labels.end());
+      std::sort(labels.begin(), labels.end(),
+                [](const Label& a, const Label& b) { return a.name < b.name; });
+      if (!seen.insert(labels).second) {
+        errors->push_back({"duplicate_series", where + "two rows give the label set " +
+                                                   LabelText(labels) +
+                                                   ": the metric's samples are dropped"});
+        return false;
+      }
+      if (!AppendHistogram(metric, rows, r, labels, where, family, errors)) {
+        *query_failed = true;
+        return false;
+      }
+      continue;
+    }
     double value = metric.static_value.value_or(0);
     if (value_column) {
       const Cell& cell = row[*value_column];

@@ -26,7 +26,7 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
       PerQuery("replica_sql_query_cache_age_seconds",
                "Age of the cached result served for a slow (cached) query, in seconds.");
   // Series already produced, per metric name: a second query producing one drops its samples.
-  std::map<std::string, std::set<std::vector<Label>>> produced;
+  std::map<std::string, std::set<std::pair<std::string, std::vector<Label>>>> produced;
   for (const QueryPlan& plan : plans) {
     const QuerySpec& query = *plan.query;
     SharedOutcome served;
@@ -49,15 +49,16 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
     if (served) {
       seconds = served->duration_seconds;
       for (const MetricFamily& family : served->families) {
-        std::set<std::vector<Label>>& seen = produced[family.name];
+        auto& seen = produced[family.name];
         bool clash = false;
-        for (const Sample& sample : family.samples) clash = clash || seen.count(sample.labels);
+        for (const Sample& sample : family.samples)
+          clash = clash || seen.count({sample.suffix, sample.labels});
         if (clash) {
           stats->Count(query.name, "duplicate_series");
           ok = false;
           continue;
         }
-        for (const Sample& sample : family.samples) seen.insert(sample.labels);
+        for (const Sample& sample : family.samples) seen.insert({sample.suffix, sample.labels});
         out.push_back(family);
       }
       if (query.cache) age.samples.push_back({{{"query", query.name}}, cache->AgeSeconds(*served)});

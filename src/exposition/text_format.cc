@@ -5,7 +5,13 @@
 namespace rse {
 namespace {
 
-const char* TypeName(MetricType type) { return type == MetricType::kCounter ? "counter" : "gauge"; }
+const char* TypeName(MetricType type) {
+  switch (type) {
+    case MetricType::kCounter: return "counter";
+    case MetricType::kHistogram: return "histogram";
+    default: return "gauge";
+  }
+}
 
 // In OpenMetrics a counter family is named without "_total"; its samples keep it.
 std::string_view OpenMetricsFamilyName(const MetricFamily& family) {
@@ -31,8 +37,9 @@ std::string Render(const std::vector<MetricFamily>& families, bool open_metrics)
     out += ' ';
     out += TypeName(family->type);
     out += '\n';
-    for (const Sample& sample : family->samples)
-      AppendSample(out, family->name, sample.labels, sample.value);
+    for (const Sample& sample : family->samples) {
+      AppendSample(out, family->name + sample.suffix, sample.labels, sample.value);
+    }
   }
   if (open_metrics) out += "# EOF\n";
   return out;

@@ -9,7 +9,7 @@
 
 namespace rse {
 
-enum class MetricType { kGauge, kCounter };
+enum class MetricType { kGauge, kCounter, kHistogram };
 
 struct Label {
   std::string name;
@@ -20,10 +20,12 @@ struct Label {
 struct Sample {
   std::vector<Label> labels;
   double value = 0;
+  std::string suffix{};  // Appended to the family name: "_bucket", "_sum", "_count" for histograms.
 };
 
 // `name` is the sample name as in the Prometheus text format; a counter's
-// ends in "_total" (the OpenMetrics renderer strips it for the family).
+// ends in "_total" (the OpenMetrics renderer strips it for the family). A
+// histogram's samples carry their suffix and, for buckets, an "le" label.
 struct MetricFamily {
   std::string name;
   std::string help;

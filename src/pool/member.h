@@ -23,6 +23,7 @@ std::vector<std::string> ResolveHost(const std::string& host);
 
 // Resolves each name once, at startup. A name that resolves to one address,
 // or not at all (the database may be down), stays as written.
-std::vector<Member> ExpandMembers(const std::vector<HostPort>& replicas, const Resolver& resolve = ResolveHost);
+std::vector<Member> ExpandMembers(const std::vector<HostPort>& replicas,
+                                  const Resolver& resolve = ResolveHost);
 
 }  // namespace rse

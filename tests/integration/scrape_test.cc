@@ -82,7 +82,9 @@ TEST_P(ScrapeTest, TheDemoCatalogProducesTheExpectedSeries) {
   for (const char* line :
        {"replica_sql_up 1\n", "shop_orders{source=\"oltp\",status=\"paid\"} 500\n",
         "shop_order_value{source=\"oltp\",status=\"pending\"} 24210\n",
-        "shop_orders_created_total 2000\n", "shop_customers{country=\"DE\"} 40\n",
+        "shop_orders_created_total 2000\n",
+        "shop_order_amount_bucket{status=\"paid\",le=\"+Inf\"} 500\n",
+        "shop_order_amount_sum{status=\"paid\"} 24255\n", "shop_customers{country=\"DE\"} 40\n",
         "shop_payments{method=\"card\",status=\"failed\"} 66\n",
         "shop_schema_info{version=\"3\"} 1\n",
         "shop_customer_lifetime_value_max{country=\"JP\"} 699.9\n",

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace rse {
 namespace {
 
@@ -142,6 +144,64 @@ TEST(RowMapperTest, ConvertsTypedColumns) {
   EXPECT_EQ(out.families[0].samples[0].value, 1);
   EXPECT_EQ(out.families[1].samples[0].value, 86401);
   EXPECT_EQ(out.families[2].samples[0].value, -12.5);
+}
+
+MetricSpec Histogram() {
+  MetricSpec m;
+  m.name = "shop_order_amount";
+  m.type = MetricType::kHistogram;
+  m.help = "Order totals.";
+  m.labels = {"status"};
+  m.buckets = {{10, "le_10"}, {50, "le_50"}, {HUGE_VAL, "n"}};
+  m.sum_column = "s";
+  return m;
+}
+
+RowSet HistogramRows(const char* le_10, const char* le_50) {
+  return Rows({kStatus,
+               {"le_10", ColumnKind::kInteger},
+               {"le_50", ColumnKind::kInteger},
+               {"n", ColumnKind::kInteger},
+               {"s", ColumnKind::kDecimal}},
+              {{Cell("paid"), Cell(le_10), Cell(le_50), Cell("7"), Cell("123.5")}});
+}
+
+TEST(RowMapperTest, HistogramFromCumulativeBucketColumns) {
+  auto out = MapRows(Query({Histogram()}), HistogramRows("2", "5"));
+  ASSERT_FALSE(out.failed);
+  ASSERT_EQ(out.families.size(), 1u);
+  const auto& samples = out.families[0].samples;
+  ASSERT_EQ(samples.size(), 5u);
+  EXPECT_EQ(samples[0].suffix, "_bucket");
+  EXPECT_EQ(samples[0].labels, (std::vector<Label>{{"status", "paid"}, {"le", "10"}}));
+  EXPECT_EQ(samples[0].value, 2);
+  EXPECT_EQ(samples[2].labels.back().value, "+Inf");
+  EXPECT_EQ(samples[2].value, 7);
+  EXPECT_EQ(samples[3].suffix, "_sum");
+  EXPECT_EQ(samples[3].value, 123.5);
+  EXPECT_EQ(samples[4].suffix, "_count");
+  EXPECT_EQ(samples[4].value, 7);
+}
+
+TEST(RowMapperTest, HistogramBucketsMustBeCumulative) {
+  auto out = MapRows(Query({Histogram()}), HistogramRows("6", "5"));
+  EXPECT_TRUE(out.failed);
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0].reason, "invalid_value");
+  EXPECT_NE(out.errors[0].message.find("buckets must be cumulative"), std::string::npos);
+}
+
+TEST(RowMapperTest, HistogramBucketMustNotBeNull) {
+  auto out = MapRows(Query({Histogram()}),
+                     Rows({kStatus,
+                           {"le_10", ColumnKind::kInteger},
+                           {"le_50", ColumnKind::kInteger},
+                           {"n", ColumnKind::kInteger},
+                           {"s", ColumnKind::kDecimal}},
+                          {{Cell("paid"), Cell(), Cell("5"), Cell("7"), Cell("1")}}));
+  EXPECT_TRUE(out.failed);
+  EXPECT_NE(out.errors[0].message.find("column \"le_10\" at row 1"), std::string::npos)
+      << out.errors[0].message;
 }
 
 TEST(RowMapperTest, CachedQueryHelpSaysSo) {

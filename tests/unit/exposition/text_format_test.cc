@@ -123,6 +123,13 @@ std::vector<MetricFamily> GoldenFamilies() {
              {{{"kind", "neg_inf"}}, -std::numeric_limits<double>::infinity()},
              {{{"kind", "tiny"}}, 1.5e-300},
              {{{"kind", "unicode_Zürich"}}, -0.25}}),
+      {"shop_order_amount",
+       "Order totals, a histogram.",
+       MetricType::kHistogram,
+       {{{{"status", "paid"}, {"le", "10"}}, 2, "_bucket"},
+        {{{"status", "paid"}, {"le", "+Inf"}}, 7, "_bucket"},
+        {{{"status", "paid"}}, 123.5, "_sum"},
+        {{{"status", "paid"}}, 7, "_count"}}},
   };
 }
 

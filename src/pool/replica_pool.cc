@@ -145,11 +145,7 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
     HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
     SetState(member, verdict, probe->lag_seconds);
     if (verdict.state == MemberState::kHealthy) return std::move(*taken);
-    if (verdict.state == MemberState::kRefused) {
-      std::lock_guard<std::mutex> lock(mu_);
-      cluster_refused_ = label + " is a " + verdict.reason;
-      for (Slot& slot : slots_) slot.state = MemberState::kRefused;
-    }
+    if (verdict.state == MemberState::kRefused) RefuseCluster(member, verdict.reason);
     if (verdict.stream_down && !fallback) fallback = std::move(*taken);
     reasons.push_back(label + ": " + MemberStateName(verdict.state) + ": " + verdict.reason);
     return std::nullopt;
@@ -244,9 +240,8 @@ Status ReplicaPool::CheckForMasterElection(const Deadline& deadline) {
     HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
     SetState(member, verdict, probe->lag_seconds);
     if (verdict.state == MemberState::kRefused) {
+      RefuseCluster(member, verdict.reason);
       std::lock_guard<std::mutex> lock(mu_);
-      cluster_refused_ = slots_[member].member.label + " is a " + verdict.reason;
-      for (Slot& slot : slots_) slot.state = MemberState::kRefused;
       return Status::InvalidArgument(RefusalReason());
     }
   }
@@ -255,6 +250,12 @@ Status ReplicaPool::CheckForMasterElection(const Deadline& deadline) {
 
 size_t ReplicaPool::size() const { return slots_.size(); }
 const std::string& ReplicaPool::label(size_t member) const { return slots_[member].member.label; }
+
+void ReplicaPool::RefuseCluster(size_t member, const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  cluster_refused_ = slots_[member].member.label + " is a " + reason;
+  for (Slot& slot : slots_) slot.state = MemberState::kRefused;
+}
 
 std::string ReplicaPool::RefusalReason() const { return "cluster refused: " + cluster_refused_; }
 

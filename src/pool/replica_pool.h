@@ -81,7 +81,9 @@ class ReplicaPool {
   void GiveBack(size_t member, std::unique_ptr<Connection> connection);
   void MarkDown(size_t member, const std::string& reason);
   void SetState(size_t member, const HealthVerdict& verdict, std::optional<double> lag);
-  std::string RefusalReason() const;
+  // Master election seen on `member`: every member is refused from now on.
+  void RefuseCluster(size_t member, const std::string& reason);
+  std::string RefusalReason() const;  // Requires mu_ held.
 
   const PoolOptions options_;
   Backend* const backend_;

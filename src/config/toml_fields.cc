@@ -3,7 +3,6 @@
 #include <sstream>
 
 #include "base/duration.h"
-#include "base/read_file.h"
 
 namespace rse {
 namespace {
@@ -171,12 +170,6 @@ void TableReader::RejectUnknownKeys(std::initializer_list<std::string_view> know
     errors_->push_back(file_ + ":" + std::to_string(line == 0 ? 1 : line) + ": " + context_ +
                        std::string(k.str()) + ": unknown key (known keys: " + list + ")");
   }
-}
-
-StatusOr<toml::table> ParseTomlFile(const std::string& path) {
-  auto text = ReadFile(path);
-  if (!text.ok()) return text.status();
-  return Parse(*text, path);
 }
 
 StatusOr<toml::table> ParseTomlText(std::string_view text, const std::string& name) {

@@ -57,9 +57,8 @@ class TableReader {
   std::vector<std::string>* const errors_;
 };
 
-// Parses a TOML file (or text, for tests) and turns a syntax error into
+// Parses TOML text named `name` (its file) and turns a syntax error into
 // "file:line:column: message".
-StatusOr<toml::table> ParseTomlFile(const std::string& path);
 StatusOr<toml::table> ParseTomlText(std::string_view text, const std::string& name);
 
 // Joins a loader's error list into one InvalidArgument (OK when empty).

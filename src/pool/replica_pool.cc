@@ -248,7 +248,6 @@ Status ReplicaPool::CheckForMasterElection(const Deadline& deadline) {
   return Status::Ok();
 }
 
-size_t ReplicaPool::size() const { return slots_.size(); }
 const std::string& ReplicaPool::label(size_t member) const { return slots_[member].member.label; }
 
 void ReplicaPool::RefuseCluster(size_t member, const std::string& reason) {

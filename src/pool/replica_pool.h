@@ -68,7 +68,6 @@ class ReplicaPool {
   Status CheckForMasterElection(const Deadline& deadline);
 
   std::vector<MemberSnapshot> Snapshot() const;
-  size_t size() const;
   const std::string& label(size_t member) const;
 
  private:

@@ -8,12 +8,6 @@
 namespace rse {
 namespace {
 
-constexpr const char* kPerInstanceAdvice =
-    "Run one per-instance exporter per server instead (postgres_exporter or mysqld_exporter) and "
-    "handle "
-    "masterness in Prometheus; this exporter only serves clusters whose replicas are "
-    "interchangeable.";
-
 PoolOptions MakePoolOptions(const ClusterConfig& cluster, const PoolConfig& pool) {
   PoolOptions options;
   options.connect.database = cluster.database;
@@ -39,9 +33,8 @@ StatusOr<std::unique_ptr<Exporter>> Exporter::Create(const ExporterConfig& confi
   const ClusterConfig& cluster = config.cluster;
   if (cluster.failover == Failover::kAutomatic) {
     return Status::InvalidArgument(config.source +
-                                   ": [cluster] failover = \"automatic\": a cluster with master "
-                                   "election must be monitored per instance. " +
-                                   kPerInstanceAdvice);
+                                   ": [cluster] failover = \"automatic\" declares master "
+                                   "election; " + kPerInstanceAdvice + ".");
   }
   std::unique_ptr<Exporter> exporter(new Exporter(config.scrape));
   exporter->backend_ =

@@ -7,12 +7,10 @@
 
 #include "catalog/metric_name.h"
 #include "config/toml_fields.h"
+#include "model/self_metric_names.h"
 
 namespace rse {
 namespace {
-
-// Self-metrics live under this prefix; a catalog metric there could shadow them.
-constexpr std::string_view kReservedPrefix = "replica_sql_";
 
 bool IsQueryName(std::string_view name) { return IsValidLabelName(name); }
 
@@ -100,9 +98,9 @@ std::optional<MetricSpec> ParseMetric(TableReader& r) {
     metric.name = *name;
     if (!IsValidMetricName(*name))
       fail("name", "\"" + *name + "\" is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)");
-    else if (name->rfind(kReservedPrefix, 0) == 0)
-      fail("name",
-           "names starting with \"replica_sql_\" are reserved for the exporter's own metrics");
+    else if (name->rfind(kSelfMetricPrefix, 0) == 0)
+      fail("name", "names starting with \"" + std::string(kSelfMetricPrefix) +
+                       "\" are reserved for the exporter's own metrics");
   } else {
     ok = false;
   }

@@ -1,5 +1,7 @@
 #include "collect/query_stats.h"
 
+#include "model/self_metric_names.h"
+
 namespace rse {
 
 QueryStats::QueryStats(const std::vector<QuerySpec>& queries) {
@@ -24,7 +26,7 @@ void QueryStats::Count(const std::string& query, const std::string& reason, uint
 
 MetricFamily QueryStats::ErrorsFamily() const {
   MetricFamily family{
-      "replica_sql_query_errors_total",
+      kQueryErrorsMetric,
       "Errors of catalog queries by reason: timeout, sql, connection, invalid_value, "
       "duplicate_series, too_many_series, null_value.",
       MetricType::kCounter,

@@ -6,7 +6,7 @@
 
 #include "base/duration.h"
 #include "db/value_conversion.h"
-#include "exposition/sample_writer.h"
+#include "base/number_format.h"
 
 namespace rse {
 namespace {

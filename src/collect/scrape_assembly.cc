@@ -3,6 +3,8 @@
 #include <map>
 #include <set>
 
+#include "model/self_metric_names.h"
+
 namespace rse {
 namespace {
 
@@ -15,15 +17,15 @@ MetricFamily PerQuery(const char* name, const char* help) {
 std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>& plans) const {
   std::vector<MetricFamily> out;
   MetricFamily success =
-      PerQuery("replica_sql_query_success",
+      PerQuery(kQuerySuccessMetric,
                "Whether the query's latest run in this scrape succeeded (1) or not (0).");
   MetricFamily duration = PerQuery(
-      "replica_sql_query_duration_seconds",
+      kQueryDurationMetric,
       "Duration of the query run whose result was served (or of the failed run), in seconds.");
   MetricFamily rows =
-      PerQuery("replica_sql_query_rows", "Rows returned by the query run whose result was served.");
+      PerQuery(kQueryRowsMetric, "Rows returned by the query run whose result was served.");
   MetricFamily age =
-      PerQuery("replica_sql_query_cache_age_seconds",
+      PerQuery(kQueryCacheAgeMetric,
                "Age of the cached result served for a slow (cached) query, in seconds.");
   // Series already produced, per metric name: a second query producing one drops its samples.
   std::map<std::string, std::set<std::pair<std::string, std::vector<Label>>>> produced;

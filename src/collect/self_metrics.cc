@@ -4,11 +4,12 @@
 
 #include "base/build_info.h"
 #include "collect/query_stats.h"
+#include "model/self_metric_names.h"
 
 namespace rse {
 
 MetricFamily BuildInfoFamily() {
-  return {"replica_sql_exporter_build_info",
+  return {kBuildInfoMetric,
           "A metric with a constant '1' value labeled by the version and revision of "
           "replica_sql_exporter.",
           MetricType::kGauge,
@@ -16,35 +17,35 @@ MetricFamily BuildInfoFamily() {
 }
 
 MetricFamily UpFamily(bool up) {
-  return {"replica_sql_up",
+  return {kUpMetric,
           "Whether a healthy replica served this scrape (1) or not (0).",
           MetricType::kGauge,
           {{{}, up ? 1.0 : 0.0}}};
 }
 
 MetricFamily ScrapeDurationFamily(double seconds) {
-  return {"replica_sql_scrape_duration_seconds",
+  return {kScrapeDurationMetric,
           "Time this scrape took, in seconds.",
           MetricType::kGauge,
           {{{}, seconds}}};
 }
 
 std::vector<MetricFamily> ReplicaFamilies(const std::vector<MemberSnapshot>& members) {
-  MetricFamily up{"replica_sql_replica_up",
+  MetricFamily up{kReplicaUpMetric,
                   "Whether the replica was healthy when last checked (1) or not (0).",
                   MetricType::kGauge,
                   {}};
-  MetricFamily state{"replica_sql_replica_state",
+  MetricFamily state{kReplicaStateMetric,
                      "The replica's state when last checked: healthy, down, lagging, primary or "
                      "refused (1 for the current one).",
                      MetricType::kGauge,
                      {}};
   MetricFamily lag{
-      "replica_sql_replica_lag_seconds",
+      kReplicaLagMetric,
       "Replication lag of the replica when last checked, in seconds (NaN when unknown).",
       MetricType::kGauge,
       {}};
-  MetricFamily served{"replica_sql_replica_scrapes_total",
+  MetricFamily served{kReplicaScrapesMetric,
                       "Scrapes served by the replica.",
                       MetricType::kCounter,
                       {}};

@@ -29,15 +29,19 @@ std::optional<Enum> ReadEnum(TableReader& reader, std::string_view key,
   return std::nullopt;
 }
 
+// The same, for an enum that names its own values.
+template <typename Enum, size_t N>
+std::optional<Enum> ReadEnum(TableReader& reader, std::string_view key, const Enum (&values)[N],
+                             const char* (*name_of)(Enum)) {
+  std::pair<const char*, Enum> choices[N];
+  for (size_t i = 0; i < N; ++i) choices[i] = {name_of(values[i]), values[i]};
+  return ReadEnum(reader, key, choices);
+}
+
 constexpr std::pair<const char*, Engine> kEngines[] = {{"postgres", Engine::kPostgres},
                                                        {"mysql", Engine::kMysql}};
 constexpr std::pair<const char*, Failover> kFailovers[] = {{"none", Failover::kNone},
                                                            {"automatic", Failover::kAutomatic}};
-constexpr std::pair<const char*, TlsMode> kTlsModes[] = {{"disable", TlsMode::kDisable},
-                                                         {"prefer", TlsMode::kPrefer},
-                                                         {"require", TlsMode::kRequire},
-                                                         {"verify-ca", TlsMode::kVerifyCa},
-                                                         {"verify-full", TlsMode::kVerifyFull}};
 
 void ReadWeb(TableReader& r, WebConfig& web) {
   r.RejectUnknownKeys({"listen_address"});
@@ -141,7 +145,7 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
       cluster.max_replication_lag = *v;
   }
   if (auto v = ReadEnum(r, "failover", kFailovers)) cluster.failover = *v;
-  if (auto v = ReadEnum(r, "tls_mode", kTlsModes)) cluster.tls_mode = *v;
+  if (auto v = ReadEnum(r, "tls_mode", kAllTlsModes, TlsModeName)) cluster.tls_mode = *v;
   for (auto [key, field] : {std::pair{"tls_ca_file", &cluster.tls_ca_file},
                             {"tls_cert_file", &cluster.tls_cert_file},
                             {"tls_key_file", &cluster.tls_key_file}}) {
@@ -175,13 +179,6 @@ void ReadQueries(TableReader& r, const std::string& base_dir, ExporterConfig& co
 }  // namespace
 
 const char* EngineName(Engine engine) { return engine == Engine::kPostgres ? "postgres" : "mysql"; }
-
-const char* TlsModeName(TlsMode mode) {
-  for (const auto& [name, value] : kTlsModes) {
-    if (value == mode) return name;
-  }
-  return "?";
-}
 
 StatusOr<ExporterConfig> ParseExporterConfig(std::string_view text, const std::string& name,
                                              const std::string& base_dir) {

@@ -9,7 +9,7 @@
 
 #include "base/status.h"
 #include "base/tls_mode.h"
-#include "config/host_port.h"
+#include "base/host_port.h"
 
 namespace rse {
 
@@ -22,7 +22,6 @@ enum class Engine { kPostgres, kMysql };
 enum class Failover { kNone, kAutomatic };
 
 const char* EngineName(Engine engine);
-const char* TlsModeName(TlsMode mode);
 
 struct WebConfig {
   HostPort listen{"", kDefaultPort};  // listen_address = ":10399"

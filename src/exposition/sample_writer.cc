@@ -1,18 +1,8 @@
 #include "exposition/sample_writer.h"
 
-#include <charconv>
-#include <cmath>
 #include <map>
 
 namespace rse {
-
-std::string FormatValue(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  return std::string(buf, end);
-}
 
 void AppendEscaped(std::string& out, std::string_view text, bool escape_quote) {
   for (char c : text) {

@@ -6,12 +6,10 @@
 #include <string_view>
 #include <vector>
 
+#include "base/number_format.h"
 #include "model/metric_family.h"
 
 namespace rse {
-
-// Shortest round-trip spelling; NaN, +Inf and -Inf as both formats want them.
-std::string FormatValue(double value);
 
 // Escapes backslash and newline, and double quote when `escape_quote`.
 void AppendEscaped(std::string& out, std::string_view text, bool escape_quote);

@@ -12,7 +12,7 @@
 
 #include "base/log.h"
 #include "base/status.h"
-#include "config/host_port.h"
+#include "base/host_port.h"
 #include "http/landing_page.h"
 #include "model/metric_family.h"
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "config/host_port.h"
+#include "base/host_port.h"
 
 namespace rse {
 

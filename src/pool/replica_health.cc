@@ -20,10 +20,7 @@ const char* MemberStateName(MemberState state) {
 HealthVerdict JudgeProbe(const ReplicaState& state, std::chrono::milliseconds max_lag) {
   if (!state.election.empty()) {
     return {MemberState::kRefused,
-            "member of a master-election cluster (" + state.election +
-                "): such clusters must be monitored per instance, with one postgres_exporter or "
-                "mysqld_exporter "
-                "per server and masterness handled in Prometheus",
+            "member of a master-election cluster (" + state.election + "): " + kPerInstanceAdvice,
             false};
   }
   if (!state.is_replica) {

@@ -16,6 +16,13 @@ inline constexpr MemberState kAllMemberStates[] = {MemberState::kHealthy, Member
                                                    MemberState::kRefused};
 const char* MemberStateName(MemberState state);
 
+// What to do instead of pointing this exporter at a master-election cluster;
+// said wherever such a cluster is refused (config, startup, runtime).
+inline constexpr const char* kPerInstanceAdvice =
+    "such clusters must be monitored per instance: run one postgres_exporter or mysqld_exporter "
+    "per server and handle masterness in Prometheus; this exporter only serves clusters whose "
+    "replicas are interchangeable";
+
 struct HealthVerdict {
   MemberState state = MemberState::kHealthy;
   std::string reason;        // Why it may not serve; empty when healthy.

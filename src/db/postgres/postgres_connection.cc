@@ -42,17 +42,6 @@ std::string Quote(const std::string& value) {
   return out + "'";
 }
 
-const char* SslMode(TlsMode mode) {
-  switch (mode) {
-    case TlsMode::kDisable: return "disable";
-    case TlsMode::kPrefer: return "prefer";
-    case TlsMode::kRequire: return "require";
-    case TlsMode::kVerifyCa: return "verify-ca";
-    case TlsMode::kVerifyFull: return "verify-full";
-  }
-  return "prefer";
-}
-
 // SQLSTATE classes 08 (connection exception) and 57P (operator intervention:
 // shutdown, crash) mean the server or the session is gone, not the query.
 bool IsConnectionState(const std::string& state) {
@@ -213,7 +202,7 @@ std::string PostgresConnectionString(const ConnectParams& params, int connect_ti
       "host=" + Quote(params.host) + " port=" + std::to_string(params.port) +
       " dbname=" + Quote(params.database) + " user=" + Quote(params.user) +
       " connect_timeout=" + std::to_string(connect_timeout_seconds) +
-      " application_name=" + Quote(kApplicationName) + " sslmode=" + SslMode(params.tls_mode) +
+      " application_name=" + Quote(kApplicationName) + " sslmode=" + TlsModeName(params.tls_mode) +
       " keepalives=1 keepalives_idle=10 keepalives_interval=5 keepalives_count=3" + " options=" +
       Quote("-c lock_timeout=" + std::to_string(params.lock_timeout.count()) +
             " -c idle_in_transaction_session_timeout=" +

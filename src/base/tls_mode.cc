@@ -1,0 +1,23 @@
+#include "base/tls_mode.h"
+
+namespace rse {
+
+const char* TlsModeName(TlsMode mode) {
+  switch (mode) {
+    case TlsMode::kDisable: return "disable";
+    case TlsMode::kPrefer: return "prefer";
+    case TlsMode::kRequire: return "require";
+    case TlsMode::kVerifyCa: return "verify-ca";
+    case TlsMode::kVerifyFull: return "verify-full";
+  }
+  return "prefer";
+}
+
+std::optional<TlsMode> ParseTlsMode(std::string_view name) {
+  for (TlsMode mode : kAllTlsModes) {
+    if (name == TlsModeName(mode)) return mode;
+  }
+  return std::nullopt;
+}
+
+}  // namespace rse

@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  auto exporter = Exporter::Create(*config, *catalog, &logger);
+  auto exporter = Exporter::Create(*config, *catalog, &logger, DefaultClock());
   if (!exporter.ok()) return Fail(exporter.status().message());
 
   HttpServerOptions options;

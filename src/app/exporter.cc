@@ -29,7 +29,8 @@ PoolOptions MakePoolOptions(const ClusterConfig& cluster, const PoolConfig& pool
 Exporter::~Exporter() = default;
 
 StatusOr<std::unique_ptr<Exporter>> Exporter::Create(const ExporterConfig& config,
-                                                     const QueryCatalog& catalog, Logger* logger) {
+                                                     const QueryCatalog& catalog, Logger* logger,
+                                                     const Clock* clock) {
   const ClusterConfig& cluster = config.cluster;
   if (cluster.failover == Failover::kAutomatic) {
     return Status::InvalidArgument(config.source +
@@ -38,13 +39,13 @@ StatusOr<std::unique_ptr<Exporter>> Exporter::Create(const ExporterConfig& confi
   }
   std::unique_ptr<Exporter> exporter(new Exporter(config.scrape));
   exporter->backend_ =
-      cluster.engine == Engine::kPostgres ? MakePostgresBackend() : MakeMysqlBackend();
+      cluster.engine == Engine::kPostgres ? MakePostgresBackend(clock) : MakeMysqlBackend(clock);
   exporter->pool_ = std::make_unique<ReplicaPool>(ExpandMembers(cluster.replicas),
                                                   MakePoolOptions(cluster, config.pool),
-                                                  exporter->backend_.get(), DefaultClock(), logger);
+                                                  exporter->backend_.get(), clock, logger);
   // One look at every member at startup; nothing polls afterwards.
   Deadline startup =
-      Deadline::After(*DefaultClock(), cluster.connect_timeout + config.scrape.timeout);
+      Deadline::After(*clock, cluster.connect_timeout + config.scrape.timeout);
   if (Status election = exporter->pool_->CheckForMasterElection(startup); !election.ok()) {
     return Status::InvalidArgument(election.message() + ".");
   }
@@ -52,7 +53,7 @@ StatusOr<std::unique_ptr<Exporter>> Exporter::Create(const ExporterConfig& confi
   options.max_concurrent_queries = config.scrape.max_concurrent_queries;
   options.default_refresh_timeout = config.scrape.timeout;
   exporter->engine_ = std::make_unique<ScrapeEngine>(catalog.queries, options,
-                                                     exporter->pool_.get(), DefaultClock(), logger);
+                                                     exporter->pool_.get(), clock, logger);
   return exporter;
 }
 

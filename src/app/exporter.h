@@ -20,7 +20,8 @@ class Exporter {
   // Group Replication) to have master election. Databases that are down are
   // fine: the exporter starts and recovers when they return.
   static StatusOr<std::unique_ptr<Exporter>> Create(const ExporterConfig& config,
-                                                    const QueryCatalog& catalog, Logger* logger);
+                                                    const QueryCatalog& catalog, Logger* logger,
+                                                    const Clock* clock);
   ~Exporter();
 
   std::vector<MetricFamily> Scrape(const ScrapeRequest& request);

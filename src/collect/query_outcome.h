@@ -2,25 +2,34 @@
 #pragma once
 
 #include <memory>
-#include <string>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/status.h"
+#include "collect/query_error.h"
 #include "collect/row_mapper.h"
 #include "model/metric_family.h"
 
 namespace rse {
 
 struct QueryOutcome {
-  bool ok = false;
-  std::string
-      error_reason;  // When !ok: timeout, sql, connection, invalid_value or too_many_series.
-  std::string error_message;
+  // OK, or why nothing of this execution is served: the backend's own Status
+  // (code and message), or the mapping's.
+  Status status;
+  QueryError reason = QueryError::kSql;  // Meaningful only when !ok().
   std::vector<MetricFamily> families;
   std::vector<MappingError> mapping_errors;  // Also on success (null_value, duplicate_series).
   double duration_seconds = 0;
   size_t rows = 0;
   TimePoint finished_at{};
+
+  bool ok() const { return status.ok(); }
+  static QueryOutcome Failed(QueryError reason, Status status) {
+    QueryOutcome outcome;
+    outcome.reason = reason;
+    outcome.status = std::move(status);
+    return outcome;
+  }
 };
 
 using SharedOutcome = std::shared_ptr<const QueryOutcome>;

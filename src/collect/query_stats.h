@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "catalog/query_spec.h"
+#include "collect/query_error.h"
 #include "collect/query_outcome.h"
 
 namespace rse {
@@ -18,16 +19,17 @@ class QueryStats {
  public:
   explicit QueryStats(const std::vector<QuerySpec>& queries);
 
-  // Counts the errors of one execution.
+  // Counts the errors of one execution: its failure, and each mapping problem
+  // that is not that same failure.
   void CountExecution(const std::string& query, const QueryOutcome& outcome);
-  void Count(const std::string& query, const std::string& reason, uint64_t n = 1);
+  void Count(const std::string& query, QueryError reason, uint64_t n = 1);
 
   // One family, every (query, reason) pair.
   MetricFamily ErrorsFamily() const;
 
  private:
   mutable std::mutex mu_;
-  std::map<std::string, std::map<std::string, uint64_t>> errors_;  // Guarded by mu_.
+  std::map<std::string, std::map<std::string, uint64_t>> errors_;  // Guarded by mu_. By label.
 };
 
 }  // namespace rse

@@ -11,7 +11,7 @@ SharedOutcome ResultCache::Get(const std::string& query, std::chrono::millisecon
 }
 
 void ResultCache::Store(const std::string& query, SharedOutcome outcome) {
-  if (!outcome || !outcome->ok) return;
+  if (!outcome || !outcome->ok()) return;
   std::lock_guard<std::mutex> lock(mu_);
   SharedOutcome& slot = results_[query];
   // A slower, older refresh must not replace a newer result.

@@ -36,7 +36,7 @@ std::optional<double> HistogramValue(const RowSet& rows, size_t r, const std::st
   auto c = FindColumn(rows, column);
   if (!c) {
     errors->push_back(
-        {"invalid_value", where + "column \"" + column +
+        {QueryError::kInvalidValue, where + "column \"" + column +
                               "\" is not in the result (columns: " + ColumnList(rows) + ")"});
     return std::nullopt;
   }
@@ -44,7 +44,7 @@ std::optional<double> HistogramValue(const RowSet& rows, size_t r, const std::st
   auto value = cell ? CellToDouble(rows.columns[*c].kind, *cell)
                     : StatusOr<double>(Status::InvalidArgument("NULL"));
   if (!value.ok()) {
-    errors->push_back({"invalid_value", where + "column \"" + column + "\" at row " +
+    errors->push_back({QueryError::kInvalidValue, where + "column \"" + column + "\" at row " +
                                             std::to_string(r + 1) + ": " +
                                             value.status().message()});
     return std::nullopt;
@@ -62,7 +62,7 @@ bool AppendHistogram(const MetricSpec& metric, const RowSet& rows, size_t r,
     auto count = HistogramValue(rows, r, bucket.column, where, errors);
     if (!count) return false;
     if (*count < previous) {
-      errors->push_back({"invalid_value", where + "bucket column \"" + bucket.column +
+      errors->push_back({QueryError::kInvalidValue, where + "bucket column \"" + bucket.column +
                                               "\" at row " + std::to_string(r + 1) +
                                               " is below the previous bucket: "
                                               "buckets must be cumulative"});
@@ -90,7 +90,7 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
     auto c = FindColumn(rows, label);
     if (!c) {
       errors->push_back(
-          {"invalid_value", where + "label column \"" + label +
+          {QueryError::kInvalidValue, where + "label column \"" + label +
                                 "\" is not in the result (columns: " + ColumnList(rows) + ")"});
       *query_failed = true;
       return false;
@@ -102,7 +102,7 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
     value_column = FindColumn(rows, metric.value_column);
     if (!value_column) {
       errors->push_back(
-          {"invalid_value", where + "value column \"" + metric.value_column +
+          {QueryError::kInvalidValue, where + "value column \"" + metric.value_column +
                                 "\" is not in the result (columns: " + ColumnList(rows) + ")"});
       *query_failed = true;
       return false;
@@ -120,7 +120,7 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
       std::sort(labels.begin(), labels.end(),
                 [](const Label& a, const Label& b) { return a.name < b.name; });
       if (!seen.insert(labels).second) {
-        errors->push_back({"duplicate_series", where + "two rows give the label set " +
+        errors->push_back({QueryError::kDuplicateSeries, where + "two rows give the label set " +
                                                    LabelText(labels) +
                                                    ": the metric's samples are dropped"});
         return false;
@@ -136,7 +136,7 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
       const Cell& cell = row[*value_column];
       if (!cell) {
         if (!metric.null_value) {
-          errors->push_back({"null_value", where + "NULL in value column \"" + metric.value_column +
+          errors->push_back({QueryError::kNullValue, where + "NULL in value column \"" + metric.value_column +
                                                "\" at row " + std::to_string(r + 1) +
                                                ": sample skipped"});
           continue;
@@ -145,7 +145,7 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
       } else {
         auto parsed = CellToDouble(rows.columns[*value_column].kind, *cell);
         if (!parsed.ok()) {
-          errors->push_back({"invalid_value", where + "value column \"" + metric.value_column +
+          errors->push_back({QueryError::kInvalidValue, where + "value column \"" + metric.value_column +
                                                   "\" at row " + std::to_string(r + 1) + ": " +
                                                   parsed.status().message()});
           *query_failed = true;
@@ -164,7 +164,7 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
     std::sort(sample.labels.begin(), sample.labels.end(),
               [](const Label& a, const Label& b) { return a.name < b.name; });
     if (!seen.insert(sample.labels).second) {
-      errors->push_back({"duplicate_series", where + "two rows give the label set " +
+      errors->push_back({QueryError::kDuplicateSeries, where + "two rows give the label set " +
                                                  LabelText(sample.labels) +
                                                  ": the metric's samples are dropped"});
       return false;
@@ -196,7 +196,7 @@ MappedQuery MapRows(const QuerySpec& query, const RowSet& rows) {
   }
   if (!out.failed && total > static_cast<size_t>(query.max_series)) {
     out.errors.push_back(
-        {"too_many_series", "query '" + query.name + "': " + std::to_string(total) +
+        {QueryError::kTooManySeries, "query '" + query.name + "': " + std::to_string(total) +
                                 " samples exceed max_series " + std::to_string(query.max_series) +
                                 ": the query's samples are dropped"});
     out.failed = true;

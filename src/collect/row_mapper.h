@@ -7,18 +7,14 @@
 #include <vector>
 
 #include "catalog/query_spec.h"
+#include "collect/query_error.h"
 #include "db/row_set.h"
 #include "model/metric_family.h"
 
 namespace rse {
 
-// Reasons of replica_sql_query_errors_total{reason}.
-inline constexpr const char* kErrorReasons[] = {
-    "timeout",         "sql",       "connection", "invalid_value", "duplicate_series",
-    "too_many_series", "null_value"};
-
 struct MappingError {
-  std::string reason;   // One of kErrorReasons.
+  QueryError reason;
   std::string message;  // Names the query, metric, column, row or labels.
 };
 

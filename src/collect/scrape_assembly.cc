@@ -37,7 +37,7 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
     if (plan.fresh) {
       served = plan.fresh;
       ok = true;
-    } else if (plan.result && plan.result->ok) {
+    } else if (plan.result && plan.result->ok()) {
       served = plan.result;
       ok = true;
     } else {
@@ -56,7 +56,7 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
         for (const Sample& sample : family.samples)
           clash = clash || seen.count({sample.suffix, sample.labels});
         if (clash) {
-          stats->Count(query.name, "duplicate_series");
+          stats->Count(query.name, QueryError::kDuplicateSeries);
           ok = false;
           continue;
         }

@@ -8,15 +8,15 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "catalog/query_spec.h"
+#include "collect/query_runner.h"
 #include "collect/query_stats.h"
 #include "collect/result_cache.h"
+#include "collect/scrape_session.h"
 #include "collect/single_flight.h"
 #include "collect/task_runner.h"
 #include "model/metric_family.h"
@@ -43,10 +43,15 @@ class ScrapeEngine {
 
  private:
   struct Batch;
-  // Runs the batch's queries one after another on one connection; several
-  // workers share a batch.
+  // One worker: pop → run → on a connection error, fail over → publish, until
+  // the batch is empty. Several workers share a batch and its session.
   void Work(std::shared_ptr<Batch> batch, std::optional<Lease> lease);
-  SharedOutcome Execute(const QuerySpec& query, Lease& lease, const Deadline& deadline);
+  // Runs `query` on `*lease` (acquired first if empty), following the
+  // session through failovers; leaves `*lease` on the replica it ended on.
+  SharedOutcome RunOne(const QuerySpec& query, ScrapeSession& session, std::optional<Lease>* lease);
+  // The deadline of one execution: a cached query refreshes within its own
+  // timeout, past the scrape's; any other stops at the scrape's deadline.
+  Deadline QueryDeadline(const QuerySpec& query, const Deadline& scrape) const;
   void Publish(const QuerySpec& query, const SharedOutcome& outcome);
 
   const std::vector<QuerySpec> queries_;
@@ -58,12 +63,11 @@ class ScrapeEngine {
   SingleFlight flight_;
   QueryStats stats_;
 
-  std::atomic<bool> last_up_ = true;
-  std::mutex mu_;
-  bool stopping_ = false;          // Guarded by mu_.
-  std::set<Connection*> running_;  // Guarded by mu_. Cancelled on shutdown.
+  QueryRunner runner_;
 
-  TaskRunner runner_;  // Last: joined first on destruction, while the rest still lives.
+  std::atomic<bool> last_up_ = true;
+
+  TaskRunner tasks_;  // Last: joined first on destruction, while the rest still lives.
 };
 
 }  // namespace rse

@@ -2,7 +2,7 @@
 
 namespace rse {
 
-CancelWatchdog::CancelWatchdog() : thread_([this] { Run(); }) {}
+CancelWatchdog::CancelWatchdog(const Clock* clock) : clock_(clock), thread_([this] { Run(); }) {}
 
 CancelWatchdog::~CancelWatchdog() {
   {
@@ -28,6 +28,11 @@ CancelWatchdog::Guard CancelWatchdog::Watch(TimePoint at, std::function<void()> 
   return Guard(this, id);
 }
 
+void CancelWatchdog::Recheck() {
+  std::lock_guard<std::mutex> lock(mu_);
+  changed_.notify_all();
+}
+
 void CancelWatchdog::Forget(uint64_t id) {
   std::unique_lock<std::mutex> lock(mu_);
   entries_.erase(id);
@@ -47,8 +52,8 @@ void CancelWatchdog::Run() {
       continue;
     }
     const TimePoint at = earliest->second.at;  // A copy: the entry may be erased while we wait.
-    if (std::chrono::steady_clock::now() < at) {
-      changed_.wait_until(lock, at);
+    if (const TimePoint now = clock_->Now(); now < at) {
+      changed_.wait_for(lock, at - now);
       continue;
     }
     uint64_t id = earliest->first;

@@ -1,7 +1,7 @@
 // Cancels statements still running when their deadline passes, so nothing a
 // scrape started outlives it on the server. One thread, sleeping until the
-// earliest deadline it watches; started with the owner, stopped with it.
-// Thread-safe.
+// earliest deadline it watches by `clock`; started with the owner, stopped
+// with it. Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -17,7 +17,7 @@ namespace rse {
 
 class CancelWatchdog {
  public:
-  CancelWatchdog();
+  explicit CancelWatchdog(const Clock* clock);
   ~CancelWatchdog();
   CancelWatchdog(const CancelWatchdog&) = delete;
   CancelWatchdog& operator=(const CancelWatchdog&) = delete;
@@ -38,6 +38,10 @@ class CancelWatchdog {
   };
   [[nodiscard]] Guard Watch(TimePoint at, std::function<void()> cancel);
 
+  // Looks at the clock again now. Only a clock other than the system's needs
+  // it (a fake one moved by a test): the system clock wakes the thread itself.
+  void Recheck();
+
  private:
   struct Entry {
     TimePoint at;
@@ -46,6 +50,7 @@ class CancelWatchdog {
   void Run();
   void Forget(uint64_t id);
 
+  const Clock* const clock_;
   std::mutex mu_;
   std::condition_variable changed_;
   std::map<uint64_t, Entry> entries_;  // Guarded by mu_.

@@ -4,12 +4,13 @@
 
 namespace rse {
 
-Status SessionGuard::BeginStatement(const Deadline& deadline, const char* engine) {
-  if (deadline.Remaining(*DefaultClock()).count() <= 0)
+Status SessionGuard::BeginStatement(const Deadline& deadline) {
+  // Under a millisecond left counts as none: a zero statement limit means "no limit".
+  if (deadline.Remaining(*clock_).count() <= 0)
     return Status::DeadlineExceeded("no time left before the deadline");
   std::lock_guard<std::mutex> lock(mu_);
   if (!usable_)
-    return Status::Unavailable(std::string(engine) + ": session was cancelled or broken");
+    return Status::Unavailable(std::string(engine_) + ": session was cancelled or broken");
   in_statement_ = true;
   return Status::Ok();
 }

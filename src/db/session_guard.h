@@ -1,21 +1,53 @@
-// The state both backends keep about one session: whether it may still run
-// statements, and whether one runs now, so that a cancel sent from the
-// watchdog's thread reaches only a running statement. Thread-safe.
+// What both backends do around every statement on one session: refuse it
+// when no time is left or the session is no longer usable, arm the watchdog
+// to cancel it on the server kCancelGrace after its deadline, and know whether
+// a statement runs, so that a cancel from another thread reaches only a
+// running one. Thread-safe.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <mutex>
 
+#include "base/clock.h"
 #include "base/deadline.h"
 #include "base/status.h"
+#include "db/cancel_watchdog.h"
 
 namespace rse {
 
+// How long after the deadline the active cancel fires: the server-side
+// statement limit normally stops the statement first and keeps the session.
+inline constexpr std::chrono::milliseconds kCancelGrace{100};
+
 class SessionGuard {
  public:
-  // OK and marks a statement running; DeadlineExceeded when no time is left;
-  // Unavailable once the session failed or was cancelled.
-  Status BeginStatement(const Deadline& deadline, const char* engine);
-  void EndStatement();
+  // `cancel_on_server` is the connection's Cancel(): the watchdog calls it.
+  SessionGuard(const char* engine, const Clock* clock, CancelWatchdog* watchdog,
+               std::function<void()> cancel_on_server)
+      : engine_(engine),
+        clock_(clock),
+        watchdog_(watchdog),
+        cancel_on_server_(std::move(cancel_on_server)) {}
+  SessionGuard(const SessionGuard&) = delete;
+  SessionGuard& operator=(const SessionGuard&) = delete;
+
+  // Runs `body(remaining)` as one statement bounded by `deadline`.
+  // DeadlineExceeded when no time is left; Unavailable once the session failed
+  // or was cancelled. `body` catches its driver's exceptions itself.
+  template <typename T>
+  StatusOr<T> Run(const Deadline& deadline,
+                  const std::function<StatusOr<T>(std::chrono::milliseconds remaining)>& body) {
+    if (Status begun = BeginStatement(deadline); !begun.ok()) return begun;
+    StatusOr<T> result = Status::Internal("unreached");
+    {
+      CancelWatchdog::Guard watch =
+          watchdog_->Watch(deadline.at() + kCancelGrace, cancel_on_server_);
+      result = body(deadline.Remaining(*clock_));
+    }
+    EndStatement();
+    return result;
+  }
 
   // Marks the session unusable. True when a statement runs, which the caller
   // must now stop on the server.
@@ -24,6 +56,13 @@ class SessionGuard {
   bool Usable() const;
 
  private:
+  Status BeginStatement(const Deadline& deadline);
+  void EndStatement();
+
+  const char* const engine_;
+  const Clock* const clock_;
+  CancelWatchdog* const watchdog_;
+  const std::function<void()> cancel_on_server_;
   mutable std::mutex mu_;
   bool usable_ = true;         // Guarded by mu_.
   bool in_statement_ = false;  // Guarded by mu_.

@@ -117,6 +117,30 @@ void ReplicaPool::SetState(size_t member, const HealthVerdict& verdict, std::opt
   }
 }
 
+std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> taken,
+                                                const Deadline& deadline, Judgement* judgement) {
+  const std::string& label = slots_[member].member.label;
+  if (!taken.ok()) {
+    MarkDown(member, taken.status().message());
+    judgement->reasons.push_back(label + ": down: " + taken.status().message());
+    return std::nullopt;
+  }
+  auto probe = taken->connection().Probe(deadline);
+  if (!probe.ok()) {
+    MarkDown(member, "probe failed: " + probe.status().message());
+    judgement->reasons.push_back(label + ": down: probe failed: " + probe.status().message());
+    return std::nullopt;
+  }
+  HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
+  SetState(member, verdict, probe->lag_seconds);
+  if (verdict.state == MemberState::kHealthy) return std::move(*taken);
+  if (verdict.state == MemberState::kRefused) RefuseCluster(member, verdict.reason);
+  if (verdict.stream_down && !judgement->fallback) judgement->fallback = std::move(*taken);
+  judgement->reasons.push_back(label + ": " + MemberStateName(verdict.state) + ": " +
+                               verdict.reason);
+  return std::nullopt;
+}
+
 StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
                                               const std::set<size_t>& exclude) {
   std::vector<size_t> order;
@@ -126,30 +150,8 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
     for (size_t i = 0; i < slots_.size(); ++i) order.push_back((next_ + i) % slots_.size());
     next_ = (next_ + 1) % slots_.size();
   }
-  std::optional<Lease> fallback;
-  std::vector<std::string> reasons;
+  Judgement judgement;
   std::vector<size_t> busy;
-  auto examine = [&](size_t member, StatusOr<Lease> taken) -> std::optional<Lease> {
-    const std::string& label = slots_[member].member.label;
-    if (!taken.ok()) {
-      MarkDown(member, taken.status().message());
-      reasons.push_back(label + ": down: " + taken.status().message());
-      return std::nullopt;
-    }
-    auto probe = taken->connection().Probe(deadline);
-    if (!probe.ok()) {
-      MarkDown(member, "probe failed: " + probe.status().message());
-      reasons.push_back(label + ": down: probe failed: " + probe.status().message());
-      return std::nullopt;
-    }
-    HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
-    SetState(member, verdict, probe->lag_seconds);
-    if (verdict.state == MemberState::kHealthy) return std::move(*taken);
-    if (verdict.state == MemberState::kRefused) RefuseCluster(member, verdict.reason);
-    if (verdict.stream_down && !fallback) fallback = std::move(*taken);
-    reasons.push_back(label + ": " + MemberStateName(verdict.state) + ": " + verdict.reason);
-    return std::nullopt;
-  };
   auto served = [&](Lease lease) -> StatusOr<Lease> {
     std::lock_guard<std::mutex> lock(mu_);
     ++slots_[lease.member()].scrapes_served;
@@ -162,8 +164,8 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
       if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
       const Slot& slot = slots_[member];
       if (slot.state == MemberState::kDown && clock_->Now() < slot.retry_after) {
-        reasons.push_back(slot.member.label + ": down: " + slot.reason +
-                          " (retried after a backoff)");
+        judgement.reasons.push_back(slot.member.label + ": down: " + slot.reason +
+                                    " (retried after a backoff)");
         continue;
       }
     }
@@ -172,35 +174,38 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
       busy.push_back(member);
       continue;
     }
-    if (auto lease = examine(member, std::move(*taken))) return served(std::move(*lease));
+    if (auto lease = ProbeAndJudge(member, std::move(*taken), deadline, &judgement))
+      return served(std::move(*lease));
   }
   // Every slot of these members is serving other scrapes: wait for one.
   for (size_t member : busy) {
     auto taken = AcquireMore(member, deadline);
     if (!taken.ok()) {
-      reasons.push_back(slots_[member].member.label + ": busy: " + taken.status().message());
+      judgement.reasons.push_back(slots_[member].member.label + ": busy: " +
+                                  taken.status().message());
       continue;
     }
-    if (auto lease = examine(member, std::move(taken))) return served(std::move(*lease));
+    if (auto lease = ProbeAndJudge(member, std::move(taken), deadline, &judgement))
+      return served(std::move(*lease));
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
   }
-  if (fallback) {
+  if (judgement.fallback) {
     // No member streams (the primary is down): the replicas still hold the
     // last committed data, and the lag metric says how old it is.
-    size_t member = fallback->member();
+    size_t member = judgement.fallback->member();
     std::optional<double> lag;
     {
       std::lock_guard<std::mutex> lock(mu_);
       lag = slots_[member].lag_seconds;
     }
     SetState(member, {MemberState::kHealthy, "", false}, lag);
-    return served(std::move(*fallback));
+    return served(std::move(*judgement.fallback));
   }
   std::string all;
-  for (const std::string& r : reasons) all += (all.empty() ? "" : "; ") + r;
+  for (const std::string& r : judgement.reasons) all += (all.empty() ? "" : "; ") + r;
   return Status::Unavailable("no healthy replica: " +
                              (all.empty() ? std::string("every member was excluded") : all));
 }
@@ -228,22 +233,10 @@ Status ReplicaPool::CheckForMasterElection(const Deadline& deadline) {
   for (size_t member = 0; member < slots_.size(); ++member) {
     auto taken = TryTake(member, deadline);
     if (!taken) continue;
-    if (!taken->ok()) {
-      MarkDown(member, taken->status().message());
-      continue;
-    }
-    auto probe = (*taken)->connection().Probe(deadline);
-    if (!probe.ok()) {
-      MarkDown(member, "probe failed: " + probe.status().message());
-      continue;
-    }
-    HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
-    SetState(member, verdict, probe->lag_seconds);
-    if (verdict.state == MemberState::kRefused) {
-      RefuseCluster(member, verdict.reason);
-      std::lock_guard<std::mutex> lock(mu_);
-      return Status::InvalidArgument(RefusalReason());
-    }
+    Judgement judgement;
+    ProbeAndJudge(member, std::move(*taken), deadline, &judgement);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!cluster_refused_.empty()) return Status::InvalidArgument(RefusalReason());
   }
   return Status::Ok();
 }

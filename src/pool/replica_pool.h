@@ -73,6 +73,18 @@ class ReplicaPool {
  private:
   friend class Lease;
   struct Slot;
+  // What one round of probes learned: why members could not serve, and a
+  // member whose only fault is a broken replication stream (a last resort).
+  struct Judgement {
+    std::vector<std::string> reasons;
+    std::optional<Lease> fallback;
+  };
+
+  // The one probe → judge → record path: probes the member on `taken` and
+  // records its state (down, lagging, primary, refused...). Returns the lease
+  // when the member may serve a scrape; otherwise notes why in `judgement`.
+  std::optional<Lease> ProbeAndJudge(size_t member, StatusOr<Lease> taken,
+                                     const Deadline& deadline, Judgement* judgement);
 
   // Takes an idle connection or opens one if under the cap; nullopt when the
   // member's slots are all in use.

@@ -142,7 +142,7 @@ ConnectParams ClusterEnv::AdminParams(const HostPort& member) const {
 }
 
 std::unique_ptr<Backend> ClusterEnv::MakeBackend() const {
-  return engine == Engine::kPostgres ? MakePostgresBackend() : MakeMysqlBackend();
+  return engine == Engine::kPostgres ? MakePostgresBackend(DefaultClock()) : MakeMysqlBackend(DefaultClock());
 }
 
 ClusterConfig ClusterEnv::Cluster(const std::vector<HostPort>& members) const {

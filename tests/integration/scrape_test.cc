@@ -42,7 +42,7 @@ class ScrapeTest : public ::testing::TestWithParam<const ClusterEnv*> {
                        : ParseQueryCatalog({{"it_queries.toml", catalog_text}});
     EXPECT_TRUE(catalog.ok()) << catalog.status().message();
     if (!config.ok() || !catalog.ok()) return nullptr;
-    auto exporter = Exporter::Create(*config, *catalog, &logger_);
+    auto exporter = Exporter::Create(*config, *catalog, &logger_, DefaultClock());
     EXPECT_TRUE(exporter.ok()) << exporter.status().message();
     return exporter.ok() ? std::move(*exporter) : nullptr;
   }

@@ -6,12 +6,12 @@
 
 #include <memory>
 
-#include "db/connect_params.h"
+#include "base/clock.h"
 #include "db/connection.h"
 
 namespace rse {
 
 // Call from the main thread before any other thread uses the connector.
-std::unique_ptr<Backend> MakeMysqlBackend();
+std::unique_ptr<Backend> MakeMysqlBackend(const Clock* clock);
 
 }  // namespace rse

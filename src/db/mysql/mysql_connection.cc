@@ -6,12 +6,10 @@
 #include <cstdio>
 #include <map>
 
-#include "db/mysql/mysql_session.h"
+#include "db/mysql/mysql_connection.h"
 
 namespace rse::mysql {
 namespace {
-
-constexpr std::chrono::milliseconds kCancelGrace{100};
 
 ColumnKind KindOf(int type) {
   switch (type) {
@@ -68,12 +66,12 @@ RowSet ReadAll(sql::ResultSet& rs) {
 
 MysqlConnection::MysqlConnection(sql::mysql::MySQL_Driver* driver, ConnectParams params,
                                  std::unique_ptr<sql::Connection> session, ServerInfo info,
-                                 CancelWatchdog* watchdog)
+                                 const Clock* clock, CancelWatchdog* watchdog)
     : driver_(driver),
       params_(std::move(params)),
       session_(std::move(session)),
       info_(info),
-      watchdog_(watchdog) {}
+      guard_("mysql", clock, watchdog, [this] { Cancel(); }) {}
 
 MysqlConnection::~MysqlConnection() { EnsureThreadInit(driver_); }
 
@@ -141,35 +139,33 @@ template <typename T>
 StatusOr<T> MysqlConnection::Run(const Deadline& deadline,
                                  const std::function<StatusOr<T>(sql::Statement&, double)>& body) {
   EnsureThreadInit(driver_);
-  if (Status begun = guard_.BeginStatement(deadline, "mysql"); !begun.ok()) return begun;
-  const auto remaining = deadline.Remaining(*DefaultClock());
-  CancelWatchdog::Guard guard =
-      watchdog_->Watch(deadline.at() + kCancelGrace, [this] { Cancel(); });
-  StatusOr<T> result = Status::Internal("unreached");
-  try {
-    std::unique_ptr<sql::Statement> stmt(session_->createStatement());
-    stmt->execute("START TRANSACTION READ ONLY");
+  return guard_.Run<T>(deadline, [&](std::chrono::milliseconds remaining) -> StatusOr<T> {
     try {
-      result = body(*stmt, remaining.count() / 1000.0);
-      stmt->execute("COMMIT");
+      std::unique_ptr<sql::Statement> stmt(session_->createStatement());
+      stmt->execute("START TRANSACTION READ ONLY");
+      try {
+        StatusOr<T> result = body(*stmt, remaining.count() / 1000.0);
+        stmt->execute("COMMIT");
+        return result;
+      } catch (const sql::SQLException& e) {
+        bool lost = false;
+        Status status = FromSqlException(e, &lost);
+        if (lost)
+          guard_.MarkBroken();
+        else
+          stmt->execute("ROLLBACK");
+        return status;
+      }
     } catch (const sql::SQLException& e) {
       bool lost = false;
-      result = FromSqlException(e, &lost);
-      if (lost)
-        MarkBroken();
-      else
-        stmt->execute("ROLLBACK");
+      Status status = FromSqlException(e, &lost);
+      guard_.MarkBroken();  // Even BEGIN or ROLLBACK failed: do not trust this session again.
+      return status;
+    } catch (const std::exception& e) {
+      guard_.MarkBroken();
+      return Status::Unavailable(std::string("mysql: ") + e.what());
     }
-  } catch (const sql::SQLException& e) {
-    bool lost = false;
-    result = FromSqlException(e, &lost);
-    MarkBroken();  // Even BEGIN or ROLLBACK failed: do not trust this session again.
-  } catch (const std::exception& e) {
-    MarkBroken();
-    result = Status::Unavailable(std::string("mysql: ") + e.what());
-  }
-  guard_.EndStatement();
-  return result;
+  });
 }
 
 void MysqlConnection::Cancel() {
@@ -187,7 +183,5 @@ void MysqlConnection::Cancel() {
 }
 
 bool MysqlConnection::Usable() const { return guard_.Usable(); }
-
-void MysqlConnection::MarkBroken() { guard_.MarkBroken(); }
 
 }  // namespace rse::mysql

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <map>
 
-#include "db/mysql/mysql_backend.h"
 
 namespace rse::mysql {
 namespace {
@@ -38,29 +37,6 @@ std::string Trimmed(std::string message) {
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   return message;
 }
-
-class MysqlBackend final : public Backend {
- public:
-  MysqlBackend() : driver_(sql::mysql::get_mysql_driver_instance()) {}
-
-  StatusOr<std::unique_ptr<Connection>> Connect(const ConnectParams& params,
-                                                const Deadline& deadline) override {
-    auto budget = std::min(params.connect_timeout, deadline.Remaining(*DefaultClock()));
-    if (budget.count() <= 0) {
-      return Status::DeadlineExceeded("mysql " + params.host + ":" + std::to_string(params.port) +
-                                      ": no time left to connect");
-    }
-    ServerInfo info;
-    auto session = OpenSession(driver_, params, budget, &info);
-    if (!session.ok()) return session.status();
-    return std::unique_ptr<Connection>(
-        std::make_unique<MysqlConnection>(driver_, params, std::move(*session), info, &watchdog_));
-  }
-
- private:
-  sql::mysql::MySQL_Driver* const driver_;  // A singleton of the connector: never deleted.
-  CancelWatchdog watchdog_;
-};
 
 }  // namespace
 
@@ -151,9 +127,3 @@ StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver*
 }
 
 }  // namespace rse::mysql
-
-namespace rse {
-
-std::unique_ptr<Backend> MakeMysqlBackend() { return std::make_unique<mysql::MysqlBackend>(); }
-
-}  // namespace rse

@@ -1,5 +1,6 @@
-// Internal to db/mysql: opening Connector/C++ sessions, and the connection
-// class. Vendor types stay inside this directory.
+// Internal to db/mysql: opening Connector/C++ sessions with the exporter's
+// guards, and turning connector errors into our codes. Vendor types stay in
+// this directory.
 #pragma once
 
 #include <cppconn/exception.h>
@@ -10,10 +11,7 @@
 #include <string>
 
 #include "base/status.h"
-#include "db/cancel_watchdog.h"
 #include "db/connect_params.h"
-#include "db/connection.h"
-#include "db/session_guard.h"
 
 namespace rse::mysql {
 
@@ -36,31 +34,5 @@ StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver*
 
 // Maps a connector exception to our error codes (see db/connection.h).
 Status FromSqlException(const sql::SQLException& e, bool* connection_lost);
-
-class MysqlConnection final : public Connection {
- public:
-  MysqlConnection(sql::mysql::MySQL_Driver* driver, ConnectParams params,
-                  std::unique_ptr<sql::Connection> session, ServerInfo info,
-                  CancelWatchdog* watchdog);
-  ~MysqlConnection() override;
-
-  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline) override;
-  StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
-  void Cancel() override;
-  bool Usable() const override;
-
- private:
-  template <typename T>
-  StatusOr<T> Run(const Deadline& deadline,
-                  const std::function<StatusOr<T>(sql::Statement&, double)>& body);
-  void MarkBroken();
-
-  sql::mysql::MySQL_Driver* const driver_;
-  const ConnectParams params_;  // For the side connection that sends KILL QUERY.
-  const std::unique_ptr<sql::Connection> session_;
-  const ServerInfo info_;
-  CancelWatchdog* const watchdog_;
-  SessionGuard guard_;
-};
 
 }  // namespace rse::mysql

@@ -4,14 +4,11 @@
 
 #include <memory>
 
-#include "db/connect_params.h"
+#include "base/clock.h"
 #include "db/connection.h"
 
 namespace rse {
 
-std::unique_ptr<Backend> MakePostgresBackend();
-
-// The libpq connection string for `params` (values quoted; exposed for tests).
-std::string PostgresConnectionString(const ConnectParams& params, int connect_timeout_seconds);
+std::unique_ptr<Backend> MakePostgresBackend(const Clock* clock);
 
 }  // namespace rse

@@ -11,7 +11,7 @@ using namespace std::chrono_literals;
 
 SharedOutcome Outcome(bool ok, TimePoint finished, size_t rows) {
   auto outcome = std::make_shared<QueryOutcome>();
-  outcome->ok = ok;
+  if (!ok) outcome->status = Status::InvalidArgument("failed");
   outcome->finished_at = finished;
   outcome->rows = rows;
   return outcome;

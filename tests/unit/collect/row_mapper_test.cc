@@ -60,7 +60,7 @@ TEST(RowMapperTest, NullValueIsSkippedAndCounted) {
   EXPECT_FALSE(out.failed);
   ASSERT_EQ(out.families[0].samples.size(), 1u);
   ASSERT_EQ(out.errors.size(), 1u);
-  EXPECT_EQ(out.errors[0].reason, "null_value");
+  EXPECT_EQ(out.errors[0].reason, QueryError::kNullValue);
   EXPECT_NE(out.errors[0].message.find("row 1"), std::string::npos);
 }
 
@@ -79,7 +79,7 @@ TEST(RowMapperTest, TextThatIsNotANumberFailsTheQueryNamingColumnAndRow) {
   EXPECT_TRUE(out.failed);
   EXPECT_TRUE(out.families.empty());
   ASSERT_EQ(out.errors.size(), 1u);
-  EXPECT_EQ(out.errors[0].reason, "invalid_value");
+  EXPECT_EQ(out.errors[0].reason, QueryError::kInvalidValue);
   EXPECT_NE(
       out.errors[0].message.find(
           "query 'orders' metric m: value column \"status\" at row 2: \"lots\" is not a number"),
@@ -103,7 +103,7 @@ TEST(RowMapperTest, DuplicateLabelSetDropsThatMetricOnly) {
   EXPECT_FALSE(out.failed);
   ASSERT_EQ(out.errors.size(),
             2u);  // dup: duplicate; total: also two rows with the empty label set.
-  EXPECT_EQ(out.errors[0].reason, "duplicate_series");
+  EXPECT_EQ(out.errors[0].reason, QueryError::kDuplicateSeries);
   EXPECT_NE(out.errors[0].message.find("{status=\"a\"}"), std::string::npos);
   EXPECT_TRUE(out.families.empty());
 }
@@ -123,7 +123,7 @@ TEST(RowMapperTest, TooManySeriesDropsTheQuery) {
   EXPECT_TRUE(out.failed);
   EXPECT_TRUE(out.families.empty());
   ASSERT_EQ(out.errors.size(), 1u);
-  EXPECT_EQ(out.errors[0].reason, "too_many_series");
+  EXPECT_EQ(out.errors[0].reason, QueryError::kTooManySeries);
 }
 
 TEST(RowMapperTest, StaticValueForInfoMetrics) {
@@ -187,7 +187,7 @@ TEST(RowMapperTest, HistogramBucketsMustBeCumulative) {
   auto out = MapRows(Query({Histogram()}), HistogramRows("6", "5"));
   EXPECT_TRUE(out.failed);
   ASSERT_EQ(out.errors.size(), 1u);
-  EXPECT_EQ(out.errors[0].reason, "invalid_value");
+  EXPECT_EQ(out.errors[0].reason, QueryError::kInvalidValue);
   EXPECT_NE(out.errors[0].message.find("buckets must be cumulative"), std::string::npos);
 }
 

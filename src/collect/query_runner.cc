@@ -1,0 +1,48 @@
+#include "collect/query_runner.h"
+
+namespace rse {
+
+SharedOutcome QueryRunner::Run(const QuerySpec& query, Connection& connection,
+                               const Deadline& deadline) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) {
+      return std::make_shared<QueryOutcome>(QueryOutcome::Failed(
+          QueryError::kConnection, Status::Unavailable("the exporter is shutting down")));
+    }
+    running_.insert(&connection);
+  }
+  const TimePoint start = clock_->Now();
+  StatusOr<RowSet> rows = connection.Query(query.sql, deadline);
+  const TimePoint end = clock_->Now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_.erase(&connection);
+  }
+  auto outcome = std::make_shared<QueryOutcome>();
+  outcome->finished_at = end;
+  outcome->duration_seconds = std::chrono::duration<double>(end - start).count();
+  if (!rows.ok()) {
+    outcome->reason = QueryErrorFor(rows.status());
+    outcome->status = rows.status();
+    return outcome;
+  }
+  MappedQuery mapped = MapRows(query, *rows);
+  outcome->rows = rows->rows.size();
+  outcome->families = std::move(mapped.families);
+  outcome->mapping_errors = std::move(mapped.errors);
+  if (mapped.failed) {
+    // The last mapping error is the one that dropped the query's samples.
+    outcome->reason = outcome->mapping_errors.back().reason;
+    outcome->status = Status::InvalidArgument(outcome->mapping_errors.back().message);
+  }
+  return outcome;
+}
+
+void QueryRunner::Shutdown() {
+  std::lock_guard<std::mutex> lock(mu_);
+  stopping_ = true;
+  for (Connection* connection : running_) connection->Cancel();
+}
+
+}  // namespace rse

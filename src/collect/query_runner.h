@@ -1,0 +1,36 @@
+// Runs one query on one connection under a deadline and says what happened:
+// the rows mapped to families, or the typed reason and the backend's Status,
+// and how long it ran. Never throws. Knows the statements it runs, so that
+// Shutdown() can cancel them. Thread-safe.
+#pragma once
+
+#include <mutex>
+#include <set>
+
+#include "base/clock.h"
+#include "base/deadline.h"
+#include "catalog/query_spec.h"
+#include "collect/query_outcome.h"
+#include "db/connection.h"
+
+namespace rse {
+
+class QueryRunner {
+ public:
+  explicit QueryRunner(const Clock* clock) : clock_(clock) {}
+  QueryRunner(const QueryRunner&) = delete;
+  QueryRunner& operator=(const QueryRunner&) = delete;
+
+  SharedOutcome Run(const QuerySpec& query, Connection& connection, const Deadline& deadline);
+
+  // Cancels every statement running now; later Run()s fail at once.
+  void Shutdown();
+
+ private:
+  const Clock* const clock_;
+  std::mutex mu_;
+  bool stopping_ = false;          // Guarded by mu_.
+  std::set<Connection*> running_;  // Guarded by mu_.
+};
+
+}  // namespace rse

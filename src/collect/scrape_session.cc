@@ -1,0 +1,48 @@
+#include "collect/scrape_session.h"
+
+namespace rse {
+
+StatusOr<Lease> ScrapeSession::Open() {
+  auto lease = pool_->AcquireForScrape(deadline_);
+  if (lease.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    member_ = lease->member();
+  }
+  return lease;
+}
+
+StatusOr<Lease> ScrapeSession::AcquireMore() {
+  size_t member;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    member = member_;
+  }
+  return pool_->AcquireMore(member, deadline_);
+}
+
+StatusOr<Lease> ScrapeSession::FailOver(Lease failed, const Status& error) {
+  // One failover at a time per scrape: workers that lose the same replica
+  // together must not each pick a different successor.
+  std::lock_guard<std::mutex> one_at_a_time(failover_mu_);
+  const size_t from = failed.member();
+  std::set<size_t> exclude;
+  std::optional<size_t> moved_to;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    tried_.insert(from);
+    if (member_ != from) moved_to = member_;
+    exclude = tried_;
+  }
+  { Lease broken = std::move(failed); }  // Dropped now: the pool discards an unusable session.
+  if (moved_to) return pool_->AcquireMore(*moved_to, deadline_);  // Another worker moved us.
+  pool_->ReportConnectionFailure(from, error);
+  auto next = pool_->AcquireForScrape(deadline_, exclude);
+  if (!next.ok()) return next;
+  logger_->Info("failing over mid-scrape",
+                {{"from", pool_->label(from)}, {"to", pool_->label(next->member())}});
+  std::lock_guard<std::mutex> lock(mu_);
+  member_ = next->member();
+  return next;
+}
+
+}  // namespace rse

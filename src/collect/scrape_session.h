@@ -1,0 +1,49 @@
+// One scrape's hold on the replica pool: the replica serving it, its
+// deadline, and the members that already failed it. The scrape's workers
+// share one session; on a connection error, FailOver() moves the whole
+// scrape to the next healthy replica within the same deadline. Thread-safe.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <set>
+
+#include "base/deadline.h"
+#include "base/log.h"
+#include "pool/replica_pool.h"
+
+namespace rse {
+
+class ScrapeSession {
+ public:
+  ScrapeSession(ReplicaPool* pool, Deadline deadline, Logger* logger)
+      : pool_(pool), deadline_(deadline), logger_(logger) {}
+  ScrapeSession(const ScrapeSession&) = delete;
+  ScrapeSession& operator=(const ScrapeSession&) = delete;
+
+  const Deadline& deadline() const { return deadline_; }
+
+  // The first lease: a probed, healthy replica that will serve this scrape.
+  // Unavailable with every member's reason when there is none.
+  StatusOr<Lease> Open();
+
+  // One more connection to the serving replica, for a parallel worker.
+  StatusOr<Lease> AcquireMore();
+
+  // `failed`'s session broke with `error`. Its replica is reported down and
+  // this scrape moves to the next healthy replica not yet tried; a worker
+  // whose replica was already left behind just follows the move.
+  StatusOr<Lease> FailOver(Lease failed, const Status& error);
+
+ private:
+  ReplicaPool* const pool_;
+  const Deadline deadline_;
+  Logger* const logger_;
+
+  std::mutex failover_mu_;  // Held across one FailOver(), I/O included.
+  std::mutex mu_;
+  size_t member_ = 0;       // Guarded by mu_. The replica serving this scrape.
+  std::set<size_t> tried_;  // Guarded by mu_. Members that failed this scrape.
+};
+
+}  // namespace rse

@@ -1,0 +1,39 @@
+// Internal to db/mysql: one Connector/C++ session behind the Connection
+// interface. Every statement runs in START TRANSACTION READ ONLY with a
+// server-side time limit; the watchdog sends KILL QUERY from a side session if
+// it runs past that (the connector cannot cancel).
+#pragma once
+
+#include <memory>
+
+#include "db/connection.h"
+#include "db/mysql/mysql_session.h"
+#include "db/session_guard.h"
+
+namespace rse::mysql {
+
+class MysqlConnection final : public Connection {
+ public:
+  MysqlConnection(sql::mysql::MySQL_Driver* driver, ConnectParams params,
+                  std::unique_ptr<sql::Connection> session, ServerInfo info, const Clock* clock,
+                  CancelWatchdog* watchdog);
+  ~MysqlConnection() override;
+
+  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline) override;
+  StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
+  void Cancel() override;
+  bool Usable() const override;
+
+ private:
+  template <typename T>
+  StatusOr<T> Run(const Deadline& deadline,
+                  const std::function<StatusOr<T>(sql::Statement&, double)>& body);
+
+  sql::mysql::MySQL_Driver* const driver_;
+  const ConnectParams params_;  // For the side connection that sends KILL QUERY.
+  const std::unique_ptr<sql::Connection> session_;
+  const ServerInfo info_;
+  SessionGuard guard_;
+};
+
+}  // namespace rse::mysql

@@ -1,0 +1,38 @@
+#include "db/postgres/postgres_backend.h"
+
+#include "db/cancel_watchdog.h"
+#include "db/postgres/postgres_connection.h"
+#include "db/postgres/postgres_session.h"
+
+namespace rse {
+namespace {
+
+class PostgresBackend final : public Backend {
+ public:
+  explicit PostgresBackend(const Clock* clock) : clock_(clock), watchdog_(clock) {}
+
+  StatusOr<std::unique_ptr<Connection>> Connect(const ConnectParams& params,
+                                                const Deadline& deadline) override {
+    auto budget = std::min(params.connect_timeout, deadline.Remaining(*clock_));
+    if (budget.count() <= 0) {
+      return Status::DeadlineExceeded("postgres " + params.host + ":" +
+                                      std::to_string(params.port) + ": no time left to connect");
+    }
+    auto session = postgres::OpenSession(params, budget);
+    if (!session.ok()) return session.status();
+    return std::unique_ptr<Connection>(
+        std::make_unique<postgres::PostgresConnection>(std::move(*session), clock_, &watchdog_));
+  }
+
+ private:
+  const Clock* const clock_;
+  CancelWatchdog watchdog_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> MakePostgresBackend(const Clock* clock) {
+  return std::make_unique<PostgresBackend>(clock);
+}
+
+}  // namespace rse

@@ -1,0 +1,35 @@
+// Internal to db/postgres: one libpq session behind the Connection interface.
+// Every statement runs in a read-only transaction with SET LOCAL
+// statement_timeout; the watchdog sends PQcancel if it runs past that.
+#pragma once
+
+#include <memory>
+#include <pqxx/pqxx>
+
+#include "db/connection.h"
+#include "db/session_guard.h"
+
+namespace rse::postgres {
+
+class PostgresConnection final : public Connection {
+ public:
+  PostgresConnection(std::unique_ptr<pqxx::connection> conn, const Clock* clock,
+                     CancelWatchdog* watchdog);
+
+  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline) override;
+  StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
+  void Cancel() override;
+  bool Usable() const override { return guard_.Usable(); }
+
+ private:
+  // Runs `body` in a read-only transaction bounded by `deadline` on the
+  // server (statement_timeout) and here (the watchdog's cancel).
+  template <typename T>
+  StatusOr<T> Run(const Deadline& deadline,
+                  const std::function<StatusOr<T>(pqxx::transaction_base&)>& body);
+
+  const std::unique_ptr<pqxx::connection> conn_;
+  SessionGuard guard_;
+};
+
+}  // namespace rse::postgres

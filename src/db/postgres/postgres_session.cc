@@ -1,0 +1,82 @@
+#include "db/postgres/postgres_session.h"
+
+#include <algorithm>
+
+#include "base/tls_mode.h"
+
+namespace rse::postgres {
+namespace {
+
+std::string Quote(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string Trimmed(std::string message) {
+  while (!message.empty() && message.back() == '\n') message.pop_back();
+  return message;
+}
+
+// SQLSTATE classes 08 (connection exception) and 57P (operator intervention:
+// shutdown, crash) mean the server or the session is gone, not the query.
+bool IsConnectionState(const std::string& state) {
+  return state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0;
+}
+
+}  // namespace
+
+std::string ConnectionString(const ConnectParams& params, int connect_timeout_seconds) {
+  std::string s =
+      "host=" + Quote(params.host) + " port=" + std::to_string(params.port) +
+      " dbname=" + Quote(params.database) + " user=" + Quote(params.user) +
+      " connect_timeout=" + std::to_string(connect_timeout_seconds) +
+      " application_name=" + Quote(kApplicationName) + " sslmode=" + TlsModeName(params.tls_mode) +
+      " keepalives=1 keepalives_idle=10 keepalives_interval=5 keepalives_count=3" + " options=" +
+      Quote("-c lock_timeout=" + std::to_string(params.lock_timeout.count()) +
+            " -c idle_in_transaction_session_timeout=" +
+            std::to_string(params.idle_in_transaction_timeout.count()) +
+            // A "COMMIT; ..." inside the SQL must not escape into a writable transaction.
+            " -c default_transaction_read_only=on -c TimeZone=UTC");
+  if (!params.password.empty()) s += " password=" + Quote(params.password);
+  if (!params.tls_ca_file.empty()) s += " sslrootcert=" + Quote(params.tls_ca_file);
+  if (!params.tls_cert_file.empty()) s += " sslcert=" + Quote(params.tls_cert_file);
+  if (!params.tls_key_file.empty()) s += " sslkey=" + Quote(params.tls_key_file);
+  return s;
+}
+
+StatusOr<std::unique_ptr<pqxx::connection>> OpenSession(const ConnectParams& params,
+                                                        std::chrono::milliseconds budget) {
+  const std::string where = "postgres " + params.host + ":" + std::to_string(params.port);
+  // libpq counts whole seconds and waits at least 2.
+  int seconds = std::max<int>(2, static_cast<int>((budget.count() + 999) / 1000));
+  try {
+    auto conn = std::make_unique<pqxx::connection>(ConnectionString(params, seconds));
+    for (const std::string& sql : params.session_sql) {
+      pqxx::nontransaction tx(*conn);
+      tx.exec0(sql);
+    }
+    return conn;
+  } catch (const pqxx::sql_error& e) {
+    return Status::Unavailable(where + ": session_sql failed: " + Trimmed(e.what()));
+  } catch (const std::exception& e) {
+    return Status::Unavailable(where + ": cannot connect: " + Trimmed(e.what()));
+  }
+}
+
+Status FromSqlError(const pqxx::sql_error& e, bool* connection_lost) {
+  const std::string state = e.sqlstate();
+  const std::string message = Trimmed(e.what());
+  *connection_lost = IsConnectionState(state);
+  if (*connection_lost) return Status::Unavailable("postgres: " + message + " [SQLSTATE " + state + "]");
+  if (state == "57014") return Status::DeadlineExceeded("postgres: statement stopped at its deadline");
+  if (state == "25006")
+    return Status::InvalidArgument(
+        "postgres: the query tried to write; queries run read-only [SQLSTATE 25006]");
+  return Status::InvalidArgument("postgres: " + message + " [SQLSTATE " + state + "]");
+}
+
+}  // namespace rse::postgres

@@ -1,0 +1,125 @@
+#include "db/cancel_watchdog.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "fakes/fake_clock.h"
+
+namespace rse {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Counts cancels and lets a test wait for the n-th.
+class Cancels {
+ public:
+  std::function<void()> Callback() {
+    return [this] {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++count_;
+      changed_.notify_all();
+    };
+  }
+  // Waits until `n` cancels happened; the ceiling only stops a broken test from hanging.
+  bool AwaitCount(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, 30s, [&] { return count_ >= n; });
+  }
+  int count() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return count_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  int count_ = 0;
+};
+
+TEST(CancelWatchdogTest, FiresOnceWhenTheClockPassesTheDeadline) {
+  testing::FakeClock clock;
+  CancelWatchdog watchdog(&clock);
+  Cancels cancels;
+  auto guard = watchdog.Watch(clock.Now() + 1h, cancels.Callback());
+  clock.Advance(2h);
+  watchdog.Recheck();
+  ASSERT_TRUE(cancels.AwaitCount(1));
+  watchdog.Recheck();
+  // A second entry that fires proves the first did not fire again meanwhile.
+  auto later = watchdog.Watch(clock.Now(), cancels.Callback());
+  ASSERT_TRUE(cancels.AwaitCount(2));
+  EXPECT_EQ(cancels.count(), 2);
+}
+
+TEST(CancelWatchdogTest, AForgottenEntryNeverFires) {
+  testing::FakeClock clock;
+  CancelWatchdog watchdog(&clock);
+  Cancels forgotten, kept;
+  { auto guard = watchdog.Watch(clock.Now() + 1s, forgotten.Callback()); }
+  auto guard = watchdog.Watch(clock.Now() + 2s, kept.Callback());
+  clock.Advance(3s);
+  watchdog.Recheck();
+  ASSERT_TRUE(kept.AwaitCount(1));
+  EXPECT_EQ(forgotten.count(), 0) << "the statement ended before its deadline";
+}
+
+TEST(CancelWatchdogTest, FiresTheEarliestFirst) {
+  testing::FakeClock clock;
+  CancelWatchdog watchdog(&clock);
+  std::mutex mu;
+  std::vector<int> order;
+  Cancels all;
+  auto record = [&](int id) {
+    return [&, id] {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        order.push_back(id);
+      }
+      all.Callback()();
+    };
+  };
+  auto late = watchdog.Watch(clock.Now() + 2s, record(2));
+  auto early = watchdog.Watch(clock.Now() + 1s, record(1));
+  clock.Advance(1500ms);
+  watchdog.Recheck();
+  ASSERT_TRUE(all.AwaitCount(1));
+  clock.Advance(1s);
+  watchdog.Recheck();
+  ASSERT_TRUE(all.AwaitCount(2));
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+}
+
+TEST(CancelWatchdogTest, ForgettingWaitsForACancelInProgress) {
+  testing::FakeClock clock;
+  CancelWatchdog watchdog(&clock);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, release = false, finished = false;
+  auto guard = std::make_unique<CancelWatchdog::Guard>(watchdog.Watch(clock.Now(), [&] {
+    std::unique_lock<std::mutex> lock(mu);
+    entered = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    finished = true;
+  }));
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 30s, [&] { return entered; }));
+  }
+  std::thread releaser([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+    cv.notify_all();
+  });
+  guard.reset();  // Must not return while the cancel still runs.
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_TRUE(finished);
+  }
+  releaser.join();
+}
+
+}  // namespace
+}  // namespace rse

@@ -13,11 +13,4 @@ const char* TlsModeName(TlsMode mode) {
   return "prefer";
 }
 
-std::optional<TlsMode> ParseTlsMode(std::string_view name) {
-  for (TlsMode mode : kAllTlsModes) {
-    if (name == TlsModeName(mode)) return mode;
-  }
-  return std::nullopt;
-}
-
 }  // namespace rse

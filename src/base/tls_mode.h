@@ -2,9 +2,6 @@
 // The names are libpq's sslmode values, which the config uses for both engines.
 #pragma once
 
-#include <optional>
-#include <string_view>
-
 namespace rse {
 
 // kRequire and stronger fail closed: no TLS, no connection.
@@ -14,6 +11,5 @@ inline constexpr TlsMode kAllTlsModes[] = {TlsMode::kDisable, TlsMode::kPrefer, 
 
 // "disable", "prefer", "require", "verify-ca", "verify-full".
 const char* TlsModeName(TlsMode mode);
-std::optional<TlsMode> ParseTlsMode(std::string_view name);
 
 }  // namespace rse

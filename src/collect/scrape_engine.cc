@@ -89,6 +89,7 @@ void ScrapeEngine::Publish(const QuerySpec& query, const SharedOutcome& outcome)
   }
   if (query.cache) cache_.Store(query.name, outcome);
   flight_.Finish(query.name, outcome);
+  if (options_.on_published) options_.on_published(query.name);
 }
 
 std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget) {
@@ -118,7 +119,10 @@ std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget)
     }
     SingleFlight::Ticket ticket = flight_.Begin(query.name);
     plan.pending = ticket.result;
-    if (ticket.leader) batch->queue.push_back(&query);
+    if (ticket.leader)
+      batch->queue.push_back(&query);
+    else if (options_.on_joined)
+      options_.on_joined(query.name);
   }
   if (up && !batch->queue.empty()) {
     size_t workers =

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -28,6 +29,11 @@ struct ScrapeEngineOptions {
   int max_concurrent_queries = 4;
   // A cached query without a timeout of its own may refresh for this long.
   std::chrono::milliseconds default_refresh_timeout{10'000};
+  // Told when a scrape joins an execution another scrape leads, and when an
+  // execution's outcome is published. Empty by default; tests synchronise on
+  // them instead of sleeping.
+  std::function<void(const std::string& query)> on_joined;
+  std::function<void(const std::string& query)> on_published;
 };
 
 class ScrapeEngine {

@@ -35,7 +35,7 @@ StatusOr<Lease> ScrapeSession::FailOver(Lease failed, const Status& error) {
   }
   { Lease broken = std::move(failed); }  // Dropped now: the pool discards an unusable session.
   if (moved_to) return pool_->AcquireMore(*moved_to, deadline_);  // Another worker moved us.
-  pool_->ReportConnectionFailure(from, error);
+  pool_->MarkDown(from, error.message());
   auto next = pool_->AcquireForScrape(deadline_, exclude);
   if (!next.ok()) return next;
   logger_->Info("failing over mid-scrape",

@@ -225,10 +225,6 @@ StatusOr<Lease> ReplicaPool::AcquireMore(size_t member, const Deadline& deadline
   }
 }
 
-void ReplicaPool::ReportConnectionFailure(size_t member, const Status& error) {
-  MarkDown(member, error.message());
-}
-
 Status ReplicaPool::CheckForMasterElection(const Deadline& deadline) {
   for (size_t member = 0; member < slots_.size(); ++member) {
     auto taken = TryTake(member, deadline);

@@ -60,8 +60,9 @@ class ReplicaPool {
   // query that runs in parallel. Waits for a free slot until `deadline`.
   StatusOr<Lease> AcquireMore(size_t member, const Deadline& deadline);
 
-  // A query failed with a connection-level error on `member`: mark it down.
-  void ReportConnectionFailure(size_t member, const Status& error);
+  // `member` failed at the connection level (a query's session broke, a
+  // probe failed): it is down, and retried only after a growing backoff.
+  void MarkDown(size_t member, const std::string& reason);
 
   // Connects to each member once and refuses the cluster if any belongs to
   // a master-election system. Unreachable members are fine (they may come back).
@@ -90,7 +91,6 @@ class ReplicaPool {
   // member's slots are all in use.
   std::optional<StatusOr<Lease>> TryTake(size_t member, const Deadline& deadline);
   void GiveBack(size_t member, std::unique_ptr<Connection> connection);
-  void MarkDown(size_t member, const std::string& reason);
   void SetState(size_t member, const HealthVerdict& verdict, std::optional<double> lag);
   // Master election seen on `member`: every member is refused from now on.
   void RefuseCluster(size_t member, const std::string& reason);

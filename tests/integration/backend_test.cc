@@ -49,6 +49,7 @@ TEST_P(BackendTest, ProbeTellsReplicaFromPrimary) {
 TEST_P(BackendTest, IdleClusterReportsNoLag) {
   // With no writes for a while, the naive now() - last replay grows; ours must not.
   testing::WaitReplicasCaughtUp(env());
+  // The premise, not a synchronisation: time passes on an idle primary.
   std::this_thread::sleep_for(1500ms);
   auto conn = ConnectTo(env().replicas[1]);
   ASSERT_TRUE(conn);
@@ -80,7 +81,8 @@ TEST_P(BackendTest, CancelFromAnotherThreadStopsTheStatement) {
   auto conn = ConnectTo(env().replicas[1]);
   ASSERT_TRUE(conn);
   std::thread canceller([&] {
-    std::this_thread::sleep_for(300ms);
+    // Once the statement runs on the server.
+    testing::Eventually([&] { return RunningSleeps(env().replicas[1]) >= 1; });
     conn->Cancel();
   });
   auto start = std::chrono::steady_clock::now();
@@ -89,8 +91,8 @@ TEST_P(BackendTest, CancelFromAnotherThreadStopsTheStatement) {
   canceller.join();
   EXPECT_LT(took, 2s);
   EXPECT_FALSE(conn->Usable()) << "a cancelled session is never reused";
-  std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(RunningSleeps(env().replicas[1]), 0);
+  EXPECT_TRUE(testing::Eventually([&] { return RunningSleeps(env().replicas[1]) == 0; }, 2s))
+      << "the statement must be gone from the server";
 }
 
 TEST_P(BackendTest, ConvertsEveryColumnType) {

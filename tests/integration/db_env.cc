@@ -187,6 +187,22 @@ void AdminExec(const ClusterEnv& env, const HostPort& member, const std::string&
   AdminQuery(env, member, sql);
 }
 
+bool Eventually(const std::function<bool()>& condition, std::chrono::milliseconds ceiling) {
+  const auto until = std::chrono::steady_clock::now() + ceiling;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+StatusOr<ReplicaState> ProbeMember(const ClusterEnv& env, const HostPort& member) {
+  auto backend = env.MakeBackend();
+  auto conn = backend->Connect(env.Params(member), Deadline::After(*DefaultClock(), std::chrono::seconds(5)));
+  if (!conn.ok()) return conn.status();
+  return (*conn)->Probe(Deadline::After(*DefaultClock(), std::chrono::seconds(5)));
+}
+
 void WaitReplicasCaughtUp(const ClusterEnv& env) {
   const std::string token =
       std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
@@ -197,14 +213,12 @@ void WaitReplicasCaughtUp(const ClusterEnv& env) {
   AdminExec(env, env.primary, "DELETE FROM " + table);
   AdminExec(env, env.primary, "INSERT INTO " + table + " VALUES (1, '" + token + "')");
   for (const HostPort& replica : env.replicas) {
-    bool seen = false;
-    for (int i = 0; i < 300 && !seen; ++i) {
+    bool seen = Eventually([&] {
       auto rows = AdminQuery(env, replica, "SELECT token FROM " + table);
-      seen = !rows.empty() && rows[0][0] == token;
-      if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+      return !rows.empty() && rows[0][0] == token;
+    });
     ASSERT_TRUE(seen) << env.name << " replica " << replica.ToString()
-                      << " did not catch up in 6 s";
+                      << " did not catch up in 30 s";
   }
 }
 

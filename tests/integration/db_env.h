@@ -4,6 +4,8 @@
 // A missing cluster fails the test; it is never skipped.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -49,6 +51,14 @@ std::vector<const ClusterEnv*> AllEnvs();
 std::vector<std::vector<std::string>> AdminQuery(const ClusterEnv& env, const HostPort& member,
                                                  const std::string& sql);
 void AdminExec(const ClusterEnv& env, const HostPort& member, const std::string& sql);
+
+// Polls `condition` until it holds or `ceiling` passes; true if it held. The
+// ceiling is generous: it only stops a broken test, it is not what is tested.
+bool Eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds ceiling = std::chrono::seconds(30));
+
+// One look at `member`'s replication state, through a fresh exporter session.
+StatusOr<ReplicaState> ProbeMember(const ClusterEnv& env, const HostPort& member);
 
 // Writes a marker on the primary and waits until every replica has it.
 void WaitReplicasCaughtUp(const ClusterEnv& env);

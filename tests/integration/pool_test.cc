@@ -5,7 +5,6 @@
 
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "db_env.h"
 #include "pool/replica_pool.h"
@@ -95,7 +94,10 @@ TEST_P(PoolTest, AReplicaBehindMaxReplicationLagIsSkipped) {
                        "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 86400; START SLAVE");
     testing::AdminExec(env(), env().primary, "REPLACE INTO rse_sync.test_marker VALUES (2, 'lag')");
   }
-  std::this_thread::sleep_for(2500ms);
+  ASSERT_TRUE(testing::Eventually([&] {
+    auto state = testing::ProbeMember(env(), replica);
+    return state.ok() && (!state->applying || state->lag_seconds.value_or(0) >= 1.5);
+  })) << "the replica never fell behind";
   for (int i = 0; i < 4; ++i) EXPECT_EQ(NextScrape(*pool), 0);
   auto snapshot = pool->Snapshot();
   EXPECT_EQ(snapshot[1].state, MemberState::kLagging);
@@ -131,7 +133,7 @@ TEST_P(PoolTest, AStoppedReplicaFailsOverWithinTheScrape) {
                                           Deadline::After(*DefaultClock(), 5s));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), Status::Code::kUnavailable) << result.status().message();
-  pool->ReportConnectionFailure(chosen, result.status());
+  pool->MarkDown(chosen, result.status().message());
   // ...and moves to the next healthy replica, within the same deadline.
   auto next = pool->AcquireForScrape(Deadline::After(*DefaultClock(), 5s), {chosen});
   ASSERT_TRUE(next.ok()) << next.status().message();
@@ -152,8 +154,13 @@ TEST_P(PoolTest, WithThePrimaryDownTheReplicasKeepServingTheLastData) {
   auto pool = MakePool({1, 2});
   ASSERT_NE(NextScrape(*pool), -1) << last_error_;
   testing::StopMember(env(), "primary");
-  // Give the replicas a moment to notice that their stream is gone.
-  std::this_thread::sleep_for(1500ms);
+  // Until both replicas noticed that their stream is gone.
+  for (const HostPort& replica : env().replicas) {
+    ASSERT_TRUE(testing::Eventually([&] {
+      auto state = testing::ProbeMember(env(), replica);
+      return state.ok() && !state->streaming;
+    })) << replica.ToString();
+  }
   std::set<int> served;
   for (int i = 0; i < 4; ++i) served.insert(NextScrape(*pool));
   EXPECT_FALSE(served.count(-1)) << last_error_;

@@ -120,8 +120,8 @@ TEST_P(ScrapeTest, AQuerySleepingPastTheDeadlineIsAnsweredOnTimeAndGoneFromTheSe
   EXPECT_NE(text.find("quick_value 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("replica_sql_query_success{query=\"sleepy\"} 0\n"), std::string::npos)
       << text;
-  std::this_thread::sleep_for(1s);
-  EXPECT_EQ(RunningSleeps(), 0) << "nothing the scrape started may run on past its deadline";
+  EXPECT_TRUE(testing::Eventually([&] { return RunningSleeps() == 0; }, 1s))
+      << "nothing the scrape started may run on a second past its deadline";
 }
 
 TEST_P(ScrapeTest, ASlowCachedQueryNeverDelaysAScrape) {
@@ -133,13 +133,15 @@ TEST_P(ScrapeTest, ASlowCachedQueryNeverDelaysAScrape) {
   std::string first = RenderText(exporter->Scrape(request));
   EXPECT_LT(std::chrono::steady_clock::now() - start, 900ms);
   EXPECT_EQ(first.find("slow_cached_value"), std::string::npos) << "nothing to serve yet";
-  // The refresh goes on in the background, within its own timeout...
-  std::this_thread::sleep_for(3s);
-  start = std::chrono::steady_clock::now();
-  std::string later = RenderText(exporter->Scrape(request));
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 900ms);
-  // ...and a later scrape serves it.
-  EXPECT_NE(later.find("slow_cached_value 1\n"), std::string::npos) << later;
+  // The refresh goes on in the background, within its own timeout, and a
+  // later scrape serves it; no scrape waits for it.
+  std::string later;
+  EXPECT_TRUE(testing::Eventually([&] {
+    start = std::chrono::steady_clock::now();
+    later = RenderText(exporter->Scrape(request));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 900ms);
+    return later.find("slow_cached_value 1\n") != std::string::npos;
+  })) << later;
 }
 
 TEST_P(ScrapeTest, AReplicaStoppedMidScrapeCostsNoFailedScrape) {
@@ -151,7 +153,8 @@ TEST_P(ScrapeTest, AReplicaStoppedMidScrapeCostsNoFailedScrape) {
   ASSERT_NE(RenderText(exporter->Scrape({})).find("replica_sql_up 1\n"), std::string::npos);
   // The next scrape goes to replica2 (round-robin); stop it while the query naps.
   std::thread stopper([&] {
-    std::this_thread::sleep_for(300ms);
+    // Once the napping query runs on replica2.
+    testing::Eventually([&] { return RunningSleeps() >= 1; });
     testing::StopMember(env(), "replica2");
   });
   std::string text = RenderText(exporter->Scrape({}));

@@ -11,7 +11,6 @@
 
 #include "exposition/sample_writer.h"
 #include "testing/bad_file_cases.h"
-#include "testing/promtool.h"
 
 namespace rse {
 namespace {
@@ -146,11 +145,6 @@ void CheckGolden(const std::string& file, const std::string& actual) {
 TEST(GoldenTest, TextFormat) { CheckGolden("families.txt", RenderText(GoldenFamilies())); }
 TEST(GoldenTest, OpenMetrics) {
   CheckGolden("families.openmetrics.txt", RenderOpenMetrics(GoldenFamilies()));
-}
-
-TEST(GoldenTest, PromtoolAcceptsTheTextFormat) {
-  auto result = testing::RunPromtoolCheckMetrics(RenderText(GoldenFamilies()));
-  EXPECT_EQ(result.exit_code, 0) << result.output;
 }
 
 }  // namespace

@@ -180,7 +180,7 @@ TEST_F(ReplicaPoolTest, ExcludedMembersAreNotChosen) {
 TEST_F(ReplicaPoolTest, ConnectionFailureReportedMidScrapeMarksTheMemberDown) {
   MakePool(2);
   ASSERT_EQ(NextScrape(), 1);
-  pool_->ReportConnectionFailure(0, Status::Unavailable("server closed the connection"));
+  pool_->MarkDown(0, "server closed the connection");
   EXPECT_EQ(StateOf(1), MemberState::kDown);
   EXPECT_EQ(NextScrape(), 2);
   EXPECT_EQ(NextScrape(), 2);

@@ -222,10 +222,20 @@ void WaitReplicasCaughtUp(const ClusterEnv& env) {
   }
 }
 
-void StopMember(const ClusterEnv& env, const std::string& name) {
-  std::string command = std::string(RSE_SOURCE_DIR) + "/tests/scripts/member.sh stop " +
+namespace {
+void RunMemberScript(const ClusterEnv& env, const std::string& action, const std::string& name) {
+  std::string command = std::string(RSE_SOURCE_DIR) + "/tests/scripts/member.sh " + action + " " +
                         (env.engine == Engine::kPostgres ? "postgres " : "mariadb ") + name;
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
+}
+}  // namespace
+
+void StopMember(const ClusterEnv& env, const std::string& name) {
+  RunMemberScript(env, "stop", name);
+}
+
+void RestartMember(const ClusterEnv& env, const std::string& name) {
+  RunMemberScript(env, "restart", name);
 }
 
 void RepairCluster(const ClusterEnv& env) {

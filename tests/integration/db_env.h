@@ -63,8 +63,10 @@ StatusOr<ReplicaState> ProbeMember(const ClusterEnv& env, const HostPort& member
 // Writes a marker on the primary and waits until every replica has it.
 void WaitReplicasCaughtUp(const ClusterEnv& env);
 
-// Stops one server ("primary", "replica1", "replica2") with tests/scripts/member.sh.
+// Stops or restarts one server ("primary", "replica1", "replica2") with
+// tests/scripts/member.sh, which writes nothing to any server.
 void StopMember(const ClusterEnv& env, const std::string& name);
+void RestartMember(const ClusterEnv& env, const std::string& name);
 
 // Re-runs start_databases.sh for this engine, which repairs whatever a test
 // did to the cluster (promotion, paused replay, stopped threads).

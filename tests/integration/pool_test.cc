@@ -3,6 +3,7 @@
 // over within a scrape when a replica stops.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <set>
 #include <sstream>
 
@@ -78,6 +79,45 @@ TEST_P(PoolTest, AReplicaThatStopsApplyingIsLagging) {
   std::set<int> served;
   for (int i = 0; i < 4; ++i) served.insert(NextScrape(*pool));
   EXPECT_EQ(served, (std::set<int>{0, 1})) << "healthy again once it applies";
+}
+
+TEST_P(PoolTest, ReplicasRestartedOnAnIdlePrimaryComeBackInRotation) {
+  // A tight lag ceiling: the age of the last replayed commit passes it at once,
+  // so a replica judged by that age would never come back while nothing is written.
+  auto pool = MakePool({1, 2}, /*max_lag=*/1s);
+  const std::string position_sql =
+      pg() ? "SELECT pg_last_xact_replay_timestamp()::text" : "SELECT @@gtid_binlog_pos";
+  const HostPort& position_host = pg() ? env().replicas[0] : env().primary;
+  if (pg()) {
+    // Until the last replayed commit (SetUp's marker) is older than the ceiling.
+    for (const HostPort& replica : env().replicas) {
+      ASSERT_TRUE(testing::Eventually([&] {
+        auto age = testing::AdminQuery(
+            env(), replica, "SELECT now() - pg_last_xact_replay_timestamp() > interval '2s'");
+        return !age.empty() && age[0][0] == "t";
+      }));
+    }
+  }
+  const auto before = testing::AdminQuery(env(), position_host, position_sql);
+  // A rolling restart, one replica after the other.
+  for (size_t member : {0u, 1u}) {
+    const auto start = std::chrono::steady_clock::now();
+    testing::RestartMember(env(), member == 0 ? "replica1" : "replica2");
+    const bool back = testing::Eventually([&] {
+      NextScrape(*pool);
+      return pool->Snapshot()[member].state == MemberState::kHealthy;
+    });
+    EXPECT_TRUE(back) << "replica" << member + 1 << ": " << last_error_;
+    std::cout << "[ figures  ] " << env().name << " replica" << member + 1
+              << " back in rotation "
+              << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
+              << " s after the restart began\n";
+  }
+  std::set<int> served;
+  for (int i = 0; i < 4; ++i) served.insert(NextScrape(*pool));
+  EXPECT_EQ(served, (std::set<int>{0, 1})) << last_error_;
+  EXPECT_EQ(testing::AdminQuery(env(), position_host, position_sql), before)
+      << "the primary must have stayed idle for the test to mean anything";
 }
 
 TEST_P(PoolTest, AReplicaBehindMaxReplicationLagIsSkipped) {

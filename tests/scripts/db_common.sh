@@ -40,6 +40,13 @@ pg_dir() { echo "$PG_ROOT/$1"; }
 pg_running() { pg_as "$PG_BIN/pg_ctl" -D "$(pg_dir "$1")" status >/dev/null 2>&1; }
 # psql as superuser over the private socket directory: pg_sql PORT DB SQL
 pg_sql() { pg_as "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$PG_RUN" -p "$1" -d "$2" -c "$3"; }
+pg_start() {
+  local dir
+  dir=$(pg_dir "$1")
+  # setsid and 9>&-: the server must not hold this script's lock or session.
+  pg_as setsid "$PG_BIN/pg_ctl" -D "$dir" -l "$PG_ROOT/$1.log" -w -t 60 start >/dev/null 9>&- ||
+    die "postgres $1 did not start; see $PG_ROOT/$1.log"
+}
 pg_stop() {
   if pg_running "$1"; then pg_as "$PG_BIN/pg_ctl" -D "$(pg_dir "$1")" -m fast -w stop >/dev/null; fi
 }
@@ -53,6 +60,16 @@ my_running() {
   local pid_file
   pid_file="$(my_dir "$1")/mysqld.pid"
   [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null
+}
+my_start() {
+  local name=$1 dir
+  dir=$(my_dir "$name")
+  # setsid and 9>&-: the server must not hold this script's lock or session.
+  local extra=()
+  [ -n "${GALERA_NEW_CLUSTER:-}" ] && extra=(--wsrep-new-cluster)
+  setsid mariadbd --defaults-file="$dir/my.cnf" "${extra[@]}" </dev/null >/dev/null 2>&1 9>&- &
+  wait_for 60 mariadb-admin --no-defaults --socket="$(my_sock "$name")" -uroot ping ||
+    die "mariadb $name did not start; see $dir/error.log"
 }
 my_stop() {
   local name=$1 pid_file pid

@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# Stops one server of the local clusters, for failover tests; start_databases.sh
-# brings it back. Usage: member.sh stop postgres|mariadb primary|replica1|replica2
+# Stops, starts or restarts one server of the local clusters, for failover
+# tests, touching nothing else (no writes to any server, unlike
+# start_databases.sh's repair). Usage:
+#   member.sh stop|start|restart postgres|mariadb primary|replica1|replica2
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=db_common.sh
 source "$here/db_common.sh"
 
-[ "$#" -eq 3 ] && [ "$1" = stop ] || die "usage: member.sh stop postgres|mariadb primary|replica1|replica2"
-case "$2" in
-  postgres) pg_stop "$3" ;;
-  mariadb) my_stop "$3" ;;
-  *) die "unknown engine $2" ;;
+usage="usage: member.sh stop|start|restart postgres|mariadb primary|replica1|replica2"
+[ "$#" -eq 3 ] || die "$usage"
+action=$1 engine=$2 name=$3
+case "$name" in primary | replica1 | replica2) ;; *) die "$usage" ;; esac
+case "$engine" in
+  postgres) running=pg_running stop=pg_stop start=pg_start ;;
+  mariadb) running=my_running stop=my_stop start=my_start ;;
+  *) die "$usage" ;;
+esac
+case "$action" in
+  stop) "$stop" "$name" ;;
+  start) "$running" "$name" || "$start" "$name" ;;
+  restart) "$stop" "$name" && "$start" "$name" ;;
+  *) die "$usage" ;;
 esac

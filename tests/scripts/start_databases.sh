@@ -98,14 +98,6 @@ CONF
   touch "$dir/.rse-ready"
 }
 
-pg_start() {
-  local dir
-  dir=$(pg_dir "$1")
-  # setsid and 9>&-: the server must not hold this script's lock or session.
-  pg_as setsid "$PG_BIN/pg_ctl" -D "$dir" -l "$PG_ROOT/$1.log" -w -t 60 start >/dev/null 9>&- ||
-    die "postgres $1 did not start; see $PG_ROOT/$1.log"
-}
-
 pg_build_replica() {
   local name=$1 port=$2 dir
   dir=$(pg_dir "$name")
@@ -214,17 +206,6 @@ ssl-cert = $TLS_DIR/server.crt
 ssl-key = $TLS_DIR/my-server.key
 CONF
   fi
-}
-
-my_start() {
-  local name=$1 dir
-  dir=$(my_dir "$name")
-  # setsid and 9>&-: the server must not hold this script's lock or session.
-  local extra=()
-  [ -n "${GALERA_NEW_CLUSTER:-}" ] && extra=(--wsrep-new-cluster)
-  setsid mariadbd --defaults-file="$dir/my.cnf" "${extra[@]}" </dev/null >/dev/null 2>&1 9>&- &
-  wait_for 60 mariadb-admin --no-defaults --socket="$(my_sock "$name")" -uroot ping ||
-    die "mariadb $name did not start; see $dir/error.log"
 }
 
 my_install() {

@@ -28,10 +28,15 @@ ColumnKind KindOf(pqxx::oid type) {
   }
 }
 
+// Lag is 0 when everything received is replayed. Not "=": after a standby
+// restarts, its WAL receiver starts again at the beginning of the segment, so
+// receive is *behind* replay until the primary next writes (on an idle primary,
+// never), and there may be no replay timestamp at all. Only when WAL waits to
+// be replayed is the age of the last replayed commit the lag.
 constexpr const char* kProbeSql = R"(
 SELECT pg_is_in_recovery(),
        CASE WHEN NOT pg_is_in_recovery() THEN NULL
-            WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+            WHEN pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0
             ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END,
        CASE WHEN pg_is_in_recovery() THEN NOT pg_is_wal_replay_paused() ELSE false END,
        EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'),

@@ -19,7 +19,8 @@ struct QueryOutcome {
   QueryError reason = QueryError::kSql;  // Meaningful only when !ok().
   std::vector<MetricFamily> families;
   std::vector<MappingError> mapping_errors;  // Also on success (null_value, duplicate_series).
-  double duration_seconds = 0;
+  double duration_seconds = 0;  // The statement's run.
+  double wait_seconds = 0;      // From being planned to its statement starting (worker, connection).
   size_t rows = 0;
   TimePoint finished_at{};
 

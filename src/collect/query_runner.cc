@@ -2,8 +2,8 @@
 
 namespace rse {
 
-SharedOutcome QueryRunner::Run(const QuerySpec& query, Connection& connection,
-                               const Deadline& deadline) {
+std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connection& connection,
+                                               const Deadline& deadline) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) {

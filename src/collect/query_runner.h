@@ -21,7 +21,8 @@ class QueryRunner {
   QueryRunner(const QueryRunner&) = delete;
   QueryRunner& operator=(const QueryRunner&) = delete;
 
-  SharedOutcome Run(const QuerySpec& query, Connection& connection, const Deadline& deadline);
+  std::shared_ptr<QueryOutcome> Run(const QuerySpec& query, Connection& connection,
+                                    const Deadline& deadline);
 
   // Cancels every statement running now; later Run()s fail at once.
   void Shutdown();

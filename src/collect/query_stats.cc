@@ -10,12 +10,10 @@ QueryStats::QueryStats(const std::vector<QuerySpec>& queries) {
   }
 }
 
-void QueryStats::CountExecution(const std::string& query, const QueryOutcome& outcome) {
+void QueryStats::CountMappingErrors(const std::string& query, const QueryOutcome& outcome) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& counts = errors_[query];
-  if (!outcome.ok()) ++counts[QueryErrorLabel(outcome.reason)];
   for (const MappingError& error : outcome.mapping_errors) {
-    // The error that failed the query was counted just above.
     if (outcome.ok() || error.reason != outcome.reason) ++counts[QueryErrorLabel(error.reason)];
   }
 }

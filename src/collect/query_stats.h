@@ -19,9 +19,9 @@ class QueryStats {
  public:
   explicit QueryStats(const std::vector<QuerySpec>& queries);
 
-  // Counts the errors of one execution: its failure, and each mapping problem
-  // that is not that same failure.
-  void CountExecution(const std::string& query, const QueryOutcome& outcome);
+  // Counts the mapping problems of one execution (null_value, ...), except
+  // the one that failed it: the caller counts a failure once, with Count().
+  void CountMappingErrors(const std::string& query, const QueryOutcome& outcome);
   void Count(const std::string& query, QueryError reason, uint64_t n = 1);
 
   // One family, every (query, reason) pair.

@@ -22,6 +22,9 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
   MetricFamily duration = PerQuery(
       kQueryDurationMetric,
       "Duration of the query run whose result was served (or of the failed run), in seconds.");
+  MetricFamily wait = PerQuery(kQueryWaitMetric,
+                               "Time the query run whose result was served (or the failed run) "
+                               "waited for a worker and a connection before it started, in seconds.");
   MetricFamily rows =
       PerQuery(kQueryRowsMetric, "Rows returned by the query run whose result was served.");
   MetricFamily age =
@@ -33,7 +36,8 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
     const QuerySpec& query = *plan.query;
     SharedOutcome served;
     bool ok = false;
-    double seconds = 0;
+    double seconds = plan.cut ? plan.cut_run_seconds : 0;
+    double waited = plan.cut ? plan.cut_wait_seconds : 0;
     if (plan.fresh) {
       served = plan.fresh;
       ok = true;
@@ -41,7 +45,10 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
       served = plan.result;
       ok = true;
     } else {
-      if (plan.result) seconds = plan.result->duration_seconds;
+      if (plan.result) {
+        seconds = plan.result->duration_seconds;
+        waited = plan.result->wait_seconds;
+      }
       if (query.cache) {
         served = cache->Get(query.name, query.max_staleness);
         // Still refreshing in the background: what is served came from a good run.
@@ -50,6 +57,7 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
     }
     if (served) {
       seconds = served->duration_seconds;
+      waited = served->wait_seconds;
       for (const MetricFamily& family : served->families) {
         auto& seen = produced[family.name];
         bool clash = false;
@@ -68,9 +76,11 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
     const std::vector<Label> labels{{"query", query.name}};
     success.samples.push_back({labels, ok ? 1.0 : 0.0});
     duration.samples.push_back({labels, seconds});
+    wait.samples.push_back({labels, waited});
     rows.samples.push_back({labels, served ? static_cast<double>(served->rows) : 0.0});
   }
-  for (MetricFamily* family : {&success, &duration, &rows, &age}) out.push_back(std::move(*family));
+  for (MetricFamily* family : {&success, &duration, &wait, &rows, &age})
+    out.push_back(std::move(*family));
   return out;
 }
 

@@ -11,15 +11,20 @@
 #include "collect/query_outcome.h"
 #include "collect/query_stats.h"
 #include "collect/result_cache.h"
+#include "collect/single_flight.h"
 
 namespace rse {
 
 struct QueryPlan {
   const QuerySpec* query = nullptr;
   SharedOutcome fresh;  // A cached result young enough that nothing ran.
-  std::optional<std::shared_future<SharedOutcome>>
-      pending;           // The execution this scrape started or joined.
+  std::shared_ptr<SingleFlight::Execution> execution;  // The one this scrape led or joined.
   SharedOutcome result;  // That execution's outcome, when it finished by the deadline.
+  // An uncached execution still unfinished at the deadline: a timeout of this
+  // scrape, with the time it waited to start and the time it ran until then.
+  bool cut = false;
+  double cut_wait_seconds = 0;
+  double cut_run_seconds = 0;
 };
 
 struct ScrapeAssembly {
@@ -27,7 +32,8 @@ struct ScrapeAssembly {
   QueryStats* stats;
   const Clock* clock;
 
-  // Catalog metrics, then replica_sql_query_{success,duration_seconds,rows,cache_age_seconds}.
+  // Catalog metrics, then
+  // replica_sql_query_{success,duration_seconds,wait_seconds,rows,cache_age_seconds}.
   std::vector<MetricFamily> Assemble(const std::vector<QueryPlan>& plans) const;
 };
 

@@ -3,7 +3,6 @@
 #include <deque>
 #include <mutex>
 
-#include "collect/scrape_assembly.h"
 #include "collect/self_metrics.h"
 
 namespace rse {
@@ -11,17 +10,17 @@ namespace rse {
 // The queries one scrape leads, and the session they run in.
 struct ScrapeEngine::Batch {
   Batch(ReplicaPool* pool, Deadline deadline, Logger* logger) : session(pool, deadline, logger) {}
-  const QuerySpec* Pop() {
+  std::optional<Task> Pop() {
     std::lock_guard<std::mutex> lock(mu);
-    if (queue.empty()) return nullptr;
-    const QuerySpec* query = queue.front();
+    if (queue.empty()) return std::nullopt;
+    Task task = queue.front();
     queue.pop_front();
-    return query;
+    return task;
   }
 
   ScrapeSession session;
   std::mutex mu;
-  std::deque<const QuerySpec*> queue;  // Guarded by mu (filled before workers start).
+  std::deque<Task> queue;  // Guarded by mu (filled before workers start).
 };
 
 ScrapeEngine::ScrapeEngine(std::vector<QuerySpec> queries, ScrapeEngineOptions options,
@@ -44,25 +43,40 @@ Deadline ScrapeEngine::QueryDeadline(const QuerySpec& query, const Deadline& scr
   return scrape;
 }
 
-SharedOutcome ScrapeEngine::RunOne(const QuerySpec& query, ScrapeSession& session,
+namespace {
+
+double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
                                    std::optional<Lease>* lease) {
+  const QuerySpec& query = *task.query;
   const Deadline deadline = QueryDeadline(query, session.deadline());
+  auto failed = [&](QueryError reason, Status status) {
+    auto outcome = std::make_shared<QueryOutcome>(QueryOutcome::Failed(reason, std::move(status)));
+    outcome->finished_at = clock_->Now();
+    outcome->wait_seconds = Seconds(outcome->finished_at - task.execution->planned_at);
+    return outcome;
+  };
   while (true) {
     if (!query.cache && session.deadline().Expired(*clock_)) {
-      return std::make_shared<QueryOutcome>(QueryOutcome::Failed(
-          QueryError::kTimeout, Status::DeadlineExceeded("not started before the scrape deadline")));
+      return failed(QueryError::kTimeout,
+                    Status::DeadlineExceeded("not started before the scrape deadline"));
     }
     if (!*lease) {
       auto more = session.AcquireMore();
       if (!more.ok()) {
-        return std::make_shared<QueryOutcome>(QueryOutcome::Failed(
-            QueryError::kConnection,
-            Status::Unavailable("no connection to the replica before the deadline: " +
-                                more.status().message())));
+        return failed(QueryError::kConnection,
+                      Status::Unavailable("no connection to the replica before the deadline: " +
+                                          more.status().message()));
       }
       lease->emplace(std::move(*more));
     }
-    SharedOutcome outcome = runner_.Run(query, (*lease)->connection(), deadline);
+    const TimePoint began = clock_->Now();
+    task.execution->started_at = began;
+    std::shared_ptr<QueryOutcome> outcome = runner_.Run(query, (*lease)->connection(), deadline);
+    outcome->wait_seconds = Seconds(began - task.execution->planned_at);
     if (outcome->ok() || outcome->reason != QueryError::kConnection) return outcome;
     // The replica failed under us: this and the remaining queries move on.
     auto next = session.FailOver(std::move(**lease), outcome->status);
@@ -73,11 +87,15 @@ SharedOutcome ScrapeEngine::RunOne(const QuerySpec& query, ScrapeSession& sessio
 }
 
 void ScrapeEngine::Work(std::shared_ptr<Batch> batch, std::optional<Lease> lease) {
-  while (const QuerySpec* query = batch->Pop()) Publish(*query, RunOne(*query, batch->session, &lease));
+  while (std::optional<Task> task = batch->Pop()) Publish(*task, RunOne(*task, batch->session, &lease));
 }
 
-void ScrapeEngine::Publish(const QuerySpec& query, const SharedOutcome& outcome) {
-  stats_.CountExecution(query.name, *outcome);
+void ScrapeEngine::Publish(const Task& task, const SharedOutcome& outcome) {
+  const QuerySpec& query = *task.query;
+  // A scrape that gave up on this execution at its deadline counted it already.
+  if (!outcome->ok() && !task.execution->failure_counted.exchange(true))
+    stats_.Count(query.name, outcome->reason);
+  stats_.CountMappingErrors(query.name, *outcome);
   if (!outcome->ok()) {
     logger_->Warn("query failed", {{"query", query.name},
                                    {"reason", QueryErrorLabel(outcome->reason)},
@@ -90,6 +108,18 @@ void ScrapeEngine::Publish(const QuerySpec& query, const SharedOutcome& outcome)
   if (query.cache) cache_.Store(query.name, outcome);
   flight_.Finish(query.name, outcome);
   if (options_.on_published) options_.on_published(query.name);
+}
+
+void ScrapeEngine::Cut(QueryPlan& plan) {
+  const SingleFlight::Execution& execution = *plan.execution;
+  const TimePoint now = clock_->Now();
+  const TimePoint started = execution.started_at.load();
+  const bool ran = started != TimePoint{};
+  plan.cut = true;
+  plan.cut_wait_seconds = Seconds((ran ? started : now) - execution.planned_at);
+  plan.cut_run_seconds = ran ? Seconds(now - started) : 0;
+  if (!plan.execution->failure_counted.exchange(true))
+    stats_.Count(plan.query->name, QueryError::kTimeout);
 }
 
 std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget) {
@@ -117,10 +147,10 @@ std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget)
       stats_.Count(query.name, QueryError::kConnection);
       continue;
     }
-    SingleFlight::Ticket ticket = flight_.Begin(query.name);
-    plan.pending = ticket.result;
+    SingleFlight::Ticket ticket = flight_.Begin(query.name, start);
+    plan.execution = ticket.execution;
     if (ticket.leader)
-      batch->queue.push_back(&query);
+      batch->queue.push_back({&query, ticket.execution});
     else if (options_.on_joined)
       options_.on_joined(query.name);
   }
@@ -133,9 +163,12 @@ std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget)
     for (size_t i = 1; i < workers; ++i) tasks_.Run([this, batch] { Work(batch, std::nullopt); });
   }
   for (QueryPlan& plan : plans) {
-    if (!plan.pending) continue;
-    if (plan.pending->wait_for(deadline.Remaining(*clock_)) == std::future_status::ready)
-      plan.result = plan.pending->get();
+    if (!plan.execution) continue;
+    const std::shared_future<SharedOutcome>& result = plan.execution->result;
+    if (result.wait_for(deadline.Remaining(*clock_)) == std::future_status::ready)
+      plan.result = result.get();
+    else if (!plan.query->cache)
+      Cut(plan);  // A cached query's refresh goes on; the last good result is served.
   }
   ScrapeAssembly assembly{&cache_, &stats_, clock_};
   std::vector<MetricFamily> families = assembly.Assemble(plans);

@@ -17,6 +17,7 @@
 #include "collect/query_runner.h"
 #include "collect/query_stats.h"
 #include "collect/result_cache.h"
+#include "collect/scrape_assembly.h"
 #include "collect/scrape_session.h"
 #include "collect/single_flight.h"
 #include "collect/task_runner.h"
@@ -49,16 +50,22 @@ class ScrapeEngine {
 
  private:
   struct Batch;
+  struct Task {
+    const QuerySpec* query;
+    std::shared_ptr<SingleFlight::Execution> execution;
+  };
   // One worker: pop → run → on a connection error, fail over → publish, until
   // the batch is empty. Several workers share a batch and its session.
   void Work(std::shared_ptr<Batch> batch, std::optional<Lease> lease);
-  // Runs `query` on `*lease` (acquired first if empty), following the
-  // session through failovers; leaves `*lease` on the replica it ended on.
-  SharedOutcome RunOne(const QuerySpec& query, ScrapeSession& session, std::optional<Lease>* lease);
+  // Runs the task's query on `*lease` (acquired first if empty), following
+  // the session through failovers; leaves `*lease` on the replica it ended on.
+  SharedOutcome RunOne(const Task& task, ScrapeSession& session, std::optional<Lease>* lease);
+  // Gives up on `plan`'s unfinished execution at the scrape's deadline.
+  void Cut(QueryPlan& plan);
   // The deadline of one execution: a cached query refreshes within its own
   // timeout, past the scrape's; any other stops at the scrape's deadline.
   Deadline QueryDeadline(const QuerySpec& query, const Deadline& scrape) const;
-  void Publish(const QuerySpec& query, const SharedOutcome& outcome);
+  void Publish(const Task& task, const SharedOutcome& outcome);
 
   const std::vector<QuerySpec> queries_;
   const ScrapeEngineOptions options_;

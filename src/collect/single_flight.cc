@@ -2,14 +2,14 @@
 
 namespace rse {
 
-SingleFlight::Ticket SingleFlight::Begin(const std::string& key) {
+SingleFlight::Ticket SingleFlight::Begin(const std::string& key, TimePoint now) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = running_futures_.find(key);
-  if (it != running_futures_.end()) return {it->second, false};
-  std::promise<SharedOutcome>& promise = running_[key];
-  std::shared_future<SharedOutcome> future = promise.get_future().share();
-  running_futures_[key] = future;
-  return {future, true};
+  auto it = running_.find(key);
+  if (it != running_.end()) return {it->second.execution, false};
+  Running& running = running_[key];
+  running.execution = std::make_shared<Execution>(now);
+  running.execution->result = running.promise.get_future().share();
+  return {running.execution, true};
 }
 
 void SingleFlight::Finish(const std::string& key, SharedOutcome outcome) {
@@ -18,9 +18,8 @@ void SingleFlight::Finish(const std::string& key, SharedOutcome outcome) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = running_.find(key);
     if (it == running_.end()) return;
-    promise = std::move(it->second);
+    promise = std::move(it->second.promise);
     running_.erase(it);
-    running_futures_.erase(key);
   }
   promise.set_value(std::move(outcome));
 }

@@ -14,6 +14,7 @@ inline constexpr const char* kScrapeDurationMetric = "replica_sql_scrape_duratio
 
 inline constexpr const char* kQuerySuccessMetric = "replica_sql_query_success";
 inline constexpr const char* kQueryDurationMetric = "replica_sql_query_duration_seconds";
+inline constexpr const char* kQueryWaitMetric = "replica_sql_query_wait_seconds";
 inline constexpr const char* kQueryRowsMetric = "replica_sql_query_rows";
 inline constexpr const char* kQueryCacheAgeMetric = "replica_sql_query_cache_age_seconds";
 inline constexpr const char* kQueryErrorsMetric = "replica_sql_query_errors_total";

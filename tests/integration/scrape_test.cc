@@ -3,6 +3,7 @@
 // hold on the server, slow cached queries, and a replica lost mid-scrape.
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -120,6 +121,15 @@ TEST_P(ScrapeTest, AQuerySleepingPastTheDeadlineIsAnsweredOnTimeAndGoneFromTheSe
   EXPECT_NE(text.find("quick_value 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("replica_sql_query_success{query=\"sleepy\"} 0\n"), std::string::npos)
       << text;
+  // The scrape that reports the timeout counts it, with the time the query ran.
+  EXPECT_NE(text.find("replica_sql_query_errors_total{query=\"sleepy\",reason=\"timeout\"} 1\n"),
+            std::string::npos)
+      << text;
+  std::smatch ran;
+  ASSERT_TRUE(std::regex_search(
+      text, ran, std::regex("replica_sql_query_duration_seconds\\{query=\"sleepy\"\\} ([0-9.e-]+)")))
+      << text;
+  EXPECT_GT(std::stod(ran[1]), 0.5) << "the time it ran until the deadline, not 0";
   EXPECT_TRUE(testing::Eventually([&] { return RunningSleeps() == 0; }, 1s))
       << "nothing the scrape started may run on a second past its deadline";
 }

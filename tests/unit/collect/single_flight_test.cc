@@ -5,6 +5,8 @@
 namespace rse {
 namespace {
 
+const TimePoint kT0 = TimePoint() + std::chrono::hours(1);
+
 SharedOutcome Rows(size_t n) {
   auto outcome = std::make_shared<QueryOutcome>();
   outcome->rows = n;
@@ -13,38 +15,42 @@ SharedOutcome Rows(size_t n) {
 
 TEST(SingleFlightTest, TheFirstLeadsAndLaterCallersShareItsResult) {
   SingleFlight flight;
-  auto leader = flight.Begin("q");
-  auto joiner = flight.Begin("q");
+  auto leader = flight.Begin("q", kT0);
+  auto joiner = flight.Begin("q", kT0);
   EXPECT_TRUE(leader.leader);
   EXPECT_FALSE(joiner.leader);
-  EXPECT_EQ(joiner.result.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+  EXPECT_EQ(joiner.execution->result.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
   flight.Finish("q", Rows(3));
-  EXPECT_EQ(leader.result.get()->rows, 3u);
-  EXPECT_EQ(joiner.result.get().get(), leader.result.get().get()) << "one outcome, shared";
+  EXPECT_EQ(leader.execution->result.get()->rows, 3u);
+  EXPECT_EQ(joiner.execution->result.get().get(), leader.execution->result.get().get())
+      << "one outcome, shared";
+  EXPECT_EQ(joiner.execution, leader.execution) << "and one execution, with one timing";
+  EXPECT_EQ(leader.execution->planned_at, kT0);
+  EXPECT_EQ(leader.execution->started_at.load(), TimePoint{}) << "not started yet";
 }
 
 TEST(SingleFlightTest, KeysAreIndependent) {
   SingleFlight flight;
-  EXPECT_TRUE(flight.Begin("a").leader);
-  EXPECT_TRUE(flight.Begin("b").leader);
-  EXPECT_FALSE(flight.Begin("a").leader);
+  EXPECT_TRUE(flight.Begin("a", kT0).leader);
+  EXPECT_TRUE(flight.Begin("b", kT0).leader);
+  EXPECT_FALSE(flight.Begin("a", kT0).leader);
 }
 
 TEST(SingleFlightTest, AfterFinishTheNextCallerLeadsANewExecution) {
   SingleFlight flight;
-  auto first = flight.Begin("q");
+  auto first = flight.Begin("q", kT0);
   flight.Finish("q", Rows(1));
-  auto second = flight.Begin("q");
+  auto second = flight.Begin("q", kT0);
   EXPECT_TRUE(second.leader) << "results are not kept: that is the cache's job";
   flight.Finish("q", Rows(2));
-  EXPECT_EQ(second.result.get()->rows, 2u);
-  EXPECT_EQ(first.result.get()->rows, 1u);
+  EXPECT_EQ(second.execution->result.get()->rows, 2u);
+  EXPECT_EQ(first.execution->result.get()->rows, 1u);
 }
 
 TEST(SingleFlightTest, FinishingAnUnknownKeyIsHarmless) {
   SingleFlight flight;
   flight.Finish("never-begun", Rows(1));
-  EXPECT_TRUE(flight.Begin("never-begun").leader);
+  EXPECT_TRUE(flight.Begin("never-begun", kT0).leader);
 }
 
 }  // namespace

@@ -49,7 +49,12 @@ std::vector<MetricFamily> ReplicaFamilies(const std::vector<MemberSnapshot>& mem
                       "Scrapes served by the replica.",
                       MetricType::kCounter,
                       {}};
+  MetricFamily changes{kReplicaStateChangesMetric,
+                       "Changes of the replica's state (after damping with rise/fall).",
+                       MetricType::kCounter,
+                       {}};
   for (const MemberSnapshot& m : members) {
+    changes.samples.push_back({{{"replica", m.label}}, static_cast<double>(m.state_changes)});
     up.samples.push_back({{{"replica", m.label}}, m.state == MemberState::kHealthy ? 1.0 : 0.0});
     for (MemberState s : kAllMemberStates) {
       state.samples.push_back(
@@ -58,7 +63,7 @@ std::vector<MetricFamily> ReplicaFamilies(const std::vector<MemberSnapshot>& mem
     lag.samples.push_back({{{"replica", m.label}}, m.lag_seconds.value_or(std::nan(""))});
     served.samples.push_back({{{"replica", m.label}}, static_cast<double>(m.scrapes_served)});
   }
-  return {up, state, lag, served};
+  return {up, state, lag, served, changes};
 }
 
 void AppendSelfMetrics(bool up, double scrape_seconds, const std::vector<MemberSnapshot>& members,

@@ -42,6 +42,8 @@ constexpr std::pair<const char*, Engine> kEngines[] = {{"postgres", Engine::kPos
                                                        {"mysql", Engine::kMysql}};
 constexpr std::pair<const char*, Failover> kFailovers[] = {{"none", Failover::kNone},
                                                            {"automatic", Failover::kAutomatic}};
+constexpr std::pair<const char*, WhenAllLagging> kWhenAllLagging[] = {
+    {"refuse", WhenAllLagging::kRefuse}, {"least_lagged", WhenAllLagging::kLeastLagged}};
 
 void ReadWeb(TableReader& r, WebConfig& web) {
   r.RejectUnknownKeys({"listen_address"});
@@ -97,7 +99,7 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
   ClusterConfig& cluster = config.cluster;
   r.RejectUnknownKeys({"name", "engine", "database", "user", "password", "password_file",
                        "password_env", "replicas", "connect_timeout", "max_replication_lag",
-                       "failover", "tls_mode", "tls_ca_file", "tls_cert_file", "tls_key_file",
+                       "failover", "when_all_lagging", "tls_mode", "tls_ca_file", "tls_cert_file", "tls_key_file",
                        "session_sql"});
   for (auto [key, field] : {std::pair{"name", &cluster.name},
                             {"database", &cluster.database},
@@ -145,6 +147,7 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
       cluster.max_replication_lag = *v;
   }
   if (auto v = ReadEnum(r, "failover", kFailovers)) cluster.failover = *v;
+  if (auto v = ReadEnum(r, "when_all_lagging", kWhenAllLagging)) cluster.when_all_lagging = *v;
   if (auto v = ReadEnum(r, "tls_mode", kAllTlsModes, TlsModeName)) cluster.tls_mode = *v;
   for (auto [key, field] : {std::pair{"tls_ca_file", &cluster.tls_ca_file},
                             {"tls_cert_file", &cluster.tls_cert_file},
@@ -163,9 +166,11 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
 }
 
 void ReadPool(TableReader& r, PoolConfig& pool) {
-  r.RejectUnknownKeys({"connections_per_replica"});
+  r.RejectUnknownKeys({"connections_per_replica", "rise", "fall"});
   if (auto v = r.Integer("connections_per_replica", 1, 64))
     pool.connections_per_replica = static_cast<int>(*v);
+  if (auto v = r.Integer("rise", 1, 100)) pool.rise = static_cast<int>(*v);
+  if (auto v = r.Integer("fall", 1, 100)) pool.fall = static_cast<int>(*v);
 }
 
 void ReadQueries(TableReader& r, const std::string& base_dir, ExporterConfig& config) {

@@ -20,6 +20,11 @@ inline constexpr const char* kDefaultConfigFile = "config/replica_sql_exporter.t
 
 enum class Engine { kPostgres, kMysql };
 enum class Failover { kNone, kAutomatic };
+// What a scrape gets when every verified replica is out of the rotation.
+enum class WhenAllLagging {
+  kRefuse,       // "refuse": nothing; replica_sql_up 0.
+  kLeastLagged,  // "least_lagged": the replica with the smallest lag (never a primary).
+};
 
 const char* EngineName(Engine engine);
 
@@ -53,6 +58,7 @@ struct ClusterConfig {
   milliseconds connect_timeout{2'000};
   milliseconds max_replication_lag{30'000};
   Failover failover = Failover::kNone;
+  WhenAllLagging when_all_lagging = WhenAllLagging::kRefuse;
   TlsMode tls_mode = TlsMode::kPrefer;
   std::string tls_ca_file;
   std::string tls_cert_file;
@@ -62,6 +68,8 @@ struct ClusterConfig {
 
 struct PoolConfig {
   int connections_per_replica = 2;
+  int rise = 2;  // Consecutive healthy probes before a member returns to the rotation.
+  int fall = 1;  // Consecutive failed or lagging probes before it leaves.
 };
 
 struct ExporterConfig {

@@ -1,5 +1,5 @@
-// Pure decisions about one member of the cluster: its state names, and the
-// verdict on one probe of it.
+// Pure decisions about one member of the cluster: its state names, the
+// verdict on one probe of it, and the damped state those verdicts drive.
 #pragma once
 
 #include <chrono>
@@ -33,5 +33,37 @@ struct HealthVerdict {
 // its replication stream up. A member of a master-election system is refused;
 // a primary is a primary.
 HealthVerdict JudgeProbe(const ReplicaState& state, std::chrono::milliseconds max_lag);
+
+// One member's state as the pool exposes it, driven by verdicts with
+// HAProxy-style damping: a healthy member leaves the rotation after `fall`
+// consecutive bad verdicts (down or lagging) and comes back after `rise`
+// consecutive healthy ones. The first verdict on a member is taken as it is,
+// and role is never damped: primary or refused applies at once, every time.
+// Not thread-safe (the pool guards it).
+class MemberHealth {
+ public:
+  MemberHealth(int rise, int fall) : rise_(rise), fall_(fall) {}
+
+  // Applies one verdict; true when the exposed state changed (the reason may
+  // change on every probe: it carries the lag).
+  bool Apply(const HealthVerdict& verdict);
+
+  MemberState state() const { return state_; }
+  const std::string& reason() const { return reason_; }
+  bool in_rotation() const { return state_ == MemberState::kHealthy; }
+  // Consecutive healthy verdicts while out of the rotation (0 when in it).
+  int rising() const { return in_rotation() ? 0 : good_; }
+  uint64_t changes() const { return changes_; }  // State changes after the first verdict.
+
+ private:
+  const int rise_;
+  const int fall_;
+  bool judged_ = false;
+  MemberState state_ = MemberState::kDown;
+  std::string reason_ = "not contacted yet";
+  int good_ = 0;  // Consecutive healthy verdicts.
+  int bad_ = 0;   // Consecutive down or lagging verdicts.
+  uint64_t changes_ = 0;
+};
 
 }  // namespace rse

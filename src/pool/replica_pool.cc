@@ -1,15 +1,16 @@
 #include "pool/replica_pool.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace rse {
 
 struct ReplicaPool::Slot {
+  Slot(Member m, int rise, int fall) : member(std::move(m)), health(rise, fall) {}
   Member member;
   std::vector<std::unique_ptr<Connection>> idle;
   int open = 0;  // Idle, leased, and being opened.
-  MemberState state = MemberState::kDown;
-  std::string reason = "not contacted yet";
+  MemberHealth health;
   std::optional<double> lag_seconds;
   uint64_t scrapes_served = 0;
   TimePoint retry_after{};
@@ -19,13 +20,15 @@ struct ReplicaPool::Slot {
 ReplicaPool::ReplicaPool(std::vector<Member> members, PoolOptions options, Backend* backend,
                          const Clock* clock, Logger* logger)
     : options_(std::move(options)), backend_(backend), clock_(clock), logger_(logger) {
-  for (Member& member : members) {
-    slots_.emplace_back();
-    slots_.back().member = std::move(member);
-  }
+  slots_.reserve(members.size());
+  for (Member& member : members) slots_.emplace_back(std::move(member), options_.rise, options_.fall);
 }
 
 ReplicaPool::~ReplicaPool() = default;
+
+bool ReplicaPool::KeepsConnections(MemberState state) {
+  return state == MemberState::kHealthy || state == MemberState::kLagging;
+}
 
 std::optional<StatusOr<Lease>> ReplicaPool::TryTake(size_t member, const Deadline& deadline) {
   {
@@ -63,7 +66,7 @@ void ReplicaPool::GiveBack(size_t member, std::unique_ptr<Connection> connection
   {
     std::lock_guard<std::mutex> lock(mu_);
     Slot& slot = slots_[member];
-    if (connection->Usable() && slot.state != MemberState::kDown) {
+    if (connection->Usable() && KeepsConnections(slot.health.state())) {
       slot.idle.push_back(std::move(connection));
     } else {
       --slot.open;
@@ -75,46 +78,47 @@ void ReplicaPool::GiveBack(size_t member, std::unique_ptr<Connection> connection
 }
 
 void ReplicaPool::MarkDown(size_t member, const std::string& reason) {
-  std::vector<std::unique_ptr<Connection>> discard;
-  bool changed;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    Slot& slot = slots_[member];
-    changed = slot.state != MemberState::kDown || slot.reason != reason;
-    slot.backoff = std::clamp(slot.backoff * 2, options_.min_backoff, options_.max_backoff);
-    slot.retry_after = clock_->Now() + slot.backoff;
-    slot.state = MemberState::kDown;
-    slot.reason = reason;
-    slot.lag_seconds.reset();
-    slot.open -= static_cast<int>(slot.idle.size());
-    discard = std::move(slot.idle);
-    slot.idle.clear();
-  }
-  slot_freed_.notify_all();
-  if (changed)
-    logger_->Warn("replica down", {{"replica", slots_[member].member.label}, {"reason", reason}});
+  std::optional<double> no_lag;
+  Record(member, {MemberState::kDown, reason, false}, no_lag);
 }
 
-void ReplicaPool::SetState(size_t member, const HealthVerdict& verdict, std::optional<double> lag) {
+bool ReplicaPool::Record(size_t member, const HealthVerdict& verdict, std::optional<double> lag) {
+  std::vector<std::unique_ptr<Connection>> discard;
   bool changed;
+  MemberState state;
+  std::string reason;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Slot& slot = slots_[member];
-    changed = slot.state != verdict.state || slot.reason != verdict.reason;
-    slot.state = verdict.state;
-    slot.reason = verdict.reason;
+    changed = slot.health.Apply(verdict);
+    state = slot.health.state();
+    reason = slot.health.reason();
     slot.lag_seconds = lag;
     if (verdict.state == MemberState::kHealthy) slot.backoff = std::chrono::milliseconds(0);
+    if (verdict.state == MemberState::kDown && state == MemberState::kDown) {
+      slot.backoff = std::clamp(slot.backoff * 2, options_.min_backoff, options_.max_backoff);
+      slot.retry_after = clock_->Now() + slot.backoff;
+    }
+    // A failed session makes its idle siblings suspect; a member that became a
+    // primary (or joined an election cluster) must not keep our sessions at all.
+    if (verdict.state == MemberState::kDown || !KeepsConnections(state)) {
+      slot.open -= static_cast<int>(slot.idle.size());
+      discard = std::move(slot.idle);
+      slot.idle.clear();
+    }
   }
-  if (!changed) return;
-  const std::string& label = slots_[member].member.label;
-  if (verdict.state == MemberState::kHealthy) {
-    logger_->Info("replica healthy", {{"replica", label}});
-  } else {
-    logger_->Warn("replica skipped", {{"replica", label},
-                                      {"state", MemberStateName(verdict.state)},
-                                      {"reason", verdict.reason}});
+  if (!discard.empty()) slot_freed_.notify_all();
+  if (changed) {
+    const std::string& label = slots_[member].member.label;
+    if (state == MemberState::kHealthy) {
+      logger_->Info("replica healthy", {{"replica", label}});
+    } else {
+      logger_->Warn(state == MemberState::kDown ? "replica down" : "replica skipped",
+                    {{"replica", label}, {"state", MemberStateName(state)}, {"reason", reason}});
+    }
   }
+  return state == MemberState::kHealthy;
+  // `discard` closes its sessions here, outside the lock.
 }
 
 std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> taken,
@@ -131,13 +135,26 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
     judgement->reasons.push_back(label + ": down: probe failed: " + probe.status().message());
     return std::nullopt;
   }
-  HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
-  SetState(member, verdict, probe->lag_seconds);
-  if (verdict.state == MemberState::kHealthy) return std::move(*taken);
+  const HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
+  if (Record(member, verdict, probe->lag_seconds)) return std::move(*taken);
   if (verdict.state == MemberState::kRefused) RefuseCluster(member, verdict.reason);
-  if (verdict.stream_down && !judgement->fallback) judgement->fallback = std::move(*taken);
-  judgement->reasons.push_back(label + ": " + MemberStateName(verdict.state) + ": " +
-                               verdict.reason);
+  std::string reason;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    reason = std::string(MemberStateName(slots_[member].health.state())) + ": " +
+             slots_[member].health.reason();
+  }
+  judgement->reasons.push_back(label + ": " + reason);
+  if (verdict.stream_down && !judgement->fallback) {
+    judgement->fallback = std::move(*taken);
+  } else if (verdict.state == MemberState::kLagging || verdict.state == MemberState::kHealthy) {
+    // A verified replica out of the rotation: the candidate if every member lags.
+    const double lag = probe->lag_seconds.value_or(std::numeric_limits<double>::infinity());
+    if (!judgement->least_lagged || lag < judgement->least_lag) {
+      judgement->least_lagged = std::move(*taken);
+      judgement->least_lag = lag;
+    }
+  }
   return std::nullopt;
 }
 
@@ -163,8 +180,8 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
       std::lock_guard<std::mutex> lock(mu_);
       if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
       const Slot& slot = slots_[member];
-      if (slot.state == MemberState::kDown && clock_->Now() < slot.retry_after) {
-        judgement.reasons.push_back(slot.member.label + ": down: " + slot.reason +
+      if (slot.health.state() == MemberState::kDown && clock_->Now() < slot.retry_after) {
+        judgement.reasons.push_back(slot.member.label + ": down: " + slot.health.reason() +
                                     " (retried after a backoff)");
         continue;
       }
@@ -194,15 +211,13 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
   }
   if (judgement.fallback) {
     // No member streams (the primary is down): the replicas still hold the
-    // last committed data, and the lag metric says how old it is.
-    size_t member = judgement.fallback->member();
-    std::optional<double> lag;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      lag = slots_[member].lag_seconds;
-    }
-    SetState(member, {MemberState::kHealthy, "", false}, lag);
+    // last committed data, and the lag metrics say how old it is.
     return served(std::move(*judgement.fallback));
+  }
+  if (judgement.least_lagged && options_.when_all_lagging == WhenAllLagging::kLeastLagged) {
+    // Every verified replica is out of the rotation: serve the freshest, and
+    // let the freshness metrics say how old its data is. Never a primary.
+    return served(std::move(*judgement.least_lagged));
   }
   std::string all;
   for (const std::string& r : judgement.reasons) all += (all.empty() ? "" : "; ") + r;
@@ -240,9 +255,18 @@ Status ReplicaPool::CheckForMasterElection(const Deadline& deadline) {
 const std::string& ReplicaPool::label(size_t member) const { return slots_[member].member.label; }
 
 void ReplicaPool::RefuseCluster(size_t member, const std::string& reason) {
-  std::lock_guard<std::mutex> lock(mu_);
-  cluster_refused_ = slots_[member].member.label + " is a " + reason;
-  for (Slot& slot : slots_) slot.state = MemberState::kRefused;
+  std::vector<std::unique_ptr<Connection>> discard;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cluster_refused_ = slots_[member].member.label + " is a " + reason;
+    for (Slot& slot : slots_) {
+      slot.health.Apply({MemberState::kRefused, reason, false});
+      slot.open -= static_cast<int>(slot.idle.size());
+      for (auto& connection : slot.idle) discard.push_back(std::move(connection));
+      slot.idle.clear();
+    }
+  }
+  slot_freed_.notify_all();
 }
 
 std::string ReplicaPool::RefusalReason() const { return "cluster refused: " + cluster_refused_; }
@@ -251,7 +275,8 @@ std::vector<MemberSnapshot> ReplicaPool::Snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<MemberSnapshot> out;
   for (const Slot& slot : slots_)
-    out.push_back({slot.member.label, slot.state, slot.lag_seconds, slot.scrapes_served});
+    out.push_back({slot.member.label, slot.health.state(), slot.lag_seconds, slot.scrapes_served,
+                   slot.health.changes()});
   return out;
 }
 

@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/deadline.h"
 #include "base/log.h"
+#include "config/exporter_config.h"
 #include "db/connect_params.h"
 #include "db/connection.h"
 #include "pool/lease.h"
@@ -33,6 +34,9 @@ struct PoolOptions {
   int connections_per_replica = 2;
   std::chrono::milliseconds min_backoff{1'000};  // A down member is retried after this, doubling...
   std::chrono::milliseconds max_backoff{30'000};  // ...up to this.
+  int rise = 2;  // Consecutive healthy verdicts before a member returns to the rotation.
+  int fall = 1;  // Consecutive down or lagging verdicts before it leaves.
+  WhenAllLagging when_all_lagging = WhenAllLagging::kRefuse;
 };
 
 // What replica_sql_replica_* metrics show of one member.
@@ -41,6 +45,7 @@ struct MemberSnapshot {
   MemberState state = MemberState::kDown;
   std::optional<double> lag_seconds;
   uint64_t scrapes_served = 0;
+  uint64_t state_changes = 0;
 };
 
 class ReplicaPool {
@@ -79,6 +84,8 @@ class ReplicaPool {
   struct Judgement {
     std::vector<std::string> reasons;
     std::optional<Lease> fallback;
+    std::optional<Lease> least_lagged;  // The verified replica with the smallest lag seen.
+    double least_lag = 0;
   };
 
   // The one probe → judge → record path: probes the member on `taken` and
@@ -91,7 +98,11 @@ class ReplicaPool {
   // member's slots are all in use.
   std::optional<StatusOr<Lease>> TryTake(size_t member, const Deadline& deadline);
   void GiveBack(size_t member, std::unique_ptr<Connection> connection);
-  void SetState(size_t member, const HealthVerdict& verdict, std::optional<double> lag);
+  // Applies one verdict to the member's damped state, logs a change once,
+  // and closes connections a member may no longer keep. True when it may serve.
+  bool Record(size_t member, const HealthVerdict& verdict, std::optional<double> lag);
+  // Healthy and lagging members keep idle sessions; down, primary and refused do not.
+  static bool KeepsConnections(MemberState state);
   // Master election seen on `member`: every member is refused from now on.
   void RefuseCluster(size_t member, const std::string& reason);
   std::string RefusalReason() const;  // Requires mu_ held.

@@ -39,6 +39,9 @@ TEST(ExporterConfigTest, ReferenceFileShowsEveryDefault) {
   EXPECT_EQ(config->cluster.tls_ca_file, defaults.cluster.tls_ca_file);
   EXPECT_EQ(config->cluster.session_sql, defaults.cluster.session_sql);
   EXPECT_EQ(config->pool.connections_per_replica, defaults.pool.connections_per_replica);
+  EXPECT_EQ(config->pool.rise, defaults.pool.rise);
+  EXPECT_EQ(config->pool.fall, defaults.pool.fall);
+  EXPECT_EQ(config->cluster.when_all_lagging, defaults.cluster.when_all_lagging);
   EXPECT_TRUE(config->warnings.empty());
 }
 
@@ -60,11 +63,14 @@ replicas = ["db1:3306", "[::1]:3307"]
 connect_timeout = "3s"
 max_replication_lag = "1m"
 failover = "none"
+when_all_lagging = "least_lagged"
 tls_mode = "verify-full"
 tls_ca_file = "/etc/ca.pem"
 session_sql = ["SET SESSION sql_mode = ''"]
 [pool]
 connections_per_replica = 3
+rise = 3
+fall = 2
 [queries]
 files = ["q/*.toml", "/abs/x.toml"]
 )",
@@ -85,6 +91,9 @@ files = ["q/*.toml", "/abs/x.toml"]
   EXPECT_EQ(config->cluster.tls_mode, TlsMode::kVerifyFull);
   EXPECT_EQ(config->cluster.session_sql.size(), 1u);
   EXPECT_EQ(config->pool.connections_per_replica, 3);
+  EXPECT_EQ(config->pool.rise, 3);
+  EXPECT_EQ(config->pool.fall, 2);
+  EXPECT_EQ(config->cluster.when_all_lagging, WhenAllLagging::kLeastLagged);
   EXPECT_EQ(config->query_files, (std::vector<std::string>{"/etc/rse/q/*.toml", "/abs/x.toml"}));
 }
 

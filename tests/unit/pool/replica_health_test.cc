@@ -69,3 +69,76 @@ TEST(MemberStateTest, EveryStateHasItsOwnName) {
 
 }  // namespace
 }  // namespace rse
+
+namespace rse {
+namespace {
+
+const HealthVerdict kGood{};
+const HealthVerdict kLag{MemberState::kLagging, "replication lag 31.0s exceeds 30s", false};
+const HealthVerdict kDown{MemberState::kDown, "connection refused", false};
+const HealthVerdict kPrimary{MemberState::kPrimary, "not a replica", false};
+
+TEST(MemberHealthTest, TheFirstVerdictIsTakenAsItIs) {
+  MemberHealth health(/*rise=*/2, /*fall=*/1);
+  EXPECT_EQ(health.state(), MemberState::kDown);
+  EXPECT_EQ(health.reason(), "not contacted yet");
+  EXPECT_TRUE(health.Apply(kGood));
+  EXPECT_TRUE(health.in_rotation()) << "no rise at startup";
+  EXPECT_EQ(health.changes(), 0u);
+}
+
+TEST(MemberHealthTest, LeavesAfterFallAndReturnsAfterRise) {
+  MemberHealth health(/*rise=*/3, /*fall=*/2);
+  health.Apply(kGood);
+  EXPECT_FALSE(health.Apply(kLag)) << "one bad verdict of two: still in rotation";
+  EXPECT_TRUE(health.in_rotation());
+  EXPECT_TRUE(health.Apply(kLag));
+  EXPECT_EQ(health.state(), MemberState::kLagging);
+  health.Apply(kGood);
+  health.Apply(kGood);
+  EXPECT_EQ(health.state(), MemberState::kLagging);
+  EXPECT_EQ(health.rising(), 2);
+  EXPECT_NE(health.reason().find("(recovering: 2 of 3 healthy probes)"), std::string::npos)
+      << health.reason();
+  EXPECT_EQ(health.reason().find("recovering: 1"), std::string::npos) << "said once, updated";
+  health.Apply(kGood);
+  EXPECT_TRUE(health.in_rotation());
+  EXPECT_TRUE(health.reason().empty());
+  EXPECT_EQ(health.changes(), 2u);
+}
+
+TEST(MemberHealthTest, ABadVerdictResetsTheRise) {
+  MemberHealth health(/*rise=*/2, /*fall=*/1);
+  health.Apply(kGood);
+  health.Apply(kDown);
+  health.Apply(kGood);
+  health.Apply(kLag);  // Back to zero.
+  health.Apply(kGood);
+  EXPECT_FALSE(health.in_rotation());
+  health.Apply(kGood);
+  EXPECT_TRUE(health.in_rotation());
+}
+
+TEST(MemberHealthTest, ALagCrossingTheCeilingEveryProbeChangesStateAtMostEverySecondProbe) {
+  MemberHealth health(/*rise=*/2, /*fall=*/1);
+  health.Apply(kGood);
+  int changes = 0;
+  for (int i = 0; i < 20; ++i) changes += health.Apply(i % 2 ? kGood : kLag) ? 1 : 0;
+  // good/lag alternating: it leaves once and never rises again (needs 2 in a row).
+  EXPECT_EQ(health.changes(), 1u);
+  EXPECT_EQ(health.state(), MemberState::kLagging);
+}
+
+TEST(MemberHealthTest, RoleIsNeverDamped) {
+  MemberHealth health(/*rise=*/5, /*fall=*/5);
+  health.Apply(kGood);
+  EXPECT_TRUE(health.Apply(kPrimary));
+  EXPECT_EQ(health.state(), MemberState::kPrimary) << "a promoted replica leaves at once";
+  health.Apply(kGood);
+  EXPECT_EQ(health.state(), MemberState::kPrimary) << "and comes back only after rise";
+  for (int i = 0; i < 4; ++i) health.Apply(kGood);
+  EXPECT_TRUE(health.in_rotation());
+}
+
+}  // namespace
+}  // namespace rse

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "fakes/fake_backend.h"
@@ -17,12 +18,15 @@ using testing::FakeMember;
 class ReplicaPoolTest : public ::testing::Test {
  protected:
   // Members listen on ports 1, 2, 3...
-  void MakePool(int members, int connections_per_replica = 2) {
+  void MakePool(int members, int connections_per_replica = 2,
+                WhenAllLagging when_all_lagging = WhenAllLagging::kRefuse, int fall = 1) {
     std::vector<Member> list;
     for (int port = 1; port <= members; ++port)
       list.push_back({"db" + std::to_string(port) + ":" + std::to_string(port), {"db", port}});
     PoolOptions options;
     options.connections_per_replica = connections_per_replica;
+    options.when_all_lagging = when_all_lagging;
+    options.fall = fall;
     options.password = [this]() -> StatusOr<std::string> {
       if (!password_ok_) return Status::NotFound("password_file: /run/secret: cannot open file");
       return std::string("s3cret");
@@ -137,7 +141,7 @@ TEST_F(ReplicaPoolTest, WhenNoMemberStreamsTheReplicasStillServe) {
   }
   int served = NextScrape();
   EXPECT_NE(served, -1) << last_error_;
-  EXPECT_EQ(StateOf(served), MemberState::kHealthy);
+  EXPECT_EQ(StateOf(served), MemberState::kLagging) << "served, but said as it is";
   EXPECT_EQ(pool_->Snapshot()[served - 1].lag_seconds, 12);
 }
 
@@ -166,7 +170,8 @@ TEST_F(ReplicaPoolTest, ADownMemberIsRetriedOnlyAfterABackoffThatDoubles) {
   EXPECT_EQ(backend_.Get(1).connects, 2) << "the second backoff is 2s";
   backend_.Edit(1, [](FakeMember& m) { m.connect_error = Status::Ok(); });
   clock_.Advance(1000ms);
-  EXPECT_EQ(NextScrape(), 1) << "back once it answers";
+  EXPECT_EQ(NextScrape(), -1) << "one healthy probe of rise = 2";
+  EXPECT_EQ(NextScrape(), 1) << "back after the second";
   EXPECT_EQ(StateOf(1), MemberState::kHealthy);
 }
 
@@ -265,6 +270,85 @@ TEST_F(ReplicaPoolTest, AnUnreadablePasswordMarksMembersDown) {
   EXPECT_EQ(NextScrape(), -1);
   EXPECT_NE(last_error_.find("password_file"), std::string::npos) << last_error_;
   EXPECT_EQ(backend_.Get(1).connects, 0);
+}
+
+TEST_F(ReplicaPoolTest, ALaggingMemberReturnsOnlyAfterRiseHealthyProbes) {
+  MakePool(2);
+  ASSERT_EQ(NextScrape(), 1);
+  backend_.Edit(1, [](FakeMember& m) { m.probe = testing::HealthyReplica(31); });
+  while (StateOf(1) != MemberState::kLagging) ASSERT_EQ(NextScrape(), 2);
+  backend_.Edit(1, [](FakeMember& m) { m.probe = testing::HealthyReplica(0); });
+  const int probes_before = backend_.Get(1).probes;
+  int scrapes = 0;
+  while (NextScrape() != 1) ASSERT_LT(++scrapes, 10);
+  EXPECT_EQ(backend_.Get(1).probes - probes_before, 2) << "back on its second healthy probe";
+  EXPECT_EQ(StateOf(1), MemberState::kHealthy);
+  EXPECT_EQ(pool_->Snapshot()[0].state_changes, 2u);
+  EXPECT_EQ(pool_->Snapshot()[1].state_changes, 0u);
+}
+
+TEST_F(ReplicaPoolTest, LagAroundTheCeilingDoesNotFlap) {
+  MakePool(1);
+  ASSERT_EQ(NextScrape(), 1);
+  for (int i = 0; i < 20; ++i) {
+    // The lag crosses max_replication_lag (30 s) up and down on every probe.
+    backend_.Edit(1, [&](FakeMember& m) { m.probe = testing::HealthyReplica(i % 2 ? 29 : 31); });
+    NextScrape();
+  }
+  EXPECT_EQ(pool_->Snapshot()[0].state_changes, 1u) << "left once; never two good probes in a row";
+  const std::string log = log_.str();
+  EXPECT_LE(std::count(log.begin(), log.end(), '\n'), 3)
+      << "state changes are logged once each, not on every probe:\n" << log;
+}
+
+TEST_F(ReplicaPoolTest, FallKeepsAMemberThroughOneBadProbe) {
+  MakePool(1, 2, WhenAllLagging::kRefuse, /*fall=*/2);
+  ASSERT_EQ(NextScrape(), 1);
+  backend_.Edit(1, [](FakeMember& m) { m.probe = testing::HealthyReplica(31); });
+  EXPECT_EQ(NextScrape(), 1) << "one lagging probe of fall = 2";
+  EXPECT_EQ(NextScrape(), -1);
+  EXPECT_EQ(StateOf(1), MemberState::kLagging);
+}
+
+TEST_F(ReplicaPoolTest, WhenAllLagRefuseServesNothing) {
+  MakePool(2);
+  backend_.Edit(1, [](FakeMember& m) { m.probe = testing::HealthyReplica(40); });
+  backend_.Edit(2, [](FakeMember& m) { m.probe = testing::HealthyReplica(35); });
+  EXPECT_EQ(NextScrape(), -1);
+  EXPECT_NE(last_error_.find("exceeds max_replication_lag"), std::string::npos) << last_error_;
+}
+
+TEST_F(ReplicaPoolTest, WhenAllLagTheLeastLaggedReplicaServesNeverAPrimary) {
+  MakePool(3, 2, WhenAllLagging::kLeastLagged);
+  backend_.Edit(1, [](FakeMember& m) { m.probe = testing::HealthyReplica(40); });
+  backend_.Edit(2, [](FakeMember& m) { m.probe = testing::HealthyReplica(35); });
+  backend_.Edit(3, [](FakeMember& m) { m.probe = testing::Primary(); });
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(NextScrape(), 2) << last_error_;
+  EXPECT_EQ(backend_.Get(3).queries, 0);
+  EXPECT_EQ(StateOf(2), MemberState::kLagging) << "served, but said as it is";
+  backend_.Edit(2, [](FakeMember& m) { m.probe = testing::Primary(); });
+  backend_.Edit(1, [](FakeMember& m) {
+    ReplicaState stopped = testing::HealthyReplica();
+    stopped.applying = false;
+    stopped.lag_seconds.reset();  // Unknown lag: still a verified replica, the last choice.
+    m.probe = stopped;
+  });
+  EXPECT_EQ(NextScrape(), 1) << last_error_;
+}
+
+TEST_F(ReplicaPoolTest, APromotedMemberKeepsNoConnection) {
+  MakePool(2);
+  {
+    auto a = pool_->AcquireForScrape(Soon());
+    auto b = pool_->AcquireMore(0, Soon());
+    ASSERT_TRUE(a.ok() && b.ok());
+  }
+  ASSERT_EQ(backend_.Get(1).open_connections, 2) << "two idle sessions kept for later scrapes";
+  backend_.Edit(1, [](FakeMember& m) { m.probe = testing::Primary(); });
+  EXPECT_EQ(NextScrape(), 2);
+  EXPECT_EQ(NextScrape(), 2);  // Member 1's turn again: probed, found primary.
+  EXPECT_EQ(StateOf(1), MemberState::kPrimary);
+  EXPECT_EQ(backend_.Get(1).open_connections, 0) << "nothing left open on what is now a primary";
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "base/clock.h"
@@ -23,6 +24,7 @@ struct QueryOutcome {
   double wait_seconds = 0;      // From being planned to its statement starting (worker, connection).
   size_t rows = 0;
   TimePoint finished_at{};
+  std::string replica;  // The member it last ran on ("" when it never ran).
 
   bool ok() const { return status.ok(); }
   static QueryOutcome Failed(QueryError reason, Status status) {

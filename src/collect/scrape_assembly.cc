@@ -30,6 +30,9 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
   MetricFamily age =
       PerQuery(kQueryCacheAgeMetric,
                "Age of the cached result served for a slow (cached) query, in seconds.");
+  MetricFamily where = PerQuery(kQueryReplicaInfoMetric,
+                                "The replica each query ran on, present only in a scrape that "
+                                "failed over to another replica mid-way.");
   // Series already produced, per metric name: a second query producing one drops its samples.
   std::map<std::string, std::set<std::pair<std::string, std::vector<Label>>>> produced;
   for (const QueryPlan& plan : plans) {
@@ -74,12 +77,14 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
       if (query.cache) age.samples.push_back({{{"query", query.name}}, cache->AgeSeconds(*served)});
     }
     const std::vector<Label> labels{{"query", query.name}};
+    if (failed_over && plan.result && !plan.result->replica.empty())
+      where.samples.push_back({{{"query", query.name}, {"replica", plan.result->replica}}, 1});
     success.samples.push_back({labels, ok ? 1.0 : 0.0});
     duration.samples.push_back({labels, seconds});
     wait.samples.push_back({labels, waited});
     rows.samples.push_back({labels, served ? static_cast<double>(served->rows) : 0.0});
   }
-  for (MetricFamily* family : {&success, &duration, &wait, &rows, &age})
+  for (MetricFamily* family : {&success, &duration, &wait, &rows, &age, &where})
     out.push_back(std::move(*family));
   return out;
 }

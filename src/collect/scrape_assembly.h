@@ -31,6 +31,9 @@ struct ScrapeAssembly {
   const ResultCache* cache;
   QueryStats* stats;
   const Clock* clock;
+  // The scrape moved to another replica mid-way: say where each query ran
+  // (replica_sql_query_replica_info), so the rare mixed scrape is visible.
+  bool failed_over = false;
 
   // Catalog metrics, then
   // replica_sql_query_{success,duration_seconds,wait_seconds,rows,cache_age_seconds}.

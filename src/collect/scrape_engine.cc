@@ -77,6 +77,7 @@ SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
     task.execution->started_at = began;
     std::shared_ptr<QueryOutcome> outcome = runner_.Run(query, (*lease)->connection(), deadline);
     outcome->wait_seconds = Seconds(began - task.execution->planned_at);
+    outcome->replica = pool_->label((*lease)->member());
     if (outcome->ok() || outcome->reason != QueryError::kConnection) return outcome;
     // The replica failed under us: this and the remaining queries move on.
     auto next = session.FailOver(std::move(**lease), outcome->status);
@@ -170,10 +171,13 @@ std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget)
     else if (!plan.query->cache)
       Cut(plan);  // A cached query's refresh goes on; the last good result is served.
   }
-  ScrapeAssembly assembly{&cache_, &stats_, clock_};
+  const std::optional<ScrapeSession::Serving> serving = batch->session.serving();
+  ScrapeAssembly assembly{&cache_, &stats_, clock_, serving && serving->failed_over};
   std::vector<MetricFamily> families = assembly.Assemble(plans);
   AppendSelfMetrics(up, std::chrono::duration<double>(clock_->Now() - start).count(),
                     pool_->Snapshot(), stats_, &families);
+  AppendServingFamilies(serving ? std::optional<std::string>(serving->replica) : std::nullopt,
+                        serving ? serving->lag_seconds : std::nullopt, &families);
   return families;
 }
 

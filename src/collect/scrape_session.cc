@@ -5,19 +5,22 @@ namespace rse {
 StatusOr<Lease> ScrapeSession::Open() {
   auto lease = pool_->AcquireForScrape(deadline_);
   if (lease.ok()) {
+    std::optional<double> lag = pool_->lag(lease->member());
     std::lock_guard<std::mutex> lock(mu_);
     member_ = lease->member();
+    lag_ = lag;
   }
   return lease;
 }
 
 StatusOr<Lease> ScrapeSession::AcquireMore() {
-  size_t member;
+  std::optional<size_t> member;
   {
     std::lock_guard<std::mutex> lock(mu_);
     member = member_;
   }
-  return pool_->AcquireMore(member, deadline_);
+  if (!member) return Status::Unavailable("the scrape has no serving replica");
+  return pool_->AcquireMore(*member, deadline_);
 }
 
 StatusOr<Lease> ScrapeSession::FailOver(Lease failed, const Status& error) {
@@ -40,9 +43,17 @@ StatusOr<Lease> ScrapeSession::FailOver(Lease failed, const Status& error) {
   if (!next.ok()) return next;
   logger_->Info("failing over mid-scrape",
                 {{"from", pool_->label(from)}, {"to", pool_->label(next->member())}});
+  std::optional<double> lag = pool_->lag(next->member());
   std::lock_guard<std::mutex> lock(mu_);
   member_ = next->member();
+  lag_ = lag;
   return next;
+}
+
+std::optional<ScrapeSession::Serving> ScrapeSession::serving() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!member_) return std::nullopt;
+  return Serving{pool_->label(*member_), lag_, !tried_.empty()};
 }
 
 }  // namespace rse

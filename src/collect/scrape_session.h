@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <string>
 
 #include "base/deadline.h"
 #include "base/log.h"
@@ -22,6 +23,15 @@ class ScrapeSession {
   ScrapeSession& operator=(const ScrapeSession&) = delete;
 
   const Deadline& deadline() const { return deadline_; }
+
+  // Which replica serves this scrape now, the lag its probe measured just
+  // before it was chosen, and whether the scrape moved mid-way.
+  struct Serving {
+    std::string replica;
+    std::optional<double> lag_seconds;
+    bool failed_over = false;
+  };
+  std::optional<Serving> serving() const;  // nullopt until Open() succeeded.
 
   // The first lease: a probed, healthy replica that will serve this scrape.
   // Unavailable with every member's reason when there is none.
@@ -41,8 +51,9 @@ class ScrapeSession {
   Logger* const logger_;
 
   std::mutex failover_mu_;  // Held across one FailOver(), I/O included.
-  std::mutex mu_;
-  size_t member_ = 0;       // Guarded by mu_. The replica serving this scrape.
+  mutable std::mutex mu_;
+  std::optional<size_t> member_;  // Guarded by mu_. The replica serving this scrape.
+  std::optional<double> lag_;     // Guarded by mu_. Its probed lag when chosen.
   std::set<size_t> tried_;  // Guarded by mu_. Members that failed this scrape.
 };
 

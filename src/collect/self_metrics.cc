@@ -66,6 +66,22 @@ std::vector<MetricFamily> ReplicaFamilies(const std::vector<MemberSnapshot>& mem
   return {up, state, lag, served, changes};
 }
 
+void AppendServingFamilies(const std::optional<std::string>& replica,
+                           std::optional<double> lag_seconds, std::vector<MetricFamily>* families) {
+  families->push_back({kScrapeReplicaLagMetric,
+                       "Replication lag of the replica that served this scrape, probed just before "
+                       "its queries ran, in seconds: the business data is this old (NaN when "
+                       "unknown or no replica served).",
+                       MetricType::kGauge,
+                       {{{}, replica ? lag_seconds.value_or(std::nan("")) : std::nan("")}}});
+  MetricFamily info{kScrapeReplicaInfoMetric,
+                    "The replica that served this scrape (1); absent when none did.",
+                    MetricType::kGauge,
+                    {}};
+  if (replica) info.samples.push_back({{{"replica", *replica}}, 1});
+  families->push_back(std::move(info));
+}
+
 void AppendSelfMetrics(bool up, double scrape_seconds, const std::vector<MemberSnapshot>& members,
                        const QueryStats& stats, std::vector<MetricFamily>* families) {
   families->push_back(stats.ErrorsFamily());

@@ -2,6 +2,8 @@
 // gauges, and one series per configured replica.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "model/metric_family.h"
@@ -23,7 +25,13 @@ MetricFamily ScrapeDurationFamily(double seconds);
 // replica_sql_replica_{up,state,lag_seconds,scrapes_total}, stable label sets.
 std::vector<MetricFamily> ReplicaFamilies(const std::vector<MemberSnapshot>& members);
 
-// All of the above plus replica_sql_query_errors_total, appended to `families`.
+// replica_sql_scrape_replica_info{replica} 1 for the member that served this
+// scrape (absent when none did), and replica_sql_scrape_replica_lag_seconds:
+// its lag as probed just before its queries ran (NaN when unknown or none).
+void AppendServingFamilies(const std::optional<std::string>& replica,
+                           std::optional<double> lag_seconds, std::vector<MetricFamily>* families);
+
+// All of the above but the serving families, plus replica_sql_query_errors_total, appended to `families`.
 void AppendSelfMetrics(bool up, double scrape_seconds, const std::vector<MemberSnapshot>& members,
                        const QueryStats& stats, std::vector<MetricFamily>* families);
 

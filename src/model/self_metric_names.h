@@ -11,12 +11,15 @@ inline constexpr std::string_view kSelfMetricPrefix = "replica_sql_";
 inline constexpr const char* kBuildInfoMetric = "replica_sql_exporter_build_info";
 inline constexpr const char* kUpMetric = "replica_sql_up";
 inline constexpr const char* kScrapeDurationMetric = "replica_sql_scrape_duration_seconds";
+inline constexpr const char* kScrapeReplicaLagMetric = "replica_sql_scrape_replica_lag_seconds";
+inline constexpr const char* kScrapeReplicaInfoMetric = "replica_sql_scrape_replica_info";
 
 inline constexpr const char* kQuerySuccessMetric = "replica_sql_query_success";
 inline constexpr const char* kQueryDurationMetric = "replica_sql_query_duration_seconds";
 inline constexpr const char* kQueryWaitMetric = "replica_sql_query_wait_seconds";
 inline constexpr const char* kQueryRowsMetric = "replica_sql_query_rows";
 inline constexpr const char* kQueryCacheAgeMetric = "replica_sql_query_cache_age_seconds";
+inline constexpr const char* kQueryReplicaInfoMetric = "replica_sql_query_replica_info";
 inline constexpr const char* kQueryErrorsMetric = "replica_sql_query_errors_total";
 
 inline constexpr const char* kReplicaUpMetric = "replica_sql_replica_up";

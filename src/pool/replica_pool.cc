@@ -254,6 +254,11 @@ Status ReplicaPool::CheckForMasterElection(const Deadline& deadline) {
 
 const std::string& ReplicaPool::label(size_t member) const { return slots_[member].member.label; }
 
+std::optional<double> ReplicaPool::lag(size_t member) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return slots_[member].lag_seconds;
+}
+
 void ReplicaPool::RefuseCluster(size_t member, const std::string& reason) {
   std::vector<std::unique_ptr<Connection>> discard;
   {

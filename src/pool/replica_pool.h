@@ -75,6 +75,8 @@ class ReplicaPool {
 
   std::vector<MemberSnapshot> Snapshot() const;
   const std::string& label(size_t member) const;
+  // The lag its latest probe measured (nullopt when unknown or never probed).
+  std::optional<double> lag(size_t member) const;
 
  private:
   friend class Lease;

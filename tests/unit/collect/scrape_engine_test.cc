@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <condition_variable>
 #include <future>
 #include <sstream>
@@ -48,6 +49,24 @@ std::optional<double> Find(const std::vector<MetricFamily>& families, const std:
     }
   }
   return std::nullopt;
+}
+
+// The value of the sample of `name` whose labels are exactly `labels`, or nullopt.
+std::optional<double> FindExact(const std::vector<MetricFamily>& families, const std::string& name,
+                                const std::vector<Label>& labels) {
+  for (const MetricFamily& f : families) {
+    if (f.name != name) continue;
+    for (const Sample& s : f.samples) {
+      if (s.labels == labels) return s.value;
+    }
+  }
+  return std::nullopt;
+}
+
+size_t CountSamples(const std::vector<MetricFamily>& families, const std::string& name) {
+  size_t n = 0;
+  for (const MetricFamily& f : families) n += f.name == name ? f.samples.size() : 0;
+  return n;
 }
 
 // Blocks queries until Release(); counts how many are waiting.
@@ -357,6 +376,44 @@ TEST_F(ScrapeEngineTest, TwoQueriesProducingOneSeriesKeepTheFirst) {
   EXPECT_EQ(samples, 1);
   EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "b", "duplicate_series"), 1);
   EXPECT_EQ(Find(families, "replica_sql_query_success", "b"), 0);
+}
+
+TEST_F(ScrapeEngineTest, SaysWhichReplicaServedAndHowOldItsDataIs) {
+  Make({Query("q")}, /*members=*/2);
+  backend_.Edit(1, [](FakeMember& m) { m.probe = testing::HealthyReplica(3.5); });
+  auto families = engine_->Scrape(2s);
+  EXPECT_EQ(Find(families, "replica_sql_scrape_replica_lag_seconds"), 3.5);
+  EXPECT_EQ(FindExact(families, "replica_sql_scrape_replica_info", {{"replica", "db:1"}}), 1);
+  EXPECT_EQ(CountSamples(families, "replica_sql_scrape_replica_info"), 1u);
+  EXPECT_EQ(CountSamples(families, "replica_sql_query_replica_info"), 0u)
+      << "per-query replicas only for a mixed scrape";
+  families = engine_->Scrape(2s);
+  EXPECT_EQ(FindExact(families, "replica_sql_scrape_replica_info", {{"replica", "db:2"}}), 1);
+  EXPECT_EQ(Find(families, "replica_sql_scrape_replica_lag_seconds"), 0);
+}
+
+TEST_F(ScrapeEngineTest, AMixedScrapeSaysWhereEachQueryRan) {
+  Make({Query("q")}, /*members=*/2);
+  OnQuery(1, [](std::string_view, const Deadline&) -> StatusOr<RowSet> {
+    return Status::Unavailable("server closed the connection unexpectedly");
+  });
+  auto families = engine_->Scrape(2s);
+  EXPECT_EQ(Find(families, "q_value"), 1);
+  EXPECT_EQ(FindExact(families, "replica_sql_query_replica_info", {{"query", "q"}, {"replica", "db:2"}}),
+            1);
+  EXPECT_EQ(FindExact(families, "replica_sql_scrape_replica_info", {{"replica", "db:2"}}), 1)
+      << "the replica it moved to";
+}
+
+TEST_F(ScrapeEngineTest, NoServingReplicaMeansNoInfoAndAnUnknownLag) {
+  Make({Query("q")});
+  backend_.Edit(1, [](FakeMember& m) { m.probe = testing::Primary(); });
+  auto families = engine_->Scrape(2s);
+  EXPECT_EQ(Find(families, "replica_sql_up"), 0);
+  auto lag = Find(families, "replica_sql_scrape_replica_lag_seconds");
+  ASSERT_TRUE(lag);
+  EXPECT_TRUE(std::isnan(*lag));
+  EXPECT_EQ(CountSamples(families, "replica_sql_scrape_replica_info"), 0u);
 }
 
 }  // namespace

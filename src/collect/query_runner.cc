@@ -13,7 +13,7 @@ std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connectio
     running_.insert(&connection);
   }
   const TimePoint start = clock_->Now();
-  StatusOr<RowSet> rows = connection.Query(query.sql, deadline);
+  StatusOr<RowSet> rows = connection.Query(query.sql, deadline, query.name);
   const TimePoint end = clock_->Now();
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -27,8 +27,12 @@ class Connection {
   virtual ~Connection() = default;
 
   // Runs `sql` in a read-only transaction with a server-side time limit set
-  // to what is left of `deadline`.
-  virtual StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline) = 0;
+  // to what is left of `deadline`. `name` (a catalog query's name, or empty)
+  // makes it identifiable on the server while it runs: PostgreSQL
+  // application_name "replica_sql_exporter/<name>", MySQL/MariaDB a leading
+  // comment "/* replica_sql_exporter query=<name> */" (processlist, slow log).
+  virtual StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline,
+                                 std::string_view name) = 0;
 
   // One look at the server's replication role and state.
   virtual StatusOr<ReplicaState> Probe(const Deadline& deadline) = 0;

@@ -14,7 +14,8 @@ class FakeConnection final : public Connection {
     backend_->Edit(port_, [](FakeMember& m) { --m.open_connections; });
   }
 
-  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline) override {
+  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline,
+                         std::string_view) override {
     std::function<StatusOr<RowSet>(std::string_view, const Deadline&)> query;
     backend_->Edit(port_, [&](FakeMember& m) {
       ++m.queries;

@@ -25,7 +25,7 @@ TEST_P(BackendSessionTest, WritesFailAndWriteNothingEvenOnThePrimaryAsASuperuser
         std::string("INSERT INTO schema_version VALUES ('evil', CURRENT_TIMESTAMP)"),
         std::string("UPDATE orders SET total = 0 WHERE id = 1")}) {
     SCOPED_TRACE(sql);
-    auto result = conn->Query(sql, In(5s));
+    auto result = conn->Query(sql, In(5s), "it");
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.status().code(), Status::Code::kInvalidArgument);
     EXPECT_NE(result.status().message().find("tried to write"), std::string::npos)
@@ -34,7 +34,7 @@ TEST_P(BackendSessionTest, WritesFailAndWriteNothingEvenOnThePrimaryAsASuperuser
   }
   if (pg()) {
     // A COMMIT smuggled into the SQL must not open a writable transaction.
-    auto smuggled = conn->Query("COMMIT; CREATE TABLE " + table + " (x int)", In(5s));
+    auto smuggled = conn->Query("COMMIT; CREATE TABLE " + table + " (x int)", In(5s), "it");
     EXPECT_FALSE(smuggled.ok());
   }
   auto tables = testing::AdminQuery(
@@ -95,7 +95,7 @@ std::string EncryptionOf(Connection& conn, bool pg) {
                       "WHERE pid = pg_backend_pid()"
                     : "SELECT IF(VARIABLE_VALUE <> '', 'tls', 'plain') AS enc FROM "
                       "information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher'",
-                 In(5s));
+                 In(5s), "it");
   EXPECT_TRUE(rows.ok()) << rows.status().message();
   return rows.ok() && !rows->rows.empty() ? rows->rows[0][0].value_or("?") : "?";
 }
@@ -144,7 +144,7 @@ TEST_P(BackendSessionTest, SessionsCarryTheExportersGuardsThenSessionSql) {
                                  "@@session.idle_transaction_timeout AS idle, "
                                  "@@session.time_zone AS tz, @@session.tx_read_only AS ro, "
                                  "@@session.sql_mode AS custom",
-                          In(5s));
+                          In(5s), "");  // No query name: the session's own application_name.
   ASSERT_TRUE(rows.ok()) << rows.status().message();
   const auto& row = rows->rows[0];
   if (pg()) {

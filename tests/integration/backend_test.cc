@@ -16,7 +16,7 @@ TEST_P(BackendTest, QueriesTheDemoDataOnAReplica) {
   auto conn = ConnectTo(env().replicas[0]);
   ASSERT_TRUE(conn);
   auto rows = conn->Query(
-      "SELECT status, count(*) AS orders FROM orders GROUP BY status ORDER BY status", In(5s));
+      "SELECT status, count(*) AS orders FROM orders GROUP BY status ORDER BY status", In(5s), "it");
   ASSERT_TRUE(rows.ok()) << rows.status().message();
   ASSERT_EQ(rows->columns.size(), 2u);
   EXPECT_EQ(rows->columns[0].name, "status");
@@ -63,7 +63,7 @@ TEST_P(BackendTest, DeadlineStopsTheStatementOnTheServer) {
   auto conn = ConnectTo(env().replicas[0]);
   ASSERT_TRUE(conn);
   auto start = std::chrono::steady_clock::now();
-  auto result = conn->Query(SleepSql(10), In(700ms));
+  auto result = conn->Query(SleepSql(10), In(700ms), "it");
   auto took = std::chrono::steady_clock::now() - start;
   if (pg()) {
     ASSERT_FALSE(result.ok());
@@ -86,13 +86,35 @@ TEST_P(BackendTest, CancelFromAnotherThreadStopsTheStatement) {
     conn->Cancel();
   });
   auto start = std::chrono::steady_clock::now();
-  auto result = conn->Query(SleepSql(10), In(30s));
+  auto result = conn->Query(SleepSql(10), In(30s), "it");
   auto took = std::chrono::steady_clock::now() - start;
   canceller.join();
   EXPECT_LT(took, 2s);
   EXPECT_FALSE(conn->Usable()) << "a cancelled session is never reused";
   EXPECT_TRUE(testing::Eventually([&] { return RunningSleeps(env().replicas[1]) == 0; }, 2s))
       << "the statement must be gone from the server";
+}
+
+TEST_P(BackendTest, ARunningQueryIsIdentifiableOnTheServer) {
+  auto conn = ConnectTo(env().replicas[1]);
+  ASSERT_TRUE(conn);
+  std::thread runner([&] { (void)conn->Query(SleepSql(2), In(30s), "orders_by_status"); });
+  const std::string sql =
+      pg() ? "SELECT application_name FROM pg_stat_activity WHERE usename = 'exporter' AND "
+             "state = 'active' AND query LIKE '%sleep%'"
+           : "SELECT LEFT(info, 52) FROM information_schema.processlist WHERE user = 'exporter' "
+             "AND command = 'Query' AND info LIKE '%SLEEP%'";
+  std::vector<std::vector<std::string>> rows;
+  EXPECT_TRUE(testing::Eventually([&] {
+    rows = testing::AdminQuery(env(), env().replicas[1], sql);
+    return !rows.empty();
+  }));
+  ASSERT_FALSE(rows.empty());
+  const std::string want = pg() ? "replica_sql_exporter/orders_by_status"
+                                : "/* replica_sql_exporter query=orders_by_status */ ";
+  EXPECT_EQ(rows[0][0].substr(0, want.size()), want);
+  conn->Cancel();
+  runner.join();
 }
 
 TEST_P(BackendTest, ConvertsEveryColumnType) {
@@ -110,7 +132,7 @@ TEST_P(BackendTest, ConvertsEveryColumnType) {
              "ts, "
              "CONVERT_TZ('2026-01-02 03:04:05', '+01:00', '+00:00') AS tstz, NULL AS nothing, "
              "'Zürich 東京' AS city, '42' AS numeric_text";
-  auto rows = conn->Query(sql, In(5s));
+  auto rows = conn->Query(sql, In(5s), "it");
   ASSERT_TRUE(rows.ok()) << rows.status().message();
   ASSERT_EQ(rows->rows.size(), 1u);
   const auto& row = rows->rows[0];
@@ -136,7 +158,7 @@ TEST_P(BackendTest, ConvertsEveryColumnType) {
 TEST_P(BackendTest, KilledSessionIsAConnectionError) {
   auto conn = ConnectTo(env().replicas[0]);
   ASSERT_TRUE(conn);
-  ASSERT_TRUE(conn->Query("SELECT 1 AS one", In(5s)).ok());
+  ASSERT_TRUE(conn->Query("SELECT 1 AS one", In(5s), "it").ok());
   testing::AdminExec(
       env(), env().replicas[0],
       pg() ? "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'exporter'"
@@ -148,7 +170,7 @@ TEST_P(BackendTest, KilledSessionIsAConnectionError) {
       testing::AdminExec(env(), env().replicas[0], "KILL " + row[0]);
     }
   }
-  auto result = conn->Query("SELECT 1 AS one", In(5s));
+  auto result = conn->Query("SELECT 1 AS one", In(5s), "it");
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), Status::Code::kUnavailable) << result.status().message();
   EXPECT_FALSE(conn->Usable());

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "db/mysql/mysql_connection.h"
+#include "db/query_tag.h"
 
 namespace rse::mysql {
 namespace {
@@ -75,19 +76,21 @@ MysqlConnection::MysqlConnection(sql::mysql::MySQL_Driver* driver, ConnectParams
 
 MysqlConnection::~MysqlConnection() { EnsureThreadInit(driver_); }
 
-StatusOr<RowSet> MysqlConnection::Query(std::string_view sql, const Deadline& deadline) {
+StatusOr<RowSet> MysqlConnection::Query(std::string_view sql, const Deadline& deadline,
+                                        std::string_view name) {
   const std::string statement = WithoutTrailingSemicolons(sql);
+  const std::string tag = QueryComment(name);  // Leads, so the processlist shows it first.
   return Run<RowSet>(deadline, [&](sql::Statement& stmt, double seconds) -> StatusOr<RowSet> {
     char limit[64];
     std::unique_ptr<sql::ResultSet> rs;
     if (info_.mariadb) {
       std::snprintf(limit, sizeof limit, "SET STATEMENT max_statement_time = %.3f FOR ", seconds);
-      rs.reset(stmt.executeQuery(limit + statement));
+      rs.reset(stmt.executeQuery(tag + limit + statement));
     } else {
       std::snprintf(limit, sizeof limit, "SET SESSION max_execution_time = %lld",
                     static_cast<long long>(seconds * 1000));
       stmt.execute(limit);
-      rs.reset(stmt.executeQuery(statement));
+      rs.reset(stmt.executeQuery(tag + statement));
     }
     return ReadAll(*rs);
   });

@@ -19,7 +19,8 @@ class MysqlConnection final : public Connection {
                   CancelWatchdog* watchdog);
   ~MysqlConnection() override;
 
-  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline) override;
+  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline,
+                         std::string_view name) override;
   StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
   void Cancel() override;
   bool Usable() const override;

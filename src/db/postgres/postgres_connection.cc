@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "db/postgres/postgres_session.h"
+#include "db/query_tag.h"
 
 namespace rse::postgres {
 namespace {
@@ -48,8 +49,9 @@ PostgresConnection::PostgresConnection(std::unique_ptr<pqxx::connection> conn, c
                                        CancelWatchdog* watchdog)
     : conn_(std::move(conn)), guard_("postgres", clock, watchdog, [this] { Cancel(); }) {}
 
-StatusOr<RowSet> PostgresConnection::Query(std::string_view sql, const Deadline& deadline) {
-  return Run<RowSet>(deadline, [&](pqxx::transaction_base& tx) -> StatusOr<RowSet> {
+StatusOr<RowSet> PostgresConnection::Query(std::string_view sql, const Deadline& deadline,
+                                           std::string_view name) {
+  return Run<RowSet>(deadline, name, [&](pqxx::transaction_base& tx) -> StatusOr<RowSet> {
     pqxx::result result = tx.exec(std::string(sql));
     RowSet rows;
     for (pqxx::row_size_type c = 0; c < result.columns(); ++c) {
@@ -68,7 +70,7 @@ StatusOr<RowSet> PostgresConnection::Query(std::string_view sql, const Deadline&
 }
 
 StatusOr<ReplicaState> PostgresConnection::Probe(const Deadline& deadline) {
-  return Run<ReplicaState>(deadline, [&](pqxx::transaction_base& tx) -> StatusOr<ReplicaState> {
+  return Run<ReplicaState>(deadline, "", [&](pqxx::transaction_base& tx) -> StatusOr<ReplicaState> {
     pqxx::row row = tx.exec1(kProbeSql);
     ReplicaState state;
     state.is_replica = row[0].as<bool>();
@@ -97,11 +99,16 @@ void PostgresConnection::Cancel() {
 
 template <typename T>
 StatusOr<T> PostgresConnection::Run(
-    const Deadline& deadline, const std::function<StatusOr<T>(pqxx::transaction_base&)>& body) {
+    const Deadline& deadline, std::string_view name,
+    const std::function<StatusOr<T>(pqxx::transaction_base&)>& body) {
   return guard_.Run<T>(deadline, [&](std::chrono::milliseconds remaining) -> StatusOr<T> {
     try {
       pqxx::read_transaction tx(*conn_);
-      tx.exec0("SET LOCAL statement_timeout = " + std::to_string(remaining.count()));
+      std::string setup = "SET LOCAL statement_timeout = " + std::to_string(remaining.count());
+      // Until the transaction ends, pg_stat_activity shows which query this is.
+      if (!name.empty())
+        setup += "; SET LOCAL application_name = " + tx.quote(QueryApplicationName(name));
+      tx.exec0(setup);
       StatusOr<T> result = body(tx);
       tx.commit();
       return result;

@@ -16,16 +16,18 @@ class PostgresConnection final : public Connection {
   PostgresConnection(std::unique_ptr<pqxx::connection> conn, const Clock* clock,
                      CancelWatchdog* watchdog);
 
-  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline) override;
+  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline,
+                         std::string_view name) override;
   StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
   void Cancel() override;
   bool Usable() const override { return guard_.Usable(); }
 
  private:
   // Runs `body` in a read-only transaction bounded by `deadline` on the
-  // server (statement_timeout) and here (the watchdog's cancel).
+  // server (statement_timeout) and here (the watchdog's cancel), named after
+  // `name` (see db/query_tag.h) when it is not empty.
   template <typename T>
-  StatusOr<T> Run(const Deadline& deadline,
+  StatusOr<T> Run(const Deadline& deadline, std::string_view name,
                   const std::function<StatusOr<T>(pqxx::transaction_base&)>& body);
 
   const std::unique_ptr<pqxx::connection> conn_;

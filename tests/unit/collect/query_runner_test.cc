@@ -15,7 +15,7 @@ class ScriptedConnection final : public Connection {
   ScriptedConnection(testing::FakeClock* clock, StatusOr<RowSet> answer,
                      std::chrono::milliseconds takes = 0ms)
       : clock_(clock), answer_(std::move(answer)), takes_(takes) {}
-  StatusOr<RowSet> Query(std::string_view sql, const Deadline&) override {
+  StatusOr<RowSet> Query(std::string_view sql, const Deadline&, std::string_view) override {
     last_sql = std::string(sql);
     if (on_query) on_query();
     clock_->Advance(takes_);

@@ -10,7 +10,15 @@ namespace rse {
 
 class Status {
  public:
-  enum class Code { kOk, kInvalidArgument, kNotFound, kUnavailable, kDeadlineExceeded, kInternal };
+  enum class Code {
+    kOk,
+    kInvalidArgument,
+    kNotFound,
+    kUnavailable,
+    kDeadlineExceeded,
+    kAborted,  // The server gave up for a reason of its own state; another server may not.
+    kInternal
+  };
 
   Status() = default;
   static Status Ok() { return Status(); }
@@ -22,6 +30,7 @@ class Status {
   static Status DeadlineExceeded(std::string msg) {
     return Status(Code::kDeadlineExceeded, std::move(msg));
   }
+  static Status Aborted(std::string msg) { return Status(Code::kAborted, std::move(msg)); }
   static Status Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }

@@ -7,6 +7,7 @@ const char* QueryErrorLabel(QueryError error) {
     case QueryError::kTimeout: return "timeout";
     case QueryError::kSql: return "sql";
     case QueryError::kConnection: return "connection";
+    case QueryError::kRecoveryConflict: return "recovery_conflict";
     case QueryError::kInvalidValue: return "invalid_value";
     case QueryError::kDuplicateSeries: return "duplicate_series";
     case QueryError::kTooManySeries: return "too_many_series";
@@ -25,6 +26,7 @@ QueryError QueryErrorFor(const Status& status) {
   switch (status.code()) {
     case Status::Code::kDeadlineExceeded: return QueryError::kTimeout;
     case Status::Code::kUnavailable: return QueryError::kConnection;
+    case Status::Code::kAborted: return QueryError::kRecoveryConflict;
     default: return QueryError::kSql;
   }
 }

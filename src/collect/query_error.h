@@ -13,6 +13,7 @@ enum class QueryError {
   kTimeout,          // The statement or the scrape ran out of time.
   kSql,              // The server rejected the statement (syntax, permission, write attempt).
   kConnection,       // The session or the server failed, or no replica could run it.
+  kRecoveryConflict,  // A hot standby cancelled it to replay changes (retried once elsewhere).
   kInvalidValue,     // A value column held something that is not a number, or a column is missing.
   kDuplicateSeries,  // Two rows, or two queries, gave one label set.
   kTooManySeries,    // More samples than max_series.
@@ -20,6 +21,7 @@ enum class QueryError {
 };
 inline constexpr QueryError kAllQueryErrors[] = {
     QueryError::kTimeout,         QueryError::kSql,           QueryError::kConnection,
+    QueryError::kRecoveryConflict,
     QueryError::kInvalidValue,    QueryError::kDuplicateSeries, QueryError::kTooManySeries,
     QueryError::kNullValue};
 
@@ -31,7 +33,7 @@ std::string QueryErrorList();
 
 // How a failed statement is counted, from the code the backend gave its Status
 // (see db/connection.h): DeadlineExceeded is a timeout, Unavailable a
-// connection failure, anything else the SQL's fault.
+// connection failure, Aborted a recovery conflict, anything else the SQL's fault.
 QueryError QueryErrorFor(const Status& status);
 
 }  // namespace rse

@@ -78,6 +78,8 @@ SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
     std::shared_ptr<QueryOutcome> outcome = runner_.Run(query, (*lease)->connection(), deadline);
     outcome->wait_seconds = Seconds(began - task.execution->planned_at);
     outcome->replica = pool_->label((*lease)->member());
+    if (outcome->reason == QueryError::kRecoveryConflict && !outcome->ok())
+      return RetryElsewhere(task, session, (*lease)->member(), deadline, outcome);
     if (outcome->ok() || outcome->reason != QueryError::kConnection) return outcome;
     // The replica failed under us: this and the remaining queries move on.
     auto next = session.FailOver(std::move(**lease), outcome->status);
@@ -85,6 +87,28 @@ SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
     if (!next.ok()) return outcome;
     lease->emplace(std::move(*next));
   }
+}
+
+SharedOutcome ScrapeEngine::RetryElsewhere(const Task& task, ScrapeSession& session,
+                                          size_t member, const Deadline& deadline,
+                                          std::shared_ptr<QueryOutcome> conflict) {
+  const QuerySpec& query = *task.query;
+  pool_->CountRecoveryConflict(member);
+  auto other = session.RetryElsewhere(member);
+  if (!other.ok()) return conflict;  // Counted once, when published.
+  stats_.Count(query.name, QueryError::kRecoveryConflict);
+  logger_->Info("recovery conflict: running the query once more on another replica",
+                {{"query", query.name},
+                 {"from", pool_->label(member)},
+                 {"to", pool_->label(other->member())},
+                 {"err", conflict->status.message()}});
+  const TimePoint began = clock_->Now();
+  std::shared_ptr<QueryOutcome> outcome = runner_.Run(query, other->connection(), deadline);
+  outcome->wait_seconds = Seconds(began - task.execution->planned_at);
+  outcome->replica = pool_->label(other->member());
+  if (!outcome->ok() && outcome->reason == QueryError::kConnection)
+    pool_->MarkDown(other->member(), outcome->status.message());
+  return outcome;
 }
 
 void ScrapeEngine::Work(std::shared_ptr<Batch> batch, std::optional<Lease> lease) {
@@ -172,7 +196,7 @@ std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget)
       Cut(plan);  // A cached query's refresh goes on; the last good result is served.
   }
   const std::optional<ScrapeSession::Serving> serving = batch->session.serving();
-  ScrapeAssembly assembly{&cache_, &stats_, clock_, serving && serving->failed_over};
+  ScrapeAssembly assembly{&cache_, &stats_, clock_, serving && serving->mixed};
   std::vector<MetricFamily> families = assembly.Assemble(plans);
   AppendSelfMetrics(up, std::chrono::duration<double>(clock_->Now() - start).count(),
                     pool_->Snapshot(), stats_, &families);

@@ -60,6 +60,10 @@ class ScrapeEngine {
   // Runs the task's query on `*lease` (acquired first if empty), following
   // the session through failovers; leaves `*lease` on the replica it ended on.
   SharedOutcome RunOne(const Task& task, ScrapeSession& session, std::optional<Lease>* lease);
+  // Runs the task's query once more, on a healthy replica other than `member`
+  // where it met a recovery conflict; the conflict is counted there.
+  SharedOutcome RetryElsewhere(const Task& task, ScrapeSession& session, size_t member,
+                               const Deadline& deadline, std::shared_ptr<QueryOutcome> conflict);
   // Gives up on `plan`'s unfinished execution at the scrape's deadline.
   void Cut(QueryPlan& plan);
   // The deadline of one execution: a cached query refreshes within its own

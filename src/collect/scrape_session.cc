@@ -23,6 +23,21 @@ StatusOr<Lease> ScrapeSession::AcquireMore() {
   return pool_->AcquireMore(*member, deadline_);
 }
 
+StatusOr<Lease> ScrapeSession::RetryElsewhere(size_t member) {
+  std::set<size_t> exclude;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    exclude = tried_;
+  }
+  exclude.insert(member);
+  auto lease = pool_->AcquireForScrape(deadline_, exclude);
+  if (lease.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    retried_elsewhere_ = true;
+  }
+  return lease;
+}
+
 StatusOr<Lease> ScrapeSession::FailOver(Lease failed, const Status& error) {
   // One failover at a time per scrape: workers that lose the same replica
   // together must not each pick a different successor.
@@ -53,7 +68,7 @@ StatusOr<Lease> ScrapeSession::FailOver(Lease failed, const Status& error) {
 std::optional<ScrapeSession::Serving> ScrapeSession::serving() const {
   std::lock_guard<std::mutex> lock(mu_);
   if (!member_) return std::nullopt;
-  return Serving{pool_->label(*member_), lag_, !tried_.empty()};
+  return Serving{pool_->label(*member_), lag_, !tried_.empty() || retried_elsewhere_};
 }
 
 }  // namespace rse

@@ -29,7 +29,7 @@ class ScrapeSession {
   struct Serving {
     std::string replica;
     std::optional<double> lag_seconds;
-    bool failed_over = false;
+    bool mixed = false;  // Some query ran elsewhere: a failover, or a retry.
   };
   std::optional<Serving> serving() const;  // nullopt until Open() succeeded.
 
@@ -39,6 +39,10 @@ class ScrapeSession {
 
   // One more connection to the serving replica, for a parallel worker.
   StatusOr<Lease> AcquireMore();
+
+  // A healthy replica other than `member`, for one query that `member`
+  // could not run (a recovery conflict there); the scrape stays where it is.
+  StatusOr<Lease> RetryElsewhere(size_t member);
 
   // `failed`'s session broke with `error`. Its replica is reported down and
   // this scrape moves to the next healthy replica not yet tried; a worker
@@ -55,6 +59,7 @@ class ScrapeSession {
   std::optional<size_t> member_;  // Guarded by mu_. The replica serving this scrape.
   std::optional<double> lag_;     // Guarded by mu_. Its probed lag when chosen.
   std::set<size_t> tried_;  // Guarded by mu_. Members that failed this scrape.
+  bool retried_elsewhere_ = false;  // Guarded by mu_.
 };
 
 }  // namespace rse

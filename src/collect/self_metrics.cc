@@ -53,7 +53,14 @@ std::vector<MetricFamily> ReplicaFamilies(const std::vector<MemberSnapshot>& mem
                        "Changes of the replica's state (after damping with rise/fall).",
                        MetricType::kCounter,
                        {}};
+  MetricFamily conflicts{kReplicaRecoveryConflictsMetric,
+                         "Queries the replica cancelled to replay changes (PostgreSQL recovery "
+                         "conflicts); each was retried once on another replica.",
+                         MetricType::kCounter,
+                         {}};
   for (const MemberSnapshot& m : members) {
+    conflicts.samples.push_back(
+        {{{"replica", m.label}}, static_cast<double>(m.recovery_conflicts)});
     changes.samples.push_back({{{"replica", m.label}}, static_cast<double>(m.state_changes)});
     up.samples.push_back({{{"replica", m.label}}, m.state == MemberState::kHealthy ? 1.0 : 0.0});
     for (MemberState s : kAllMemberStates) {
@@ -63,7 +70,7 @@ std::vector<MetricFamily> ReplicaFamilies(const std::vector<MemberSnapshot>& mem
     lag.samples.push_back({{{"replica", m.label}}, m.lag_seconds.value_or(std::nan(""))});
     served.samples.push_back({{{"replica", m.label}}, static_cast<double>(m.scrapes_served)});
   }
-  return {up, state, lag, served, changes};
+  return {up, state, lag, served, changes, conflicts};
 }
 
 void AppendServingFamilies(const std::optional<std::string>& replica,

@@ -4,6 +4,8 @@
 // Error codes carry meaning for the pool and the scrape:
 //   Unavailable      - the connection or server failed: try another replica;
 //   DeadlineExceeded - the statement ran out of time and was stopped on the server;
+//   Aborted          - the server cancelled it for its own reasons (a hot standby's recovery
+//                      conflict): the session is fine, and another replica may run it;
 //   InvalidArgument  - the SQL itself failed (syntax, permission, write attempt): the query's
 //   fault.
 #pragma once

@@ -27,5 +27,7 @@ inline constexpr const char* kReplicaStateMetric = "replica_sql_replica_state";
 inline constexpr const char* kReplicaLagMetric = "replica_sql_replica_lag_seconds";
 inline constexpr const char* kReplicaScrapesMetric = "replica_sql_replica_scrapes_total";
 inline constexpr const char* kReplicaStateChangesMetric = "replica_sql_replica_state_changes_total";
+inline constexpr const char* kReplicaRecoveryConflictsMetric =
+    "replica_sql_replica_recovery_conflicts_total";
 
 }  // namespace rse

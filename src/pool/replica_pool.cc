@@ -13,6 +13,7 @@ struct ReplicaPool::Slot {
   MemberHealth health;
   std::optional<double> lag_seconds;
   uint64_t scrapes_served = 0;
+  uint64_t recovery_conflicts = 0;
   TimePoint retry_after{};
   std::chrono::milliseconds backoff{0};
 };
@@ -276,12 +277,17 @@ void ReplicaPool::RefuseCluster(size_t member, const std::string& reason) {
 
 std::string ReplicaPool::RefusalReason() const { return "cluster refused: " + cluster_refused_; }
 
+void ReplicaPool::CountRecoveryConflict(size_t member) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++slots_[member].recovery_conflicts;
+}
+
 std::vector<MemberSnapshot> ReplicaPool::Snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<MemberSnapshot> out;
   for (const Slot& slot : slots_)
     out.push_back({slot.member.label, slot.health.state(), slot.lag_seconds, slot.scrapes_served,
-                   slot.health.changes()});
+                   slot.health.changes(), slot.recovery_conflicts});
   return out;
 }
 

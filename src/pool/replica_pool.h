@@ -46,6 +46,7 @@ struct MemberSnapshot {
   std::optional<double> lag_seconds;
   uint64_t scrapes_served = 0;
   uint64_t state_changes = 0;
+  uint64_t recovery_conflicts = 0;
 };
 
 class ReplicaPool {
@@ -72,6 +73,9 @@ class ReplicaPool {
   // Connects to each member once and refuses the cluster if any belongs to
   // a master-election system. Unreachable members are fine (they may come back).
   Status CheckForMasterElection(const Deadline& deadline);
+
+  // A query met a recovery conflict on `member` (a healthy replica still).
+  void CountRecoveryConflict(size_t member);
 
   std::vector<MemberSnapshot> Snapshot() const;
   const std::string& label(size_t member) const;

@@ -120,6 +120,16 @@ StatusOr<T> PostgresConnection::Run(
       Status status = FromSqlError(e, &lost);
       if (lost) guard_.MarkBroken();
       return status;
+    } catch (const pqxx::statement_completion_unknown& e) {
+      guard_.MarkBroken();
+      return Status::Unavailable(std::string("postgres: ") + e.what());
+    } catch (const pqxx::transaction_rollback& e) {
+      // libpqxx 6.4 throws 40001 (serialization_failure) and 40P01
+      // (deadlock_detected) as transaction_rollback, not as sql_error. On a hot
+      // standby both mean a recovery conflict; the session itself is fine.
+      std::string message = e.what();
+      while (!message.empty() && message.back() == '\n') message.pop_back();
+      return Status::Aborted("postgres: " + message);
     } catch (const std::exception& e) {
       guard_.MarkBroken();
       return Status::Unavailable(std::string("postgres: ") + e.what());

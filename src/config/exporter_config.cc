@@ -166,7 +166,13 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
 }
 
 void ReadPool(TableReader& r, PoolConfig& pool) {
-  r.RejectUnknownKeys({"connections_per_replica", "rise", "fall"});
+  r.RejectUnknownKeys({"connections_per_replica", "probe_timeout", "rise", "fall"});
+  if (auto v = r.Duration("probe_timeout")) {
+    if (v->count() <= 0)
+      r.Error("probe_timeout", "must be positive");
+    else
+      pool.probe_timeout = *v;
+  }
   if (auto v = r.Integer("connections_per_replica", 1, 64))
     pool.connections_per_replica = static_cast<int>(*v);
   if (auto v = r.Integer("rise", 1, 100)) pool.rise = static_cast<int>(*v);

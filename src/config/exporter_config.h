@@ -68,6 +68,7 @@ struct ClusterConfig {
 
 struct PoolConfig {
   int connections_per_replica = 2;
+  milliseconds probe_timeout{1'000};  // A member whose probe takes longer is down.
   int rise = 2;  // Consecutive healthy probes before a member returns to the rotation.
   int fall = 1;  // Consecutive failed or lagging probes before it leaves.
 };

@@ -39,9 +39,15 @@ class Connection {
   // One look at the server's replication role and state.
   virtual StatusOr<ReplicaState> Probe(const Deadline& deadline) = 0;
 
-  // Stops the statement running now, on the server. After a Cancel() the
-  // session is no longer Usable (a late cancel could hit the next statement).
+  // Asks the server to stop the statement running now, without waiting for
+  // it (a hung server may never answer). After a Cancel() the session is no
+  // longer Usable (a late cancel could hit the next statement).
   virtual void Cancel() = 0;
+
+  // Breaks the session's socket, so that a statement blocked on a server that
+  // does not answer (stopped, hung, black-holed) returns at once. The session
+  // is unusable afterwards. Like Cancel(), callable from any thread.
+  virtual void Abort() = 0;
 
   // False once the session failed or was cancelled: the pool discards it.
   virtual bool Usable() const = 0;

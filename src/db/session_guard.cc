@@ -1,6 +1,7 @@
 #include "db/session_guard.h"
 
 #include <string>
+#include <utility>
 
 namespace rse {
 
@@ -15,14 +16,16 @@ Status SessionGuard::BeginStatement(const Deadline& deadline) {
   return Status::Ok();
 }
 
-void SessionGuard::EndStatement() {
+bool SessionGuard::EndStatement() {
   std::lock_guard<std::mutex> lock(mu_);
   in_statement_ = false;
+  return std::exchange(cancelled_in_statement_, false);
 }
 
 bool SessionGuard::RequestCancel() {
   std::lock_guard<std::mutex> lock(mu_);
   usable_ = false;
+  if (in_statement_) cancelled_in_statement_ = true;
   return in_statement_;
 }
 

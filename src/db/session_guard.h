@@ -19,33 +19,47 @@ namespace rse {
 // How long after the deadline the active cancel fires: the server-side
 // statement limit normally stops the statement first and keeps the session.
 inline constexpr std::chrono::milliseconds kCancelGrace{100};
+// How long after the cancel the session's socket is broken, when the server
+// has not answered even that: it is not answering at all.
+inline constexpr std::chrono::milliseconds kAbortGrace{400};
 
 class SessionGuard {
  public:
-  // `cancel_on_server` is the connection's Cancel(): the watchdog calls it.
+  // `cancel_on_server` and `abort` are the connection's Cancel() and Abort():
+  // the watchdog calls them, kCancelGrace and kCancelGrace + kAbortGrace
+  // after a statement's deadline.
   SessionGuard(const char* engine, const Clock* clock, CancelWatchdog* watchdog,
-               std::function<void()> cancel_on_server)
+               std::function<void()> cancel_on_server, std::function<void()> abort)
       : engine_(engine),
         clock_(clock),
         watchdog_(watchdog),
-        cancel_on_server_(std::move(cancel_on_server)) {}
+        cancel_on_server_(std::move(cancel_on_server)),
+        abort_(std::move(abort)) {}
   SessionGuard(const SessionGuard&) = delete;
   SessionGuard& operator=(const SessionGuard&) = delete;
 
   // Runs `body(remaining)` as one statement bounded by `deadline`.
-  // DeadlineExceeded when no time is left; Unavailable once the session failed
-  // or was cancelled. `body` catches its driver's exceptions itself.
+  // DeadlineExceeded when no time is left, or when the watchdog had to stop
+  // the statement (whatever the driver then said); Unavailable once the
+  // session failed or was cancelled. `body` catches its driver's exceptions.
   template <typename T>
   StatusOr<T> Run(const Deadline& deadline,
                   const std::function<StatusOr<T>(std::chrono::milliseconds remaining)>& body) {
     if (Status begun = BeginStatement(deadline); !begun.ok()) return begun;
     StatusOr<T> result = Status::Internal("unreached");
     {
-      CancelWatchdog::Guard watch =
+      CancelWatchdog::Guard cancel =
           watchdog_->Watch(deadline.at() + kCancelGrace, cancel_on_server_);
+      CancelWatchdog::Guard abort =
+          watchdog_->Watch(deadline.at() + kCancelGrace + kAbortGrace, abort_);
       result = body(deadline.Remaining(*clock_));
     }
-    EndStatement();
+    if (EndStatement() && !result.ok() && result.status().code() == Status::Code::kUnavailable) {
+      // Our own cancel or abort broke it: the statement ran out of time.
+      result = Status::DeadlineExceeded(std::string(engine_) +
+                                        ": stopped at its deadline; the server did not answer "
+                                        "in time and the session was closed");
+    }
     return result;
   }
 
@@ -57,15 +71,18 @@ class SessionGuard {
 
  private:
   Status BeginStatement(const Deadline& deadline);
-  void EndStatement();
+  // True when a cancel was requested while the statement ran.
+  bool EndStatement();
 
   const char* const engine_;
   const Clock* const clock_;
   CancelWatchdog* const watchdog_;
   const std::function<void()> cancel_on_server_;
+  const std::function<void()> abort_;
   mutable std::mutex mu_;
-  bool usable_ = true;         // Guarded by mu_.
-  bool in_statement_ = false;  // Guarded by mu_.
+  bool usable_ = true;               // Guarded by mu_.
+  bool in_statement_ = false;        // Guarded by mu_.
+  bool cancelled_in_statement_ = false;  // Guarded by mu_.
 };
 
 }  // namespace rse

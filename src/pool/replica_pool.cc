@@ -125,13 +125,25 @@ bool ReplicaPool::Record(size_t member, const HealthVerdict& verdict, std::optio
 std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> taken,
                                                 const Deadline& deadline, Judgement* judgement) {
   const std::string& label = slots_[member].member.label;
+  // Running out of this scrape's own budget says nothing about the member:
+  // one client sending a tiny timeout header must not mark replicas down for all.
+  auto out_of_budget = [&](const Status& status) {
+    judgement->reasons.push_back(label + ": not judged: " + status.message() +
+                                 " (the scrape's budget ran out)");
+    return std::nullopt;
+  };
   if (!taken.ok()) {
+    if (taken.status().code() == Status::Code::kDeadlineExceeded) return out_of_budget(taken.status());
     MarkDown(member, taken.status().message());
     judgement->reasons.push_back(label + ": down: " + taken.status().message());
     return std::nullopt;
   }
-  auto probe = taken->connection().Probe(deadline);
+  const Deadline probe_deadline = deadline.Min(Deadline::After(*clock_, options_.probe_timeout));
+  const bool full_probe_time = probe_deadline.at() < deadline.at();
+  auto probe = taken->connection().Probe(probe_deadline);
   if (!probe.ok()) {
+    if (probe.status().code() == Status::Code::kDeadlineExceeded && !full_probe_time)
+      return out_of_budget(probe.status());
     MarkDown(member, "probe failed: " + probe.status().message());
     judgement->reasons.push_back(label + ": down: probe failed: " + probe.status().message());
     return std::nullopt;

@@ -34,6 +34,9 @@ struct PoolOptions {
   int connections_per_replica = 2;
   std::chrono::milliseconds min_backoff{1'000};  // A down member is retried after this, doubling...
   std::chrono::milliseconds max_backoff{30'000};  // ...up to this.
+  // A probe that takes longer marks the member down (a hung or stopped server
+  // costs a scrape at most this, plus the abort grace).
+  std::chrono::milliseconds probe_timeout{1'000};
   int rise = 2;  // Consecutive healthy verdicts before a member returns to the rotation.
   int fall = 1;  // Consecutive down or lagging verdicts before it leaves.
   WhenAllLagging when_all_lagging = WhenAllLagging::kRefuse;

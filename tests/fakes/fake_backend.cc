@@ -42,6 +42,8 @@ class FakeConnection final : public Connection {
     backend_->Edit(port_, [](FakeMember& m) { ++m.cancels; });
   }
 
+  void Abort() override { broken_ = true; }
+
   bool Usable() const override { return !broken_ && !cancelled_; }
 
  private:

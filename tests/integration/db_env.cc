@@ -238,6 +238,14 @@ void RestartMember(const ClusterEnv& env, const std::string& name) {
   RunMemberScript(env, "restart", name);
 }
 
+void PauseMember(const ClusterEnv& env, const std::string& name) {
+  RunMemberScript(env, "pause", name);
+}
+
+void ResumeMember(const ClusterEnv& env, const std::string& name) {
+  RunMemberScript(env, "resume", name);
+}
+
 void RepairCluster(const ClusterEnv& env) {
   std::string command = std::string(RSE_SOURCE_DIR) + "/tests/scripts/start_databases.sh " +
                         (env.engine == Engine::kPostgres ? "postgres" : "mariadb") +

@@ -67,6 +67,9 @@ void WaitReplicasCaughtUp(const ClusterEnv& env);
 // tests/scripts/member.sh, which writes nothing to any server.
 void StopMember(const ClusterEnv& env, const std::string& name);
 void RestartMember(const ClusterEnv& env, const std::string& name);
+// SIGSTOP / SIGCONT every process of one server: hung, yet holding its port.
+void PauseMember(const ClusterEnv& env, const std::string& name);
+void ResumeMember(const ClusterEnv& env, const std::string& name);
 
 // Re-runs start_databases.sh for this engine, which repairs whatever a test
 // did to the cluster (promotion, paused replay, stopped threads).

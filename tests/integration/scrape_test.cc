@@ -3,7 +3,13 @@
 // hold on the server, slow cached queries, and a replica lost mid-scrape.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <future>
+#include <iostream>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -28,14 +34,15 @@ class ScrapeTest : public ::testing::TestWithParam<const ClusterEnv*> {
 
   // An exporter over both replicas with `catalog_text` as its only query file
   // (empty: the shipped demo catalog).
-  std::unique_ptr<Exporter> MakeExporter(const std::string& catalog_text = "") {
+  std::unique_ptr<Exporter> MakeExporter(const std::string& catalog_text = "",
+                                         std::vector<std::string> replicas = {}) {
+    if (replicas.empty()) replicas = {env().replicas[0].ToString(), env().replicas[1].ToString()};
     std::ostringstream text;
     text << "[scrape]\ntimeout = \"5s\"\n[cluster]\nname = \"shop\"\nengine = \""
          << (pg() ? "postgres" : "mysql")
          << "\"\ndatabase = \"shop\"\nuser = \"exporter\"\npassword_env = "
             "\"RSE_IT_PASSWORD\"\ntls_mode = \"disable\"\n"
-         << "replicas = [\"" << env().replicas[0].ToString() << "\", \""
-         << env().replicas[1].ToString() << "\"]\n";
+         << "replicas = [\"" << replicas[0] << "\", \"" << replicas[1] << "\"]\n";
     setenv("RSE_IT_PASSWORD", env().password.c_str(), 1);
     auto config = ParseExporterConfig(text.str(), "it.toml", ".");
     EXPECT_TRUE(config.ok()) << config.status().message();
@@ -178,6 +185,92 @@ TEST_P(ScrapeTest, AReplicaStoppedMidScrapeCostsNoFailedScrape) {
             std::string::npos)
       << text;
   testing::RepairCluster(env());
+}
+
+const char* const kCountQuery =
+    "[[query]]\nname = \"count\"\nsql = \"SELECT count(*) AS v FROM orders\"\n"
+    "[[query.metrics]]\nname = \"count_value\"\nhelp = \"h\"\nvalue = \"v\"\n";
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+TEST_P(ScrapeTest, AHungReplicaCostsAScrapeAtMostTheProbeTimeout) {
+  auto exporter = MakeExporter(kCountQuery);
+  ASSERT_TRUE(exporter);
+  // Both replicas serve once, so each holds an idle session: the hung one is
+  // then met on a session that was fine, the hardest case.
+  for (int i = 0; i < 2; ++i)
+    ASSERT_NE(RenderText(exporter->Scrape({})).find("count_value 2000\n"), std::string::npos);
+  testing::PauseMember(env(), "replica2");
+  struct Resume {
+    const ClusterEnv& env;
+    ~Resume() { testing::ResumeMember(env, "replica2"); }
+  } resume{env()};
+  double slowest = 0;
+  for (int i = 0; i < 6; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::string text = RenderText(exporter->Scrape({}));  // 5 s budget.
+    slowest = std::max(slowest, SecondsSince(start));
+    EXPECT_NE(text.find("replica_sql_up 1\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("count_value 2000\n"), std::string::npos) << "scrape " << i << "\n" << text;
+  }
+  EXPECT_LT(slowest, 2.5) << "probe_timeout 1 s + 0.5 s to break the session, not the 5 s budget";
+  EXPECT_NE(RenderText(exporter->Scrape({}))
+                .find("replica_sql_replica_state{replica=\"" + env().replicas[1].ToString() +
+                      "\",state=\"down\"} 1"),
+            std::string::npos);
+  // Shutting the exporter down never waits for the hung server.
+  const auto stop = std::chrono::steady_clock::now();
+  exporter.reset();
+  const double stopped = SecondsSince(stop);
+  EXPECT_LT(stopped, 1.0);
+  std::cout << "[ figures  ] " << env().name << " SIGSTOPped replica: slowest of 6 scrapes "
+            << slowest << " s, exporter stopped in " << stopped << " s\n";
+}
+
+TEST_P(ScrapeTest, AReplicaBackFromAPauseReturnsToTheRotation) {
+  auto exporter = MakeExporter(kCountQuery);
+  ASSERT_TRUE(exporter);
+  for (int i = 0; i < 2; ++i) exporter->Scrape({});
+  testing::PauseMember(env(), "replica2");
+  for (int i = 0; i < 3; ++i) exporter->Scrape({});
+  testing::ResumeMember(env(), "replica2");
+  const auto resumed = std::chrono::steady_clock::now();
+  const std::string healthy = "replica_sql_replica_state{replica=\"" +
+                              env().replicas[1].ToString() + "\",state=\"healthy\"} 1";
+  EXPECT_TRUE(testing::Eventually(
+      [&] { return RenderText(exporter->Scrape({})).find(healthy) != std::string::npos; }));
+  std::cout << "[ figures  ] " << env().name << " paused replica back in rotation "
+            << SecondsSince(resumed) << " s after SIGCONT\n";
+}
+
+TEST_P(ScrapeTest, ABlackHoledPortCostsAtMostTheConnectTimeout) {
+  // Accepts connections (the kernel's backlog) and never answers a byte.
+  int hole = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(hole, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(hole, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(hole, 16), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(hole, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string black_hole = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  auto exporter = MakeExporter(kCountQuery, {black_hole, env().replicas[0].ToString()});
+  ASSERT_TRUE(exporter);
+  double slowest = 0;
+  for (int i = 0; i < 4; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::string text = RenderText(exporter->Scrape({}));
+    slowest = std::max(slowest, SecondsSince(start));
+    EXPECT_NE(text.find("count_value 2000\n"), std::string::npos) << text;
+  }
+  EXPECT_LT(slowest, 3.0) << "connect_timeout (2 s), then the other replica, within the 5 s budget";
+  std::cout << "[ figures  ] " << env().name << " black-holed member: slowest of 4 scrapes "
+            << slowest << " s\n";
+  exporter.reset();
+  ::close(hole);
 }
 
 // PostgreSQL only: MySQL/MariaDB replicas have no recovery conflicts.

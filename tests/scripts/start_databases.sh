@@ -157,7 +157,16 @@ pg_wait_caught_up() {
   done
 }
 
+# A test that failed mid-way may have left a server paused (SIGSTOP).
+resume_paused() {
+  local engine=$1 name
+  for name in primary replica1 replica2; do
+    "$here/member.sh" resume "$engine" "$name" >/dev/null 2>&1 || true
+  done
+}
+
 start_postgres() {
+  resume_paused postgres
   if [ -f "$(pg_dir primary)/.rse-ready" ]; then
     pg_running primary || pg_start primary
   else
@@ -291,6 +300,7 @@ my_wait_caught_up() {
 }
 
 start_mariadb() {
+  resume_paused mariadb
   if [ -f "$(my_dir primary)/.rse-ready" ]; then
     my_running primary || my_start primary
   else

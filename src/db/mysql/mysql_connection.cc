@@ -3,7 +3,10 @@
 #include <cppconn/resultset_metadata.h>
 #include <cppconn/statement.h>
 
+#include <sys/socket.h>
+
 #include <cstdio>
+#include <thread>
 #include <map>
 
 #include "db/mysql/mysql_connection.h"
@@ -72,7 +75,7 @@ MysqlConnection::MysqlConnection(sql::mysql::MySQL_Driver* driver, ConnectParams
       params_(std::move(params)),
       session_(std::move(session)),
       info_(info),
-      guard_("mysql", clock, watchdog, [this] { Cancel(); }) {}
+      guard_("mysql", clock, watchdog, [this] { Cancel(); }, [this] { Abort(); }) {}
 
 MysqlConnection::~MysqlConnection() { EnsureThreadInit(driver_); }
 
@@ -173,16 +176,28 @@ StatusOr<T> MysqlConnection::Run(const Deadline& deadline,
 
 void MysqlConnection::Cancel() {
   if (!guard_.RequestCancel()) return;
-  // The connector cannot cancel: a second session asks the server to KILL QUERY.
-  ServerInfo side_info;
-  auto side = OpenSession(driver_, params_, std::chrono::seconds(2), &side_info);
-  if (!side.ok()) return;  // The server-side time limit still stops the statement.
-  try {
-    std::unique_ptr<sql::Statement> stmt((*side)->createStatement());
-    stmt->execute("KILL QUERY " + std::to_string(info_.connection_id));
-  } catch (const sql::SQLException&) {
-    // The statement may have ended on its own meanwhile (errno 1094: unknown thread).
-  }
+  // The connector cannot cancel: a second session asks the server to KILL
+  // QUERY. Opening it may take the whole connect timeout against a hung
+  // server, so it runs on a thread of its own that nobody waits for; it holds
+  // copies only. The server-side time limit still stops the statement.
+  std::thread([driver = driver_, params = params_, id = info_.connection_id] {
+    EnsureThreadInit(driver);
+    ServerInfo side_info;
+    auto side = OpenSession(driver, params, std::chrono::seconds(2), &side_info);
+    if (!side.ok()) return;
+    try {
+      std::unique_ptr<sql::Statement> stmt((*side)->createStatement());
+      stmt->execute("KILL QUERY " + std::to_string(id));
+    } catch (const sql::SQLException&) {
+      // The statement may have ended on its own meanwhile (errno 1094: unknown thread).
+    }
+  }).detach();
+}
+
+void MysqlConnection::Abort() {
+  guard_.MarkBroken();
+  // The connector's blocked read then fails at once (errno 2013, lost connection).
+  if (info_.socket_fd >= 0) ::shutdown(info_.socket_fd, SHUT_RDWR);
 }
 
 bool MysqlConnection::Usable() const { return guard_.Usable(); }

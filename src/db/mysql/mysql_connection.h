@@ -23,6 +23,7 @@ class MysqlConnection final : public Connection {
                          std::string_view name) override;
   StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
   void Cancel() override;
+  void Abort() override;
   bool Usable() const override;
 
  private:

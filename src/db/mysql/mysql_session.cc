@@ -3,7 +3,13 @@
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <charconv>
+#include <filesystem>
 #include <map>
 
 
@@ -31,6 +37,36 @@ bool IsConnectionError(int code) {
       return true;
     default: return false;
   }
+}
+
+// Connector/C++ 1.1 exposes no socket. The server reports our end as
+// "address:port"; the descriptor of this process whose local port is that
+// port and whose peer port is the server's is this session's socket.
+int FindTcpSocket(const std::string& client_host, int server_port) {
+  const size_t colon = client_host.rfind(':');
+  if (colon == std::string::npos) return -1;
+  int client_port = 0;
+  const char* begin = client_host.data() + colon + 1;
+  const char* end = client_host.data() + client_host.size();
+  if (std::from_chars(begin, end, client_port).ptr != end || client_port <= 0) return -1;
+  auto port_of = [](const sockaddr_storage& a) {
+    if (a.ss_family == AF_INET) return static_cast<int>(ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port));
+    if (a.ss_family == AF_INET6) return static_cast<int>(ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port));
+    return -1;
+  };
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    int fd = -1;
+    const std::string name = entry.path().filename().string();
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc()) continue;
+    sockaddr_storage local{}, peer{};
+    socklen_t local_len = sizeof local, peer_len = sizeof peer;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) continue;
+    if (port_of(local) != client_port) continue;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
+    if (port_of(peer) == server_port) return fd;
+  }
+  return -1;
 }
 
 std::string Trimmed(std::string message) {
@@ -99,10 +135,12 @@ StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver*
       std::unique_ptr<sql::ResultSet> rs(
           stmt->executeQuery("SELECT VERSION(), CONNECTION_ID(), (SELECT VARIABLE_VALUE FROM "
                              "information_schema.SESSION_STATUS "
-                             "WHERE VARIABLE_NAME = 'Ssl_cipher')"));
+                             "WHERE VARIABLE_NAME = 'Ssl_cipher'), (SELECT HOST FROM "
+                             "information_schema.PROCESSLIST WHERE ID = CONNECTION_ID())"));
       rs->next();
       info->mariadb = std::string(rs->getString(1)).find("MariaDB") != std::string::npos;
       info->connection_id = rs->getInt64(2);
+      info->socket_fd = FindTcpSocket(std::string(rs->getString(4)), params.port);
       if (params.tls_mode >= TlsMode::kRequire && std::string(rs->getString(3)).empty()) {
         return Status::Unavailable(
             where + ": TLS is required (tls_mode) but the server did not encrypt the session");

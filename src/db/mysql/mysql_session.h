@@ -22,6 +22,9 @@ void EnsureThreadInit(sql::mysql::MySQL_Driver* driver);
 struct ServerInfo {
   bool mariadb = true;
   int64_t connection_id = 0;
+  // Our end of the session's TCP socket, found by the client port the server
+  // reports for it; -1 when unknown (a unix socket, a proxy that rewrites ports).
+  int socket_fd = -1;
 };
 
 // Opens a session with the exporter's guards (UTC, lock wait timeout,

@@ -1,6 +1,9 @@
 #include "db/postgres/postgres_connection.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <thread>
 
 #include "db/postgres/postgres_session.h"
 #include "db/query_tag.h"
@@ -47,7 +50,8 @@ SELECT pg_is_in_recovery(),
 
 PostgresConnection::PostgresConnection(std::unique_ptr<pqxx::connection> conn, const Clock* clock,
                                        CancelWatchdog* watchdog)
-    : conn_(std::move(conn)), guard_("postgres", clock, watchdog, [this] { Cancel(); }) {}
+    : conn_(std::move(conn)),
+      guard_("postgres", clock, watchdog, [this] { Cancel(); }, [this] { Abort(); }) {}
 
 StatusOr<RowSet> PostgresConnection::Query(std::string_view sql, const Deadline& deadline,
                                            std::string_view name) {
@@ -90,11 +94,22 @@ StatusOr<ReplicaState> PostgresConnection::Probe(const Deadline& deadline) {
 
 void PostgresConnection::Cancel() {
   if (!guard_.RequestCancel()) return;
-  try {
-    conn_->cancel_query();
-  } catch (const std::exception&) {
-    // The session is discarded anyway; the server-side timeout still applies.
-  }
+  // PQcancel connects to the server and waits for it to close: against a
+  // stopped server, forever. So it runs on a thread of its own that nobody
+  // waits for, holding the libpq session alive; the watchdog, other scrapes
+  // and shutdown never block on it. The server-side timeout still applies.
+  std::thread([conn = conn_] {
+    try {
+      conn->cancel_query();
+    } catch (const std::exception&) {
+    }
+  }).detach();
+}
+
+void PostgresConnection::Abort() {
+  guard_.MarkBroken();
+  // The blocked libpq read then returns at once ("server closed the connection").
+  if (int fd = conn_->sock(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
 }
 
 template <typename T>

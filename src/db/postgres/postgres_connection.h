@@ -20,6 +20,7 @@ class PostgresConnection final : public Connection {
                          std::string_view name) override;
   StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
   void Cancel() override;
+  void Abort() override;
   bool Usable() const override { return guard_.Usable(); }
 
  private:
@@ -30,7 +31,8 @@ class PostgresConnection final : public Connection {
   StatusOr<T> Run(const Deadline& deadline, std::string_view name,
                   const std::function<StatusOr<T>(pqxx::transaction_base&)>& body);
 
-  const std::unique_ptr<pqxx::connection> conn_;
+  // Shared with a cancel in flight, which may outlive this object (see Cancel).
+  const std::shared_ptr<pqxx::connection> conn_;
   SessionGuard guard_;
 };
 

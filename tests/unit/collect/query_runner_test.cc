@@ -23,6 +23,7 @@ class ScriptedConnection final : public Connection {
   }
   StatusOr<ReplicaState> Probe(const Deadline&) override { return ReplicaState{}; }
   void Cancel() override { ++cancels; }
+  void Abort() override {}
   bool Usable() const override { return true; }
 
   std::string last_sql;

@@ -39,6 +39,7 @@ TEST(ExporterConfigTest, ReferenceFileShowsEveryDefault) {
   EXPECT_EQ(config->cluster.tls_ca_file, defaults.cluster.tls_ca_file);
   EXPECT_EQ(config->cluster.session_sql, defaults.cluster.session_sql);
   EXPECT_EQ(config->pool.connections_per_replica, defaults.pool.connections_per_replica);
+  EXPECT_EQ(config->pool.probe_timeout, defaults.pool.probe_timeout);
   EXPECT_EQ(config->pool.rise, defaults.pool.rise);
   EXPECT_EQ(config->pool.fall, defaults.pool.fall);
   EXPECT_EQ(config->cluster.when_all_lagging, defaults.cluster.when_all_lagging);
@@ -69,6 +70,7 @@ tls_ca_file = "/etc/ca.pem"
 session_sql = ["SET SESSION sql_mode = ''"]
 [pool]
 connections_per_replica = 3
+probe_timeout = "750ms"
 rise = 3
 fall = 2
 [queries]
@@ -91,6 +93,7 @@ files = ["q/*.toml", "/abs/x.toml"]
   EXPECT_EQ(config->cluster.tls_mode, TlsMode::kVerifyFull);
   EXPECT_EQ(config->cluster.session_sql.size(), 1u);
   EXPECT_EQ(config->pool.connections_per_replica, 3);
+  EXPECT_EQ(config->pool.probe_timeout, std::chrono::milliseconds(750));
   EXPECT_EQ(config->pool.rise, 3);
   EXPECT_EQ(config->pool.fall, 2);
   EXPECT_EQ(config->cluster.when_all_lagging, WhenAllLagging::kLeastLagged);

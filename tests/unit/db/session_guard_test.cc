@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
+
 #include "fakes/fake_clock.h"
 
 namespace rse {
@@ -14,7 +17,9 @@ class SessionGuardTest : public ::testing::Test {
   testing::FakeClock clock_;
   CancelWatchdog watchdog_{&clock_};
   int server_cancels_ = 0;
-  SessionGuard guard_{"fake", &clock_, &watchdog_, [this] { ++server_cancels_; }};
+  int aborts_ = 0;
+  SessionGuard guard_{"fake", &clock_, &watchdog_, [this] { ++server_cancels_; },
+                      [this] { ++aborts_; }};
 };
 
 TEST_F(SessionGuardTest, GivesTheBodyTheTimeLeft) {
@@ -49,6 +54,41 @@ TEST_F(SessionGuardTest, ACancelDuringAStatementMustReachTheServer) {
   EXPECT_FALSE(guard_.Usable()) << "a late cancel could hit the next statement";
   auto next = guard_.Run<int>(Deadline(clock_.Now() + 1s), [](auto) -> StatusOr<int> { return 1; });
   EXPECT_EQ(next.status().code(), Status::Code::kUnavailable);
+}
+
+TEST_F(SessionGuardTest, AStatementBrokenByTheWatchdogIsATimeoutNotAConnectionFailure) {
+  // What the driver says when its socket is shut under it by Abort().
+  auto got = guard_.Run<int>(Deadline(clock_.Now() + 1s), [&](auto) -> StatusOr<int> {
+    guard_.RequestCancel();
+    return Status::Unavailable("server closed the connection unexpectedly");
+  });
+  EXPECT_EQ(got.status().code(), Status::Code::kDeadlineExceeded) << got.status().message();
+  EXPECT_NE(got.status().message().find("did not answer in time"), std::string::npos);
+}
+
+TEST_F(SessionGuardTest, TheWatchdogCancelsThenAbortsAStatementThatDoesNotReturn) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool aborted = false;
+  SessionGuard guard{"fake", &clock_, &watchdog_, [this] { ++server_cancels_; },
+                     [&] {
+                       std::lock_guard<std::mutex> lock(mu);
+                       aborted = true;
+                       cv.notify_all();
+                     }};
+  auto got = guard.Run<int>(Deadline(clock_.Now() + 1s), [&](auto) -> StatusOr<int> {
+    // The server does not answer; time passes past deadline + grace + abort grace.
+    clock_.Advance(1s + kCancelGrace);
+    watchdog_.Recheck();
+    clock_.Advance(kAbortGrace);
+    watchdog_.Recheck();
+    std::unique_lock<std::mutex> lock(mu);
+    EXPECT_TRUE(cv.wait_for(lock, 60s, [&] { return aborted; }));
+    return Status::Unavailable("lost connection");
+  });
+  EXPECT_EQ(server_cancels_, 1) << "the cancel came first";
+  EXPECT_EQ(got.status().code(), Status::Code::kUnavailable)
+      << "the fake's cancel does not mark the guard; the abort freed the statement";
 }
 
 TEST_F(SessionGuardTest, ACancelBetweenStatementsSendsNothing) {

@@ -351,5 +351,35 @@ TEST_F(ReplicaPoolTest, APromotedMemberKeepsNoConnection) {
   EXPECT_EQ(backend_.Get(1).open_connections, 0) << "nothing left open on what is now a primary";
 }
 
+TEST_F(ReplicaPoolTest, RunningOutOfTheScrapesBudgetIsNoVerdictOnTheMember) {
+  MakePool(1);
+  ASSERT_EQ(NextScrape(), 1);
+  backend_.Edit(1, [](FakeMember& m) {
+    m.probe = Status::DeadlineExceeded("stopped at its deadline; the server did not answer");
+  });
+  // A scrape whose whole budget is below probe_timeout (a tiny timeout header).
+  auto lease = pool_->AcquireForScrape(Deadline(clock_.Now() + 100ms));
+  ASSERT_FALSE(lease.ok());
+  EXPECT_NE(lease.status().message().find("not judged"), std::string::npos)
+      << lease.status().message();
+  EXPECT_EQ(StateOf(1), MemberState::kHealthy) << "one client's tiny budget is not a verdict";
+  // A probe that had its full probe_timeout and still did not answer: down.
+  lease = pool_->AcquireForScrape(Soon(5s));
+  EXPECT_FALSE(lease.ok());
+  EXPECT_EQ(StateOf(1), MemberState::kDown);
+}
+
+TEST_F(ReplicaPoolTest, NoTimeLeftToConnectIsNoVerdictEither) {
+  MakePool(1);
+  backend_.Edit(1, [](FakeMember& m) {
+    m.connect_error = Status::DeadlineExceeded("postgres db:1: no time left to connect");
+  });
+  EXPECT_EQ(NextScrape(), -1);
+  EXPECT_NE(last_error_.find("not judged"), std::string::npos) << last_error_;
+  EXPECT_EQ(backend_.Get(1).connects, 1);
+  EXPECT_EQ(NextScrape(), -1);
+  EXPECT_EQ(backend_.Get(1).connects, 2) << "no backoff: it was never judged down";
+}
+
 }  // namespace
 }  // namespace rse

@@ -25,7 +25,8 @@ class PoolTest : public ::testing::TestWithParam<const ClusterEnv*> {
 
   // A pool over `members` (primary, replica1, replica2 by index 0, 1, 2).
   std::unique_ptr<ReplicaPool> MakePool(const std::vector<int>& members,
-                                        std::chrono::milliseconds max_lag = 30s) {
+                                        std::chrono::milliseconds max_lag = 30s,
+                                        WhenAllLagging when_all_lagging = WhenAllLagging::kRefuse) {
     std::vector<HostPort> all = {env().primary, env().replicas[0], env().replicas[1]};
     std::vector<Member> list;
     for (int m : members) list.push_back({all[m].ToString(), all[m]});
@@ -33,6 +34,7 @@ class PoolTest : public ::testing::TestWithParam<const ClusterEnv*> {
     options.connect = env().Params(all[0]);
     options.max_replication_lag = max_lag;
     options.min_backoff = 0ms;  // Real clock: let a restarted member be retried at once.
+    options.when_all_lagging = when_all_lagging;
     return std::make_unique<ReplicaPool>(std::move(list), options, backend_.get(), DefaultClock(),
                                          &logger_);
   }
@@ -159,6 +161,39 @@ TEST_P(PoolTest, APromotedReplicaIsRefusedFromTheNextScrape) {
                           : "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = 0");
   for (int i = 0; i < 4; ++i) EXPECT_EQ(NextScrape(*pool), 0);
   EXPECT_EQ(pool->Snapshot()[1].state, MemberState::kPrimary);
+  // Its sessions (two were open, one idle) are closed at once, not left on what is now a primary.
+  auto ours = testing::AdminQuery(
+      env(), replica,
+      pg() ? "SELECT count(*) FROM pg_stat_activity WHERE usename = 'exporter'"
+           : "SELECT count(*) FROM information_schema.processlist WHERE user = 'exporter'");
+  ASSERT_FALSE(ours.empty());
+  EXPECT_TRUE(testing::Eventually([&] {
+    ours = testing::AdminQuery(
+        env(), replica,
+        pg() ? "SELECT count(*) FROM pg_stat_activity WHERE usename = 'exporter'"
+             : "SELECT count(*) FROM information_schema.processlist WHERE user = 'exporter'");
+    return !ours.empty() && ours[0][0] == "0";
+  }, 5s)) << "sessions of ours still open on the promoted server: " << ours[0][0];
+  testing::RepairCluster(env());
+}
+
+TEST_P(PoolTest, WhenEveryReplicaLagsTheChosenPolicyApplies) {
+  // Both replicas stop applying: lagging, with a known lag on PostgreSQL
+  // (the age of the last replayed commit) and an unknown one on MariaDB.
+  for (const HostPort& replica : env().replicas) {
+    testing::AdminExec(env(), replica,
+                       pg() ? "SELECT pg_wal_replay_pause()" : "STOP SLAVE SQL_THREAD");
+  }
+  auto refuse = MakePool({0, 1, 2});
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(NextScrape(*refuse), -1);
+  EXPECT_NE(last_error_.find("not being applied"), std::string::npos) << last_error_;
+  auto least_lagged = MakePool({0, 1, 2}, 30s, WhenAllLagging::kLeastLagged);
+  std::set<int> served;
+  for (int i = 0; i < 4; ++i) served.insert(NextScrape(*least_lagged));
+  EXPECT_FALSE(served.count(-1)) << last_error_;
+  EXPECT_FALSE(served.count(0)) << "never the primary";
+  EXPECT_EQ(least_lagged->Snapshot()[0].state, MemberState::kPrimary);
+  for (size_t m : {1u, 2u}) EXPECT_EQ(least_lagged->Snapshot()[m].state, MemberState::kLagging);
   testing::RepairCluster(env());
 }
 

@@ -11,11 +11,24 @@ SharedOutcome ResultCache::Get(const std::string& query, std::chrono::millisecon
 }
 
 void ResultCache::Store(const std::string& query, SharedOutcome outcome) {
-  if (!outcome || !outcome->ok()) return;
+  if (!outcome) return;
   std::lock_guard<std::mutex> lock(mu_);
+  if (!outcome->ok()) {
+    failed_at_[query] = outcome->finished_at;
+    return;
+  }
+  if (auto failed = failed_at_.find(query);
+      failed != failed_at_.end() && failed->second <= outcome->finished_at) {
+    failed_at_.erase(failed);
+  }
   SharedOutcome& slot = results_[query];
   // A slower, older refresh must not replace a newer result.
   if (!slot || slot->finished_at <= outcome->finished_at) slot = std::move(outcome);
+}
+
+bool ResultCache::LatestRunFailed(const std::string& query) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failed_at_.count(query) > 0;
 }
 
 double ResultCache::AgeSeconds(const QueryOutcome& outcome) const {

@@ -1,5 +1,6 @@
 // The last good result of each slow (cached) query. Failures are never
-// stored: a failed refresh leaves the previous result in place. Thread-safe.
+// stored: a failed refresh leaves the previous result in place, and is
+// remembered only as "the latest run failed". Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -21,8 +22,10 @@ class ResultCache {
 
   // The stored result if it is younger than `max_age`, else null.
   SharedOutcome Get(const std::string& query, std::chrono::milliseconds max_age) const;
-  // Keeps `outcome` if it succeeded; ignores failures.
+  // Keeps `outcome` if it succeeded; of a failure, keeps only that it failed.
   void Store(const std::string& query, SharedOutcome outcome);
+  // True when the latest run that ended failed (the stored result is older).
+  bool LatestRunFailed(const std::string& query) const;
   // Seconds since `outcome` finished.
   double AgeSeconds(const QueryOutcome& outcome) const;
 
@@ -30,6 +33,7 @@ class ResultCache {
   const Clock* const clock_;
   mutable std::mutex mu_;
   std::map<std::string, SharedOutcome> results_;  // Guarded by mu_.
+  std::map<std::string, TimePoint> failed_at_;    // Guarded by mu_. Latest failure, if newer.
 };
 
 }  // namespace rse

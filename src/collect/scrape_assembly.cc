@@ -43,7 +43,7 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
     double waited = plan.cut ? plan.cut_wait_seconds : 0;
     if (plan.fresh) {
       served = plan.fresh;
-      ok = true;
+      ok = !cache->LatestRunFailed(query.name);  // A failing refresh shows, stale value or not.
     } else if (plan.result && plan.result->ok()) {
       served = plan.result;
       ok = true;
@@ -55,7 +55,7 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
       if (query.cache) {
         served = cache->Get(query.name, query.max_staleness);
         // Still refreshing in the background: what is served came from a good run.
-        ok = served && !plan.result;
+        ok = served && !plan.result && !cache->LatestRunFailed(query.name);
       }
     }
     if (served) {

@@ -17,7 +17,9 @@ namespace rse {
 
 struct QueryPlan {
   const QuerySpec* query = nullptr;
-  SharedOutcome fresh;  // A cached result young enough that nothing ran.
+  // A cached result served as it is: younger than `cache`, or older but within
+  // max_staleness while one refresh runs in the background (not waited for).
+  SharedOutcome fresh;
   std::shared_ptr<SingleFlight::Execution> execution;  // The one this scrape led or joined.
   SharedOutcome result;  // That execution's outcome, when it finished by the deadline.
   // An uncached execution still unfinished at the deadline: a timeout of this

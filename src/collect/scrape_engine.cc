@@ -151,42 +151,68 @@ std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget)
   const TimePoint start = clock_->Now();
   auto batch = std::make_shared<Batch>(pool_, Deadline(start + budget), logger_);
   const Deadline& deadline = batch->session.deadline();
-  auto lease = batch->session.Open();
-  const bool up = lease.ok();
-  // Said once per change, not on every scrape; each member's reason is logged by the pool.
-  if (up != last_up_.exchange(up)) {
-    if (up)
-      logger_->Info("a healthy replica serves scrapes again");
-    else
-      logger_->Warn("no healthy replica: scrapes serve only the exporter's own metrics",
-                    {{"err", lease.status().message()}});
-  }
 
+  // First what needs no replica of this scrape's own: cached results, and
+  // executions other scrapes already run (joined, not repeated).
   std::vector<QueryPlan> plans;
   for (const QuerySpec& query : queries_) {
     QueryPlan& plan = plans.emplace_back();
     plan.query = &query;
-    if (query.cache) plan.fresh = cache_.Get(query.name, *query.cache);
-    if (plan.fresh) continue;
-    if (!up) {
-      stats_.Count(query.name, QueryError::kConnection);
-      continue;
+    SharedOutcome stale;
+    if (query.cache) {
+      plan.fresh = cache_.Get(query.name, *query.cache);
+      if (plan.fresh) continue;
+      // Past `cache` but within max_staleness: served at once, while one
+      // refresh runs in the background. Only a query with nothing usable waits.
+      stale = cache_.Get(query.name, query.max_staleness);
     }
     SingleFlight::Ticket ticket = flight_.Begin(query.name, start);
-    plan.execution = ticket.execution;
     if (ticket.leader)
       batch->queue.push_back({&query, ticket.execution});
     else if (options_.on_joined)
       options_.on_joined(query.name);
+    if (stale)
+      plan.fresh = std::move(stale);
+    else
+      plan.execution = ticket.execution;
   }
-  if (up && !batch->queue.empty()) {
-    size_t workers =
-        std::min<size_t>(batch->queue.size(), static_cast<size_t>(options_.max_concurrent_queries));
-    tasks_.Run([this, batch, first = std::make_shared<Lease>(std::move(*lease))]() mutable {
-      Work(batch, std::move(*first));
-    });
-    for (size_t i = 1; i < workers; ++i) tasks_.Run([this, batch] { Work(batch, std::nullopt); });
+
+  // Then a replica, only if this scrape leads something: probed, and held
+  // only by the workers while they have queries to run.
+  bool up;
+  if (!batch->queue.empty()) {
+    auto lease = batch->session.Open();
+    up = lease.ok();
+    // Said once per change, not on every scrape; each member's reason is logged by the pool.
+    if (up != last_up_.exchange(up)) {
+      if (up)
+        logger_->Info("a healthy replica serves scrapes again");
+      else
+        logger_->Warn("no healthy replica: scrapes serve only the exporter's own metrics",
+                      {{"err", lease.status().message()}});
+    }
+    if (up) {
+      size_t workers = std::min<size_t>(batch->queue.size(),
+                                        static_cast<size_t>(options_.max_concurrent_queries));
+      tasks_.Run([this, batch, first = std::make_shared<Lease>(std::move(*lease))]() mutable {
+        Work(batch, std::move(*first));
+      });
+      for (size_t i = 1; i < workers; ++i) tasks_.Run([this, batch] { Work(batch, std::nullopt); });
+    } else {
+      // Scrapes that joined these executions learn it from the same outcome.
+      while (std::optional<Task> task = batch->Pop()) {
+        auto failed = std::make_shared<QueryOutcome>(
+            QueryOutcome::Failed(QueryError::kConnection, lease.status()));
+        failed->finished_at = clock_->Now();
+        Publish(*task, failed);
+      }
+    }
+  } else {
+    // Nothing to run here: no database touched. Up means what the pool last
+    // knew: a replica in the rotation (see README, "replica_sql_up").
+    up = pool_->AnyInRotation();
   }
+
   for (QueryPlan& plan : plans) {
     if (!plan.execution) continue;
     const std::shared_future<SharedOutcome>& result = plan.execution->result;

@@ -294,6 +294,12 @@ void ReplicaPool::CountRecoveryConflict(size_t member) {
   ++slots_[member].recovery_conflicts;
 }
 
+bool ReplicaPool::AnyInRotation() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::any_of(slots_.begin(), slots_.end(),
+                     [](const Slot& slot) { return slot.health.in_rotation(); });
+}
+
 std::vector<MemberSnapshot> ReplicaPool::Snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<MemberSnapshot> out;

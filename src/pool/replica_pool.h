@@ -80,6 +80,9 @@ class ReplicaPool {
   // A query met a recovery conflict on `member` (a healthy replica still).
   void CountRecoveryConflict(size_t member);
 
+  // Whether some member was healthy (in the rotation) when last checked.
+  bool AnyInRotation() const;
+
   std::vector<MemberSnapshot> Snapshot() const;
   const std::string& label(size_t member) const;
   // The lag its latest probe measured (nullopt when unknown or never probed).

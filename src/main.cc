@@ -1,6 +1,8 @@
 // replica_sql_exporter: flags -> config + catalog -> HTTP server, until SIGTERM/SIGINT.
 #include <atomic>
 #include <chrono>
+#include <malloc.h>
+
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -61,6 +63,10 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // Scrapes run on several threads; glibc would give each its own malloc
+  // arena (up to 8 per core), and a big result freed in one arena is not
+  // returned to the system. Two arenas keep memory flat at no measurable cost.
+  mallopt(M_ARENA_MAX, 2);
 
   auto exporter = Exporter::Create(*config, *catalog, &logger, DefaultClock());
   if (!exporter.ok()) return Fail(exporter.status().message());

@@ -8,7 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <future>
+#include <mutex>
+#include <thread>
 #include <iostream>
 #include <regex>
 #include <sstream>
@@ -271,6 +274,43 @@ TEST_P(ScrapeTest, ABlackHoledPortCostsAtMostTheConnectTimeout) {
             << slowest << " s\n";
   exporter.reset();
   ::close(hole);
+}
+
+TEST_P(ScrapeTest, EightConcurrentScrapersNeverSeeABusyPoolAsUnhealthy) {
+  // The demo catalog (8 queries, one cached) with 2 connections per replica:
+  // before scrapes joined first, joiners held the connections leaders needed.
+  auto exporter = MakeExporter();
+  ASSERT_TRUE(exporter);
+  std::atomic<int> responses = 0, bad = 0;
+  std::string first_bad;
+  std::mutex mu;
+  std::vector<std::thread> scrapers;
+  for (int t = 0; t < 8; ++t) {
+    scrapers.emplace_back([&] {
+      for (int i = 0; i < 15; ++i) {
+        const std::string text = RenderText(exporter->Scrape({}));
+        ++responses;
+        bool ok = text.find("replica_sql_up 1\n") != std::string::npos &&
+                  text.find("replica_sql_replica_state{replica=\"" + env().replicas[0].ToString() +
+                            "\",state=\"healthy\"} 1") != std::string::npos;
+        int served = 0;
+        const std::regex success("replica_sql_query_success\\{query=\"[a-z_]+\"\\} ([01])\n");
+        for (auto it = std::sregex_iterator(text.begin(), text.end(), success);
+             it != std::sregex_iterator(); ++it) {
+          ok = ok && (*it)[1] == "1";
+          ++served;
+        }
+        ok = ok && served > 0;
+        if (!ok) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (bad++ == 0) first_bad = text;
+        }
+      }
+    });
+  }
+  for (std::thread& t : scrapers) t.join();
+  EXPECT_EQ(responses, 120);
+  EXPECT_EQ(bad, 0) << first_bad;
 }
 
 // PostgreSQL only: MySQL/MariaDB replicas have no recovery conflicts.

@@ -13,8 +13,11 @@ constexpr std::pair<std::string_view, double> kUnits[] = {
     {"ms", 1.0}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3}, {"d", 86400e3}, {"w", 7 * 86400e3},
 };
 
-// Rejects durations that could not be waited for anyway (over ~290 years).
-constexpr double kMaxMillis = 9.2e15;
+// Deadlines are steady_clock time points in nanoseconds (int64: ~292 years
+// from the clock's epoch), and durations get doubled (max_staleness) and added
+// to "now": anything past 100 years would overflow somewhere, and no timeout
+// or cache period needs it.
+constexpr double kMaxMillis = 100 * 365.25 * 86400e3;
 
 }  // namespace
 
@@ -52,7 +55,7 @@ StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text) {
     total += number * scale;
     rest.remove_prefix(unit_len);
   }
-  if (total > kMaxMillis) return invalid("too large");
+  if (total > kMaxMillis) return invalid("too large (at most 100 years)");
   double whole = std::round(total);
   if (std::fabs(total - whole) > 1e-6) return invalid("finer than 1ms");
   return std::chrono::milliseconds(static_cast<int64_t>(whole));

@@ -7,6 +7,7 @@
 #include "base/duration.h"
 #include "db/value_conversion.h"
 #include "base/number_format.h"
+#include "base/utf8.h"
 
 namespace rse {
 namespace {
@@ -81,6 +82,31 @@ bool AppendHistogram(const MetricSpec& metric, const RowSet& rows, size_t r,
   return true;
 }
 
+// One row's label set: the label columns (NULL is ""), then static_labels,
+// sorted by name. False, with an invalid_value error, when a value is not
+// UTF-8 (a BINARY/BLOB column): it would invalidate the whole exposition.
+bool RowLabels(const MetricSpec& metric, const RowSet& rows, size_t r,
+               const std::vector<size_t>& label_columns, const std::string& where,
+               std::vector<Label>* labels, std::vector<MappingError>* errors) {
+  labels->clear();
+  for (size_t i = 0; i < label_columns.size(); ++i) {
+    const std::string value = rows.rows[r][label_columns[i]].value_or("");
+    if (size_t bad = FirstInvalidUtf8(value); bad != std::string_view::npos) {
+      errors->push_back({QueryError::kInvalidValue,
+                         where + "label column \"" + metric.labels[i] + "\" at row " +
+                             std::to_string(r + 1) + " is not valid UTF-8 (byte " +
+                             std::to_string(bad + 1) +
+                             "): binary data needs HEX()/encode() in the SQL"});
+      return false;
+    }
+    labels->push_back({metric.labels[i], value});
+  }
+  labels->insert(labels->end(), metric.static_labels.begin(), metric.static_labels.end());
+  std::sort(labels->begin(), labels->end(),
+            [](const Label& a, const Label& b) { return a.name < b.name; });
+  return true;
+}
+
 // Maps one metric; returns false (with an error) when its samples must be dropped.
 bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& rows,
                MetricFamily* family, std::vector<MappingError>* errors, bool* query_failed) {
@@ -111,14 +137,12 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
   std::set<std::vector<Label>> seen;
   for (size_t r = 0; r < rows.rows.size(); ++r) {
     const std::vector<Cell>& row = rows.rows[r];
+    std::vector<Label> labels;
+    if (!RowLabels(metric, rows, r, label_columns, where, &labels, errors)) {
+      *query_failed = true;
+      return false;
+    }
     if (metric.type == MetricType::kHistogram) {
-      std::vector<Label> labels;
-      for (size_t i = 0; i < label_columns.size(); ++i) {
-        labels.push_back({metric.labels[i], row[label_columns[i]].value_or("")});
-      }
-      labels.insert(labels.end(), metric.static_labels.begin(), metric.static_labels.end());
-      std::sort(labels.begin(), labels.end(),
-                [](const Label& a, const Label& b) { return a.name < b.name; });
       if (!seen.insert(labels).second) {
         errors->push_back({QueryError::kDuplicateSeries, where + "two rows give the label set " +
                                                    LabelText(labels) +
@@ -156,13 +180,7 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
     }
     Sample sample;
     sample.value = value;
-    for (size_t i = 0; i < label_columns.size(); ++i) {
-      sample.labels.push_back({metric.labels[i], row[label_columns[i]].value_or("")});
-    }
-    sample.labels.insert(sample.labels.end(), metric.static_labels.begin(),
-                         metric.static_labels.end());
-    std::sort(sample.labels.begin(), sample.labels.end(),
-              [](const Label& a, const Label& b) { return a.name < b.name; });
+    sample.labels = std::move(labels);
     if (!seen.insert(sample.labels).second) {
       errors->push_back({QueryError::kDuplicateSeries, where + "two rows give the label set " +
                                                  LabelText(sample.labels) +

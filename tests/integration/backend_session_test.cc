@@ -2,6 +2,8 @@
 // superuser, the exporter's session guards, credentials, and TLS.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include <cstdlib>
 #include <fstream>
 
@@ -160,6 +162,35 @@ TEST_P(BackendSessionTest, SessionsCarryTheExportersGuardsThenSessionSql) {
     EXPECT_EQ(*row[3], "+00:00");
     EXPECT_EQ(*row[4], "1");
     EXPECT_EQ(*row[5], "ANSI_QUOTES");
+  }
+}
+
+TEST_P(BackendSessionTest, AQueryThatChangesSessionStateCannotAffectTheNext) {
+  auto connected = backend_->Connect(env().Params(env().replicas[1]), In(5s));
+  ASSERT_TRUE(connected.ok()) << connected.status().message();
+  Connection& conn = **connected;
+  // What a catalog query might do, on purpose or not.
+  const char* changes[] = {"SET search_path = nowhere; SELECT 1 AS v",
+                           "SELECT set_config('search_path', 'nowhere', false) AS v"};
+  if (pg()) {
+    for (const char* change : changes) {
+      SCOPED_TRACE(change);
+      (void)conn.Query(change, In(5s), "changer");
+      auto rows = conn.Query("SELECT count(*) AS n FROM orders", In(5s), "victim");
+      ASSERT_TRUE(rows.ok()) << rows.status().message();
+      EXPECT_EQ(*rows->rows[0][0], "2000");
+    }
+  } else {
+    auto changed = conn.Query("SET sql_select_limit = 1", In(5s), "changer");
+    ASSERT_FALSE(changed.ok()) << "a statement without a result set is not a query";
+    EXPECT_NE(changed.status().message().find("no result set"), std::string::npos)
+        << changed.status().message();
+    EXPECT_FALSE(conn.Usable()) << "it may have changed the session: never reused";
+    auto fresh = backend_->Connect(env().Params(env().replicas[1]), In(5s));
+    ASSERT_TRUE(fresh.ok());
+    auto rows = (*fresh)->Query("SELECT status FROM orders", In(5s), "victim");
+    ASSERT_TRUE(rows.ok()) << rows.status().message();
+    EXPECT_EQ(rows->rows.size(), 2000u);
   }
 }
 

@@ -276,6 +276,30 @@ TEST_P(ScrapeTest, ABlackHoledPortCostsAtMostTheConnectTimeout) {
   ::close(hole);
 }
 
+TEST_P(ScrapeTest, BinaryLabelValuesNeverBreakTheExposition) {
+  const std::string binary = pg() ? "SELECT '\\\\xff'::bytea AS k, 1 AS v"
+                                  : "SELECT UNHEX('FF') AS k, 1 AS v";
+  auto exporter = MakeExporter(std::string(kCountQuery) + "[[query]]\nname = \"binary\"\nsql = \"" +
+                               binary +
+                               "\"\n[[query.metrics]]\nname = \"binary_value\"\nhelp = \"h\"\n"
+                               "labels = [\"k\"]\nvalue = \"v\"\n");
+  ASSERT_TRUE(exporter);
+  const std::string text = RenderText(exporter->Scrape({}));
+  EXPECT_NE(text.find("count_value 2000\n"), std::string::npos) << "the other query is served";
+  if (pg()) {
+    // bytea arrives as hex text: valid UTF-8, served as is.
+    EXPECT_NE(text.find("binary_value{k=\"\\\\xff\"} 1\n"), std::string::npos) << text;
+  } else {
+    EXPECT_NE(text.find("replica_sql_query_success{query=\"binary\"} 0\n"), std::string::npos);
+    EXPECT_NE(text.find("replica_sql_query_errors_total{query=\"binary\",reason=\"invalid_value\"} 1\n"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("binary_value{"), std::string::npos);
+  }
+  auto lint = testing::RunPromtoolCheckMetrics(text);
+  EXPECT_EQ(lint.exit_code, 0) << lint.output;
+}
+
 TEST_P(ScrapeTest, EightConcurrentScrapersNeverSeeABusyPoolAsUnhealthy) {
   // The demo catalog (8 queries, one cached) with 2 connections per replica:
   // before scrapes joined first, joiners held the connections leaders needed.

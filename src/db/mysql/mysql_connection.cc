@@ -85,16 +85,26 @@ StatusOr<RowSet> MysqlConnection::Query(std::string_view sql, const Deadline& de
   const std::string tag = QueryComment(name);  // Leads, so the processlist shows it first.
   return Run<RowSet>(deadline, [&](sql::Statement& stmt, double seconds) -> StatusOr<RowSet> {
     char limit[64];
-    std::unique_ptr<sql::ResultSet> rs;
+    bool has_rows;
     if (info_.mariadb) {
       std::snprintf(limit, sizeof limit, "SET STATEMENT max_statement_time = %.3f FOR ", seconds);
-      rs.reset(stmt.executeQuery(tag + limit + statement));
+      has_rows = stmt.execute(tag + limit + statement);
     } else {
       std::snprintf(limit, sizeof limit, "SET SESSION max_execution_time = %lld",
                     static_cast<long long>(seconds * 1000));
       stmt.execute(limit);
-      rs.reset(stmt.executeQuery(tag + statement));
+      has_rows = stmt.execute(tag + statement);
     }
+    if (!has_rows) {
+      // SET, USE, SELECT ... INTO: session state the next query would inherit
+      // (SET sql_select_limit = 1 silently truncates every later result), and
+      // MySQL session variables are not transactional. Never reuse the session.
+      guard_.MarkBroken();
+      return Status::InvalidArgument(
+          "mysql: the query returned no result set: only statements that return rows (SELECT, "
+          "SHOW...) may be catalog queries; the session it ran on is closed");
+    }
+    std::unique_ptr<sql::ResultSet> rs(stmt.getResultSet());
     return ReadAll(*rs);
   });
 }

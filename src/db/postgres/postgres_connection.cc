@@ -125,7 +125,10 @@ StatusOr<T> PostgresConnection::Run(
         setup += "; SET LOCAL application_name = " + tx.quote(QueryApplicationName(name));
       tx.exec0(setup);
       StatusOr<T> result = body(tx);
-      tx.commit();
+      // Rolled back, never committed: a read-only transaction has nothing to
+      // keep, and a ROLLBACK also undoes any SET or set_config() the query made,
+      // so no query can change the session under the next one.
+      tx.abort();
       return result;
     } catch (const pqxx::broken_connection& e) {
       guard_.MarkBroken();

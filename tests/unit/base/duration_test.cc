@@ -12,6 +12,18 @@ struct ParseCase {
   int64_t want_ms;  // -1: must be rejected.
 };
 
+TEST(DurationTest, RejectsWhatCouldOverflowADeadline) {
+  EXPECT_TRUE(ParseDuration("36500d").ok()) << "100 years";
+  for (const char* text : {"36600d", "293y", "15250w", "1000000000h"}) {
+    SCOPED_TRACE(text);
+    auto got = ParseDuration(text);
+    ASSERT_FALSE(got.ok());
+  }
+  auto big = ParseDuration("36600d");
+  EXPECT_NE(big.status().message().find("at most 100 years"), std::string::npos)
+      << big.status().message();
+}
+
 TEST(DurationTest, ParsesGoAndPrometheusSpellings) {
   const ParseCase cases[] = {
       {"0", 0},

@@ -212,5 +212,17 @@ TEST(RowMapperTest, CachedQueryHelpSaysSo) {
   EXPECT_EQ(ExposedHelp(q, q.metrics[0]), "Help.");
 }
 
+TEST(RowMapperTest, ALabelThatIsNotUtf8FailsTheQueryNamingColumnAndRow) {
+  auto out = MapRows(Query({Gauge("m", {"status"}, "n")}),
+                     Rows({kStatus, kCount}, {{Cell("paid"), Cell("1")}, {Cell("\xff\xfe"), Cell("2")}}));
+  EXPECT_TRUE(out.failed) << "one bad byte would make Prometheus drop the whole target";
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0].reason, QueryError::kInvalidValue);
+  EXPECT_NE(out.errors[0].message.find("label column \"status\" at row 2 is not valid UTF-8"),
+            std::string::npos)
+      << out.errors[0].message;
+  EXPECT_TRUE(out.families.empty());
+}
+
 }  // namespace
 }  // namespace rse

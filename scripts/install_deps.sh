@@ -8,6 +8,8 @@ packages=(
   libpqxx-dev libmysqlcppconn-dev libcpp-httplib-dev libtomlplusplus-dev libgtest-dev libgmock-dev zlib1g-dev
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client galera-4 openssl
   prometheus docker-compose
+  # bench/run.sh: the peers it is measured against, and the load generator.
+  prometheus-postgres-exporter prometheus-sql-exporter wrk
 )
 
 missing=()
@@ -29,7 +31,7 @@ apt-get update -q
 # engine, and prometheus its web console assets; we need neither.
 apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 # Debian starts some daemons on install where it can; ours run on their own ports.
-for service in prometheus mariadb postgresql; do
+for service in prometheus mariadb postgresql prometheus-postgres-exporter prometheus-sql-exporter; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
     systemctl stop "$service" || true
   fi

@@ -1,8 +1,8 @@
 // replica_sql_exporter: flags -> config + catalog -> HTTP server, until SIGTERM/SIGINT.
-#include <atomic>
-#include <chrono>
 #include <malloc.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <thread>

@@ -39,7 +39,8 @@ StatusOr<std::unique_ptr<Exporter>> Exporter::Create(const ExporterConfig& confi
   if (cluster.failover == Failover::kAutomatic) {
     return Status::InvalidArgument(config.source +
                                    ": [cluster] failover = \"automatic\" declares master "
-                                   "election; " + kPerInstanceAdvice + ".");
+                                   "election; " +
+                                   kPerInstanceAdvice + ".");
   }
   std::unique_ptr<Exporter> exporter(new Exporter(config.scrape));
   exporter->backend_ =
@@ -48,8 +49,7 @@ StatusOr<std::unique_ptr<Exporter>> Exporter::Create(const ExporterConfig& confi
                                                   MakePoolOptions(cluster, config.pool),
                                                   exporter->backend_.get(), clock, logger);
   // One look at every member at startup; nothing polls afterwards.
-  Deadline startup =
-      Deadline::After(*clock, cluster.connect_timeout + config.scrape.timeout);
+  Deadline startup = Deadline::After(*clock, cluster.connect_timeout + config.scrape.timeout);
   if (Status election = exporter->pool_->CheckForMasterElection(startup); !election.ok()) {
     return Status::InvalidArgument(election.message() + ".");
   }

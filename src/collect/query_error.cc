@@ -18,7 +18,8 @@ const char* QueryErrorLabel(QueryError error) {
 
 std::string QueryErrorList() {
   std::string out;
-  for (QueryError error : kAllQueryErrors) out += (out.empty() ? "" : ", ") + std::string(QueryErrorLabel(error));
+  for (QueryError error : kAllQueryErrors)
+    out += (out.empty() ? "" : ", ") + std::string(QueryErrorLabel(error));
   return out;
 }
 

@@ -10,20 +10,19 @@
 namespace rse {
 
 enum class QueryError {
-  kTimeout,          // The statement or the scrape ran out of time.
-  kSql,              // The server rejected the statement (syntax, permission, write attempt).
-  kConnection,       // The session or the server failed, or no replica could run it.
+  kTimeout,           // The statement or the scrape ran out of time.
+  kSql,               // The server rejected the statement (syntax, permission, write attempt).
+  kConnection,        // The session or the server failed, or no replica could run it.
   kRecoveryConflict,  // A hot standby cancelled it to replay changes (retried once elsewhere).
-  kInvalidValue,     // A value column held something that is not a number, or a column is missing.
-  kDuplicateSeries,  // Two rows, or two queries, gave one label set.
-  kTooManySeries,    // More samples than max_series.
-  kNullValue,        // A NULL value without null_value: that sample was skipped.
+  kInvalidValue,      // A value column held something that is not a number, or a column is missing.
+  kDuplicateSeries,   // Two rows, or two queries, gave one label set.
+  kTooManySeries,     // More samples than max_series.
+  kNullValue,         // A NULL value without null_value: that sample was skipped.
 };
 inline constexpr QueryError kAllQueryErrors[] = {
-    QueryError::kTimeout,         QueryError::kSql,           QueryError::kConnection,
-    QueryError::kRecoveryConflict,
-    QueryError::kInvalidValue,    QueryError::kDuplicateSeries, QueryError::kTooManySeries,
-    QueryError::kNullValue};
+    QueryError::kTimeout,          QueryError::kSql,          QueryError::kConnection,
+    QueryError::kRecoveryConflict, QueryError::kInvalidValue, QueryError::kDuplicateSeries,
+    QueryError::kTooManySeries,    QueryError::kNullValue};
 
 // The `reason` label value: "timeout", "sql", "connection", ...
 const char* QueryErrorLabel(QueryError error);

@@ -20,8 +20,8 @@ struct QueryOutcome {
   QueryError reason = QueryError::kSql;  // Meaningful only when !ok().
   std::vector<MetricFamily> families;
   std::vector<MappingError> mapping_errors;  // Also on success (null_value, duplicate_series).
-  double duration_seconds = 0;  // The statement's run.
-  double wait_seconds = 0;      // From being planned to its statement starting (worker, connection).
+  double duration_seconds = 0;               // The statement's run.
+  double wait_seconds = 0;  // From being planned to its statement starting (worker, connection).
   size_t rows = 0;
   TimePoint finished_at{};
   std::string replica;  // The member it last ran on ("" when it never ran).

@@ -5,9 +5,9 @@
 #include <set>
 
 #include "base/duration.h"
-#include "db/value_conversion.h"
 #include "base/number_format.h"
 #include "base/utf8.h"
+#include "db/value_conversion.h"
 
 namespace rse {
 namespace {
@@ -36,9 +36,9 @@ std::optional<double> HistogramValue(const RowSet& rows, size_t r, const std::st
                                      const std::string& where, std::vector<MappingError>* errors) {
   auto c = FindColumn(rows, column);
   if (!c) {
-    errors->push_back(
-        {QueryError::kInvalidValue, where + "column \"" + column +
-                              "\" is not in the result (columns: " + ColumnList(rows) + ")"});
+    errors->push_back({QueryError::kInvalidValue,
+                       where + "column \"" + column +
+                           "\" is not in the result (columns: " + ColumnList(rows) + ")"});
     return std::nullopt;
   }
   const Cell& cell = rows.rows[r][*c];
@@ -46,8 +46,8 @@ std::optional<double> HistogramValue(const RowSet& rows, size_t r, const std::st
                     : StatusOr<double>(Status::InvalidArgument("NULL"));
   if (!value.ok()) {
     errors->push_back({QueryError::kInvalidValue, where + "column \"" + column + "\" at row " +
-                                            std::to_string(r + 1) + ": " +
-                                            value.status().message()});
+                                                      std::to_string(r + 1) + ": " +
+                                                      value.status().message()});
     return std::nullopt;
   }
   return *value;
@@ -64,9 +64,9 @@ bool AppendHistogram(const MetricSpec& metric, const RowSet& rows, size_t r,
     if (!count) return false;
     if (*count < previous) {
       errors->push_back({QueryError::kInvalidValue, where + "bucket column \"" + bucket.column +
-                                              "\" at row " + std::to_string(r + 1) +
-                                              " is below the previous bucket: "
-                                              "buckets must be cumulative"});
+                                                        "\" at row " + std::to_string(r + 1) +
+                                                        " is below the previous bucket: "
+                                                        "buckets must be cumulative"});
       return false;
     }
     previous = *count;
@@ -92,11 +92,11 @@ bool RowLabels(const MetricSpec& metric, const RowSet& rows, size_t r,
   for (size_t i = 0; i < label_columns.size(); ++i) {
     const std::string value = rows.rows[r][label_columns[i]].value_or("");
     if (size_t bad = FirstInvalidUtf8(value); bad != std::string_view::npos) {
-      errors->push_back({QueryError::kInvalidValue,
-                         where + "label column \"" + metric.labels[i] + "\" at row " +
-                             std::to_string(r + 1) + " is not valid UTF-8 (byte " +
-                             std::to_string(bad + 1) +
-                             "): binary data needs HEX()/encode() in the SQL"});
+      errors->push_back(
+          {QueryError::kInvalidValue, where + "label column \"" + metric.labels[i] + "\" at row " +
+                                          std::to_string(r + 1) + " is not valid UTF-8 (byte " +
+                                          std::to_string(bad + 1) +
+                                          "): binary data needs HEX()/encode() in the SQL"});
       return false;
     }
     labels->push_back({metric.labels[i], value});
@@ -115,9 +115,9 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
   for (const std::string& label : metric.labels) {
     auto c = FindColumn(rows, label);
     if (!c) {
-      errors->push_back(
-          {QueryError::kInvalidValue, where + "label column \"" + label +
-                                "\" is not in the result (columns: " + ColumnList(rows) + ")"});
+      errors->push_back({QueryError::kInvalidValue,
+                         where + "label column \"" + label +
+                             "\" is not in the result (columns: " + ColumnList(rows) + ")"});
       *query_failed = true;
       return false;
     }
@@ -127,9 +127,9 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
   if (!metric.static_value && metric.type != MetricType::kHistogram) {
     value_column = FindColumn(rows, metric.value_column);
     if (!value_column) {
-      errors->push_back(
-          {QueryError::kInvalidValue, where + "value column \"" + metric.value_column +
-                                "\" is not in the result (columns: " + ColumnList(rows) + ")"});
+      errors->push_back({QueryError::kInvalidValue,
+                         where + "value column \"" + metric.value_column +
+                             "\" is not in the result (columns: " + ColumnList(rows) + ")"});
       *query_failed = true;
       return false;
     }
@@ -145,8 +145,8 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
     if (metric.type == MetricType::kHistogram) {
       if (!seen.insert(labels).second) {
         errors->push_back({QueryError::kDuplicateSeries, where + "two rows give the label set " +
-                                                   LabelText(labels) +
-                                                   ": the metric's samples are dropped"});
+                                                             LabelText(labels) +
+                                                             ": the metric's samples are dropped"});
         return false;
       }
       if (!AppendHistogram(metric, rows, r, labels, where, family, errors)) {
@@ -160,18 +160,18 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
       const Cell& cell = row[*value_column];
       if (!cell) {
         if (!metric.null_value) {
-          errors->push_back({QueryError::kNullValue, where + "NULL in value column \"" + metric.value_column +
-                                               "\" at row " + std::to_string(r + 1) +
-                                               ": sample skipped"});
+          errors->push_back({QueryError::kNullValue,
+                             where + "NULL in value column \"" + metric.value_column +
+                                 "\" at row " + std::to_string(r + 1) + ": sample skipped"});
           continue;
         }
         value = *metric.null_value;
       } else {
         auto parsed = CellToDouble(rows.columns[*value_column].kind, *cell);
         if (!parsed.ok()) {
-          errors->push_back({QueryError::kInvalidValue, where + "value column \"" + metric.value_column +
-                                                  "\" at row " + std::to_string(r + 1) + ": " +
-                                                  parsed.status().message()});
+          errors->push_back({QueryError::kInvalidValue,
+                             where + "value column \"" + metric.value_column + "\" at row " +
+                                 std::to_string(r + 1) + ": " + parsed.status().message()});
           *query_failed = true;
           return false;
         }
@@ -183,8 +183,8 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
     sample.labels = std::move(labels);
     if (!seen.insert(sample.labels).second) {
       errors->push_back({QueryError::kDuplicateSeries, where + "two rows give the label set " +
-                                                 LabelText(sample.labels) +
-                                                 ": the metric's samples are dropped"});
+                                                           LabelText(sample.labels) +
+                                                           ": the metric's samples are dropped"});
       return false;
     }
     family->samples.push_back(std::move(sample));
@@ -213,10 +213,10 @@ MappedQuery MapRows(const QuerySpec& query, const RowSet& rows) {
     if (out.failed) break;
   }
   if (!out.failed && total > static_cast<size_t>(query.max_series)) {
-    out.errors.push_back(
-        {QueryError::kTooManySeries, "query '" + query.name + "': " + std::to_string(total) +
-                                " samples exceed max_series " + std::to_string(query.max_series) +
-                                ": the query's samples are dropped"});
+    out.errors.push_back({QueryError::kTooManySeries,
+                          "query '" + query.name + "': " + std::to_string(total) +
+                              " samples exceed max_series " + std::to_string(query.max_series) +
+                              ": the query's samples are dropped"});
     out.failed = true;
   }
   if (out.failed) out.families.clear();

@@ -22,9 +22,10 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
   MetricFamily duration = PerQuery(
       kQueryDurationMetric,
       "Duration of the query run whose result was served (or of the failed run), in seconds.");
-  MetricFamily wait = PerQuery(kQueryWaitMetric,
-                               "Time the query run whose result was served (or the failed run) "
-                               "waited for a worker and a connection before it started, in seconds.");
+  MetricFamily wait =
+      PerQuery(kQueryWaitMetric,
+               "Time the query run whose result was served (or the failed run) "
+               "waited for a worker and a connection before it started, in seconds.");
   MetricFamily rows =
       PerQuery(kQueryRowsMetric, "Rows returned by the query run whose result was served.");
   MetricFamily age =

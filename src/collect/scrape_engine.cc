@@ -89,9 +89,9 @@ SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
   }
 }
 
-SharedOutcome ScrapeEngine::RetryElsewhere(const Task& task, ScrapeSession& session,
-                                          size_t member, const Deadline& deadline,
-                                          std::shared_ptr<QueryOutcome> conflict) {
+SharedOutcome ScrapeEngine::RetryElsewhere(const Task& task, ScrapeSession& session, size_t member,
+                                           const Deadline& deadline,
+                                           std::shared_ptr<QueryOutcome> conflict) {
   const QuerySpec& query = *task.query;
   pool_->CountRecoveryConflict(member);
   auto other = session.RetryElsewhere(member);
@@ -112,7 +112,8 @@ SharedOutcome ScrapeEngine::RetryElsewhere(const Task& task, ScrapeSession& sess
 }
 
 void ScrapeEngine::Work(std::shared_ptr<Batch> batch, std::optional<Lease> lease) {
-  while (std::optional<Task> task = batch->Pop()) Publish(*task, RunOne(*task, batch->session, &lease));
+  while (std::optional<Task> task = batch->Pop())
+    Publish(*task, RunOne(*task, batch->session, &lease));
 }
 
 void ScrapeEngine::Publish(const Task& task, const SharedOutcome& outcome) {

@@ -56,9 +56,9 @@ class ScrapeSession {
 
   std::mutex failover_mu_;  // Held across one FailOver(), I/O included.
   mutable std::mutex mu_;
-  std::optional<size_t> member_;  // Guarded by mu_. The replica serving this scrape.
-  std::optional<double> lag_;     // Guarded by mu_. Its probed lag when chosen.
-  std::set<size_t> tried_;  // Guarded by mu_. Members that failed this scrape.
+  std::optional<size_t> member_;    // Guarded by mu_. The replica serving this scrape.
+  std::optional<double> lag_;       // Guarded by mu_. Its probed lag when chosen.
+  std::set<size_t> tried_;          // Guarded by mu_. Members that failed this scrape.
   bool retried_elsewhere_ = false;  // Guarded by mu_.
 };
 

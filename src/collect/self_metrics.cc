@@ -45,10 +45,8 @@ std::vector<MetricFamily> ReplicaFamilies(const std::vector<MemberSnapshot>& mem
       "Replication lag of the replica when last checked, in seconds (NaN when unknown).",
       MetricType::kGauge,
       {}};
-  MetricFamily served{kReplicaScrapesMetric,
-                      "Scrapes served by the replica.",
-                      MetricType::kCounter,
-                      {}};
+  MetricFamily served{
+      kReplicaScrapesMetric, "Scrapes served by the replica.", MetricType::kCounter, {}};
   MetricFamily changes{kReplicaStateChangesMetric,
                        "Changes of the replica's state (after damping with rise/fall).",
                        MetricType::kCounter,

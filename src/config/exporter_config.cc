@@ -99,8 +99,8 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
   ClusterConfig& cluster = config.cluster;
   r.RejectUnknownKeys({"name", "engine", "database", "user", "password", "password_file",
                        "password_env", "replicas", "connect_timeout", "max_replication_lag",
-                       "failover", "when_all_lagging", "tls_mode", "tls_ca_file", "tls_cert_file", "tls_key_file",
-                       "session_sql"});
+                       "failover", "when_all_lagging", "tls_mode", "tls_ca_file", "tls_cert_file",
+                       "tls_key_file", "session_sql"});
   for (auto [key, field] : {std::pair{"name", &cluster.name},
                             {"database", &cluster.database},
                             {"user", &cluster.user}}) {

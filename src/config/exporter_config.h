@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "base/host_port.h"
 #include "base/status.h"
 #include "base/tls_mode.h"
-#include "base/host_port.h"
 
 namespace rse {
 
@@ -70,7 +70,7 @@ struct PoolConfig {
   int connections_per_replica = 2;
   milliseconds probe_timeout{1'000};  // A member whose probe takes longer is down.
   int rise = 2;  // Consecutive healthy probes before a member returns to the rotation.
-  int fall = 1;  // Consecutive failed or lagging probes before it leaves.
+  int fall = 2;  // Consecutive lagging probes before it leaves (a failed one: at once).
 };
 
 struct ExporterConfig {

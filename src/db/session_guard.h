@@ -80,8 +80,8 @@ class SessionGuard {
   const std::function<void()> cancel_on_server_;
   const std::function<void()> abort_;
   mutable std::mutex mu_;
-  bool usable_ = true;               // Guarded by mu_.
-  bool in_statement_ = false;        // Guarded by mu_.
+  bool usable_ = true;                   // Guarded by mu_.
+  bool in_statement_ = false;            // Guarded by mu_.
   bool cancelled_in_statement_ = false;  // Guarded by mu_.
 };
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "base/host_port.h"
 #include "base/log.h"
 #include "base/status.h"
-#include "base/host_port.h"
 #include "http/landing_page.h"
 #include "model/metric_family.h"
 

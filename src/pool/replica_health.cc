@@ -54,10 +54,11 @@ HealthVerdict JudgeProbe(const ReplicaState& state, std::chrono::milliseconds ma
 bool MemberHealth::Apply(const HealthVerdict& verdict) {
   const MemberState before = state_;
   const bool healthy = verdict.state == MemberState::kHealthy;
-  const bool role = verdict.state == MemberState::kPrimary || verdict.state == MemberState::kRefused;
+  const bool role =
+      verdict.state == MemberState::kPrimary || verdict.state == MemberState::kRefused;
   good_ = healthy ? good_ + 1 : 0;
   bad_ = healthy || role ? 0 : bad_ + 1;
-  if (!judged_ || role) {
+  if (!judged_ || role || verdict.state == MemberState::kDown) {
     state_ = verdict.state;
     reason_ = verdict.reason;
   } else if (healthy) {
@@ -67,8 +68,8 @@ bool MemberHealth::Apply(const HealthVerdict& verdict) {
     } else if (!in_rotation()) {
       // Stays out, with the reason it left and how far back it is.
       const std::string recovering = " (recovering: ";
-      reason_ = reason_.substr(0, reason_.find(recovering)) + recovering +
-                std::to_string(good_) + " of " + std::to_string(rise_) + " healthy probes)";
+      reason_ = reason_.substr(0, reason_.find(recovering)) + recovering + std::to_string(good_) +
+                " of " + std::to_string(rise_) + " healthy probes)";
     }
   } else if (!in_rotation() || bad_ >= fall_) {
     state_ = verdict.state;

@@ -36,9 +36,10 @@ HealthVerdict JudgeProbe(const ReplicaState& state, std::chrono::milliseconds ma
 
 // One member's state as the pool exposes it, driven by verdicts with
 // HAProxy-style damping: a healthy member leaves the rotation after `fall`
-// consecutive bad verdicts (down or lagging) and comes back after `rise`
-// consecutive healthy ones. The first verdict on a member is taken as it is,
-// and role is never damped: primary or refused applies at once, every time.
+// consecutive lagging verdicts and comes back after `rise` consecutive healthy
+// ones. A down verdict (its session or server failed) takes it out at once:
+// there is nothing left to serve from. The first verdict on a member is taken
+// as it is, and role is never damped: primary or refused applies at once.
 // Not thread-safe (the pool guards it).
 class MemberHealth {
  public:

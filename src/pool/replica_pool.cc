@@ -22,7 +22,8 @@ ReplicaPool::ReplicaPool(std::vector<Member> members, PoolOptions options, Backe
                          const Clock* clock, Logger* logger)
     : options_(std::move(options)), backend_(backend), clock_(clock), logger_(logger) {
   slots_.reserve(members.size());
-  for (Member& member : members) slots_.emplace_back(std::move(member), options_.rise, options_.fall);
+  for (Member& member : members)
+    slots_.emplace_back(std::move(member), options_.rise, options_.fall);
 }
 
 ReplicaPool::~ReplicaPool() = default;
@@ -133,7 +134,8 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
     return std::nullopt;
   };
   if (!taken.ok()) {
-    if (taken.status().code() == Status::Code::kDeadlineExceeded) return out_of_budget(taken.status());
+    if (taken.status().code() == Status::Code::kDeadlineExceeded)
+      return out_of_budget(taken.status());
     MarkDown(member, taken.status().message());
     judgement->reasons.push_back(label + ": down: " + taken.status().message());
     return std::nullopt;
@@ -211,8 +213,8 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
   for (size_t member : busy) {
     auto taken = AcquireMore(member, deadline);
     if (!taken.ok()) {
-      judgement.reasons.push_back(slots_[member].member.label + ": busy: " +
-                                  taken.status().message());
+      judgement.reasons.push_back(slots_[member].member.label +
+                                  ": busy: " + taken.status().message());
       continue;
     }
     if (auto lease = ProbeAndJudge(member, std::move(taken), deadline, &judgement))

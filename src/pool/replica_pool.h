@@ -38,7 +38,7 @@ struct PoolOptions {
   // costs a scrape at most this, plus the abort grace).
   std::chrono::milliseconds probe_timeout{1'000};
   int rise = 2;  // Consecutive healthy verdicts before a member returns to the rotation.
-  int fall = 1;  // Consecutive down or lagging verdicts before it leaves.
+  int fall = 2;  // Consecutive lagging verdicts before it leaves (down leaves at once).
   WhenAllLagging when_all_lagging = WhenAllLagging::kRefuse;
 };
 
@@ -103,8 +103,8 @@ class ReplicaPool {
   // The one probe → judge → record path: probes the member on `taken` and
   // records its state (down, lagging, primary, refused...). Returns the lease
   // when the member may serve a scrape; otherwise notes why in `judgement`.
-  std::optional<Lease> ProbeAndJudge(size_t member, StatusOr<Lease> taken,
-                                     const Deadline& deadline, Judgement* judgement);
+  std::optional<Lease> ProbeAndJudge(size_t member, StatusOr<Lease> taken, const Deadline& deadline,
+                                     Judgement* judgement);
 
   // Takes an idle connection or opens one if under the cap; nullopt when the
   // member's slots are all in use.

@@ -2,10 +2,9 @@
 // superuser, the exporter's session guards, credentials, and TLS.
 #include <gtest/gtest.h>
 
-#include <iostream>
-
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 
 #include "backend_fixture.h"
 #include "config/password.h"

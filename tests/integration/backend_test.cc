@@ -15,8 +15,9 @@ namespace {
 TEST_P(BackendTest, QueriesTheDemoDataOnAReplica) {
   auto conn = ConnectTo(env().replicas[0]);
   ASSERT_TRUE(conn);
-  auto rows = conn->Query(
-      "SELECT status, count(*) AS orders FROM orders GROUP BY status ORDER BY status", In(5s), "it");
+  auto rows =
+      conn->Query("SELECT status, count(*) AS orders FROM orders GROUP BY status ORDER BY status",
+                  In(5s), "it");
   ASSERT_TRUE(rows.ok()) << rows.status().message();
   ASSERT_EQ(rows->columns.size(), 2u);
   EXPECT_EQ(rows->columns[0].name, "status");

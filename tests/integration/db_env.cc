@@ -142,7 +142,8 @@ ConnectParams ClusterEnv::AdminParams(const HostPort& member) const {
 }
 
 std::unique_ptr<Backend> ClusterEnv::MakeBackend() const {
-  return engine == Engine::kPostgres ? MakePostgresBackend(DefaultClock()) : MakeMysqlBackend(DefaultClock());
+  return engine == Engine::kPostgres ? MakePostgresBackend(DefaultClock())
+                                     : MakeMysqlBackend(DefaultClock());
 }
 
 ClusterConfig ClusterEnv::Cluster(const std::vector<HostPort>& members) const {
@@ -198,7 +199,8 @@ bool Eventually(const std::function<bool()>& condition, std::chrono::millisecond
 
 StatusOr<ReplicaState> ProbeMember(const ClusterEnv& env, const HostPort& member) {
   auto backend = env.MakeBackend();
-  auto conn = backend->Connect(env.Params(member), Deadline::After(*DefaultClock(), std::chrono::seconds(5)));
+  auto conn = backend->Connect(env.Params(member),
+                               Deadline::After(*DefaultClock(), std::chrono::seconds(5)));
   if (!conn.ok()) return conn.status();
   return (*conn)->Probe(Deadline::After(*DefaultClock(), std::chrono::seconds(5)));
 }

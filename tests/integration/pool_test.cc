@@ -110,8 +110,7 @@ TEST_P(PoolTest, ReplicasRestartedOnAnIdlePrimaryComeBackInRotation) {
       return pool->Snapshot()[member].state == MemberState::kHealthy;
     });
     EXPECT_TRUE(back) << "replica" << member + 1 << ": " << last_error_;
-    std::cout << "[ figures  ] " << env().name << " replica" << member + 1
-              << " back in rotation "
+    std::cout << "[ figures  ] " << env().name << " replica" << member + 1 << " back in rotation "
               << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
               << " s after the restart began\n";
   }
@@ -167,13 +166,16 @@ TEST_P(PoolTest, APromotedReplicaIsRefusedFromTheNextScrape) {
       pg() ? "SELECT count(*) FROM pg_stat_activity WHERE usename = 'exporter'"
            : "SELECT count(*) FROM information_schema.processlist WHERE user = 'exporter'");
   ASSERT_FALSE(ours.empty());
-  EXPECT_TRUE(testing::Eventually([&] {
-    ours = testing::AdminQuery(
-        env(), replica,
-        pg() ? "SELECT count(*) FROM pg_stat_activity WHERE usename = 'exporter'"
-             : "SELECT count(*) FROM information_schema.processlist WHERE user = 'exporter'");
-    return !ours.empty() && ours[0][0] == "0";
-  }, 5s)) << "sessions of ours still open on the promoted server: " << ours[0][0];
+  EXPECT_TRUE(testing::Eventually(
+      [&] {
+        ours = testing::AdminQuery(
+            env(), replica,
+            pg() ? "SELECT count(*) FROM pg_stat_activity WHERE usename = 'exporter'"
+                 : "SELECT count(*) FROM information_schema.processlist WHERE user = 'exporter'");
+        return !ours.empty() && ours[0][0] == "0";
+      },
+      5s))
+      << "sessions of ours still open on the promoted server: " << ours[0][0];
   testing::RepairCluster(env());
 }
 

@@ -1,18 +1,16 @@
 // The whole exporter in-process (config → pool → scrape engine) against the
 // real clusters, for both engines: the demo catalog's series, deadlines that
 // hold on the server, slow cached queries, and a replica lost mid-scrape.
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <future>
-#include <mutex>
-#include <thread>
 #include <iostream>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -138,7 +136,8 @@ TEST_P(ScrapeTest, AQuerySleepingPastTheDeadlineIsAnsweredOnTimeAndGoneFromTheSe
       << text;
   std::smatch ran;
   ASSERT_TRUE(std::regex_search(
-      text, ran, std::regex("replica_sql_query_duration_seconds\\{query=\"sleepy\"\\} ([0-9.e-]+)")))
+      text, ran,
+      std::regex("replica_sql_query_duration_seconds\\{query=\"sleepy\"\\} ([0-9.e-]+)")))
       << text;
   EXPECT_GT(std::stod(ran[1]), 0.5) << "the time it ran until the deadline, not 0";
   EXPECT_TRUE(testing::Eventually([&] { return RunningSleeps() == 0; }, 1s))
@@ -223,11 +222,13 @@ TEST_P(ScrapeTest, AHungReplicaCostsAScrapeAtMostTheProbeTimeout) {
                 .find("replica_sql_replica_state{replica=\"" + env().replicas[1].ToString() +
                       "\",state=\"down\"} 1"),
             std::string::npos);
-  // Shutting the exporter down never waits for the hung server.
+  // Shutting the exporter down waits for a cancel still trying to reach the
+  // hung server only briefly (MySQL/MariaDB: its side session's 2 s connect
+  // timeout at most), never for the server itself.
   const auto stop = std::chrono::steady_clock::now();
   exporter.reset();
   const double stopped = SecondsSince(stop);
-  EXPECT_LT(stopped, 1.0);
+  EXPECT_LT(stopped, 2.5);
   std::cout << "[ figures  ] " << env().name << " SIGSTOPped replica: slowest of 6 scrapes "
             << slowest << " s, exporter stopped in " << stopped << " s\n";
 }
@@ -277,12 +278,12 @@ TEST_P(ScrapeTest, ABlackHoledPortCostsAtMostTheConnectTimeout) {
 }
 
 TEST_P(ScrapeTest, BinaryLabelValuesNeverBreakTheExposition) {
-  const std::string binary = pg() ? "SELECT '\\\\xff'::bytea AS k, 1 AS v"
-                                  : "SELECT UNHEX('FF') AS k, 1 AS v";
-  auto exporter = MakeExporter(std::string(kCountQuery) + "[[query]]\nname = \"binary\"\nsql = \"" +
-                               binary +
-                               "\"\n[[query.metrics]]\nname = \"binary_value\"\nhelp = \"h\"\n"
-                               "labels = [\"k\"]\nvalue = \"v\"\n");
+  const std::string binary =
+      pg() ? "SELECT '\\\\xff'::bytea AS k, 1 AS v" : "SELECT UNHEX('FF') AS k, 1 AS v";
+  auto exporter =
+      MakeExporter(std::string(kCountQuery) + "[[query]]\nname = \"binary\"\nsql = \"" + binary +
+                   "\"\n[[query.metrics]]\nname = \"binary_value\"\nhelp = \"h\"\n"
+                   "labels = [\"k\"]\nvalue = \"v\"\n");
   ASSERT_TRUE(exporter);
   const std::string text = RenderText(exporter->Scrape({}));
   EXPECT_NE(text.find("count_value 2000\n"), std::string::npos) << "the other query is served";
@@ -291,8 +292,9 @@ TEST_P(ScrapeTest, BinaryLabelValuesNeverBreakTheExposition) {
     EXPECT_NE(text.find("binary_value{k=\"\\\\xff\"} 1\n"), std::string::npos) << text;
   } else {
     EXPECT_NE(text.find("replica_sql_query_success{query=\"binary\"} 0\n"), std::string::npos);
-    EXPECT_NE(text.find("replica_sql_query_errors_total{query=\"binary\",reason=\"invalid_value\"} 1\n"),
-              std::string::npos)
+    EXPECT_NE(
+        text.find("replica_sql_query_errors_total{query=\"binary\",reason=\"invalid_value\"} 1\n"),
+        std::string::npos)
         << text;
     EXPECT_EQ(text.find("binary_value{"), std::string::npos);
   }
@@ -362,10 +364,10 @@ TEST_P(RecoveryConflictTest, AQueryCancelledByReplayIsRetriedOnTheOtherReplica) 
   // The first scrape goes to replica1 (round-robin from the first member).
   auto scrape = std::async(std::launch::async, [&] { return RenderText(exporter->Scrape({})); });
   ASSERT_TRUE(testing::Eventually([&] {
-    auto rows = testing::AdminQuery(
-        env(), env().replicas[0],
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-        "'replica_sql_exporter/conflicted' AND state = 'active'");
+    auto rows =
+        testing::AdminQuery(env(), env().replicas[0],
+                            "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                            "'replica_sql_exporter/conflicted' AND state = 'active'");
     return !rows.empty() && rows[0][0] == "1";
   })) << "the query never ran on replica1";
   // An ACCESS EXCLUSIVE lock is WAL-logged; replaying it conflicts with the
@@ -373,11 +375,13 @@ TEST_P(RecoveryConflictTest, AQueryCancelledByReplayIsRetriedOnTheOtherReplica) 
   testing::AdminExec(env(), env().primary,
                      "BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE; COMMIT");
   const std::string text = scrape.get();
-  const std::string replica1 = env().replicas[0].ToString(), replica2 = env().replicas[1].ToString();
+  const std::string replica1 = env().replicas[0].ToString(),
+                    replica2 = env().replicas[1].ToString();
   for (const std::string& line :
        {std::string("conflicted_value 2000\n"),
         std::string("replica_sql_query_success{query=\"conflicted\"} 1\n"),
-        std::string("replica_sql_query_errors_total{query=\"conflicted\",reason=\"recovery_conflict\"} 1\n"),
+        std::string("replica_sql_query_errors_total{query=\"conflicted\",reason=\"recovery_"
+                    "conflict\"} 1\n"),
         "replica_sql_replica_recovery_conflicts_total{replica=\"" + replica1 + "\"} 1\n",
         "replica_sql_query_replica_info{query=\"conflicted\",replica=\"" + replica2 + "\"} 1\n",
         "replica_sql_replica_state{replica=\"" + replica1 + "\",state=\"healthy\"} 1\n"}) {
@@ -386,8 +390,7 @@ TEST_P(RecoveryConflictTest, AQueryCancelledByReplayIsRetriedOnTheOtherReplica) 
   EXPECT_NE(log_.str().find("conflict with recovery"), std::string::npos) << log_.str();
 }
 
-INSTANTIATE_TEST_SUITE_P(Postgres, RecoveryConflictTest,
-                         ::testing::Values(&testing::PostgresEnv()),
+INSTANTIATE_TEST_SUITE_P(Postgres, RecoveryConflictTest, ::testing::Values(&testing::PostgresEnv()),
                          [](const auto& info) { return info.param->name; });
 
 INSTANTIATE_TEST_SUITE_P(Engines, ScrapeTest, ::testing::ValuesIn(testing::AllEnvs()),

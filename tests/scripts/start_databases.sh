@@ -30,6 +30,20 @@ flock 9
 # the tests can prove tls_mode verify-full works and require fails closed on
 # the plain replica2. other-ca.crt is a CA that signed nothing of ours.
 
+# The servers' ports lie inside Linux's ephemeral range (32768-60999): while a
+# server is down (a failover test, the benchmark's kill loop), one of our own
+# outgoing connections may take its port, and the restart then fails with
+# "address already in use". Reserving them keeps the kernel from handing them
+# out. Best effort: a container may not allow it.
+reserve_ports() {
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports ours current
+  ours="$MY_PRIMARY_PORT-$GALERA_PORT,$GALERA_GCOMM_PORT,$PG_PRIMARY_PORT-${PG_REPLICA_PORTS[1]}"
+  current=$(cat "$file" 2>/dev/null) || return 0
+  case ",$current," in *",$ours,"*) return 0 ;; esac
+  echo "${current:+$current,}$ours" >"$file" 2>/dev/null ||
+    log "could not reserve ports $ours (ephemeral-port collisions stay possible)"
+}
+
 ensure_certs() {
   local dir=$TLS_DIR
   [ -f "$dir/.ready" ] && return
@@ -376,6 +390,7 @@ ENV
   chmod 644 "$RSE_DB_DIR/endpoints.env"
 }
 
+reserve_ports
 ensure_certs
 case "$which" in
   all) start_postgres; start_mariadb; start_galera ;;

@@ -1,6 +1,7 @@
 #include "db/mysql/mysql_backend.h"
 
 #include "db/cancel_watchdog.h"
+#include "db/side_tasks.h"
 #include "db/mysql/mysql_connection.h"
 #include "db/mysql/mysql_session.h"
 
@@ -10,7 +11,10 @@ namespace {
 class MysqlBackend final : public Backend {
  public:
   explicit MysqlBackend(const Clock* clock)
-      : driver_(sql::mysql::get_mysql_driver_instance()), clock_(clock), watchdog_(clock) {}
+      : driver_(sql::mysql::get_mysql_driver_instance()),
+        clock_(clock),
+        cancels_(std::chrono::milliseconds(3000)),
+        watchdog_(clock) {}
 
   StatusOr<std::unique_ptr<Connection>> Connect(const ConnectParams& params,
                                                 const Deadline& deadline) override {
@@ -23,13 +27,17 @@ class MysqlBackend final : public Backend {
     auto session = mysql::OpenSession(driver_, params, budget, &info);
     if (!session.ok()) return session.status();
     return std::unique_ptr<Connection>(std::make_unique<mysql::MysqlConnection>(
-        driver_, params, std::move(*session), info, clock_, &watchdog_));
+        driver_, params, std::move(*session), info, clock_, &watchdog_, &cancels_));
   }
 
  private:
   sql::mysql::MySQL_Driver* const driver_;  // A singleton of the connector: never deleted.
   const Clock* const clock_;
-  CancelWatchdog watchdog_;
+  // KILL QUERY side sessions use the connector, whose driver is a static
+  // singleton: none may outlive the backend, so shutdown waits for them, at
+  // most their connect timeout (2 s) against a hung server.
+  SideTasks cancels_;
+  CancelWatchdog watchdog_;  // After cancels_: stopped first.
 };
 
 }  // namespace

@@ -1,15 +1,14 @@
+#include "db/mysql/mysql_connection.h"
+
 #include <cppconn/datatype.h>
 #include <cppconn/resultset.h>
 #include <cppconn/resultset_metadata.h>
 #include <cppconn/statement.h>
-
 #include <sys/socket.h>
 
 #include <cstdio>
-#include <thread>
 #include <map>
 
-#include "db/mysql/mysql_connection.h"
 #include "db/query_tag.h"
 
 namespace rse::mysql {
@@ -70,12 +69,14 @@ RowSet ReadAll(sql::ResultSet& rs) {
 
 MysqlConnection::MysqlConnection(sql::mysql::MySQL_Driver* driver, ConnectParams params,
                                  std::unique_ptr<sql::Connection> session, ServerInfo info,
-                                 const Clock* clock, CancelWatchdog* watchdog)
+                                 const Clock* clock, CancelWatchdog* watchdog, SideTasks* cancels)
     : driver_(driver),
       params_(std::move(params)),
       session_(std::move(session)),
       info_(info),
-      guard_("mysql", clock, watchdog, [this] { Cancel(); }, [this] { Abort(); }) {}
+      cancels_(cancels),
+      guard_(
+          "mysql", clock, watchdog, [this] { Cancel(); }, [this] { Abort(); }) {}
 
 MysqlConnection::~MysqlConnection() { EnsureThreadInit(driver_); }
 
@@ -187,10 +188,10 @@ StatusOr<T> MysqlConnection::Run(const Deadline& deadline,
 void MysqlConnection::Cancel() {
   if (!guard_.RequestCancel()) return;
   // The connector cannot cancel: a second session asks the server to KILL
-  // QUERY. Opening it may take the whole connect timeout against a hung
-  // server, so it runs on a thread of its own that nobody waits for; it holds
-  // copies only. The server-side time limit still stops the statement.
-  std::thread([driver = driver_, params = params_, id = info_.connection_id] {
+  // QUERY. Opening it may take the whole connect timeout (2 s) against a hung
+  // server, so it runs as a side task; it holds copies only. The server-side
+  // time limit still stops the statement.
+  cancels_->Run([driver = driver_, params = params_, id = info_.connection_id] {
     EnsureThreadInit(driver);
     ServerInfo side_info;
     auto side = OpenSession(driver, params, std::chrono::seconds(2), &side_info);
@@ -201,7 +202,7 @@ void MysqlConnection::Cancel() {
     } catch (const sql::SQLException&) {
       // The statement may have ended on its own meanwhile (errno 1094: unknown thread).
     }
-  }).detach();
+  });
 }
 
 void MysqlConnection::Abort() {

@@ -9,6 +9,7 @@
 #include "db/connection.h"
 #include "db/mysql/mysql_session.h"
 #include "db/session_guard.h"
+#include "db/side_tasks.h"
 
 namespace rse::mysql {
 
@@ -16,7 +17,7 @@ class MysqlConnection final : public Connection {
  public:
   MysqlConnection(sql::mysql::MySQL_Driver* driver, ConnectParams params,
                   std::unique_ptr<sql::Connection> session, ServerInfo info, const Clock* clock,
-                  CancelWatchdog* watchdog);
+                  CancelWatchdog* watchdog, SideTasks* cancels);
   ~MysqlConnection() override;
 
   StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline,
@@ -35,6 +36,7 @@ class MysqlConnection final : public Connection {
   const ConnectParams params_;  // For the side connection that sends KILL QUERY.
   const std::unique_ptr<sql::Connection> session_;
   const ServerInfo info_;
+  SideTasks* const cancels_;
   SessionGuard guard_;
 };
 

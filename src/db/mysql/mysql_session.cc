@@ -1,9 +1,8 @@
 #include "db/mysql/mysql_session.h"
 
+#include <arpa/inet.h>
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
-
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -11,7 +10,6 @@
 #include <charconv>
 #include <filesystem>
 #include <map>
-
 
 namespace rse::mysql {
 namespace {
@@ -50,8 +48,10 @@ int FindTcpSocket(const std::string& client_host, int server_port) {
   const char* end = client_host.data() + client_host.size();
   if (std::from_chars(begin, end, client_port).ptr != end || client_port <= 0) return -1;
   auto port_of = [](const sockaddr_storage& a) {
-    if (a.ss_family == AF_INET) return static_cast<int>(ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port));
-    if (a.ss_family == AF_INET6) return static_cast<int>(ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port));
+    if (a.ss_family == AF_INET)
+      return static_cast<int>(ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port));
+    if (a.ss_family == AF_INET6)
+      return static_cast<int>(ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port));
     return -1;
   };
   std::error_code ec;

@@ -1,6 +1,7 @@
 #include "db/postgres/postgres_backend.h"
 
 #include "db/cancel_watchdog.h"
+#include "db/side_tasks.h"
 #include "db/postgres/postgres_connection.h"
 #include "db/postgres/postgres_session.h"
 
@@ -9,7 +10,8 @@ namespace {
 
 class PostgresBackend final : public Backend {
  public:
-  explicit PostgresBackend(const Clock* clock) : clock_(clock), watchdog_(clock) {}
+  explicit PostgresBackend(const Clock* clock)
+      : clock_(clock), cancels_(std::chrono::milliseconds(500)), watchdog_(clock) {}
 
   StatusOr<std::unique_ptr<Connection>> Connect(const ConnectParams& params,
                                                 const Deadline& deadline) override {
@@ -21,12 +23,16 @@ class PostgresBackend final : public Backend {
     auto session = postgres::OpenSession(params, budget);
     if (!session.ok()) return session.status();
     return std::unique_ptr<Connection>(
-        std::make_unique<postgres::PostgresConnection>(std::move(*session), clock_, &watchdog_));
+        std::make_unique<postgres::PostgresConnection>(std::move(*session), clock_, &watchdog_,
+                                                       &cancels_));
   }
 
  private:
   const Clock* const clock_;
-  CancelWatchdog watchdog_;
+  // A cancel that outlives the backend owns its libpq session: shutdown waits
+  // half a second for them, never for a hung server.
+  SideTasks cancels_;
+  CancelWatchdog watchdog_;  // After cancels_: stopped first.
 };
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <thread>
 
 #include "db/postgres/postgres_session.h"
 #include "db/query_tag.h"
@@ -49,9 +48,11 @@ SELECT pg_is_in_recovery(),
 }  // namespace
 
 PostgresConnection::PostgresConnection(std::unique_ptr<pqxx::connection> conn, const Clock* clock,
-                                       CancelWatchdog* watchdog)
+                                       CancelWatchdog* watchdog, SideTasks* cancels)
     : conn_(std::move(conn)),
-      guard_("postgres", clock, watchdog, [this] { Cancel(); }, [this] { Abort(); }) {}
+      cancels_(cancels),
+      guard_(
+          "postgres", clock, watchdog, [this] { Cancel(); }, [this] { Abort(); }) {}
 
 StatusOr<RowSet> PostgresConnection::Query(std::string_view sql, const Deadline& deadline,
                                            std::string_view name) {
@@ -95,15 +96,15 @@ StatusOr<ReplicaState> PostgresConnection::Probe(const Deadline& deadline) {
 void PostgresConnection::Cancel() {
   if (!guard_.RequestCancel()) return;
   // PQcancel connects to the server and waits for it to close: against a
-  // stopped server, forever. So it runs on a thread of its own that nobody
-  // waits for, holding the libpq session alive; the watchdog, other scrapes
-  // and shutdown never block on it. The server-side timeout still applies.
-  std::thread([conn = conn_] {
+  // stopped server, forever. So it runs as a side task holding the libpq
+  // session alive; the watchdog and other scrapes never block on it, and
+  // shutdown waits only briefly. The server-side timeout still applies.
+  cancels_->Run([conn = conn_] {
     try {
       conn->cancel_query();
     } catch (const std::exception&) {
     }
-  }).detach();
+  });
 }
 
 void PostgresConnection::Abort() {

@@ -8,13 +8,14 @@
 
 #include "db/connection.h"
 #include "db/session_guard.h"
+#include "db/side_tasks.h"
 
 namespace rse::postgres {
 
 class PostgresConnection final : public Connection {
  public:
   PostgresConnection(std::unique_ptr<pqxx::connection> conn, const Clock* clock,
-                     CancelWatchdog* watchdog);
+                     CancelWatchdog* watchdog, SideTasks* cancels);
 
   StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline,
                          std::string_view name) override;
@@ -33,6 +34,7 @@ class PostgresConnection final : public Connection {
 
   // Shared with a cancel in flight, which may outlive this object (see Cancel).
   const std::shared_ptr<pqxx::connection> conn_;
+  SideTasks* const cancels_;
   SessionGuard guard_;
 };
 

@@ -71,8 +71,10 @@ Status FromSqlError(const pqxx::sql_error& e, bool* connection_lost) {
   const std::string state = e.sqlstate();
   const std::string message = Trimmed(e.what());
   *connection_lost = IsConnectionState(state);
-  if (*connection_lost) return Status::Unavailable("postgres: " + message + " [SQLSTATE " + state + "]");
-  if (state == "57014") return Status::DeadlineExceeded("postgres: statement stopped at its deadline");
+  if (*connection_lost)
+    return Status::Unavailable("postgres: " + message + " [SQLSTATE " + state + "]");
+  if (state == "57014")
+    return Status::DeadlineExceeded("postgres: statement stopped at its deadline");
   // On a hot standby (serializable is refused there) 40001 is a recovery
   // conflict: replay needed what the statement read.
   if (state == "40001") return Status::Aborted("postgres: " + message + " [SQLSTATE 40001]");

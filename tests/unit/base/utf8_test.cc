@@ -21,14 +21,10 @@ struct BadCase {
 
 TEST(Utf8Test, FindsTheFirstIllFormedByte) {
   const BadCase cases[] = {
-      {"lone_ff", "ab\xff", 2},
-      {"continuation_first", "\x80x", 0},
-      {"overlong_slash", "\xc0\xaf", 0},
-      {"overlong_three", "\xe0\x80\xaf", 0},
-      {"surrogate", "a\xed\xa0\x80", 1},
-      {"past_10ffff", "\xf4\x90\x80\x80", 0},
-      {"truncated", "ok\xe6\x9d", 2},
-      {"bad_continuation", "\xe6\x41\xac", 0},
+      {"lone_ff", "ab\xff", 2},          {"continuation_first", "\x80x", 0},
+      {"overlong_slash", "\xc0\xaf", 0}, {"overlong_three", "\xe0\x80\xaf", 0},
+      {"surrogate", "a\xed\xa0\x80", 1}, {"past_10ffff", "\xf4\x90\x80\x80", 0},
+      {"truncated", "ok\xe6\x9d", 2},    {"bad_continuation", "\xe6\x41\xac", 0},
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.name);

@@ -25,7 +25,8 @@ TEST(QueryErrorTest, ListNamesEveryReasonInOrder) {
 TEST(QueryErrorTest, ClassifiesTheBackendsCodes) {
   EXPECT_EQ(QueryErrorFor(Status::DeadlineExceeded("stopped")), QueryError::kTimeout);
   EXPECT_EQ(QueryErrorFor(Status::Unavailable("gone")), QueryError::kConnection);
-  EXPECT_EQ(QueryErrorFor(Status::Aborted("conflict with recovery")), QueryError::kRecoveryConflict);
+  EXPECT_EQ(QueryErrorFor(Status::Aborted("conflict with recovery")),
+            QueryError::kRecoveryConflict);
   EXPECT_EQ(QueryErrorFor(Status::InvalidArgument("syntax")), QueryError::kSql);
   EXPECT_EQ(QueryErrorFor(Status::Internal("?")), QueryError::kSql);
 }

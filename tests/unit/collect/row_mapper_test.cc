@@ -213,8 +213,9 @@ TEST(RowMapperTest, CachedQueryHelpSaysSo) {
 }
 
 TEST(RowMapperTest, ALabelThatIsNotUtf8FailsTheQueryNamingColumnAndRow) {
-  auto out = MapRows(Query({Gauge("m", {"status"}, "n")}),
-                     Rows({kStatus, kCount}, {{Cell("paid"), Cell("1")}, {Cell("\xff\xfe"), Cell("2")}}));
+  auto out =
+      MapRows(Query({Gauge("m", {"status"}, "n")}),
+              Rows({kStatus, kCount}, {{Cell("paid"), Cell("1")}, {Cell("\xff\xfe"), Cell("2")}}));
   EXPECT_TRUE(out.failed) << "one bad byte would make Prometheus drop the whole target";
   ASSERT_EQ(out.errors.size(), 1u);
   EXPECT_EQ(out.errors[0].reason, QueryError::kInvalidValue);

@@ -2,155 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cmath>
-#include <condition_variable>
 #include <future>
-#include <sstream>
 
-#include "fakes/fake_backend.h"
-#include "fakes/fake_clock.h"
+#include "collect/scrape_engine_fixture.h"
 
 namespace rse {
 namespace {
 
 using namespace std::chrono_literals;
 using testing::FakeMember;
-
-// A query "name" whose SQL is its name; one gauge "<name>_value" from column v.
-QuerySpec Query(const std::string& name,
-                std::optional<std::chrono::milliseconds> cache = std::nullopt) {
-  QuerySpec q;
-  q.name = name;
-  q.sql = name;
-  q.cache = cache;
-  if (cache) q.max_staleness = 2 * *cache;
-  MetricSpec m;
-  m.name = name + "_value";
-  m.help = "Value of " + name + ".";
-  m.value_column = "v";
-  q.metrics.push_back(m);
-  return q;
-}
-
-RowSet Value(double v) { return {{{"v", ColumnKind::kFloat}}, {{Cell(std::to_string(v))}}}; }
-
-// The value of metric `name` with label query=`query` (or no label when empty), or nullopt.
-std::optional<double> Find(const std::vector<MetricFamily>& families, const std::string& name,
-                           const std::string& query = "", const std::string& reason = "") {
-  for (const MetricFamily& f : families) {
-    if (f.name != name) continue;
-    for (const Sample& s : f.samples) {
-      bool match = true;
-      for (const Label& l : s.labels) {
-        if (l.name == "query" && l.value != query) match = false;
-        if (l.name == "reason" && l.value != reason) match = false;
-      }
-      if (match) return s.value;
-    }
-  }
-  return std::nullopt;
-}
-
-// The value of the sample of `name` whose labels are exactly `labels`, or nullopt.
-std::optional<double> FindExact(const std::vector<MetricFamily>& families, const std::string& name,
-                                const std::vector<Label>& labels) {
-  for (const MetricFamily& f : families) {
-    if (f.name != name) continue;
-    for (const Sample& s : f.samples) {
-      if (s.labels == labels) return s.value;
-    }
-  }
-  return std::nullopt;
-}
-
-size_t CountSamples(const std::vector<MetricFamily>& families, const std::string& name) {
-  size_t n = 0;
-  for (const MetricFamily& f : families) n += f.name == name ? f.samples.size() : 0;
-  return n;
-}
-
-// Blocks queries until Release(); counts how many are waiting.
-class Gate {
- public:
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    ++waiting_;
-    changed_.notify_all();
-    changed_.wait(lock, [&] { return open_; });
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    open_ = true;
-    changed_.notify_all();
-  }
-  // The ceiling only keeps a broken test from hanging; it is not a timing assertion.
-  bool AwaitWaiting(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return changed_.wait_for(lock, 60s, [&] { return waiting_ >= n; });
-  }
-  bool released() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return open_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable changed_;
-  int waiting_ = 0;
-  bool open_ = false;
-};
-
-// Counts events (engine hooks) and lets a test wait for the n-th.
-class Counter {
- public:
-  std::function<void(const std::string&)> Hook() {
-    return [this](const std::string&) {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++count_;
-      changed_.notify_all();
-    };
-  }
-  bool AwaitCount(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return changed_.wait_for(lock, 60s, [&] { return count_ >= n; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable changed_;
-  int count_ = 0;
-};
-
-class ScrapeEngineTest : public ::testing::Test {
- protected:
-  void Make(std::vector<QuerySpec> queries, int members = 1, int max_concurrent = 4) {
-    std::vector<Member> list;
-    for (int port = 1; port <= members; ++port)
-      list.push_back({"db:" + std::to_string(port), {"db", port}});
-    PoolOptions options;
-    options.connections_per_replica = max_concurrent;
-    pool_ = std::make_unique<ReplicaPool>(std::move(list), options, &backend_, &clock_, &logger_);
-    ScrapeEngineOptions engine_options;
-    engine_options.max_concurrent_queries = max_concurrent;
-    engine_options.on_joined = joined_.Hook();
-    engine_options.on_published = published_.Hook();
-    engine_ = std::make_unique<ScrapeEngine>(std::move(queries), engine_options, pool_.get(),
-                                             &clock_, &logger_);
-  }
-
-  void OnQuery(int port, std::function<StatusOr<RowSet>(std::string_view, const Deadline&)> f) {
-    backend_.Edit(port, [&](FakeMember& m) { m.query = std::move(f); });
-  }
-
-  std::ostringstream log_;
-  Logger logger_{LogLevel::kDebug, LogFormat::kLogfmt, &log_};
-  testing::FakeClock clock_;
-  testing::FakeBackend backend_;
-  Counter joined_, published_;
-  std::unique_ptr<ReplicaPool> pool_;
-  std::unique_ptr<ScrapeEngine> engine_;
-};
 
 TEST_F(ScrapeEngineTest, ServesEveryQueryWithItsSelfMetrics) {
   Make({Query("a"), Query("b")});
@@ -283,106 +143,6 @@ TEST_F(ScrapeEngineTest, ConcurrentScrapesShareOneExecution) {
   EXPECT_EQ(backend_.Get(1).queries, 1) << "two scrapes, one execution";
 }
 
-TEST_F(ScrapeEngineTest, CachedQueryRunsOncePerTtl) {
-  Make({Query("slow", 5min)});
-  int runs = 0;
-  OnQuery(1, [&](std::string_view, const Deadline&) { return Value(++runs); });
-  EXPECT_EQ(Find(engine_->Scrape(2s), "slow_value"), 1);
-  clock_.Advance(4min);
-  auto families = engine_->Scrape(2s);
-  EXPECT_EQ(Find(families, "slow_value"), 1);
-  EXPECT_EQ(Find(families, "replica_sql_query_cache_age_seconds", "slow"), 240);
-  EXPECT_EQ(runs, 1);
-  clock_.Advance(2min);
-  EXPECT_EQ(Find(engine_->Scrape(2s), "slow_value"), 1) << "stale, served while it refreshes";
-  ASSERT_TRUE(published_.AwaitCount(2));
-  EXPECT_EQ(Find(engine_->Scrape(2s), "slow_value"), 2);
-  EXPECT_EQ(runs, 2);
-}
-
-TEST_F(ScrapeEngineTest, AFullyCachedScrapeTouchesNoDatabase) {
-  Make({Query("a", 5min), Query("b", 5min)});
-  ASSERT_EQ(Find(engine_->Scrape(2s), "b_value"), 1);
-  const FakeMember before = backend_.Get(1);
-  auto families = engine_->Scrape(2s);
-  EXPECT_EQ(Find(families, "a_value"), 1);
-  const FakeMember after = backend_.Get(1);
-  EXPECT_EQ(after.probes, before.probes) << "no probe";
-  EXPECT_EQ(after.queries, before.queries) << "no statement";
-  EXPECT_EQ(after.connects, before.connects);
-  EXPECT_EQ(Find(families, "replica_sql_up"), 1) << "the pool last knew a healthy replica";
-  EXPECT_EQ(CountSamples(families, "replica_sql_scrape_replica_info"), 0u) << "none served";
-}
-
-TEST_F(ScrapeEngineTest, AScrapeThatOnlyJoinsHoldsNoConnection) {
-  // One connection per replica: if the joining scrape took one (to probe), the
-  // leader's second query could not run and the joiner would report a busy pool.
-  Make({Query("a"), Query("b")}, 1, /*max_concurrent=*/1);
-  Gate gate;
-  OnQuery(1, [&](std::string_view, const Deadline&) -> StatusOr<RowSet> {
-    gate.Wait();
-    return Value(5);
-  });
-  auto leader = std::async(std::launch::async, [&] { return engine_->Scrape(60s); });
-  ASSERT_TRUE(gate.AwaitWaiting(1));
-  auto joiner = std::async(std::launch::async, [&] { return engine_->Scrape(60s); });
-  ASSERT_TRUE(joined_.AwaitCount(2));
-  gate.Release();
-  for (auto* scrape : {&leader, &joiner}) {
-    auto families = scrape->get();
-    EXPECT_EQ(Find(families, "replica_sql_up"), 1);
-    EXPECT_EQ(Find(families, "a_value"), 5);
-    EXPECT_EQ(Find(families, "b_value"), 5);
-  }
-  EXPECT_EQ(backend_.Get(1).probes, 1) << "only the leader probed";
-  EXPECT_EQ(backend_.Get(1).queries, 2) << "one execution per query";
-}
-
-TEST_F(ScrapeEngineTest, ASlowRefreshServesThePreviousResultAndGoesOn) {
-  Make({Query("slow", 5min)});
-  Gate gate;
-  std::atomic<int> runs = 0;
-  OnQuery(1, [&](std::string_view, const Deadline&) -> StatusOr<RowSet> {
-    if (++runs == 2) gate.Wait();
-    return Value(runs);
-  });
-  ASSERT_EQ(Find(engine_->Scrape(2s), "slow_value"), 1);
-  clock_.Advance(6min);
-  auto families = engine_->Scrape(200ms);
-  EXPECT_FALSE(gate.released()) << "a slow refresh never delays the scrape";
-  EXPECT_EQ(Find(families, "slow_value"), 1) << "the previous result, still within max_staleness";
-  EXPECT_EQ(Find(families, "replica_sql_query_success", "slow"), 1);
-  gate.Release();
-  ASSERT_TRUE(published_.AwaitCount(2)) << "the refresh finishes in the background";
-  EXPECT_EQ(Find(engine_->Scrape(2s), "slow_value"), 2) << "a later scrape picks the refresh up";
-  EXPECT_EQ(runs, 2);
-}
-
-TEST_F(ScrapeEngineTest, FailuresAreNeverCachedAndStaleResultsExpire) {
-  Make({Query("slow", 5min)});
-  std::atomic<bool> fail = false;
-  OnQuery(1, [&](std::string_view, const Deadline&) -> StatusOr<RowSet> {
-    if (fail) return Status::InvalidArgument("boom");
-    return Value(1);
-  });
-  ASSERT_EQ(Find(engine_->Scrape(2s), "slow_value"), 1);
-  fail = true;
-  clock_.Advance(6min);
-  auto families = engine_->Scrape(2s);  // Serves the stale result, starts a refresh.
-  EXPECT_EQ(Find(families, "slow_value"), 1);
-  ASSERT_TRUE(published_.AwaitCount(2));
-  families = engine_->Scrape(2s);  // Also starts the next refresh, which may end before it renders.
-  EXPECT_EQ(Find(families, "slow_value"), 1) << "last good result kept";
-  EXPECT_EQ(Find(families, "replica_sql_query_success", "slow"), 0) << "the refresh fails: said";
-  EXPECT_GE(Find(families, "replica_sql_query_errors_total", "slow", "sql").value_or(0), 1);
-  ASSERT_TRUE(published_.AwaitCount(3));
-  EXPECT_EQ(backend_.Get(1).queries, 3) << "the failure was not cached: each scrape refreshes again";
-  clock_.Advance(5min);  // 11 minutes old: past max_staleness (10m).
-  families = engine_->Scrape(2s);
-  EXPECT_FALSE(Find(families, "slow_value"));
-  EXPECT_EQ(Find(families, "replica_sql_query_success", "slow"), 0);
-}
-
 TEST_F(ScrapeEngineTest, NoHealthyReplicaMeansUpZeroAndNoQueryMetrics) {
   Make({Query("q"), Query("cached", 5min)});
   ASSERT_EQ(Find(engine_->Scrape(2s), "cached_value"), 1);
@@ -444,8 +204,9 @@ TEST_F(ScrapeEngineTest, AMixedScrapeSaysWhereEachQueryRan) {
   });
   auto families = engine_->Scrape(2s);
   EXPECT_EQ(Find(families, "q_value"), 1);
-  EXPECT_EQ(FindExact(families, "replica_sql_query_replica_info", {{"query", "q"}, {"replica", "db:2"}}),
-            1);
+  EXPECT_EQ(
+      FindExact(families, "replica_sql_query_replica_info", {{"query", "q"}, {"replica", "db:2"}}),
+      1);
   EXPECT_EQ(FindExact(families, "replica_sql_scrape_replica_info", {{"replica", "db:2"}}), 1)
       << "the replica it moved to";
 }
@@ -473,10 +234,12 @@ TEST_F(ScrapeEngineTest, ARecoveryConflictIsRetriedOnceOnAnotherReplica) {
   EXPECT_EQ(Find(families, "q_value"), 9) << "served by the other replica";
   EXPECT_EQ(Find(families, "replica_sql_query_success", "q"), 1);
   EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "q", "recovery_conflict"), 1);
-  EXPECT_EQ(FindExact(families, "replica_sql_replica_recovery_conflicts_total", {{"replica", "db:1"}}),
-            1);
-  EXPECT_EQ(FindExact(families, "replica_sql_query_replica_info", {{"query", "q"}, {"replica", "db:2"}}),
-            1);
+  EXPECT_EQ(
+      FindExact(families, "replica_sql_replica_recovery_conflicts_total", {{"replica", "db:1"}}),
+      1);
+  EXPECT_EQ(
+      FindExact(families, "replica_sql_query_replica_info", {{"query", "q"}, {"replica", "db:2"}}),
+      1);
   EXPECT_EQ(Find(families, "other_value"), 2) << "the scrape itself stays on its replica";
   EXPECT_EQ(FindExact(families, "replica_sql_scrape_replica_info", {{"replica", "db:1"}}), 1);
   EXPECT_EQ(pool_->Snapshot()[0].state, MemberState::kHealthy) << "a conflict is not a fault";

@@ -49,7 +49,8 @@ TEST_F(ScrapeSessionTest, FailOverMovesTheScrapeAndMarksTheReplicaDown) {
   auto first = session_->Open();
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(first->member(), 0u);
-  auto next = session_->FailOver(std::move(*first), Status::Unavailable("server closed the connection"));
+  auto next =
+      session_->FailOver(std::move(*first), Status::Unavailable("server closed the connection"));
   ASSERT_TRUE(next.ok()) << next.status().message();
   EXPECT_EQ(next->member(), 1u);
   EXPECT_EQ(pool_->Snapshot()[0].state, MemberState::kDown);

@@ -19,7 +19,8 @@ TEST(SingleFlightTest, TheFirstLeadsAndLaterCallersShareItsResult) {
   auto joiner = flight.Begin("q", kT0);
   EXPECT_TRUE(leader.leader);
   EXPECT_FALSE(joiner.leader);
-  EXPECT_EQ(joiner.execution->result.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+  EXPECT_EQ(joiner.execution->result.wait_for(std::chrono::seconds(0)),
+            std::future_status::timeout);
   flight.Finish("q", Rows(3));
   EXPECT_EQ(leader.execution->result.get()->rows, 3u);
   EXPECT_EQ(joiner.execution->result.get().get(), leader.execution->result.get().get())

@@ -6,37 +6,14 @@
 #include <mutex>
 
 #include "fakes/fake_clock.h"
+#include "testing/event_counter.h"
 
 namespace rse {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Counts cancels and lets a test wait for the n-th.
-class Cancels {
- public:
-  std::function<void()> Callback() {
-    return [this] {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++count_;
-      changed_.notify_all();
-    };
-  }
-  // Waits until `n` cancels happened; the ceiling only stops a broken test from hanging.
-  bool AwaitCount(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return changed_.wait_for(lock, 30s, [&] { return count_ >= n; });
-  }
-  int count() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return count_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable changed_;
-  int count_ = 0;
-};
+using Cancels = testing::EventCounter;
 
 TEST(CancelWatchdogTest, FiresOnceWhenTheClockPassesTheDeadline) {
   testing::FakeClock clock;
@@ -77,7 +54,7 @@ TEST(CancelWatchdogTest, FiresTheEarliestFirst) {
         std::lock_guard<std::mutex> lock(mu);
         order.push_back(id);
       }
-      all.Callback()();
+      all.Add();
     };
   };
   auto late = watchdog.Watch(clock.Now() + 2s, record(2));

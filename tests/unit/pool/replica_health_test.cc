@@ -32,7 +32,8 @@ TEST(JudgeProbeTest, Table) {
       {"caught_up", Replica(0), MemberState::kHealthy, "", false},
       {"within_max_lag", Replica(29.9), MemberState::kHealthy, "", false},
       {"exactly_max_lag", Replica(30), MemberState::kHealthy, "", false},
-      {"past_max_lag", Replica(30.1), MemberState::kLagging, "replication lag 30.1s exceeds", false},
+      {"past_max_lag", Replica(30.1), MemberState::kLagging, "replication lag 30.1s exceeds",
+       false},
       {"lag_unknown", Replica(std::nullopt), MemberState::kLagging, "lag is unknown", false},
       {"apply_stopped", Replica(0, true, false), MemberState::kLagging, "not being applied", false},
       {"stream_down", Replica(3, false), MemberState::kLagging, "stream from the primary is down",
@@ -127,6 +128,23 @@ TEST(MemberHealthTest, ALagCrossingTheCeilingEveryProbeChangesStateAtMostEverySe
   // good/lag alternating: it leaves once and never rises again (needs 2 in a row).
   EXPECT_EQ(health.changes(), 1u);
   EXPECT_EQ(health.state(), MemberState::kLagging);
+}
+
+TEST(MemberHealthTest, ALostConnectionLeavesAtOnceWhateverFall) {
+  MemberHealth health(/*rise=*/2, /*fall=*/3);
+  health.Apply(kGood);
+  EXPECT_TRUE(health.Apply(kDown)) << "there is no session left to serve from";
+  EXPECT_EQ(health.state(), MemberState::kDown);
+}
+
+TEST(MemberHealthTest, OneLagSpikeDoesNotTakeAMemberOutWithTheDefaultFall) {
+  MemberHealth health(/*rise=*/2, /*fall=*/2);
+  health.Apply(kGood);
+  EXPECT_FALSE(health.Apply(kLag));
+  health.Apply(kGood);
+  EXPECT_FALSE(health.Apply(kLag)) << "a spike again, not two in a row";
+  EXPECT_TRUE(health.in_rotation());
+  EXPECT_EQ(health.changes(), 0u);
 }
 
 TEST(MemberHealthTest, RoleIsNeverDamped) {

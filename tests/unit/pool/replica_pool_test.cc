@@ -298,7 +298,8 @@ TEST_F(ReplicaPoolTest, LagAroundTheCeilingDoesNotFlap) {
   EXPECT_EQ(pool_->Snapshot()[0].state_changes, 1u) << "left once; never two good probes in a row";
   const std::string log = log_.str();
   EXPECT_LE(std::count(log.begin(), log.end(), '\n'), 3)
-      << "state changes are logged once each, not on every probe:\n" << log;
+      << "state changes are logged once each, not on every probe:\n"
+      << log;
 }
 
 TEST_F(ReplicaPoolTest, FallKeepsAMemberThroughOneBadProbe) {

@@ -1,0 +1,348 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of replica_sql_exporter and its peers on the same
+# replica and the same SQL, one exporter at a time, on this machine. Writes a
+# Markdown report (default bench/RESULTS.md).
+#
+#   bench/run.sh                 full run: Release build, local clusters, peers
+#   bench/run.sh --smoke         a few iterations of every scenario (the tests
+#                                run this so the harness cannot rot)
+#   --binary PATH                use this exporter binary instead of building
+#   --out FILE                   where the report goes
+#
+# Peers (Debian 12 packages): prometheus-postgres-exporter 0.11 with the same
+# queries as custom queries and its default collectors off, and
+# prometheus-sql-exporter 0.4.5 (justwatchcom) with the same queries; configs in
+# bench/peers/. Not part of the test command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+smoke=0
+binary=""
+out="$root/bench/RESULTS.md"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) smoke=1 ;;
+    --binary) binary=$2; shift ;;
+    --out) out=$2; shift ;;
+    *) echo "usage: bench/run.sh [--smoke] [--binary PATH] [--out FILE]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$smoke" = 1 ]; then
+  N=3; WRK_SECONDS=1; BIG_ROWS=2000; BIG_SCRAPES=2; KILL_LOOP=20
+else
+  N=30; WRK_SECONDS=10; BIG_ROWS=100000; BIG_SCRAPES=20; KILL_LOOP=1000
+fi
+
+scripts/install_deps.sh
+tests/scripts/start_databases.sh all >/dev/null 2>&1
+if [ -z "$binary" ]; then
+  scripts/build.sh release -DCMAKE_BUILD_TYPE=Release -DRSE_BUILD_TESTS=OFF >/dev/null
+  binary="$root/build/release/src/replica_sql_exporter"
+fi
+
+# shellcheck source=../tests/scripts/db_common.sh
+source "$root/tests/scripts/db_common.sh"
+PW=$RSE_EXPORTER_PASSWORD
+PG_REPLICA=127.0.0.1:${PG_REPLICA_PORTS[1]}
+MY_REPLICA=127.0.0.1:${MY_REPLICA_PORTS[1]}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------- exporters
+# Each start_* prints the PID of an exporter listening on $port; wait_up waits
+# for its /metrics to answer.
+wait_up() {
+  local url=$1 i
+  for i in $(seq 100); do
+    curl -sf -o /dev/null "$url" && return 0
+    sleep 0.1
+  done
+  echo "bench: $url never answered" >&2
+  return 1
+}
+
+ours_config() {  # engine replica catalog port -> config path
+  local engine=$1 replica=$2 catalog=$3 port=$4 file="$work/ours-$4.toml"
+  cat >"$file" <<EOF
+[web]
+listen_address = "127.0.0.1:$port"
+[scrape]
+timeout = "30s"
+[cluster]
+name = "bench"
+engine = "$engine"
+database = "shop"
+user = "exporter"
+password_env = "BENCH_PASSWORD"
+tls_mode = "disable"
+replicas = ["$replica"]
+[queries]
+files = ["$catalog"]
+EOF
+  echo "$file"
+}
+
+start_ours() {  # config
+  BENCH_PASSWORD=$PW "$binary" --config.file="$1" --log.level=error >"$work/ours.log" 2>&1 &
+  echo $!
+}
+
+start_postgres_exporter() {  # queries port
+  DATA_SOURCE_NAME="postgresql://exporter:$PW@$PG_REPLICA/shop?sslmode=disable" \
+    prometheus-postgres-exporter --web.listen-address="127.0.0.1:$2" --log.level=error \
+    --disable-default-metrics --disable-settings-metrics --no-collector.database \
+    --no-collector.bgwriter --extend.query-path="$1" >"$work/pge.log" 2>&1 &
+  echo $!
+}
+
+start_sql_exporter() {  # engine port
+  local dsn
+  if [ "$1" = postgres ]; then
+    dsn="postgres://exporter:$PW@$PG_REPLICA/shop?sslmode=disable"
+  else
+    dsn="mysql://exporter:$PW@tcp($MY_REPLICA)/shop"
+  fi
+  sed "s#@CONNECTION@#$dsn#" bench/peers/sql_exporter.yml >"$work/sql_exporter.yml"
+  prometheus-sql-exporter -config.file "$work/sql_exporter.yml" \
+    -web.listen-address "127.0.0.1:$2" >"$work/sqle.log" 2>&1 &
+  echo $!
+}
+
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# ---------------------------------------------------------------- measures
+# Prints "median min max" of N scrape times (seconds) of a URL.
+scrape_times() {  # url n [curl args...]
+  local url=$1 n=$2
+  shift 2
+  for _ in $(seq "$n"); do
+    curl -s -o /dev/null -w "%{time_total}\n" -H "Accept-Encoding: gzip" "$@" "$url"
+  done | sort -n | awk '{a[NR]=$1} END {printf "%.4f %.4f %.4f\n", a[int((NR+1)/2)], a[1], a[NR]}'
+}
+rss_mib() { awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+hwm_mib() { awk '/^VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.3f", ($14+$15)/hz}' "/proc/$1/stat"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == 0) print "n/a"; else printf "%.2f", a/b}'; }
+series() { curl -s "$1" | grep -c "^$2" || true; }
+
+rows=()
+row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); }
+
+cached_catalog="$work/business_cached.toml"
+# The same catalog with every query cached for an hour.
+awk '{print} /^name = "/ && prev == "[[query]]" {print "cache = \"1h\""} {prev=$0}' \
+  bench/catalog/business.toml >"$cached_catalog"
+
+# ---------------------------------------------------------------- scenarios
+for engine in postgres mysql; do
+  if [ "$engine" = postgres ]; then replica=$PG_REPLICA; else replica=$MY_REPLICA; fi
+  peer_name=$([ "$engine" = postgres ] && echo postgres_exporter || echo sql_exporter)
+
+  # Idle memory and uncached scrapes of the 10 business queries.
+  pid=$(start_ours "$(ours_config "$engine" "$replica" "$root/bench/catalog/business.toml" 19401)")
+  pids+=("$pid")
+  wait_up http://127.0.0.1:19401/-/healthy
+  sleep 1
+  ours_idle=$(rss_mib "$pid")
+  ours_series=$(series http://127.0.0.1:19401/metrics bench_)
+  read -r ours_med ours_min ours_max < <(scrape_times http://127.0.0.1:19401/metrics "$N")
+  stop "$pid"
+
+  if [ "$engine" = postgres ]; then
+    pid=$(start_postgres_exporter bench/peers/postgres_exporter.yaml 19402)
+    peer_url=http://127.0.0.1:19402/metrics
+  else
+    pid=$(start_sql_exporter mysql 19402)
+    peer_url=http://127.0.0.1:19402/metrics
+  fi
+  pids+=("$pid")
+  wait_up "$peer_url"
+  sleep 2  # sql_exporter runs its jobs once at start.
+  peer_idle=$(rss_mib "$pid")
+  peer_series=$(series "$peer_url" "bench_\|sql_bench_")
+  read -r peer_med peer_min peer_max < <(scrape_times "$peer_url" "$N")
+  stop "$pid"
+  row "$engine: 10 queries, uncached scrape (s, median [min-max] of $N)" \
+    "$ours_med [$ours_min-$ours_max], $ours_series series" "$peer_name" \
+    "$peer_med [$peer_min-$peer_max], $peer_series series$([ "$engine" = mysql ] && echo ' (its own interval cache)')" \
+    "$(ratio "$ours_med" "$peer_med")"
+  row "$engine: idle resident memory (MiB)" "$ours_idle" "$peer_name" "$peer_idle" \
+    "$(ratio "$ours_idle" "$peer_idle")"
+
+  # Cached throughput: wrk, 2 threads, 8 connections, gzip.
+  pid=$(start_ours "$(ours_config "$engine" "$replica" "$cached_catalog" 19403)")
+  pids+=("$pid")
+  wait_up http://127.0.0.1:19403/metrics
+  ours_rps=$(wrk -t2 -c8 -d"${WRK_SECONDS}s" -H "Accept-Encoding: gzip" \
+    http://127.0.0.1:19403/metrics | awk '/Requests\/sec/ {print $2}')
+  stop "$pid"
+  if [ "$engine" = postgres ]; then
+    pid=$(start_postgres_exporter bench/peers/postgres_exporter.yaml 19404)
+  else
+    pid=$(start_sql_exporter mysql 19404)
+  fi
+  pids+=("$pid")
+  wait_up http://127.0.0.1:19404/metrics
+  sleep 1
+  peer_rps=$(wrk -t2 -c8 -d"${WRK_SECONDS}s" -H "Accept-Encoding: gzip" \
+    http://127.0.0.1:19404/metrics | awk '/Requests\/sec/ {print $2}')
+  stop "$pid"
+  row "$engine: cached scrapes/s (wrk -t2 -c8 -d${WRK_SECONDS}s, gzip)" "$ours_rps" \
+    "$peer_name$([ "$engine" = postgres ] && echo ' (no cache: runs the queries)')" "$peer_rps" \
+    "$(ratio "$ours_rps" "$peer_rps")"
+done
+
+# One query, $BIG_ROWS series (PostgreSQL; peer postgres_exporter).
+big_toml="$work/big.toml"
+cat >"$big_toml" <<EOF
+[[query]]
+name = "big"
+sql = "SELECT g::text AS id, g::float8 AS v FROM generate_series(1, $BIG_ROWS) g"
+max_series = $((BIG_ROWS * 2))
+  [[query.metrics]]
+  name = "bench_big_v"
+  help = "Many series."
+  labels = ["id"]
+  value = "v"
+EOF
+big_yaml="$work/big.yaml"
+cat >"$big_yaml" <<EOF
+bench_big:
+  query: "SELECT g::text AS id, g::float8 AS v FROM generate_series(1, $BIG_ROWS) g"
+  metrics:
+    - id:
+        usage: "LABEL"
+        description: "id"
+    - v:
+        usage: "GAUGE"
+        description: "Many series."
+EOF
+big_run() {  # pid url -> "median_s cpu_per_scrape_s peak_mib after_mib"
+  local pid=$1 url=$2 cpu0 cpu1 times
+  cpu0=$(cpu_seconds "$pid")
+  times=$(scrape_times "$url" "$BIG_SCRAPES")
+  cpu1=$(cpu_seconds "$pid")
+  sleep 1
+  echo "$(echo "$times" | cut -d' ' -f1) $(awk -v a="$cpu0" -v b="$cpu1" -v n="$BIG_SCRAPES" \
+    'BEGIN {printf "%.3f", (b-a)/n}') $(hwm_mib "$pid") $(rss_mib "$pid")"
+}
+pid=$(start_ours "$(ours_config postgres "$PG_REPLICA" "$big_toml" 19405)")
+pids+=("$pid")
+wait_up http://127.0.0.1:19405/-/healthy
+ours_idle=$(rss_mib "$pid")
+read -r o_t o_cpu o_peak o_after < <(big_run "$pid" http://127.0.0.1:19405/metrics)
+stop "$pid"
+pid=$(start_postgres_exporter "$big_yaml" 19406)
+pids+=("$pid")
+wait_up http://127.0.0.1:19406/metrics
+read -r p_t p_cpu p_peak p_after < <(big_run "$pid" http://127.0.0.1:19406/metrics)
+stop "$pid"
+row "postgres: $BIG_ROWS series, scrape time (s, median of $BIG_SCRAPES)" "$o_t" postgres_exporter "$p_t" "$(ratio "$o_t" "$p_t")"
+row "postgres: $BIG_ROWS series, CPU per scrape (s)" "$o_cpu" postgres_exporter "$p_cpu" "$(ratio "$o_cpu" "$p_cpu")"
+row "postgres: $BIG_ROWS series, peak resident memory (MiB)" "$o_peak" postgres_exporter "$p_peak" "$(ratio "$o_peak" "$p_peak")"
+row "postgres: $BIG_ROWS series, resident after $BIG_SCRAPES scrapes (MiB; ours idle $ours_idle)" "$o_after" postgres_exporter "$p_after" "$(ratio "$o_after" "$p_after")"
+
+# Four 0.5 s queries, and a 3 s query under a 1 s timeout header.
+sleep_toml="$work/sleep.toml"
+sleep_yaml="$work/sleep.yaml"
+: >"$sleep_toml"
+: >"$sleep_yaml"
+for i in 1 2 3 4; do
+  printf '[[query]]\nname = "nap%s"\nsql = "SELECT 1 AS v FROM pg_sleep(0.5)"\n  [[query.metrics]]\n  name = "bench_nap%s_v"\n  help = "h"\n  value = "v"\n' "$i" "$i" >>"$sleep_toml"
+  printf 'bench_nap%s:\n  query: "SELECT 1 AS v FROM pg_sleep(0.5)"\n  metrics:\n    - v:\n        usage: "GAUGE"\n        description: "h"\n' "$i" >>"$sleep_yaml"
+done
+pid=$(start_ours "$(ours_config postgres "$PG_REPLICA" "$sleep_toml" 19407)")
+pids+=("$pid")
+wait_up http://127.0.0.1:19407/-/healthy
+read -r o_t _ _ < <(scrape_times http://127.0.0.1:19407/metrics "$N")
+stop "$pid"
+pid=$(start_postgres_exporter "$sleep_yaml" 19408)
+pids+=("$pid")
+wait_up http://127.0.0.1:19408/metrics
+read -r p_t _ _ < <(scrape_times http://127.0.0.1:19408/metrics "$N")
+stop "$pid"
+row "postgres: 4 x pg_sleep(0.5), scrape time (s, median)" "$o_t" postgres_exporter "$p_t" "$(ratio "$o_t" "$p_t")"
+
+slow_toml="$work/slow.toml"
+slow_yaml="$work/slow.yaml"
+printf '[[query]]\nname = "slow"\nsql = "SELECT 1 AS v FROM pg_sleep(3)"\n  [[query.metrics]]\n  name = "bench_slow_v"\n  help = "h"\n  value = "v"\n' >"$slow_toml"
+printf 'bench_slow:\n  query: "SELECT 1 AS v FROM pg_sleep(3)"\n  metrics:\n    - v:\n        usage: "GAUGE"\n        description: "h"\n' >"$slow_yaml"
+left_running() {
+  sleep 1
+  pg_sql "${PG_REPLICA_PORTS[1]}" shop \
+    "SELECT count(*) FROM pg_stat_activity WHERE usename = 'exporter' AND query LIKE '%pg_sleep(3)%' AND state = 'active'"
+}
+pid=$(start_ours "$(ours_config postgres "$PG_REPLICA" "$slow_toml" 19409)")
+pids+=("$pid")
+wait_up http://127.0.0.1:19409/-/healthy
+read -r o_t _ _ < <(scrape_times http://127.0.0.1:19409/metrics 1 -H "X-Prometheus-Scrape-Timeout-Seconds: 1")
+o_left=$(left_running)
+stop "$pid"
+pid=$(start_postgres_exporter "$slow_yaml" 19410)
+pids+=("$pid")
+wait_up http://127.0.0.1:19410/metrics
+read -r p_t _ _ < <(scrape_times http://127.0.0.1:19410/metrics 1 -H "X-Prometheus-Scrape-Timeout-Seconds: 1")
+p_left=$(left_running)
+stop "$pid"
+row "postgres: 3 s query, timeout header 1 s: scrape time (s); still running on the server 1 s later" \
+  "$o_t; $o_left" postgres_exporter "$p_t; $p_left" "$(ratio "$o_t" "$p_t")"
+
+# A replica killed in the middle of a scrape loop (ours, both replicas listed).
+two_replicas="$work/two.toml"
+ours_config postgres "$PG_REPLICA" "$root/bench/catalog/business.toml" 19411 >/dev/null
+sed "s#replicas = \[\"$PG_REPLICA\"\]#replicas = [\"127.0.0.1:${PG_REPLICA_PORTS[0]}\", \"$PG_REPLICA\"]#" \
+  "$work/ours-19411.toml" >"$two_replicas"
+pid=$(start_ours "$two_replicas")
+pids+=("$pid")
+wait_up http://127.0.0.1:19411/-/healthy
+failed=0
+times="$work/kill-times"
+: >"$times"
+for i in $(seq "$KILL_LOOP"); do
+  [ "$i" -eq $((KILL_LOOP / 3)) ] && "$root/tests/scripts/member.sh" stop postgres replica2
+  [ "$i" -eq $((2 * KILL_LOOP / 3)) ] && "$root/tests/scripts/member.sh" start postgres replica2
+  body=$(curl -s -w "\n%{time_total}" http://127.0.0.1:19411/metrics)
+  echo "$body" | tail -n1 >>"$times"
+  echo "$body" | grep -q "^replica_sql_up 1$" || failed=$((failed + 1))
+done
+stop "$pid"
+percentile() { sort -n "$times" | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p); if (i<1) i=1; printf "%.4f", a[i]}'; }
+p50=$(percentile 0.5)
+p99=$(percentile 0.99)
+row "postgres: replica stopped at 1/3 and started at 2/3 of $KILL_LOOP scrapes: failed scrapes; p50 / p99 (s)" \
+  "$failed failed; $p50 / $p99" "-" "-" "-"
+tests/scripts/start_databases.sh postgres >/dev/null 2>&1
+
+# ---------------------------------------------------------------- report
+{
+  echo "# Benchmark results"
+  echo
+  echo "Written by \`bench/run.sh$([ "$smoke" = 1 ] && echo ' --smoke')\` on $(date -u +%Y-%m-%dT%H:%MZ)."
+  echo "Machine: $(nproc) cores, $(free -g | awk '/^Mem/ {print $2}') GiB RAM, $(uname -sr);"
+  echo "$("$binary" --version 2>&1 | head -n1); $(prometheus-postgres-exporter --version 2>&1 | head -n1);"
+  echo "prometheus-sql-exporter $(dpkg-query -W -f='${Version}' prometheus-sql-exporter)."
+  echo "Each exporter runs alone against the same replica (PostgreSQL 15 :${PG_REPLICA_PORTS[1]}, MariaDB"
+  echo "10.11 :${MY_REPLICA_PORTS[1]}) with the same SQL: bench/catalog/business.toml (ours),"
+  echo "bench/peers/postgres_exporter.yaml (\`--disable-default-metrics --disable-settings-metrics"
+  echo "--no-collector.database --no-collector.bgwriter --extend.query-path\`),"
+  echo "bench/peers/sql_exporter.yml. Scrapes: \`curl -H 'Accept-Encoding: gzip'\`. Ratio = ours / peer"
+  echo "(below 1 is better for times and memory, above 1 for scrapes/s)."
+  echo
+  echo "| scenario | ours | peer | peer's | ratio |"
+  echo "| --- | --- | --- | --- | --- |"
+  printf '%s\n' "${rows[@]}"
+} >"$out"
+expected_rows=13
+if [ "${#rows[@]}" -ne "$expected_rows" ]; then
+  echo "bench: ${#rows[@]} result rows, expected $expected_rows" >&2
+  exit 1
+fi
+echo "bench: wrote $out"

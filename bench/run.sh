@@ -310,8 +310,10 @@ for i in $(seq "$KILL_LOOP"); do
   [ "$i" -eq $((KILL_LOOP / 3)) ] && "$root/tests/scripts/member.sh" stop postgres replica2
   [ "$i" -eq $((2 * KILL_LOOP / 3)) ] && "$root/tests/scripts/member.sh" start postgres replica2
   body=$(curl -s -w "\n%{time_total}" http://127.0.0.1:19411/metrics)
-  echo "$body" | tail -n1 >>"$times"
-  echo "$body" | grep -q "^replica_sql_up 1$" || failed=$((failed + 1))
+  tail -n1 <<<"$body" >>"$times"
+  # A here-string, not a pipe: under pipefail, `echo | grep -q` fails whenever
+  # grep stops reading early and echo gets SIGPIPE (a false "failed scrape").
+  grep -q "^replica_sql_up 1$" <<<"$body" || failed=$((failed + 1))
 done
 stop "$pid"
 percentile() { sort -n "$times" | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p); if (i<1) i=1; printf "%.4f", a[i]}'; }

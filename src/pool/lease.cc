@@ -4,11 +4,14 @@
 
 namespace rse {
 
-Lease::Lease(ReplicaPool* pool, size_t member, std::unique_ptr<Connection> connection)
-    : pool_(pool), member_(member), connection_(std::move(connection)) {}
+Lease::Lease(ReplicaPool* pool, size_t member, std::unique_ptr<Connection> connection, bool reused)
+    : pool_(pool), member_(member), connection_(std::move(connection)), reused_(reused) {}
 
 Lease::Lease(Lease&& other) noexcept
-    : pool_(other.pool_), member_(other.member_), connection_(std::move(other.connection_)) {
+    : pool_(other.pool_),
+      member_(other.member_),
+      connection_(std::move(other.connection_)),
+      reused_(other.reused_) {
   other.pool_ = nullptr;
 }
 
@@ -18,6 +21,7 @@ Lease& Lease::operator=(Lease&& other) noexcept {
     pool_ = other.pool_;
     member_ = other.member_;
     connection_ = std::move(other.connection_);
+    reused_ = other.reused_;
     other.pool_ = nullptr;
   }
   return *this;

@@ -13,7 +13,10 @@ class ReplicaPool;
 
 class Lease {
  public:
-  Lease(ReplicaPool* pool, size_t member, std::unique_ptr<Connection> connection);
+  // `reused`: the session was idle in the pool (it may have been closed
+  // under us meanwhile), not opened for this lease.
+  Lease(ReplicaPool* pool, size_t member, std::unique_ptr<Connection> connection,
+        bool reused = false);
   Lease(Lease&& other) noexcept;
   Lease& operator=(Lease&& other) noexcept;
   Lease(const Lease&) = delete;
@@ -22,6 +25,7 @@ class Lease {
 
   Connection& connection() { return *connection_; }
   size_t member() const { return member_; }
+  bool reused() const { return reused_; }
 
  private:
   void Release();
@@ -29,6 +33,7 @@ class Lease {
   ReplicaPool* pool_;
   size_t member_;
   std::unique_ptr<Connection> connection_;
+  bool reused_;
 };
 
 }  // namespace rse

@@ -28,6 +28,19 @@ ReplicaPool::ReplicaPool(std::vector<Member> members, PoolOptions options, Backe
 
 ReplicaPool::~ReplicaPool() = default;
 
+void ReplicaPool::DropIdle(size_t member) {
+  std::vector<std::unique_ptr<Connection>> discard;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Slot& slot = slots_[member];
+    slot.open -= static_cast<int>(slot.idle.size());
+    discard = std::move(slot.idle);
+    slot.idle.clear();
+  }
+  slot_freed_.notify_all();
+  // `discard` closes its sessions here, outside the lock.
+}
+
 bool ReplicaPool::KeepsConnections(MemberState state) {
   return state == MemberState::kHealthy || state == MemberState::kLagging;
 }
@@ -39,7 +52,7 @@ std::optional<StatusOr<Lease>> ReplicaPool::TryTake(size_t member, const Deadlin
     if (!slot.idle.empty()) {
       std::unique_ptr<Connection> connection = std::move(slot.idle.back());
       slot.idle.pop_back();
-      return StatusOr<Lease>(Lease(this, member, std::move(connection)));
+      return StatusOr<Lease>(Lease(this, member, std::move(connection), /*reused=*/true));
     }
     if (slot.open >= options_.connections_per_replica) return std::nullopt;
     ++slot.open;  // Reserve the slot; connect outside the lock.
@@ -143,6 +156,27 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
   const Deadline probe_deadline = deadline.Min(Deadline::After(*clock_, options_.probe_timeout));
   const bool full_probe_time = probe_deadline.at() < deadline.at();
   auto probe = taken->connection().Probe(probe_deadline);
+  if (!probe.ok() && probe.status().code() == Status::Code::kUnavailable && taken->reused()) {
+    // A session closed while it sat idle (idle_session_timeout, wait_timeout,
+    // a pooler, NAT, an administrator) says nothing about the member: its idle
+    // siblings are suspect too, so they go, and one new session is probed.
+    DropIdle(member);
+    { Lease broken = std::move(*taken); }
+    std::optional<StatusOr<Lease>> fresh = TryTake(member, deadline);
+    if (!fresh) {
+      judgement->reasons.push_back(label + ": busy");
+      return std::nullopt;
+    }
+    if (!fresh->ok()) {
+      if (fresh->status().code() == Status::Code::kDeadlineExceeded)
+        return out_of_budget(fresh->status());
+      MarkDown(member, fresh->status().message());
+      judgement->reasons.push_back(label + ": down: " + fresh->status().message());
+      return std::nullopt;
+    }
+    taken = std::move(*fresh);
+    probe = taken->connection().Probe(probe_deadline);
+  }
   if (!probe.ok()) {
     if (probe.status().code() == Status::Code::kDeadlineExceeded && !full_probe_time)
       return out_of_budget(probe.status());

@@ -113,6 +113,8 @@ class ReplicaPool {
   // Applies one verdict to the member's damped state, logs a change once,
   // and closes connections a member may no longer keep. True when it may serve.
   bool Record(size_t member, const HealthVerdict& verdict, std::optional<double> lag);
+  // Closes the member's idle sessions.
+  void DropIdle(size_t member);
   // Healthy and lagging members keep idle sessions; down, primary and refused do not.
   static bool KeepsConnections(MemberState state);
   // Master election seen on `member`: every member is refused from now on.

@@ -9,7 +9,8 @@ ReplicaState Primary() { return ReplicaState{false, false, false, std::nullopt, 
 
 class FakeConnection final : public Connection {
  public:
-  FakeConnection(FakeBackend* backend, int port) : backend_(backend), port_(port) {}
+  FakeConnection(FakeBackend* backend, int port, int generation)
+      : backend_(backend), port_(port), generation_(generation) {}
   ~FakeConnection() override {
     backend_->Edit(port_, [](FakeMember& m) { --m.open_connections; });
   }
@@ -17,10 +18,13 @@ class FakeConnection final : public Connection {
   StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline,
                          std::string_view) override {
     std::function<StatusOr<RowSet>(std::string_view, const Deadline&)> query;
+    bool closed = false;
     backend_->Edit(port_, [&](FakeMember& m) {
-      ++m.queries;
+      closed = m.generation != generation_;
+      if (!closed) ++m.queries;
       query = m.query;
     });
+    if (closed) return Closed();
     if (!query) return RowSet{{{"v", ColumnKind::kInteger}}, {{Cell("1")}}};
     auto result = query(sql, deadline);
     if (!result.ok() && result.status().code() == Status::Code::kUnavailable) broken_ = true;
@@ -29,10 +33,13 @@ class FakeConnection final : public Connection {
 
   StatusOr<ReplicaState> Probe(const Deadline&) override {
     StatusOr<ReplicaState> probe = Status::Internal("unset");
+    bool closed = false;
     backend_->Edit(port_, [&](FakeMember& m) {
-      ++m.probes;
+      closed = m.generation != generation_;
+      if (!closed) ++m.probes;
       probe = m.probe;
     });
+    if (closed) return Closed();
     if (!probe.ok() && probe.status().code() == Status::Code::kUnavailable) broken_ = true;
     return probe;
   }
@@ -47,8 +54,14 @@ class FakeConnection final : public Connection {
   bool Usable() const override { return !broken_ && !cancelled_; }
 
  private:
+  Status Closed() {
+    broken_ = true;
+    return Status::Unavailable("server closed the connection unexpectedly");
+  }
+
   FakeBackend* const backend_;
   const int port_;
+  const int generation_;
   std::atomic<bool> broken_ = false;
   std::atomic<bool> cancelled_ = false;
 };
@@ -56,9 +69,11 @@ class FakeConnection final : public Connection {
 StatusOr<std::unique_ptr<Connection>> FakeBackend::Connect(const ConnectParams& params,
                                                            const Deadline&) {
   Status error;
+  int generation = 0;
   Edit(params.port, [&](FakeMember& m) {
     ++m.connects;
     error = m.connect_error;
+    generation = m.generation;
     if (error.ok()) ++m.open_connections;
   });
   {
@@ -66,7 +81,8 @@ StatusOr<std::unique_ptr<Connection>> FakeBackend::Connect(const ConnectParams& 
     last_password_ = params.password;
   }
   if (!error.ok()) return error;
-  return std::unique_ptr<Connection>(std::make_unique<FakeConnection>(this, params.port));
+  return std::unique_ptr<Connection>(
+      std::make_unique<FakeConnection>(this, params.port, generation));
 }
 
 void FakeBackend::Edit(int port, const std::function<void(FakeMember&)>& change) {

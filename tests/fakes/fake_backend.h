@@ -17,6 +17,9 @@ struct FakeMember {
   Status connect_error;
   // Answers a query; the default returns one row "v" = "1".
   std::function<StatusOr<RowSet>(std::string_view sql, const Deadline& deadline)> query;
+  // Bumping it closes every session opened before (as idle_session_timeout,
+  // a pooler or an administrator would): they fail with Unavailable.
+  int generation = 0;
   int connects = 0;
   int probes = 0;
   int queries = 0;

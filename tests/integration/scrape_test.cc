@@ -302,6 +302,40 @@ TEST_P(ScrapeTest, BinaryLabelValuesNeverBreakTheExposition) {
   EXPECT_EQ(lint.exit_code, 0) << lint.output;
 }
 
+TEST_P(ScrapeTest, SessionsKilledWhileIdleCostNoScrapeAndNoVerdict) {
+  auto exporter = MakeExporter(kCountQuery);
+  ASSERT_TRUE(exporter);
+  for (int i = 0; i < 4; ++i) exporter->Scrape({});  // Idle sessions on both replicas.
+  for (int round = 0; round < 3; ++round) {
+    // What idle_session_timeout, wait_timeout, a pooler or an administrator does.
+    for (const HostPort& replica : env().replicas) {
+      if (pg()) {
+        testing::AdminExec(env(), replica,
+                           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE usename = 'exporter'");
+      } else {
+        for (const auto& row : testing::AdminQuery(
+                 env(), replica,
+                 "SELECT id FROM information_schema.processlist WHERE user = 'exporter'")) {
+          testing::AdminExec(env(), replica, "KILL CONNECTION " + row[0]);
+        }
+      }
+    }
+    for (int i = 0; i < 2; ++i) {
+      const std::string text = RenderText(exporter->Scrape({}));
+      EXPECT_NE(text.find("count_value 2000\n"), std::string::npos) << text;
+      for (const HostPort& replica : env().replicas) {
+        EXPECT_NE(text.find("replica_sql_replica_state_changes_total{replica=\"" +
+                            replica.ToString() + "\"} 0\n"),
+                  std::string::npos)
+            << "a closed idle session is no verdict on the replica\n"
+            << text;
+      }
+    }
+  }
+  EXPECT_EQ(log_.str().find("replica down"), std::string::npos) << log_.str();
+}
+
 TEST_P(ScrapeTest, EightConcurrentScrapersNeverSeeABusyPoolAsUnhealthy) {
   // The demo catalog (8 queries, one cached) with 2 connections per replica:
   // before scrapes joined first, joiners held the connections leaders needed.

@@ -1,9 +1,9 @@
 #include "db/mysql/mysql_backend.h"
 
 #include "db/cancel_watchdog.h"
-#include "db/side_tasks.h"
 #include "db/mysql/mysql_connection.h"
 #include "db/mysql/mysql_session.h"
+#include "db/side_tasks.h"
 
 namespace rse {
 namespace {

@@ -1,9 +1,9 @@
 #include "db/postgres/postgres_backend.h"
 
 #include "db/cancel_watchdog.h"
-#include "db/side_tasks.h"
 #include "db/postgres/postgres_connection.h"
 #include "db/postgres/postgres_session.h"
+#include "db/side_tasks.h"
 
 namespace rse {
 namespace {
@@ -22,9 +22,8 @@ class PostgresBackend final : public Backend {
     }
     auto session = postgres::OpenSession(params, budget);
     if (!session.ok()) return session.status();
-    return std::unique_ptr<Connection>(
-        std::make_unique<postgres::PostgresConnection>(std::move(*session), clock_, &watchdog_,
-                                                       &cancels_));
+    return std::unique_ptr<Connection>(std::make_unique<postgres::PostgresConnection>(
+        std::move(*session), clock_, &watchdog_, &cancels_));
   }
 
  private:

@@ -382,5 +382,30 @@ TEST_F(ReplicaPoolTest, NoTimeLeftToConnectIsNoVerdictEither) {
   EXPECT_EQ(backend_.Get(1).connects, 2) << "no backoff: it was never judged down";
 }
 
+TEST_F(ReplicaPoolTest, SessionsClosedWhileIdleDoNotMakeAHealthyReplicaDown) {
+  MakePool(1);
+  {
+    auto a = pool_->AcquireForScrape(Soon());
+    auto b = pool_->AcquireMore(0, Soon());
+    ASSERT_TRUE(a.ok() && b.ok());
+  }
+  ASSERT_EQ(backend_.Get(1).open_connections, 2);
+  backend_.Edit(1, [](FakeMember& m) { ++m.generation; });  // Both idle sessions closed.
+  EXPECT_EQ(NextScrape(), 1) << last_error_;
+  EXPECT_EQ(StateOf(1), MemberState::kHealthy);
+  EXPECT_EQ(pool_->Snapshot()[0].state_changes, 0u);
+  EXPECT_EQ(backend_.Get(1).connects, 3) << "one new session, after dropping both dead ones";
+  EXPECT_EQ(log_.str().find("replica down"), std::string::npos) << log_.str();
+}
+
+TEST_F(ReplicaPoolTest, AFreshSessionThatFailsItsProbeIsAVerdict) {
+  MakePool(1);
+  ASSERT_EQ(NextScrape(), 1);
+  backend_.Edit(
+      1, [](FakeMember& m) { m.probe = Status::Unavailable("server closed the connection"); });
+  EXPECT_EQ(NextScrape(), -1);
+  EXPECT_EQ(StateOf(1), MemberState::kDown) << "the retry on a new session failed too";
+}
+
 }  // namespace
 }  // namespace rse

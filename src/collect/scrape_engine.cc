@@ -67,9 +67,9 @@ SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
     if (!*lease) {
       auto more = session.AcquireMore();
       if (!more.ok()) {
-        return failed(QueryError::kConnection,
-                      Status::Unavailable("no connection to the replica before the deadline: " +
-                                          more.status().message()));
+        // Waiting out the deadline for a busy pool is a timeout, not a fault
+        // of the replica; failing to open a session is a connection error.
+        return failed(QueryErrorFor(more.status()), more.status());
       }
       lease->emplace(std::move(*more));
     }

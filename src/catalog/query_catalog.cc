@@ -61,6 +61,52 @@ void CheckAcrossQueries(const std::vector<QuerySpec>& queries, std::vector<std::
   }
 }
 
+// The sample names a family puts in the text format, and its family name in
+// OpenMetrics (where a counter's "_total" is dropped).
+std::vector<std::string> SeriesNames(const MetricSpec& metric) {
+  if (metric.type == MetricType::kHistogram)
+    return {metric.name + "_bucket", metric.name + "_sum", metric.name + "_count"};
+  return {metric.name};
+}
+std::string OpenMetricsFamily(const MetricSpec& metric) {
+  constexpr std::string_view kTotal = "_total";
+  const std::string& n = metric.name;
+  if (metric.type == MetricType::kCounter && n.size() > kTotal.size() &&
+      n.compare(n.size() - kTotal.size(), kTotal.size(), kTotal) == 0) {
+    return n.substr(0, n.size() - kTotal.size());
+  }
+  return n;
+}
+
+// Two different metrics must not produce one series name (a gauge "x_count"
+// beside histogram "x") or one OpenMetrics family (counter "x_total" beside
+// gauge "x"): Prometheus would merge or reject them.
+void CheckSeriesCollisions(const std::vector<QuerySpec>& queries, std::vector<std::string>* errors) {
+  std::map<std::string, const MetricSpec*> series;    // Sample name -> first metric.
+  std::map<std::string, const MetricSpec*> families;  // OpenMetrics family -> first metric.
+  std::set<std::string> seen;                         // Metric names already checked.
+  for (const QuerySpec& query : queries) {
+    for (const MetricSpec& metric : query.metrics) {
+      if (!seen.insert(metric.name).second) continue;  // Same family, checked above.
+      const std::string prefix =
+          metric.where + ": query '" + query.name + "': metric \"" + metric.name + "\": ";
+      for (const std::string& name : SeriesNames(metric)) {
+        auto [it, fresh] = series.emplace(name, &metric);
+        if (!fresh) {
+          errors->push_back(prefix + "its series \"" + name + "\" collide with metric \"" +
+                            it->second->name + "\" defined at " + it->second->where);
+        }
+      }
+      auto [it, fresh] = families.emplace(OpenMetricsFamily(metric), &metric);
+      if (!fresh) {
+        errors->push_back(prefix + "its OpenMetrics family \"" + it->first +
+                          "\" collides with metric \"" + it->second->name + "\" defined at " +
+                          it->second->where);
+      }
+    }
+  }
+}
+
 StatusOr<std::vector<std::string>> ExpandPatterns(const std::vector<std::string>& patterns) {
   std::vector<std::string> files;
   std::set<std::string> seen;
@@ -107,6 +153,7 @@ StatusOr<QueryCatalog> ParseQueryCatalog(
     ParseQueryFile(*root, name, &catalog.queries, &errors);
   }
   CheckAcrossQueries(catalog.queries, &errors);
+  CheckSeriesCollisions(catalog.queries, &errors);
   if (Status status = ErrorsToStatus(errors); !status.ok()) return status;
   return catalog;
 }

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);  // Its default action would kill the process.
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   // Scrapes run on several threads; glibc would give each its own malloc
@@ -82,6 +83,12 @@ int main(int argc, char** argv) {
   std::thread signal_thread([&] {
     int received = 0;
     sigwait(&signals, &received);
+    // Operators and process managers send SIGHUP to reload a Prometheus
+    // component; until reload exists, it must at least not stop the exporter.
+    while (received == SIGHUP && !serve_returned) {
+      logger.Warn("SIGHUP received: reloading is not supported yet; the running configuration stays");
+      sigwait(&signals, &received);
+    }
     if (serve_returned) return;
     logger.Info("shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
     // Repeat: a signal that lands before Serve() has started would otherwise be lost.

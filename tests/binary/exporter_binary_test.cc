@@ -88,6 +88,12 @@ TEST(ExporterBinaryTest, ServesLintCleanMetricsAndStopsOnSigterm) {
   auto landing = client.Get("/");
   ASSERT_TRUE(landing);
   EXPECT_NE(landing->body.find("shop"), std::string::npos);
+  // SIGHUP (what operators send to reload) must not stop it.
+  exporter.Signal(SIGHUP);
+  ASSERT_TRUE(exporter.WaitForLog("SIGHUP received", 5000, &log)) << log;
+  auto after_hup = client.Get("/metrics");
+  ASSERT_TRUE(after_hup);
+  EXPECT_EQ(after_hup->status, 200);
   EXPECT_EQ(exporter.StopWith(SIGTERM, 5000), 0);
 }
 

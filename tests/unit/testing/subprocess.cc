@@ -90,6 +90,8 @@ bool BackgroundProcess::WaitForLog(const std::string& needle, int timeout_ms, st
   return false;
 }
 
+void BackgroundProcess::Signal(int signal) { kill(pid_, signal); }
+
 int BackgroundProcess::StopWith(int signal, int timeout_ms) {
   kill(pid_, signal);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);

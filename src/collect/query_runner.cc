@@ -13,7 +13,9 @@ std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connectio
     running_.insert(&connection);
   }
   const TimePoint start = clock_->Now();
-  StatusOr<RowSet> rows = connection.Query(query.sql, deadline, query.name);
+  // One row more than max_series tells "too many" without converting them all.
+  const size_t max_rows = static_cast<size_t>(query.max_series) + 1;
+  StatusOr<RowSet> rows = connection.Query(query.sql, deadline, query.name, max_rows);
   const TimePoint end = clock_->Now();
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -203,6 +203,15 @@ std::string ExposedHelp(const QuerySpec& query, const MetricSpec& metric) {
 
 MappedQuery MapRows(const QuerySpec& query, const RowSet& rows) {
   MappedQuery out;
+  if (rows.truncated) {
+    out.errors.push_back({QueryError::kTooManySeries,
+                          "query '" + query.name + "': more than " +
+                              std::to_string(rows.rows.size()) + " rows, past max_series " +
+                              std::to_string(query.max_series) +
+                              ": stopped reading; the query's samples are dropped"});
+    out.failed = true;
+    return out;
+  }
   size_t total = 0;
   for (const MetricSpec& metric : query.metrics) {
     MetricFamily family{metric.name, ExposedHelp(query, metric), metric.type, {}};

@@ -33,8 +33,10 @@ class Connection {
   // makes it identifiable on the server while it runs: PostgreSQL
   // application_name "replica_sql_exporter/<name>", MySQL/MariaDB a leading
   // comment "/* replica_sql_exporter query=<name> */" (processlist, slow log).
+  // At most `max_rows` rows are converted; past that the RowSet is truncated,
+  // so a runaway result costs no more than the driver's own buffer.
   virtual StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline,
-                                 std::string_view name) = 0;
+                                 std::string_view name, size_t max_rows) = 0;
 
   // One look at the server's replication role and state.
   virtual StatusOr<ReplicaState> Probe(const Deadline& deadline) = 0;

@@ -15,8 +15,8 @@ class FakeConnection final : public Connection {
     backend_->Edit(port_, [](FakeMember& m) { --m.open_connections; });
   }
 
-  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline,
-                         std::string_view) override {
+  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline, std::string_view,
+                         size_t) override {
     std::function<StatusOr<RowSet>(std::string_view, const Deadline&)> query;
     bool closed = false;
     backend_->Edit(port_, [&](FakeMember& m) {

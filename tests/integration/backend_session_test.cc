@@ -26,7 +26,7 @@ TEST_P(BackendSessionTest, WritesFailAndWriteNothingEvenOnThePrimaryAsASuperuser
         std::string("INSERT INTO schema_version VALUES ('evil', CURRENT_TIMESTAMP)"),
         std::string("UPDATE orders SET total = 0 WHERE id = 1")}) {
     SCOPED_TRACE(sql);
-    auto result = conn->Query(sql, In(5s), "it");
+    auto result = conn->Query(sql, In(5s), "it", kNoRowLimit);
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.status().code(), Status::Code::kInvalidArgument);
     EXPECT_NE(result.status().message().find("tried to write"), std::string::npos)
@@ -35,7 +35,8 @@ TEST_P(BackendSessionTest, WritesFailAndWriteNothingEvenOnThePrimaryAsASuperuser
   }
   if (pg()) {
     // A COMMIT smuggled into the SQL must not open a writable transaction.
-    auto smuggled = conn->Query("COMMIT; CREATE TABLE " + table + " (x int)", In(5s), "it");
+    auto smuggled =
+        conn->Query("COMMIT; CREATE TABLE " + table + " (x int)", In(5s), "it", kNoRowLimit);
     EXPECT_FALSE(smuggled.ok());
   }
   auto tables = testing::AdminQuery(
@@ -96,7 +97,7 @@ std::string EncryptionOf(Connection& conn, bool pg) {
                       "WHERE pid = pg_backend_pid()"
                     : "SELECT IF(VARIABLE_VALUE <> '', 'tls', 'plain') AS enc FROM "
                       "information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher'",
-                 In(5s), "it");
+                 In(5s), "it", kNoRowLimit);
   EXPECT_TRUE(rows.ok()) << rows.status().message();
   return rows.ok() && !rows->rows.empty() ? rows->rows[0][0].value_or("?") : "?";
 }
@@ -134,18 +135,19 @@ TEST_P(BackendSessionTest, SessionsCarryTheExportersGuardsThenSessionSql) {
                              : "SET SESSION sql_mode = 'ANSI_QUOTES'"};
   auto connected = backend_->Connect(params, In(5s));
   ASSERT_TRUE(connected.ok()) << connected.status().message();
-  auto rows = (*connected)
-                  ->Query(pg() ? "SELECT current_setting('application_name') AS app, "
-                                 "current_setting('lock_timeout') AS lock_wait, "
-                                 "current_setting('idle_in_transaction_session_timeout') AS idle, "
-                                 "current_setting('TimeZone') AS tz, "
-                                 "current_setting('default_transaction_read_only') AS ro, "
-                                 "current_setting('search_path') AS custom"
-                               : "SELECT 'n/a' AS app, @@session.lock_wait_timeout AS lock_wait, "
-                                 "@@session.idle_transaction_timeout AS idle, "
-                                 "@@session.time_zone AS tz, @@session.tx_read_only AS ro, "
-                                 "@@session.sql_mode AS custom",
-                          In(5s), "");  // No query name: the session's own application_name.
+  auto rows =
+      (*connected)
+          ->Query(pg() ? "SELECT current_setting('application_name') AS app, "
+                         "current_setting('lock_timeout') AS lock_wait, "
+                         "current_setting('idle_in_transaction_session_timeout') AS idle, "
+                         "current_setting('TimeZone') AS tz, "
+                         "current_setting('default_transaction_read_only') AS ro, "
+                         "current_setting('search_path') AS custom"
+                       : "SELECT 'n/a' AS app, @@session.lock_wait_timeout AS lock_wait, "
+                         "@@session.idle_transaction_timeout AS idle, "
+                         "@@session.time_zone AS tz, @@session.tx_read_only AS ro, "
+                         "@@session.sql_mode AS custom",
+                  In(5s), "", kNoRowLimit);  // No query name: the session's own application_name.
   ASSERT_TRUE(rows.ok()) << rows.status().message();
   const auto& row = rows->rows[0];
   if (pg()) {
@@ -174,20 +176,20 @@ TEST_P(BackendSessionTest, AQueryThatChangesSessionStateCannotAffectTheNext) {
   if (pg()) {
     for (const char* change : changes) {
       SCOPED_TRACE(change);
-      (void)conn.Query(change, In(5s), "changer");
-      auto rows = conn.Query("SELECT count(*) AS n FROM orders", In(5s), "victim");
+      (void)conn.Query(change, In(5s), "changer", kNoRowLimit);
+      auto rows = conn.Query("SELECT count(*) AS n FROM orders", In(5s), "victim", kNoRowLimit);
       ASSERT_TRUE(rows.ok()) << rows.status().message();
       EXPECT_EQ(*rows->rows[0][0], "2000");
     }
   } else {
-    auto changed = conn.Query("SET sql_select_limit = 1", In(5s), "changer");
+    auto changed = conn.Query("SET sql_select_limit = 1", In(5s), "changer", kNoRowLimit);
     ASSERT_FALSE(changed.ok()) << "a statement without a result set is not a query";
     EXPECT_NE(changed.status().message().find("no result set"), std::string::npos)
         << changed.status().message();
     EXPECT_FALSE(conn.Usable()) << "it may have changed the session: never reused";
     auto fresh = backend_->Connect(env().Params(env().replicas[1]), In(5s));
     ASSERT_TRUE(fresh.ok());
-    auto rows = (*fresh)->Query("SELECT status FROM orders", In(5s), "victim");
+    auto rows = (*fresh)->Query("SELECT status FROM orders", In(5s), "victim", kNoRowLimit);
     ASSERT_TRUE(rows.ok()) << rows.status().message();
     EXPECT_EQ(rows->rows.size(), 2000u);
   }

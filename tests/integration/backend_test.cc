@@ -17,7 +17,7 @@ TEST_P(BackendTest, QueriesTheDemoDataOnAReplica) {
   ASSERT_TRUE(conn);
   auto rows =
       conn->Query("SELECT status, count(*) AS orders FROM orders GROUP BY status ORDER BY status",
-                  In(5s), "it");
+                  In(5s), "it", kNoRowLimit);
   ASSERT_TRUE(rows.ok()) << rows.status().message();
   ASSERT_EQ(rows->columns.size(), 2u);
   EXPECT_EQ(rows->columns[0].name, "status");
@@ -64,7 +64,7 @@ TEST_P(BackendTest, DeadlineStopsTheStatementOnTheServer) {
   auto conn = ConnectTo(env().replicas[0]);
   ASSERT_TRUE(conn);
   auto start = std::chrono::steady_clock::now();
-  auto result = conn->Query(SleepSql(10), In(700ms), "it");
+  auto result = conn->Query(SleepSql(10), In(700ms), "it", kNoRowLimit);
   auto took = std::chrono::steady_clock::now() - start;
   if (pg()) {
     ASSERT_FALSE(result.ok());
@@ -87,7 +87,7 @@ TEST_P(BackendTest, CancelFromAnotherThreadStopsTheStatement) {
     conn->Cancel();
   });
   auto start = std::chrono::steady_clock::now();
-  auto result = conn->Query(SleepSql(10), In(30s), "it");
+  auto result = conn->Query(SleepSql(10), In(30s), "it", kNoRowLimit);
   auto took = std::chrono::steady_clock::now() - start;
   canceller.join();
   EXPECT_LT(took, 2s);
@@ -99,7 +99,8 @@ TEST_P(BackendTest, CancelFromAnotherThreadStopsTheStatement) {
 TEST_P(BackendTest, ARunningQueryIsIdentifiableOnTheServer) {
   auto conn = ConnectTo(env().replicas[1]);
   ASSERT_TRUE(conn);
-  std::thread runner([&] { (void)conn->Query(SleepSql(2), In(30s), "orders_by_status"); });
+  std::thread runner(
+      [&] { (void)conn->Query(SleepSql(2), In(30s), "orders_by_status", kNoRowLimit); });
   const std::string sql =
       pg() ? "SELECT application_name FROM pg_stat_activity WHERE usename = 'exporter' AND "
              "state = 'active' AND query LIKE '%sleep%'"
@@ -133,7 +134,7 @@ TEST_P(BackendTest, ConvertsEveryColumnType) {
              "ts, "
              "CONVERT_TZ('2026-01-02 03:04:05', '+01:00', '+00:00') AS tstz, NULL AS nothing, "
              "'Zürich 東京' AS city, '42' AS numeric_text";
-  auto rows = conn->Query(sql, In(5s), "it");
+  auto rows = conn->Query(sql, In(5s), "it", kNoRowLimit);
   ASSERT_TRUE(rows.ok()) << rows.status().message();
   ASSERT_EQ(rows->rows.size(), 1u);
   const auto& row = rows->rows[0];
@@ -159,7 +160,7 @@ TEST_P(BackendTest, ConvertsEveryColumnType) {
 TEST_P(BackendTest, KilledSessionIsAConnectionError) {
   auto conn = ConnectTo(env().replicas[0]);
   ASSERT_TRUE(conn);
-  ASSERT_TRUE(conn->Query("SELECT 1 AS one", In(5s), "it").ok());
+  ASSERT_TRUE(conn->Query("SELECT 1 AS one", In(5s), "it", kNoRowLimit).ok());
   testing::AdminExec(
       env(), env().replicas[0],
       pg() ? "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'exporter'"
@@ -171,7 +172,7 @@ TEST_P(BackendTest, KilledSessionIsAConnectionError) {
       testing::AdminExec(env(), env().replicas[0], "KILL " + row[0]);
     }
   }
-  auto result = conn->Query("SELECT 1 AS one", In(5s), "it");
+  auto result = conn->Query("SELECT 1 AS one", In(5s), "it", kNoRowLimit);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), Status::Code::kUnavailable) << result.status().message();
   EXPECT_FALSE(conn->Usable());

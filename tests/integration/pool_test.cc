@@ -207,7 +207,7 @@ TEST_P(PoolTest, AStoppedReplicaFailsOverWithinTheScrape) {
   testing::StopMember(env(), chosen == 0 ? "replica1" : "replica2");
   // The scrape's next query fails on the connection level...
   auto result = lease->connection().Query("SELECT count(*) AS n FROM orders",
-                                          Deadline::After(*DefaultClock(), 5s), "it");
+                                          Deadline::After(*DefaultClock(), 5s), "it", kNoRowLimit);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), Status::Code::kUnavailable) << result.status().message();
   pool->MarkDown(chosen, result.status().message());
@@ -216,7 +216,7 @@ TEST_P(PoolTest, AStoppedReplicaFailsOverWithinTheScrape) {
   ASSERT_TRUE(next.ok()) << next.status().message();
   EXPECT_NE(next->member(), chosen);
   auto retried = next->connection().Query("SELECT count(*) AS n FROM orders",
-                                          Deadline::After(*DefaultClock(), 5s), "it");
+                                          Deadline::After(*DefaultClock(), 5s), "it", kNoRowLimit);
   ASSERT_TRUE(retried.ok()) << retried.status().message();
   EXPECT_EQ(retried->rows[0][0], "2000");
   EXPECT_EQ(pool->Snapshot()[chosen].state, MemberState::kDown);

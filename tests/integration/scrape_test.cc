@@ -336,6 +336,26 @@ TEST_P(ScrapeTest, SessionsKilledWhileIdleCostNoScrapeAndNoVerdict) {
   EXPECT_EQ(log_.str().find("replica down"), std::string::npos) << log_.str();
 }
 
+TEST_P(ScrapeTest, ARunawayResultStopsAtTheSeriesCap) {
+  const std::string rows = pg() ? "SELECT g AS v FROM generate_series(1, 200000) g"
+                                : "SELECT seq AS v FROM seq_1_to_200000";
+  auto exporter =
+      MakeExporter(std::string(kCountQuery) + "[[query]]\nname = \"runaway\"\nsql = \"" + rows +
+                   "\"\nmax_series = 100\n[[query.metrics]]\nname = "
+                   "\"runaway_value\"\nhelp = \"h\"\nvalue = \"v\"\n");
+  ASSERT_TRUE(exporter);
+  const std::string text = RenderText(exporter->Scrape({}));
+  EXPECT_NE(text.find("count_value 2000\n"), std::string::npos) << "the other query is served";
+  EXPECT_NE(
+      text.find("replica_sql_query_errors_total{query=\"runaway\",reason=\"too_many_series\"} 1\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("replica_sql_query_rows{query=\"runaway\"} 0\n"), std::string::npos);
+  EXPECT_NE(log_.str().find("more than 101 rows, past max_series 100: stopped reading"),
+            std::string::npos)
+      << log_.str();
+}
+
 TEST_P(ScrapeTest, EightConcurrentScrapersNeverSeeABusyPoolAsUnhealthy) {
   // The demo catalog (8 queries, one cached) with 2 connections per replica:
   // before scrapes joined first, joiners held the connections leaders needed.

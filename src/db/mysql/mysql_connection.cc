@@ -47,7 +47,8 @@ std::string WithoutTrailingSemicolons(std::string_view sql) {
   return std::string(sql);
 }
 
-RowSet ReadAll(sql::ResultSet& rs) {
+// Reads up to `max_rows` rows (the connector has buffered the result already).
+RowSet ReadAll(sql::ResultSet& rs, size_t max_rows = kNoRowLimit) {
   RowSet rows;
   sql::ResultSetMetaData* meta = rs.getMetaData();  // Owned by the result set.
   const unsigned int count = meta->getColumnCount();
@@ -55,6 +56,10 @@ RowSet ReadAll(sql::ResultSet& rs) {
     rows.columns.push_back({std::string(meta->getColumnLabel(c)), KindOf(meta->getColumnType(c))});
   }
   while (rs.next()) {
+    if (rows.rows.size() == max_rows) {
+      rows.truncated = true;
+      break;
+    }
     std::vector<Cell>& cells = rows.rows.emplace_back();
     cells.reserve(count);
     for (unsigned int c = 1; c <= count; ++c) {
@@ -81,7 +86,7 @@ MysqlConnection::MysqlConnection(sql::mysql::MySQL_Driver* driver, ConnectParams
 MysqlConnection::~MysqlConnection() { EnsureThreadInit(driver_); }
 
 StatusOr<RowSet> MysqlConnection::Query(std::string_view sql, const Deadline& deadline,
-                                        std::string_view name) {
+                                        std::string_view name, size_t max_rows) {
   const std::string statement = WithoutTrailingSemicolons(sql);
   const std::string tag = QueryComment(name);  // Leads, so the processlist shows it first.
   return Run<RowSet>(deadline, [&](sql::Statement& stmt, double seconds) -> StatusOr<RowSet> {
@@ -106,7 +111,7 @@ StatusOr<RowSet> MysqlConnection::Query(std::string_view sql, const Deadline& de
           "SHOW...) may be catalog queries; the session it ran on is closed");
     }
     std::unique_ptr<sql::ResultSet> rs(stmt.getResultSet());
-    return ReadAll(*rs);
+    return ReadAll(*rs, max_rows);
   });
 }
 

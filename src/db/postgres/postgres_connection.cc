@@ -55,15 +55,17 @@ PostgresConnection::PostgresConnection(std::unique_ptr<pqxx::connection> conn, c
           "postgres", clock, watchdog, [this] { Cancel(); }, [this] { Abort(); }) {}
 
 StatusOr<RowSet> PostgresConnection::Query(std::string_view sql, const Deadline& deadline,
-                                           std::string_view name) {
+                                           std::string_view name, size_t max_rows) {
   return Run<RowSet>(deadline, name, [&](pqxx::transaction_base& tx) -> StatusOr<RowSet> {
     pqxx::result result = tx.exec(std::string(sql));
     RowSet rows;
     for (pqxx::row_size_type c = 0; c < result.columns(); ++c) {
       rows.columns.push_back({result.column_name(c), KindOf(result.column_type(c))});
     }
-    rows.rows.reserve(result.size());
+    rows.truncated = result.size() > max_rows;
+    rows.rows.reserve(std::min<size_t>(result.size(), max_rows));
     for (const pqxx::row& row : result) {
+      if (rows.rows.size() == max_rows) break;
       std::vector<Cell>& cells = rows.rows.emplace_back();
       cells.reserve(row.size());
       for (const pqxx::field& field : row) {

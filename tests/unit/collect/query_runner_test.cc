@@ -15,7 +15,9 @@ class ScriptedConnection final : public Connection {
   ScriptedConnection(testing::FakeClock* clock, StatusOr<RowSet> answer,
                      std::chrono::milliseconds takes = 0ms)
       : clock_(clock), answer_(std::move(answer)), takes_(takes) {}
-  StatusOr<RowSet> Query(std::string_view sql, const Deadline&, std::string_view) override {
+  StatusOr<RowSet> Query(std::string_view sql, const Deadline&, std::string_view,
+                         size_t max_rows) override {
+    last_max_rows = max_rows;
     last_sql = std::string(sql);
     if (on_query) on_query();
     clock_->Advance(takes_);
@@ -27,6 +29,7 @@ class ScriptedConnection final : public Connection {
   bool Usable() const override { return true; }
 
   std::string last_sql;
+  size_t last_max_rows = 0;
   int cancels = 0;
   std::function<void()> on_query;
 
@@ -60,6 +63,7 @@ TEST_F(QueryRunnerTest, MapsRowsAndMeasuresTheRun) {
   SharedOutcome outcome = runner_.Run(Query(), conn, Soon());
   ASSERT_TRUE(outcome->ok()) << outcome->status.message();
   EXPECT_EQ(conn.last_sql, "SELECT n");
+  EXPECT_EQ(conn.last_max_rows, 10001u) << "max_series (default 10000) + 1: enough to tell";
   EXPECT_EQ(outcome->rows, 1u);
   ASSERT_EQ(outcome->families.size(), 1u);
   EXPECT_EQ(outcome->families[0].samples[0].value, 7);

@@ -225,5 +225,18 @@ TEST(RowMapperTest, ALabelThatIsNotUtf8FailsTheQueryNamingColumnAndRow) {
   EXPECT_TRUE(out.families.empty());
 }
 
+TEST(RowMapperTest, ATruncatedResultIsTooManySeriesWithoutMappingIt) {
+  QuerySpec q = Query({Gauge("m", {"status"}, "n")});
+  q.max_series = 1;
+  RowSet rows = Rows({kStatus, kCount}, {{Cell("a"), Cell("1")}, {Cell("b"), Cell("2")}});
+  rows.truncated = true;  // The backend stopped reading at max_series + 1 rows.
+  auto out = MapRows(q, rows);
+  EXPECT_TRUE(out.failed);
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0].reason, QueryError::kTooManySeries);
+  EXPECT_NE(out.errors[0].message.find("stopped reading"), std::string::npos);
+  EXPECT_TRUE(out.families.empty());
+}
+
 }  // namespace
 }  // namespace rse

@@ -27,7 +27,10 @@ StatusOr<HostPort> ParseHostPort(std::string_view text, bool allow_empty_host,
   }
   if (host.empty() && !allow_empty_host) return invalid("missing host");
   for (char c : host) {
-    if (c == ' ' || c == '/' || c == '[' || c == ']') return invalid("bad character in host");
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == '/' || c == '[' || c == ']')
+      return invalid(
+          "bad character in host (spaces, control characters, '/', '[' and ']' are not allowed)");
   }
   int port = -1;
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);

@@ -62,6 +62,10 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
     if (served) {
       seconds = served->duration_seconds;
       waited = served->wait_seconds;
+      // A metric dropped for duplicate label sets: the rest is served, but the
+      // query did not fully succeed.
+      for (const MappingError& error : served->mapping_errors)
+        ok = ok && error.reason != QueryError::kDuplicateSeries;
       for (const MetricFamily& family : served->families) {
         auto& seen = produced[family.name];
         bool clash = false;

@@ -1,5 +1,9 @@
 #include "config/exporter_config.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "base/read_file.h"
@@ -152,7 +156,12 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
   for (auto [key, field] : {std::pair{"tls_ca_file", &cluster.tls_ca_file},
                             {"tls_cert_file", &cluster.tls_cert_file},
                             {"tls_key_file", &cluster.tls_key_file}}) {
-    if (auto v = r.String(key)) *field = ResolvePath(base_dir, *v);
+    if (auto v = r.String(key)) {
+      *field = ResolvePath(base_dir, *v);
+      // Found now, not at the first connection: --config.check must say so.
+      if (!field->empty() && access(field->c_str(), R_OK) != 0)
+        r.Error(key, "cannot read \"" + *field + "\": " + std::strerror(errno));
+    }
   }
   if (cluster.tls_cert_file.empty() != cluster.tls_key_file.empty()) {
     r.Error(cluster.tls_cert_file.empty() ? "tls_key_file" : "tls_cert_file",

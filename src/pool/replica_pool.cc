@@ -110,7 +110,10 @@ bool ReplicaPool::Record(size_t member, const HealthVerdict& verdict, std::optio
     reason = slot.health.reason();
     slot.lag_seconds = lag;
     if (verdict.state == MemberState::kHealthy) slot.backoff = std::chrono::milliseconds(0);
-    if (verdict.state == MemberState::kDown && state == MemberState::kDown) {
+    // A member found down, or a primary (listed by mistake, or promoted), is
+    // looked at again only after a growing backoff, not on every rotation.
+    if ((verdict.state == MemberState::kDown && state == MemberState::kDown) ||
+        state == MemberState::kPrimary) {
       slot.backoff = std::clamp(slot.backoff * 2, options_.min_backoff, options_.max_backoff);
       slot.retry_after = clock_->Now() + slot.backoff;
     }
@@ -229,9 +232,11 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
       std::lock_guard<std::mutex> lock(mu_);
       if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
       const Slot& slot = slots_[member];
-      if (slot.health.state() == MemberState::kDown && clock_->Now() < slot.retry_after) {
-        judgement.reasons.push_back(slot.member.label + ": down: " + slot.health.reason() +
-                                    " (retried after a backoff)");
+      const MemberState state = slot.health.state();
+      if ((state == MemberState::kDown || state == MemberState::kPrimary) &&
+          clock_->Now() < slot.retry_after) {
+        judgement.reasons.push_back(slot.member.label + ": " + MemberStateName(state) + ": " +
+                                    slot.health.reason() + " (retried after a backoff)");
         continue;
       }
     }

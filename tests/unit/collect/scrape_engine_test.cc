@@ -169,6 +169,26 @@ TEST_F(ScrapeEngineTest, AReplicaLostMidScrapeFailsOverWithoutFailingTheScrape) 
   EXPECT_EQ(pool_->Snapshot()[0].state, MemberState::kDown);
 }
 
+TEST_F(ScrapeEngineTest, AMetricDroppedForDuplicateSeriesMeansTheQueryDidNotSucceed) {
+  QuerySpec q = Query("q");  // q_value: no labels, so two rows give one label set twice.
+  MetricSpec by_k;
+  by_k.name = "q_by_k";
+  by_k.help = "By k.";
+  by_k.labels = {"k"};
+  by_k.value_column = "v";
+  q.metrics.push_back(by_k);
+  Make({q});
+  OnQuery(1, [](std::string_view, const Deadline&) -> StatusOr<RowSet> {
+    return RowSet{{{"v", ColumnKind::kFloat}, {"k", ColumnKind::kText}},
+                  {{Cell("1"), Cell("a")}, {Cell("2"), Cell("b")}}};
+  });
+  auto families = engine_->Scrape(2s);
+  EXPECT_FALSE(Find(families, "q_value")) << "the duplicated metric is dropped";
+  EXPECT_EQ(FindExact(families, "q_by_k", {{"k", "b"}}), 2) << "the other one is served";
+  EXPECT_EQ(Find(families, "replica_sql_query_success", "q"), 0);
+  EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "q", "duplicate_series"), 1);
+}
+
 TEST_F(ScrapeEngineTest, TwoQueriesProducingOneSeriesKeepTheFirst) {
   QuerySpec a = Query("a"), b = Query("b");
   b.metrics[0].name = "a_value";

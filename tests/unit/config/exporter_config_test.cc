@@ -66,7 +66,7 @@ max_replication_lag = "1m"
 failover = "none"
 when_all_lagging = "least_lagged"
 tls_mode = "verify-full"
-tls_ca_file = "/etc/ca.pem"
+tls_ca_file = "/etc/passwd"
 session_sql = ["SET SESSION sql_mode = ''"]
 [pool]
 connections_per_replica = 3

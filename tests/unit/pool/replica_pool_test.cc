@@ -407,5 +407,16 @@ TEST_F(ReplicaPoolTest, AFreshSessionThatFailsItsProbeIsAVerdict) {
   EXPECT_EQ(StateOf(1), MemberState::kDown) << "the retry on a new session failed too";
 }
 
+TEST_F(ReplicaPoolTest, APrimaryListedAsAMemberIsLookedAtAgainOnlyAfterABackoff) {
+  MakePool(2);
+  backend_.Edit(1, [](FakeMember& m) { m.probe = testing::Primary(); });
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(NextScrape(), 2);
+  EXPECT_EQ(backend_.Get(1).probes, 1) << "not re-probed on every rotation";
+  clock_.Advance(1001ms);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(NextScrape(), 2);
+  EXPECT_EQ(backend_.Get(1).probes, 2) << "looked at again after the backoff";
+  EXPECT_EQ(StateOf(1), MemberState::kPrimary);
+}
+
 }  // namespace
 }  // namespace rse

@@ -1,89 +1,12 @@
-// The whole exporter in-process (config → pool → scrape engine) against the
-// real clusters, for both engines: the demo catalog's series, deadlines that
-// hold on the server, slow cached queries, and a replica lost mid-scrape.
-#include <arpa/inet.h>
-#include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+// Scrapes against the real clusters, for both engines: the demo catalog's
+// series, deadlines that hold on the server, slow cached queries, results that
+// must not break the exposition, many scrapers at once, recovery conflicts.
+#include "scrape_fixture.h"
 
-#include <atomic>
-#include <future>
-#include <iostream>
-#include <mutex>
-#include <regex>
-#include <sstream>
-#include <thread>
-
-#include "app/exporter.h"
-#include "db_env.h"
-#include "exposition/text_format.h"
-#include "testing/promtool.h"
-
-namespace rse {
+namespace rse::testing {
 namespace {
 
-using testing::ClusterEnv;
 using namespace std::chrono_literals;
-
-class ScrapeTest : public ::testing::TestWithParam<const ClusterEnv*> {
- protected:
-  const ClusterEnv& env() const { return *GetParam(); }
-  bool pg() const { return env().engine == Engine::kPostgres; }
-
-  void SetUp() override { testing::WaitReplicasCaughtUp(env()); }
-
-  // An exporter over both replicas with `catalog_text` as its only query file
-  // (empty: the shipped demo catalog).
-  std::unique_ptr<Exporter> MakeExporter(const std::string& catalog_text = "",
-                                         std::vector<std::string> replicas = {}) {
-    if (replicas.empty()) replicas = {env().replicas[0].ToString(), env().replicas[1].ToString()};
-    std::ostringstream text;
-    text << "[scrape]\ntimeout = \"5s\"\n[cluster]\nname = \"shop\"\nengine = \""
-         << (pg() ? "postgres" : "mysql")
-         << "\"\ndatabase = \"shop\"\nuser = \"exporter\"\npassword_env = "
-            "\"RSE_IT_PASSWORD\"\ntls_mode = \"disable\"\n"
-         << "replicas = [\"" << replicas[0] << "\", \"" << replicas[1] << "\"]\n";
-    setenv("RSE_IT_PASSWORD", env().password.c_str(), 1);
-    auto config = ParseExporterConfig(text.str(), "it.toml", ".");
-    EXPECT_TRUE(config.ok()) << config.status().message();
-    auto catalog = catalog_text.empty()
-                       ? LoadQueryCatalog({std::string(RSE_SOURCE_DIR) + "/queries/shop/*.toml"})
-                       : ParseQueryCatalog({{"it_queries.toml", catalog_text}});
-    EXPECT_TRUE(catalog.ok()) << catalog.status().message();
-    if (!config.ok() || !catalog.ok()) return nullptr;
-    auto exporter = Exporter::Create(*config, *catalog, &logger_, DefaultClock());
-    EXPECT_TRUE(exporter.ok()) << exporter.status().message();
-    return exporter.ok() ? std::move(*exporter) : nullptr;
-  }
-
-  std::string SleepQuery(const std::string& name, int seconds,
-                         const std::string& extra = "") const {
-    return "[[query]]\nname = \"" + name + "\"\nsql = \"" +
-           (pg() ? "SELECT 1 AS v FROM pg_sleep(" + std::to_string(seconds) + ")"
-                 : "SELECT SLEEP(" + std::to_string(seconds) + ") + 1 AS v") +
-           "\"\n" + extra + "[[query.metrics]]\nname = \"" + name +
-           "_value\"\nhelp = \"h\"\nvalue = \"v\"\n";
-  }
-
-  int RunningSleeps() {
-    int total = 0;
-    for (const HostPort& replica : env().replicas) {
-      auto rows = testing::AdminQuery(env(), replica,
-                                      pg() ? "SELECT count(*) FROM pg_stat_activity WHERE usename "
-                                             "= 'exporter' AND state = 'active' "
-                                             "AND query LIKE '%sleep%'"
-                                           : "SELECT count(*) FROM information_schema.processlist "
-                                             "WHERE user = 'exporter' AND command = 'Query' "
-                                             "AND info LIKE '%SLEEP%'");
-      total += rows.empty() ? 100 : std::stoi(rows[0][0]);
-    }
-    return total;
-  }
-
-  std::ostringstream log_;
-  Logger logger_{LogLevel::kDebug, LogFormat::kLogfmt, &log_};
-};
 
 TEST_P(ScrapeTest, TheDemoCatalogProducesTheExpectedSeries) {
   auto exporter = MakeExporter();
@@ -189,94 +112,6 @@ TEST_P(ScrapeTest, AReplicaStoppedMidScrapeCostsNoFailedScrape) {
   testing::RepairCluster(env());
 }
 
-const char* const kCountQuery =
-    "[[query]]\nname = \"count\"\nsql = \"SELECT count(*) AS v FROM orders\"\n"
-    "[[query.metrics]]\nname = \"count_value\"\nhelp = \"h\"\nvalue = \"v\"\n";
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-TEST_P(ScrapeTest, AHungReplicaCostsAScrapeAtMostTheProbeTimeout) {
-  auto exporter = MakeExporter(kCountQuery);
-  ASSERT_TRUE(exporter);
-  // Both replicas serve once, so each holds an idle session: the hung one is
-  // then met on a session that was fine, the hardest case.
-  for (int i = 0; i < 2; ++i)
-    ASSERT_NE(RenderText(exporter->Scrape({})).find("count_value 2000\n"), std::string::npos);
-  testing::PauseMember(env(), "replica2");
-  struct Resume {
-    const ClusterEnv& env;
-    ~Resume() { testing::ResumeMember(env, "replica2"); }
-  } resume{env()};
-  double slowest = 0;
-  for (int i = 0; i < 6; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    const std::string text = RenderText(exporter->Scrape({}));  // 5 s budget.
-    slowest = std::max(slowest, SecondsSince(start));
-    EXPECT_NE(text.find("replica_sql_up 1\n"), std::string::npos) << text;
-    EXPECT_NE(text.find("count_value 2000\n"), std::string::npos) << "scrape " << i << "\n" << text;
-  }
-  EXPECT_LT(slowest, 2.5) << "probe_timeout 1 s + 0.5 s to break the session, not the 5 s budget";
-  EXPECT_NE(RenderText(exporter->Scrape({}))
-                .find("replica_sql_replica_state{replica=\"" + env().replicas[1].ToString() +
-                      "\",state=\"down\"} 1"),
-            std::string::npos);
-  // Shutting the exporter down waits for a cancel still trying to reach the
-  // hung server only briefly (MySQL/MariaDB: its side session's 2 s connect
-  // timeout at most), never for the server itself.
-  const auto stop = std::chrono::steady_clock::now();
-  exporter.reset();
-  const double stopped = SecondsSince(stop);
-  EXPECT_LT(stopped, 2.5);
-  std::cout << "[ figures  ] " << env().name << " SIGSTOPped replica: slowest of 6 scrapes "
-            << slowest << " s, exporter stopped in " << stopped << " s\n";
-}
-
-TEST_P(ScrapeTest, AReplicaBackFromAPauseReturnsToTheRotation) {
-  auto exporter = MakeExporter(kCountQuery);
-  ASSERT_TRUE(exporter);
-  for (int i = 0; i < 2; ++i) exporter->Scrape({});
-  testing::PauseMember(env(), "replica2");
-  for (int i = 0; i < 3; ++i) exporter->Scrape({});
-  testing::ResumeMember(env(), "replica2");
-  const auto resumed = std::chrono::steady_clock::now();
-  const std::string healthy = "replica_sql_replica_state{replica=\"" +
-                              env().replicas[1].ToString() + "\",state=\"healthy\"} 1";
-  EXPECT_TRUE(testing::Eventually(
-      [&] { return RenderText(exporter->Scrape({})).find(healthy) != std::string::npos; }));
-  std::cout << "[ figures  ] " << env().name << " paused replica back in rotation "
-            << SecondsSince(resumed) << " s after SIGCONT\n";
-}
-
-TEST_P(ScrapeTest, ABlackHoledPortCostsAtMostTheConnectTimeout) {
-  // Accepts connections (the kernel's backlog) and never answers a byte.
-  int hole = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(hole, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(hole, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(hole, 16), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(hole, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  const std::string black_hole = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
-  auto exporter = MakeExporter(kCountQuery, {black_hole, env().replicas[0].ToString()});
-  ASSERT_TRUE(exporter);
-  double slowest = 0;
-  for (int i = 0; i < 4; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    const std::string text = RenderText(exporter->Scrape({}));
-    slowest = std::max(slowest, SecondsSince(start));
-    EXPECT_NE(text.find("count_value 2000\n"), std::string::npos) << text;
-  }
-  EXPECT_LT(slowest, 3.0) << "connect_timeout (2 s), then the other replica, within the 5 s budget";
-  std::cout << "[ figures  ] " << env().name << " black-holed member: slowest of 4 scrapes "
-            << slowest << " s\n";
-  exporter.reset();
-  ::close(hole);
-}
-
 TEST_P(ScrapeTest, BinaryLabelValuesNeverBreakTheExposition) {
   const std::string binary =
       pg() ? "SELECT '\\\\xff'::bytea AS k, 1 AS v" : "SELECT UNHEX('FF') AS k, 1 AS v";
@@ -300,40 +135,6 @@ TEST_P(ScrapeTest, BinaryLabelValuesNeverBreakTheExposition) {
   }
   auto lint = testing::RunPromtoolCheckMetrics(text);
   EXPECT_EQ(lint.exit_code, 0) << lint.output;
-}
-
-TEST_P(ScrapeTest, SessionsKilledWhileIdleCostNoScrapeAndNoVerdict) {
-  auto exporter = MakeExporter(kCountQuery);
-  ASSERT_TRUE(exporter);
-  for (int i = 0; i < 4; ++i) exporter->Scrape({});  // Idle sessions on both replicas.
-  for (int round = 0; round < 3; ++round) {
-    // What idle_session_timeout, wait_timeout, a pooler or an administrator does.
-    for (const HostPort& replica : env().replicas) {
-      if (pg()) {
-        testing::AdminExec(env(), replica,
-                           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE usename = 'exporter'");
-      } else {
-        for (const auto& row : testing::AdminQuery(
-                 env(), replica,
-                 "SELECT id FROM information_schema.processlist WHERE user = 'exporter'")) {
-          testing::AdminExec(env(), replica, "KILL CONNECTION " + row[0]);
-        }
-      }
-    }
-    for (int i = 0; i < 2; ++i) {
-      const std::string text = RenderText(exporter->Scrape({}));
-      EXPECT_NE(text.find("count_value 2000\n"), std::string::npos) << text;
-      for (const HostPort& replica : env().replicas) {
-        EXPECT_NE(text.find("replica_sql_replica_state_changes_total{replica=\"" +
-                            replica.ToString() + "\"} 0\n"),
-                  std::string::npos)
-            << "a closed idle session is no verdict on the replica\n"
-            << text;
-      }
-    }
-  }
-  EXPECT_EQ(log_.str().find("replica down"), std::string::npos) << log_.str();
 }
 
 TEST_P(ScrapeTest, ARunawayResultStopsAtTheSeriesCap) {
@@ -451,4 +252,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, ScrapeTest, ::testing::ValuesIn(testing::AllEn
                          [](const auto& info) { return info.param->name; });
 
 }  // namespace
-}  // namespace rse
+}  // namespace rse::testing

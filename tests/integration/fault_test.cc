@@ -1,0 +1,130 @@
+// Faults on the real clusters, for both engines: a replica hung (SIGSTOP),
+// back from a pause, a black-holed port, sessions killed while idle.
+#include "scrape_fixture.h"
+
+namespace rse::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class FaultTest : public ScrapeTest {};
+
+TEST_P(FaultTest, AHungReplicaCostsAScrapeAtMostTheProbeTimeout) {
+  auto exporter = MakeExporter(kCountQuery);
+  ASSERT_TRUE(exporter);
+  // Both replicas serve once, so each holds an idle session: the hung one is
+  // then met on a session that was fine, the hardest case.
+  for (int i = 0; i < 2; ++i)
+    ASSERT_NE(RenderText(exporter->Scrape({})).find("count_value 2000\n"), std::string::npos);
+  testing::PauseMember(env(), "replica2");
+  struct Resume {
+    const ClusterEnv& env;
+    ~Resume() { testing::ResumeMember(env, "replica2"); }
+  } resume{env()};
+  double slowest = 0;
+  for (int i = 0; i < 6; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::string text = RenderText(exporter->Scrape({}));  // 5 s budget.
+    slowest = std::max(slowest, SecondsSince(start));
+    EXPECT_NE(text.find("replica_sql_up 1\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("count_value 2000\n"), std::string::npos) << "scrape " << i << "\n" << text;
+  }
+  EXPECT_LT(slowest, 2.5) << "probe_timeout 1 s + 0.5 s to break the session, not the 5 s budget";
+  EXPECT_NE(RenderText(exporter->Scrape({}))
+                .find("replica_sql_replica_state{replica=\"" + env().replicas[1].ToString() +
+                      "\",state=\"down\"} 1"),
+            std::string::npos);
+  // Shutting the exporter down waits for a cancel still trying to reach the
+  // hung server only briefly (MySQL/MariaDB: its side session's 2 s connect
+  // timeout at most), never for the server itself.
+  const auto stop = std::chrono::steady_clock::now();
+  exporter.reset();
+  const double stopped = SecondsSince(stop);
+  EXPECT_LT(stopped, 2.5);
+  std::cout << "[ figures  ] " << env().name << " SIGSTOPped replica: slowest of 6 scrapes "
+            << slowest << " s, exporter stopped in " << stopped << " s\n";
+}
+
+TEST_P(FaultTest, AReplicaBackFromAPauseReturnsToTheRotation) {
+  auto exporter = MakeExporter(kCountQuery);
+  ASSERT_TRUE(exporter);
+  for (int i = 0; i < 2; ++i) exporter->Scrape({});
+  testing::PauseMember(env(), "replica2");
+  for (int i = 0; i < 3; ++i) exporter->Scrape({});
+  testing::ResumeMember(env(), "replica2");
+  const auto resumed = std::chrono::steady_clock::now();
+  const std::string healthy = "replica_sql_replica_state{replica=\"" +
+                              env().replicas[1].ToString() + "\",state=\"healthy\"} 1";
+  EXPECT_TRUE(testing::Eventually(
+      [&] { return RenderText(exporter->Scrape({})).find(healthy) != std::string::npos; }));
+  std::cout << "[ figures  ] " << env().name << " paused replica back in rotation "
+            << SecondsSince(resumed) << " s after SIGCONT\n";
+}
+
+TEST_P(FaultTest, ABlackHoledPortCostsAtMostTheConnectTimeout) {
+  // Accepts connections (the kernel's backlog) and never answers a byte.
+  int hole = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(hole, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(hole, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(hole, 16), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(hole, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string black_hole = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  auto exporter = MakeExporter(kCountQuery, {black_hole, env().replicas[0].ToString()});
+  ASSERT_TRUE(exporter);
+  double slowest = 0;
+  for (int i = 0; i < 4; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::string text = RenderText(exporter->Scrape({}));
+    slowest = std::max(slowest, SecondsSince(start));
+    EXPECT_NE(text.find("count_value 2000\n"), std::string::npos) << text;
+  }
+  EXPECT_LT(slowest, 3.0) << "connect_timeout (2 s), then the other replica, within the 5 s budget";
+  std::cout << "[ figures  ] " << env().name << " black-holed member: slowest of 4 scrapes "
+            << slowest << " s\n";
+  exporter.reset();
+  ::close(hole);
+}
+
+TEST_P(FaultTest, SessionsKilledWhileIdleCostNoScrapeAndNoVerdict) {
+  auto exporter = MakeExporter(kCountQuery);
+  ASSERT_TRUE(exporter);
+  for (int i = 0; i < 4; ++i) exporter->Scrape({});  // Idle sessions on both replicas.
+  for (int round = 0; round < 3; ++round) {
+    // What idle_session_timeout, wait_timeout, a pooler or an administrator does.
+    for (const HostPort& replica : env().replicas) {
+      if (pg()) {
+        testing::AdminExec(env(), replica,
+                           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE usename = 'exporter'");
+      } else {
+        for (const auto& row : testing::AdminQuery(
+                 env(), replica,
+                 "SELECT id FROM information_schema.processlist WHERE user = 'exporter'")) {
+          testing::AdminExec(env(), replica, "KILL CONNECTION " + row[0]);
+        }
+      }
+    }
+    for (int i = 0; i < 2; ++i) {
+      const std::string text = RenderText(exporter->Scrape({}));
+      EXPECT_NE(text.find("count_value 2000\n"), std::string::npos) << text;
+      for (const HostPort& replica : env().replicas) {
+        EXPECT_NE(text.find("replica_sql_replica_state_changes_total{replica=\"" +
+                            replica.ToString() + "\"} 0\n"),
+                  std::string::npos)
+            << "a closed idle session is no verdict on the replica\n"
+            << text;
+      }
+    }
+  }
+  EXPECT_EQ(log_.str().find("replica down"), std::string::npos) << log_.str();
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, FaultTest, ::testing::ValuesIn(testing::AllEnvs()),
+                         [](const auto& info) { return info.param->name; });
+
+}  // namespace
+}  // namespace rse::testing

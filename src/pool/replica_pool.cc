@@ -28,14 +28,18 @@ ReplicaPool::ReplicaPool(std::vector<Member> members, PoolOptions options, Backe
 
 ReplicaPool::~ReplicaPool() = default;
 
+std::vector<std::unique_ptr<Connection>> ReplicaPool::TakeIdle(Slot& slot) {
+  slot.open -= static_cast<int>(slot.idle.size());
+  std::vector<std::unique_ptr<Connection>> idle = std::move(slot.idle);
+  slot.idle.clear();
+  return idle;
+}
+
 void ReplicaPool::DropIdle(size_t member) {
   std::vector<std::unique_ptr<Connection>> discard;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    Slot& slot = slots_[member];
-    slot.open -= static_cast<int>(slot.idle.size());
-    discard = std::move(slot.idle);
-    slot.idle.clear();
+    discard = TakeIdle(slots_[member]);
   }
   slot_freed_.notify_all();
   // `discard` closes its sessions here, outside the lock.
@@ -119,11 +123,7 @@ bool ReplicaPool::Record(size_t member, const HealthVerdict& verdict, std::optio
     }
     // A failed session makes its idle siblings suspect; a member that became a
     // primary (or joined an election cluster) must not keep our sessions at all.
-    if (verdict.state == MemberState::kDown || !KeepsConnections(state)) {
-      slot.open -= static_cast<int>(slot.idle.size());
-      discard = std::move(slot.idle);
-      slot.idle.clear();
-    }
+    if (verdict.state == MemberState::kDown || !KeepsConnections(state)) discard = TakeIdle(slot);
   }
   if (!discard.empty()) slot_freed_.notify_all();
   if (changed) {
@@ -320,9 +320,7 @@ void ReplicaPool::RefuseCluster(size_t member, const std::string& reason) {
     cluster_refused_ = slots_[member].member.label + " is a " + reason;
     for (Slot& slot : slots_) {
       slot.health.Apply({MemberState::kRefused, reason, false});
-      slot.open -= static_cast<int>(slot.idle.size());
-      for (auto& connection : slot.idle) discard.push_back(std::move(connection));
-      slot.idle.clear();
+      for (auto& connection : TakeIdle(slot)) discard.push_back(std::move(connection));
     }
   }
   slot_freed_.notify_all();

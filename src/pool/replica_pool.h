@@ -115,6 +115,8 @@ class ReplicaPool {
   bool Record(size_t member, const HealthVerdict& verdict, std::optional<double> lag);
   // Closes the member's idle sessions.
   void DropIdle(size_t member);
+  // Moves a slot's idle sessions out (to be closed outside the lock). Requires mu_ held.
+  static std::vector<std::unique_ptr<Connection>> TakeIdle(Slot& slot);
   // Healthy and lagging members keep idle sessions; down, primary and refused do not.
   static bool KeepsConnections(MemberState state);
   // Master election seen on `member`: every member is refused from now on.

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config git ca-certificates curl
   libpqxx-dev libmysqlcppconn-dev libcpp-httplib-dev libtomlplusplus-dev libgtest-dev libgmock-dev zlib1g-dev
+  libyaml-cpp-dev libcrypt-dev libssl-dev
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client galera-4 openssl
   prometheus docker-compose
   # bench/run.sh: the peers it is measured against, and the load generator.

@@ -1,4 +1,6 @@
-// replica_sql_exporter: flags -> config + catalog -> HTTP server, until SIGTERM/SIGINT.
+// replica_sql_exporter: flags -> config, catalog and web config -> HTTP
+// server, until SIGTERM/SIGINT; SIGHUP reloads. --config.check and --dry-run
+// load the same way and exit.
 #include <malloc.h>
 
 #include <atomic>
@@ -7,12 +9,15 @@
 #include <iostream>
 #include <thread>
 
+#include "app/config_page.h"
+#include "app/dry_run.h"
 #include "app/exporter.h"
+#include "app/loaded_config.h"
+#include "app/process_metrics.h"
+#include "app/reloader.h"
 #include "base/build_info.h"
-#include "catalog/query_catalog.h"
 #include "cli/config_summary.h"
 #include "cli/flags.h"
-#include "config/exporter_config.h"
 #include "http/http_server.h"
 
 namespace {
@@ -37,23 +42,24 @@ int main(int argc, char** argv) {
               << ")\n";
     return 0;
   }
-  auto config = LoadExporterConfig(flags->config_file);
-  if (!config.ok()) return Fail("invalid config:\n" + config.status().message());
-  if (flags->listen_address) {
-    auto listen =
-        ParseHostPort(*flags->listen_address, /*allow_empty_host=*/true, /*allow_port_zero=*/true);
-    if (!listen.ok()) return Fail("--web.listen-address: " + listen.status().message());
-    config->web.listen = *listen;
-  }
-  auto catalog = LoadQueryCatalog(config->query_files);
-  if (!catalog.ok()) return Fail("invalid query catalog:\n" + catalog.status().message());
+  const ConfigPaths paths{flags->config_file, flags->web_config_file, flags->listen_address};
+  auto loaded = LoadEverything(paths);
+  if (!loaded.ok()) return Fail(loaded.status().message());
   if (flags->config_check) {
-    std::cout << DescribeConfig(*config, *catalog);
+    std::cout << DescribeConfig(loaded->config, loaded->catalog);
+    if (!loaded->web.source.empty()) {
+      std::cout << loaded->web.source << ": OK ("
+                << (loaded->web.tls ? "TLS" : "plain HTTP") << ", "
+                << loaded->web.basic_auth_users.size() << " basic-auth users)\n";
+    }
     return 0;
   }
 
   Logger logger(flags->log_level, flags->log_format, &std::cerr);
-  for (const std::string& warning : config->warnings) logger.Warn(warning);
+  for (const std::string& warning : loaded->config.warnings) logger.Warn(warning);
+  for (const std::string& warning : loaded->web.warnings) logger.Warn(warning);
+
+  if (flags->dry_run) return DryRun(*loaded, &logger, std::cout, std::cerr);
 
   // Signals are taken by one thread with sigwait, so no handler runs inside
   // httplib's threads and shutdown is an ordinary function call.
@@ -61,7 +67,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);  // Its default action would kill the process.
+  sigaddset(&signals, SIGHUP);  // Reload; its default action would kill the process.
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   // Scrapes run on several threads; glibc would give each its own malloc
@@ -69,28 +75,48 @@ int main(int argc, char** argv) {
   // returned to the system. Two arenas keep memory flat at no measurable cost.
   mallopt(M_ARENA_MAX, 2);
 
-  auto exporter = Exporter::Create(*config, *catalog, &logger, DefaultClock());
+  auto exporter = Exporter::Create(loaded->config, loaded->catalog, &logger, DefaultClock());
   if (!exporter.ok()) return Fail(exporter.status().message());
 
+  std::unique_ptr<Reloader> reloader;  // Needs the server; the server's handlers need it.
+  std::atomic<bool> quit_requested = false;
   HttpServerOptions options;
-  options.landing = {kVersion, kRevision, config->cluster.name, EngineName(config->cluster.engine)};
+  options.landing = {kVersion, kRevision, loaded->config.cluster.name,
+                     EngineName(loaded->config.cluster.engine), flags->telemetry_path};
+  options.telemetry_path = flags->telemetry_path;
+  options.web = loaded->web;
+  options.enable_lifecycle = flags->enable_lifecycle;
+  options.reload = [&reloader] { return reloader->Reload("POST /-/reload"); };
+  options.quit = [&quit_requested] {
+    quit_requested = true;
+    kill(getpid(), SIGTERM);  // The signal thread stops the server, as for any SIGTERM.
+  };
+  options.config_page = [&reloader] { return RenderConfigPage(*reloader->current()); };
   HttpServer server(
-      options, [&exporter](const ScrapeRequest& request) { return (*exporter)->Scrape(request); },
+      options,
+      [&](const ScrapeRequest& request) {
+        std::vector<MetricFamily> families = (*exporter)->Scrape(request);
+        reloader->AppendFamilies(&families);
+        AppendProcessMetrics(&families);
+        return families;
+      },
       &logger);
-  if (Status bound = server.Bind(config->web.listen); !bound.ok()) return Fail(bound.message());
+  reloader = std::make_unique<Reloader>(paths, *loaded, exporter->get(), &server, &logger);
+  if (Status bound = server.Bind(loaded->config.web.listen); !bound.ok()) return Fail(bound.message());
 
   std::atomic<bool> serve_returned = false;
   std::thread signal_thread([&] {
     int received = 0;
     sigwait(&signals, &received);
-    // Operators and process managers send SIGHUP to reload a Prometheus
-    // component; until reload exists, it must at least not stop the exporter.
     while (received == SIGHUP && !serve_returned) {
-      logger.Warn("SIGHUP received: reloading is not supported yet; the running configuration stays");
+      reloader->Reload("SIGHUP");
       sigwait(&signals, &received);
     }
     if (serve_returned) return;
-    logger.Info("shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    logger.Info("shutting down",
+                {{"signal", quit_requested ? "POST /-/quit"
+                            : received == SIGTERM ? "SIGTERM"
+                                                  : "SIGINT"}});
     // Repeat: a signal that lands before Serve() has started would otherwise be lost.
     while (!serve_returned) {
       server.Stop();
@@ -100,10 +126,12 @@ int main(int argc, char** argv) {
   logger.Info("starting replica_sql_exporter",
               {{"version", kVersion},
                {"revision", kRevision},
-               {"cluster", config->cluster.name},
-               {"listen", config->web.listen.ToString()},
+               {"cluster", loaded->config.cluster.name},
+               {"listen", loaded->config.web.listen.ToString()},
                {"port", std::to_string(server.port())},
-               {"queries", std::to_string(catalog->queries.size())}});
+               {"tls", server.tls() ? "true" : "false"},
+               {"basic_auth", loaded->web.basic_auth_users.empty() ? "false" : "true"},
+               {"queries", std::to_string(loaded->catalog.queries.size())}});
   Status served = server.Serve();
   serve_returned = true;
   if (!served.ok()) {

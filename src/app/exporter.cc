@@ -30,11 +30,15 @@ PoolOptions MakePoolOptions(const ClusterConfig& cluster, const PoolConfig& pool
 
 }  // namespace
 
+Exporter::Generation::~Generation() {
+  engine.reset();  // Stops its work while the pool it uses still lives.
+}
+
 Exporter::~Exporter() = default;
 
-StatusOr<std::unique_ptr<Exporter>> Exporter::Create(const ExporterConfig& config,
-                                                     const QueryCatalog& catalog, Logger* logger,
-                                                     const Clock* clock) {
+StatusOr<std::shared_ptr<Exporter::Generation>> Exporter::Build(const ExporterConfig& config,
+                                                                const QueryCatalog& catalog,
+                                                                const Generation* previous) {
   const ClusterConfig& cluster = config.cluster;
   if (cluster.failover == Failover::kAutomatic) {
     return Status::InvalidArgument(config.source +
@@ -42,30 +46,72 @@ StatusOr<std::unique_ptr<Exporter>> Exporter::Create(const ExporterConfig& confi
                                    "election; " +
                                    kPerInstanceAdvice + ".");
   }
-  std::unique_ptr<Exporter> exporter(new Exporter(config.scrape));
-  exporter->backend_ =
-      cluster.engine == Engine::kPostgres ? MakePostgresBackend(clock) : MakeMysqlBackend(clock);
-  exporter->pool_ = std::make_unique<ReplicaPool>(ExpandMembers(cluster.replicas),
-                                                  MakePoolOptions(cluster, config.pool),
-                                                  exporter->backend_.get(), clock, logger);
-  // One look at every member at startup; nothing polls afterwards.
-  Deadline startup = Deadline::After(*clock, cluster.connect_timeout + config.scrape.timeout);
-  if (Status election = exporter->pool_->CheckForMasterElection(startup); !election.ok()) {
-    return Status::InvalidArgument(election.message() + ".");
+  auto generation = std::make_shared<Generation>();
+  generation->config = config;
+  if (previous != nullptr && previous->config.cluster == cluster &&
+      previous->config.pool == config.pool) {
+    generation->backend = previous->backend;
+    generation->pool = previous->pool;
+  } else {
+    generation->backend = cluster.engine == Engine::kPostgres ? MakePostgresBackend(clock_)
+                                                              : MakeMysqlBackend(clock_);
+    generation->pool = std::make_shared<ReplicaPool>(ExpandMembers(cluster.replicas),
+                                                     MakePoolOptions(cluster, config.pool),
+                                                     generation->backend.get(), clock_, logger_);
+    // One look at every member when the cluster is (re)configured; nothing polls afterwards.
+    Deadline check = Deadline::After(*clock_, cluster.connect_timeout + config.scrape.timeout);
+    if (Status election = generation->pool->CheckForMasterElection(check); !election.ok()) {
+      return Status::InvalidArgument(election.message() + ".");
+    }
   }
   ScrapeEngineOptions options;
   options.max_concurrent_queries = config.scrape.max_concurrent_queries;
   options.default_refresh_timeout = config.scrape.timeout;
-  exporter->engine_ = std::make_unique<ScrapeEngine>(catalog.queries, options,
-                                                     exporter->pool_.get(), clock, logger);
+  generation->engine = std::make_unique<ScrapeEngine>(catalog.queries, options,
+                                                      generation->pool.get(), clock_, logger_);
+  return generation;
+}
+
+StatusOr<std::unique_ptr<Exporter>> Exporter::Create(const ExporterConfig& config,
+                                                     const QueryCatalog& catalog, Logger* logger,
+                                                     const Clock* clock) {
+  std::unique_ptr<Exporter> exporter(new Exporter(logger, clock));
+  auto generation = exporter->Build(config, catalog, nullptr);
+  if (!generation.ok()) return generation.status();
+  exporter->current_ = std::move(*generation);
   return exporter;
 }
 
+std::shared_ptr<Exporter::Generation> Exporter::current() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return current_;
+}
+
+Status Exporter::Reload(const ExporterConfig& config, const QueryCatalog& catalog) {
+  std::lock_guard<std::mutex> reload_lock(reload_mu_);
+  std::shared_ptr<Generation> previous = current();
+  auto next = Build(config, catalog, previous.get());
+  if (!next.ok()) return next.status();
+  std::vector<std::string> kept = (*next)->engine->AdoptFrom(*previous->engine);
+  const bool same_pool = (*next)->pool == previous->pool;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    current_ = *next;
+  }
+  logger_->Info("configuration reloaded",
+                {{"queries", std::to_string(catalog.queries.size())},
+                 {"queries_kept", std::to_string(kept.size())},
+                 {"pool", same_pool ? "kept" : "new"}});
+  // `previous` goes when the last scrape using it ends.
+  return Status::Ok();
+}
+
 std::vector<MetricFamily> Exporter::Scrape(const ScrapeRequest& request) {
+  std::shared_ptr<Generation> generation = current();
   std::optional<std::string_view> header;
   if (request.timeout_header) header = *request.timeout_header;
-  return engine_->Scrape(
-      ScrapeBudget(header, scrape_config_.timeout_offset, scrape_config_.timeout));
+  const ScrapeConfig& scrape = generation->config.scrape;
+  return generation->engine->Scrape(ScrapeBudget(header, scrape.timeout_offset, scrape.timeout));
 }
 
 }  // namespace rse

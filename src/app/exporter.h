@@ -1,8 +1,10 @@
 // The whole exporter for one cluster, wired from a loaded config and catalog:
-// backend, replica pool and scrape engine. main() adds flags, HTTP and signals.
+// backend, replica pool and scrape engine, replaceable by a reload while
+// serving. main() adds flags, HTTP and signals.
 #pragma once
 
 #include <memory>
+#include <mutex>
 
 #include "base/log.h"
 #include "base/status.h"
@@ -24,15 +26,38 @@ class Exporter {
                                                     const Clock* clock);
   ~Exporter();
 
+  // Swaps in a new config and catalog for the scrapes that start from now
+  // on; a scrape in flight finishes on the old ones. Unchanged queries keep
+  // their cached results and counters; an unchanged [cluster] and [pool] keep
+  // the pool and its connections. On an error nothing changes.
+  Status Reload(const ExporterConfig& config, const QueryCatalog& catalog);
+
   std::vector<MetricFamily> Scrape(const ScrapeRequest& request);
 
  private:
-  explicit Exporter(const ScrapeConfig& scrape) : scrape_config_(scrape) {}
+  // What one loaded config runs on. Declared so that destruction goes engine,
+  // pool, backend; pool and backend may be shared with the next generation.
+  struct Generation {
+    ExporterConfig config;
+    std::shared_ptr<Backend> backend;
+    std::shared_ptr<ReplicaPool> pool;
+    std::unique_ptr<ScrapeEngine> engine;
+    ~Generation();
+  };
 
-  const ScrapeConfig scrape_config_;
-  std::unique_ptr<Backend> backend_;
-  std::unique_ptr<ReplicaPool> pool_;
-  std::unique_ptr<ScrapeEngine> engine_;  // Declared last: destroyed first.
+  Exporter(Logger* logger, const Clock* clock) : logger_(logger), clock_(clock) {}
+  // A generation for `config`: the pool of `previous` when its cluster and
+  // pool settings are the same, else a new one, checked for master election.
+  StatusOr<std::shared_ptr<Generation>> Build(const ExporterConfig& config,
+                                              const QueryCatalog& catalog,
+                                              const Generation* previous);
+  std::shared_ptr<Generation> current() const;
+
+  Logger* const logger_;
+  const Clock* const clock_;
+  std::mutex reload_mu_;  // One reload at a time.
+  mutable std::mutex mu_;
+  std::shared_ptr<Generation> current_;  // Guarded by mu_.
 };
 
 }  // namespace rse

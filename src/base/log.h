@@ -28,6 +28,7 @@ class Logger {
   Logger(const Logger&) = delete;
   Logger& operator=(const Logger&) = delete;
 
+  bool Enabled(LogLevel level) const { return level >= level_; }
   void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {});
   void Debug(std::string_view msg, std::initializer_list<LogField> fields = {}) {
     Log(LogLevel::kDebug, msg, fields);

@@ -170,4 +170,13 @@ StatusOr<QueryCatalog> LoadQueryCatalog(const std::vector<std::string>& patterns
   return ParseQueryCatalog(files);
 }
 
+bool SameDefinition(const QuerySpec& a, const QuerySpec& b) {
+  auto located_nowhere = [](QuerySpec query) {
+    query.where.clear();
+    for (MetricSpec& metric : query.metrics) metric.where.clear();
+    return query;
+  };
+  return located_nowhere(a) == located_nowhere(b);
+}
+
 }  // namespace rse

@@ -18,6 +18,7 @@ inline constexpr int64_t kDefaultMaxSeries = 10'000;
 struct HistogramBucket {
   double upper_bound = 0;
   std::string column;
+  bool operator==(const HistogramBucket&) const = default;
 };
 
 // One [[query.metrics]] entry: turns each result row into one sample (a
@@ -34,6 +35,7 @@ struct MetricSpec {
   std::optional<double> null_value;      // Substituted for NULL in the value column.
   std::vector<HistogramBucket> buckets;  // Histograms: ascending, the last +Inf.
   std::string sum_column;                // Histograms: the sum of the observations.
+  bool operator==(const MetricSpec&) const = default;
 };
 
 struct QuerySpec {
@@ -47,6 +49,12 @@ struct QuerySpec {
       0};  // With cache: oldest result ever served (default 2x cache).
   int64_t max_series = kDefaultMaxSeries;
   std::vector<MetricSpec> metrics;
+  bool operator==(const QuerySpec&) const = default;
 };
+
+// True when `a` and `b` run the same SQL and map it the same way; where they
+// are written (file:line) does not count. A reload keeps the cached result and
+// counters of such a query.
+bool SameDefinition(const QuerySpec& a, const QuerySpec& b);
 
 }  // namespace rse

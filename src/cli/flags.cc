@@ -17,8 +17,14 @@ std::string UsageText() {
          "                              relative to the working directory)\n"
          "  --web.listen-address=ADDR   address to listen on, e.g. \":10399\"; overrides [web] "
          "listen_address\n"
-         "  --config.check              validate the config and query catalog, print a summary, "
-         "exit\n"
+         "  --web.config.file=PATH      exporter-toolkit web config (TLS, basic auth, headers)\n"
+         "  --web.telemetry-path=PATH   path of the metrics (default \"/metrics\")\n"
+         "  --web.enable-lifecycle      serve POST /-/reload and POST /-/quit\n"
+         "  --config.check              validate the config, query catalog and web config as a\n"
+         "                              start would (no database contacted), print a summary, exit\n"
+         "  --dry-run                   take one healthy replica, run every query once, print the\n"
+         "                              exposition to stdout and a summary to stderr, exit\n"
+         "                              (non-zero if a query failed)\n"
          "  --log.level=LEVEL           debug, info, warn or error (default \"info\")\n"
          "  --log.format=FORMAT         logfmt or json (default \"logfmt\")\n"
          "  --version                   print the version and exit\n"
@@ -42,16 +48,20 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
-    if (name == "config.check" || name == "version") {
+    if (name == "config.check" || name == "version" || name == "dry-run" ||
+        name == "web.enable-lifecycle") {
       bool on = !value || *value == "true";
       if (value && *value != "true" && *value != "false") {
         return Status::InvalidArgument("--" + name + " takes no value (or =true/=false)");
       }
-      (name == "version" ? flags.version : flags.config_check) = on;
+      if (name == "version") flags.version = on;
+      if (name == "config.check") flags.config_check = on;
+      if (name == "dry-run") flags.dry_run = on;
+      if (name == "web.enable-lifecycle") flags.enable_lifecycle = on;
       continue;
     }
     if (name != "config.file" && name != "web.listen-address" && name != "log.level" &&
-        name != "log.format") {
+        name != "log.format" && name != "web.config.file" && name != "web.telemetry-path") {
       return Status::InvalidArgument("unknown flag --" + name + " (see --help)");
     }
     if (!value) {
@@ -62,6 +72,24 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       flags.config_file = *value;
     } else if (name == "web.listen-address") {
       flags.listen_address = *value;
+    } else if (name == "web.config.file") {
+      if (value->empty()) return Status::InvalidArgument("--web.config.file needs a path");
+      flags.web_config_file = *value;
+    } else if (name == "web.telemetry-path") {
+      static const char* kTaken[] = {"/", "/config", "/-/healthy", "/-/ready", "/-/reload",
+                                     "/-/quit"};
+      if (value->empty() || value->front() != '/' ||
+          value->find_first_of(" \t\r\n?#") != std::string::npos) {
+        return Status::InvalidArgument("--web.telemetry-path must be a path starting with '/', got \"" +
+                                       *value + "\"");
+      }
+      for (const char* taken : kTaken) {
+        if (*value == taken) {
+          return Status::InvalidArgument("--web.telemetry-path \"" + *value +
+                                         "\" is taken by another endpoint");
+        }
+      }
+      flags.telemetry_path = *value;
     } else if (name == "log.level") {
       auto level = ParseLogLevel(*value);
       if (!level.ok()) return level.status();
@@ -71,6 +99,9 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       if (!format.ok()) return format.status();
       flags.log_format = *format;
     }
+  }
+  if (flags.config_check && flags.dry_run) {
+    return Status::InvalidArgument("--config.check and --dry-run exclude each other");
   }
   return flags;
 }

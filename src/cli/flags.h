@@ -15,6 +15,10 @@ struct Flags {
   std::optional<std::string>
       listen_address;                    // --web.listen-address; overrides [web] listen_address
   bool config_check = false;             // --config.check
+  bool dry_run = false;                  // --dry-run
+  std::string web_config_file;           // --web.config.file; empty: plain HTTP, no auth
+  std::string telemetry_path = "/metrics";  // --web.telemetry-path
+  bool enable_lifecycle = false;            // --web.enable-lifecycle
   LogLevel log_level = LogLevel::kInfo;  // --log.level
   LogFormat log_format = LogFormat::kLogfmt;  // --log.format
   bool version = false;                       // --version

@@ -23,6 +23,20 @@ void QueryStats::Count(const std::string& query, QueryError reason, uint64_t n) 
   errors_[query][QueryErrorLabel(reason)] += n;
 }
 
+bool QueryStats::SetFailing(const std::string& query, bool failing) {
+  std::lock_guard<std::mutex> lock(mu_);
+  bool& slot = failing_[query];
+  const bool changed = slot != failing;
+  slot = failing;
+  return changed;
+}
+
+void QueryStats::CopyFrom(const QueryStats& other, const std::string& query) {
+  std::scoped_lock lock(mu_, other.mu_);
+  if (auto it = other.errors_.find(query); it != other.errors_.end()) errors_[query] = it->second;
+  if (auto it = other.failing_.find(query); it != other.failing_.end()) failing_[query] = it->second;
+}
+
 MetricFamily QueryStats::ErrorsFamily() const {
   MetricFamily family{kQueryErrorsMetric,
                       "Errors of catalog queries by reason: " + QueryErrorList() + ".",

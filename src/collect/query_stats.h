@@ -24,12 +24,20 @@ class QueryStats {
   void CountMappingErrors(const std::string& query, const QueryOutcome& outcome);
   void Count(const std::string& query, QueryError reason, uint64_t n = 1);
 
+  // Records whether `query`'s latest execution failed; true when that differs
+  // from the one before (so a failing query is logged once, not per scrape).
+  bool SetFailing(const std::string& query, bool failing);
+
+  // Takes over `other`'s counts for `query` (a reload of an unchanged query).
+  void CopyFrom(const QueryStats& other, const std::string& query);
+
   // One family, every (query, reason) pair.
   MetricFamily ErrorsFamily() const;
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::map<std::string, uint64_t>> errors_;  // Guarded by mu_. By label.
+  std::map<std::string, bool> failing_;                            // Guarded by mu_.
 };
 
 }  // namespace rse

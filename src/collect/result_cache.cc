@@ -31,6 +31,13 @@ bool ResultCache::LatestRunFailed(const std::string& query) const {
   return failed_at_.count(query) > 0;
 }
 
+void ResultCache::CopyFrom(const ResultCache& other, const std::string& query) {
+  std::scoped_lock lock(mu_, other.mu_);
+  if (auto it = other.results_.find(query); it != other.results_.end()) results_[query] = it->second;
+  if (auto it = other.failed_at_.find(query); it != other.failed_at_.end())
+    failed_at_[query] = it->second;
+}
+
 double ResultCache::AgeSeconds(const QueryOutcome& outcome) const {
   return std::chrono::duration<double>(clock_->Now() - outcome.finished_at).count();
 }

@@ -26,6 +26,8 @@ class ResultCache {
   void Store(const std::string& query, SharedOutcome outcome);
   // True when the latest run that ended failed (the stored result is older).
   bool LatestRunFailed(const std::string& query) const;
+  // Takes over what `other` holds for `query` (a reload of an unchanged query).
+  void CopyFrom(const ResultCache& other, const std::string& query);
   // Seconds since `outcome` finished.
   double AgeSeconds(const QueryOutcome& outcome) const;
 

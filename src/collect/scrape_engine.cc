@@ -21,6 +21,7 @@ struct ScrapeEngine::Batch {
   ScrapeSession session;
   std::mutex mu;
   std::deque<Task> queue;  // Guarded by mu (filled before workers start).
+  size_t led = 0;          // Executions this scrape leads (the queue's size before work).
 };
 
 ScrapeEngine::ScrapeEngine(std::vector<QuerySpec> queries, ScrapeEngineOptions options,
@@ -35,6 +36,20 @@ ScrapeEngine::ScrapeEngine(std::vector<QuerySpec> queries, ScrapeEngineOptions o
       runner_(clock) {}
 
 ScrapeEngine::~ScrapeEngine() { runner_.Shutdown(); }
+
+std::vector<std::string> ScrapeEngine::AdoptFrom(const ScrapeEngine& previous) {
+  std::vector<std::string> adopted;
+  for (const QuerySpec& query : queries_) {
+    for (const QuerySpec& old : previous.queries_) {
+      if (old.name != query.name || !SameDefinition(old, query)) continue;
+      cache_.CopyFrom(previous.cache_, query.name);
+      stats_.CopyFrom(previous.stats_, query.name);
+      adopted.push_back(query.name);
+    }
+  }
+  last_up_ = previous.last_up_.load();
+  return adopted;
+}
 
 Deadline ScrapeEngine::QueryDeadline(const QuerySpec& query, const Deadline& scrape) const {
   const TimePoint now = clock_->Now();
@@ -122,14 +137,36 @@ void ScrapeEngine::Publish(const Task& task, const SharedOutcome& outcome) {
   if (!outcome->ok() && !task.execution->failure_counted.exchange(true))
     stats_.Count(query.name, outcome->reason);
   stats_.CountMappingErrors(query.name, *outcome);
+  // A query that keeps failing is logged when it starts and when it
+  // recovers; every execution only at debug level.
+  bool rejected = false;
+  for (const MappingError& error : outcome->mapping_errors) rejected |= error.reason != QueryError::kNullValue;
+  const bool failing = !outcome->ok() || rejected;
+  const bool changed = stats_.SetFailing(query.name, failing);
   if (!outcome->ok()) {
-    logger_->Warn("query failed", {{"query", query.name},
-                                   {"reason", QueryErrorLabel(outcome->reason)},
-                                   {"err", outcome->status.message()}});
+    const std::string reason = QueryErrorLabel(outcome->reason);
+    if (changed) {
+      logger_->Warn("query failed",
+                    {{"query", query.name}, {"reason", reason}, {"err", outcome->status.message()}});
+    } else {
+      logger_->Debug("query failed again",
+                     {{"query", query.name}, {"reason", reason}, {"err", outcome->status.message()}});
+    }
   }
   for (const MappingError& error : outcome->mapping_errors) {
-    if (error.reason != QueryError::kNullValue)
+    if (error.reason == QueryError::kNullValue) continue;
+    if (changed && outcome->ok()) {
       logger_->Warn("query result rejected", {{"query", query.name}, {"err", error.message}});
+    } else {
+      logger_->Debug("query result rejected", {{"query", query.name}, {"err", error.message}});
+    }
+  }
+  if (!failing && changed) logger_->Info("query recovered", {{"query", query.name}});
+  if (outcome->ok()) {
+    logger_->Debug("query ran", {{"query", query.name},
+                                 {"rows", std::to_string(outcome->rows)},
+                                 {"duration_seconds", std::to_string(outcome->duration_seconds)},
+                                 {"replica", outcome->replica}});
   }
   if (query.cache) cache_.Store(query.name, outcome);
   flight_.Finish(query.name, outcome);
@@ -178,6 +215,7 @@ std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget)
       plan.execution = ticket.execution;
   }
 
+  batch->led = batch->queue.size();
   // Then a replica, only if this scrape leads something: probed, and held
   // only by the workers while they have queries to run.
   bool up;
@@ -229,6 +267,21 @@ std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget)
                     pool_->Snapshot(), stats_, &families);
   AppendServingFamilies(serving ? std::optional<std::string>(serving->replica) : std::nullopt,
                         serving ? serving->lag_seconds : std::nullopt, &families);
+  if (logger_->Enabled(LogLevel::kDebug)) {
+    size_t cached = 0, waited = 0, cut = 0;
+    for (const QueryPlan& plan : plans) {
+      if (plan.cut) ++cut;
+      (plan.execution ? waited : cached) += 1;
+    }
+    logger_->Debug("scrape", {{"duration_seconds",
+                               std::to_string(std::chrono::duration<double>(clock_->Now() - start).count())},
+                              {"up", up ? "1" : "0"},
+                              {"replica", serving ? serving->replica : ""},
+                              {"executions_led", std::to_string(batch->led)},
+                              {"queries_awaited", std::to_string(waited)},
+                              {"queries_from_cache", std::to_string(cached)},
+                              {"queries_cut", std::to_string(cut)}});
+  }
   return families;
 }
 

@@ -45,6 +45,11 @@ class ScrapeEngine {
   ScrapeEngine(const ScrapeEngine&) = delete;
   ScrapeEngine& operator=(const ScrapeEngine&) = delete;
 
+  // After a reload: takes over the cached results and error counters of the
+  // queries `previous` ran with the same definition. Call before serving.
+  // Returns the names of the queries taken over.
+  std::vector<std::string> AdoptFrom(const ScrapeEngine& previous);
+
   // One scrape that ends within `budget`. Always returns the self-metrics.
   std::vector<MetricFamily> Scrape(std::chrono::milliseconds budget);
 

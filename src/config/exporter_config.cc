@@ -190,6 +190,11 @@ void ReadPool(TableReader& r, PoolConfig& pool) {
 
 void ReadQueries(TableReader& r, const std::string& base_dir, ExporterConfig& config) {
   r.RejectUnknownKeys({"files"});
+  if (const toml::node* node = r.table().get("files")) {
+    std::string where = r.Where(*node);  // "file:line: "
+    while (!where.empty() && (where.back() == ' ' || where.back() == ':')) where.pop_back();
+    config.query_files_where = where;
+  }
   if (auto files = r.StringArray("files", "file paths or glob patterns")) {
     for (const std::string& pattern : *files)
       config.query_files.push_back(ResolvePath(base_dir, pattern));

@@ -46,6 +46,7 @@ struct PasswordSource {
   std::string file;           // kFile: path, relative to the config file's directory when relative.
   std::string env;            // kEnv: variable name.
   std::string inline_secret;  // kInline: discouraged; a warning is logged at load.
+  bool operator==(const PasswordSource&) const = default;
 };
 
 struct ClusterConfig {
@@ -64,6 +65,7 @@ struct ClusterConfig {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::vector<std::string> session_sql;  // Run once on every new connection.
+  bool operator==(const ClusterConfig&) const = default;
 };
 
 struct PoolConfig {
@@ -71,6 +73,7 @@ struct PoolConfig {
   milliseconds probe_timeout{1'000};  // A member whose probe takes longer is down.
   int rise = 2;  // Consecutive healthy probes before a member returns to the rotation.
   int fall = 2;  // Consecutive lagging probes before it leaves (a failed one: at once).
+  bool operator==(const PoolConfig&) const = default;
 };
 
 struct ExporterConfig {
@@ -80,6 +83,7 @@ struct ExporterConfig {
   ClusterConfig cluster;
   PoolConfig pool;
   std::vector<std::string> query_files;  // Glob patterns, already joined to the config's directory.
+  std::string query_files_where;         // "file:line" of [queries] files, for catalog errors.
   std::vector<std::string> warnings;     // Accepted but discouraged settings, for the log.
 };
 

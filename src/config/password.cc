@@ -21,6 +21,7 @@ StatusOr<std::string> ResolvePassword(const PasswordSource& source) {
       if (!text.ok()) return Status::NotFound("password_file: " + text.status().message());
       std::string secret = std::move(*text);
       while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+      if (secret.empty()) return Status::NotFound("password_file: '" + source.file + "' is empty");
       return secret;
     }
   }

@@ -6,35 +6,78 @@
 
 #include "exposition/content_type.h"
 #include "exposition/text_format.h"
+#include "http/basic_auth.h"
+#include "http/elastic_thread_pool.h"
 #include "http/gzip.h"
+#include "http/tls_context.h"
 
 namespace rse {
 namespace {
 
-constexpr const char* kAllowedMethods = "GET, HEAD";
 constexpr size_t kTrimAfterBytes = 256 << 10;  // Compressed size, when compressed.
-constexpr const char* kRoutes[] = {"/", "/metrics", "/-/healthy", "/-/ready"};
+// A client that sends nothing for this long (between bytes of a request, or
+// idle on keep-alive) loses its connection and its thread.
+constexpr time_t kReadTimeoutSeconds = 5;
+constexpr time_t kKeepAliveSeconds = 30;  // Prometheus scrapes at most every 30 s by default.
 
 void SetPlainText(httplib::Response& res, int status, const std::string& body) {
   res.status = status;
   res.set_content(body, "text/plain; charset=utf-8");
 }
 
+bool IsOpenPath(const std::string& path) { return path == "/-/healthy" || path == "/-/ready"; }
+
+bool IsLifecyclePath(const std::string& path) { return path == "/-/reload" || path == "/-/quit"; }
+
 }  // namespace
 
+// What the web config decides per request; replaced as a whole on reload.
+struct HttpServer::Security {
+  std::unique_ptr<BasicAuthenticator> auth;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
 HttpServer::HttpServer(HttpServerOptions options, MetricsHandler metrics, Logger* logger)
-    : options_(std::move(options)),
-      metrics_(std::move(metrics)),
-      logger_(logger),
-      server_(std::make_unique<httplib::Server>()) {
-  const int threads = options_.worker_threads;
+    : options_(std::move(options)), metrics_(std::move(metrics)), logger_(logger) {
+  if (options_.web.tls) {
+    const TlsServerConfig& tls = *options_.web.tls;
+    auto current = BuildServerTls(tls);
+    if (!current.ok()) {
+      init_error_ = Status::InvalidArgument(options_.web.source + ": " + current.status().message());
+      tls_holder_ = std::make_unique<TlsContextHolder>(nullptr);
+    } else {
+      tls_holder_ = std::make_unique<TlsContextHolder>(*current);
+    }
+    TlsContextHolder* holder = tls_holder_.get();
+    server_ = std::make_unique<httplib::SSLServer>([&tls, holder](SSL_CTX& ctx) {
+      if (!ConfigureServerTls(ctx, tls).ok()) return false;
+      holder->AttachTo(ctx);
+      return true;
+    });
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
+  auto security = std::make_shared<Security>();
+  security->auth = std::make_unique<BasicAuthenticator>(options_.web.basic_auth_users, DefaultClock());
+  security->headers = options_.web.headers;
+  security_ = std::move(security);
+
+  const size_t min_threads = static_cast<size_t>(std::max(1, options_.min_threads));
+  const size_t max_threads = static_cast<size_t>(std::max(options_.min_threads, options_.max_threads));
   // httplib takes ownership of the queue it is handed.
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_->new_task_queue = [min_threads, max_threads] {
+    return new ElasticThreadPool(min_threads, max_threads);
+  };
+  server_->set_read_timeout(kReadTimeoutSeconds, 0);
+  server_->set_write_timeout(kReadTimeoutSeconds, 0);
+  server_->set_keep_alive_timeout(kKeepAliveSeconds);
+  server_->set_keep_alive_max_count(1000);
   // httplib's default adds SO_REUSEPORT, which lets a second exporter bind the
   // same port and silently steal half the scrapes; plain SO_REUSEADDR refuses it.
-  server_->set_socket_options([](socket_t sock) {
+  server_->set_socket_options([this](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_socket_ = sock;
   });
   // A response leaves in two writes (headers, body): with Nagle on, a reused
   // keep-alive connection holds the body until the client's delayed ACK, 40 ms
@@ -43,16 +86,87 @@ HttpServer::HttpServer(HttpServerOptions options, MetricsHandler metrics, Logger
   // Called after the response was written: after a big one, hand the freed
   // memory back to the system at once, so RSS returns to idle after a scrape.
   server_->set_logger([](const httplib::Request&, const httplib::Response& res) {
-    if (res.body.size() >= kTrimAfterBytes) malloc_trim(0);
+    if (res.body.size() >= kTrimAfterBytes || res.content_length_ >= kTrimAfterBytes) malloc_trim(0);
   });
   InstallRoutes();
 }
 
 HttpServer::~HttpServer() { Stop(); }
 
+bool HttpServer::tls() const { return tls_holder_ != nullptr; }
+
+std::shared_ptr<const HttpServer::Security> HttpServer::security() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return security_;
+}
+
+Status HttpServer::ApplyWebConfig(const WebSecurityConfig& web) {
+  if (web.tls.has_value() != tls()) {
+    return Status::InvalidArgument(
+        web.source + ": switching between HTTP and HTTPS (tls_server_config) needs a restart; "
+                     "the running web config stays");
+  }
+  if (web.tls) {
+    auto ctx = BuildServerTls(*web.tls);
+    if (!ctx.ok()) return Status::InvalidArgument(web.source + ": " + ctx.status().message());
+    tls_holder_->Set(*ctx);
+  }
+  auto security = std::make_shared<Security>();
+  security->auth = std::make_unique<BasicAuthenticator>(web.basic_auth_users, DefaultClock());
+  security->headers = web.headers;
+  std::lock_guard<std::mutex> lock(mu_);
+  security_ = std::move(security);
+  return Status::Ok();
+}
+
 void HttpServer::InstallRoutes() {
+  // Authentication, the lifecycle API and methods, before any route runs.
+  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    auto security = this->security();
+    for (const auto& [name, value] : security->headers) res.set_header(name, value);
+    const std::string& path = req.path;
+    if (!IsOpenPath(path) && security->auth->enabled() &&
+        !security->auth->Allows(req.get_header_value("Authorization"))) {
+      res.set_header("WWW-Authenticate", "Basic");
+      SetPlainText(res, 401, "Unauthorized\n");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    const bool get = req.method == "GET" || req.method == "HEAD";
+    if (IsLifecyclePath(path)) {
+      if (req.method != "POST" && req.method != "PUT") {
+        res.set_header("Allow", "POST, PUT");
+        SetPlainText(res, 405, "405 method " + req.method + " not allowed; use POST or PUT\n");
+      } else if (!options_.enable_lifecycle) {
+        SetPlainText(res, 403, "Lifecycle API is not enabled (--web.enable-lifecycle).\n");
+      } else if (path == "/-/reload") {
+        Status reloaded = options_.reload();
+        if (reloaded.ok()) {
+          SetPlainText(res, 200, "Reloaded.\n");
+        } else {
+          SetPlainText(res, 500, "failed to reload config:\n" + reloaded.message() + "\n");
+        }
+      } else {
+        SetPlainText(res, 200, "Requesting termination... Goodbye!\n");
+        options_.quit();
+      }
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (get) return httplib::Server::HandlerResponse::Unhandled;
+    const bool known = path == "/" || path == options_.telemetry_path || IsOpenPath(path) ||
+                       (path == "/config" && options_.config_page);
+    if (known) {
+      res.set_header("Allow", "GET, HEAD");
+      SetPlainText(res, 405, "405 method " + req.method + " not allowed; use GET or HEAD\n");
+    } else {
+      SetPlainText(res, 404, "404 page not found\n");
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  });
+
   server_->Get("/", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(RenderLandingPage(options_.landing), "text/html; charset=utf-8");
+    LandingInfo landing = options_.landing;
+    landing.telemetry_path = options_.telemetry_path;
+    res.set_content(RenderLandingPage(landing), "text/html; charset=utf-8");
   });
   server_->Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
     SetPlainText(res, 200, "replica_sql_exporter is Healthy.\n");
@@ -61,38 +175,42 @@ void HttpServer::InstallRoutes() {
   server_->Get("/-/ready", [](const httplib::Request&, httplib::Response& res) {
     SetPlainText(res, 200, "replica_sql_exporter is Ready.\n");
   });
-  server_->Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+  if (options_.config_page) {
+    server_->Get("/config", [this](const httplib::Request&, httplib::Response& res) {
+      SetPlainText(res, 200, options_.config_page());
+    });
+  }
+  server_->Get(options_.telemetry_path, [this](const httplib::Request& req, httplib::Response& res) {
     ScrapeRequest scrape;
     if (req.has_header("X-Prometheus-Scrape-Timeout-Seconds")) {
       scrape.timeout_header = req.get_header_value("X-Prometheus-Scrape-Timeout-Seconds");
     }
     std::vector<MetricFamily> families = metrics_(scrape);
     ExpositionFormat format = NegotiateFormat(req.get_header_value("Accept"));
-    std::string body = format == ExpositionFormat::kOpenMetrics ? RenderOpenMetrics(families)
-                                                                : RenderText(families);
-    // httplib compresses text/* bodies itself; the OpenMetrics type is not
-    // text/*, so that one is compressed here.
-    if (format == ExpositionFormat::kOpenMetrics &&
-        AcceptsGzip(req.get_header_value("Accept-Encoding"))) {
-      if (auto compressed = GzipCompress(body); compressed.ok()) {
-        body = std::move(*compressed);
+    auto body = std::make_shared<std::string>(format == ExpositionFormat::kOpenMetrics
+                                                  ? RenderOpenMetrics(families)
+                                                  : RenderText(families));
+    families.clear();
+    // Compressed here, by our reading of Accept-Encoding (q=0 refuses):
+    // httplib's own would gzip whenever the header merely mentions gzip.
+    if (AcceptsGzip(req.get_header_value("Accept-Encoding"))) {
+      if (auto compressed = GzipCompress(*body); compressed.ok()) {
+        *body = std::move(*compressed);
         res.set_header("Content-Encoding", "gzip");
       }
     }
     res.set_header("Vary", "Accept, Accept-Encoding");
-    res.set_content(body, ContentTypeFor(format));
+    // A sized content provider: httplib writes it as it is, never re-encodes it.
+    if (body->empty()) {
+      res.set_content("", ContentTypeFor(format));
+      return;
+    }
+    res.set_content_provider(
+        body->size(), ContentTypeFor(format),
+        [body](size_t offset, size_t length, httplib::DataSink& sink) {
+          return sink.write(body->data() + offset, length);
+        });
   });
-  auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
-    res.set_header("Allow", kAllowedMethods);
-    SetPlainText(res, 405, "405 method " + req.method + " not allowed; use GET or HEAD\n");
-  };
-  for (const char* route : kRoutes) {
-    server_->Post(route, not_allowed);
-    server_->Put(route, not_allowed);
-    server_->Patch(route, not_allowed);
-    server_->Delete(route, not_allowed);
-    server_->Options(route, not_allowed);
-  }
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.status == 404 && res.body.empty()) SetPlainText(res, 404, "404 page not found\n");
   });
@@ -111,12 +229,20 @@ void HttpServer::InstallRoutes() {
 }
 
 Status HttpServer::Bind(const HostPort& address) {
+  if (!init_error_.ok()) return init_error_;
+  if (!server_->is_valid()) {
+    return Status::InvalidArgument(options_.web.source + ": the TLS server could not be set up");
+  }
   const std::string host = address.host.empty() ? "0.0.0.0" : address.host;
   if (address.port == 0) {
     port_ = server_->bind_to_any_port(host);
   } else {
     port_ = server_->bind_to_port(host, address.port) ? address.port : -1;
   }
+  // httplib listens with a backlog of 5 (built into the library): a burst of
+  // scrapes beyond it has SYNs dropped and retried after 1 s, 3 s, ... Listening
+  // again on the bound socket raises the backlog.
+  if (port_ >= 0 && listen_socket_ >= 0) ::listen(listen_socket_, SOMAXCONN);
   if (port_ < 0) {
     return Status::Unavailable("cannot listen on " + address.ToString() +
                                ": the port is in use or the address is not on this machine");

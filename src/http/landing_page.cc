@@ -27,7 +27,10 @@ std::string RenderLandingPage(const LandingInfo& info) {
          "<p>Cluster <b>" +
          HtmlEscape(info.cluster) + "</b> (" + HtmlEscape(info.engine) +
          "), served from one healthy replica per scrape.</p>\n"
-         "<ul>\n<li><a href=\"/metrics\">Metrics</a></li>\n"
+         "<ul>\n<li><a href=\"" +
+         HtmlEscape(info.telemetry_path) +
+         "\">Metrics</a></li>\n"
+         "<li><a href=\"/config\">Configuration</a></li>\n"
          "<li><a href=\"/-/healthy\">Health</a></li>\n<li><a "
          "href=\"/-/ready\">Readiness</a></li>\n</ul>\n"
          "</body>\n</html>\n";

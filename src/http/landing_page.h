@@ -10,6 +10,7 @@ struct LandingInfo {
   std::string revision;
   std::string cluster;
   std::string engine;
+  std::string telemetry_path = "/metrics";
 };
 
 std::string RenderLandingPage(const LandingInfo& info);

@@ -18,16 +18,36 @@ using testing::RunCommand;
 const std::string kBinary = RSE_EXPORTER_BINARY;
 const std::string kSourceDir = RSE_SOURCE_DIR;
 
+// The shipped configs read the password from this variable; a start refuses
+// an unset one, and so does --config.check.
+const bool kPasswordSet = setenv("SHOP_EXPORTER_PASSWORD", "exporter-demo-pw", 1) == 0;
+
 TEST(ExporterBinaryTest, ConfigCheckAcceptsTheShippedConfigs) {
-  for (const char* file :
-       {"config/replica_sql_exporter.toml", "config/demo.toml", "config/demo-mysql.toml",
-        "config/compose-postgres.toml", "config/compose-mysql.toml"}) {
+  ASSERT_TRUE(kPasswordSet);
+  for (const char* file : {"config/demo.toml", "config/demo-mysql.toml",
+                           "config/compose-postgres.toml", "config/compose-mysql.toml"}) {
     auto result =
         RunCommand({kBinary, "--config.check", std::string("--config.file=") + file}, kSourceDir);
     EXPECT_EQ(result.exit_code, 0) << file << "\n" << result.output;
     EXPECT_NE(result.output.find(std::string(file) + ": OK"), std::string::npos) << result.output;
     EXPECT_NE(result.output.find("orders_by_status"), std::string::npos) << result.output;
   }
+}
+
+TEST(ExporterBinaryTest, ConfigCheckRefusesThePasswordAStartCouldNotRead) {
+  // The reference config reads /run/secrets/shop_exporter, absent here.
+  auto result = RunCommand(
+      {kBinary, "--config.check", "--config.file=config/replica_sql_exporter.toml"}, kSourceDir);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("config/replica_sql_exporter.toml: [cluster] password_file: "
+                               "/run/secrets/shop_exporter"),
+            std::string::npos)
+      << result.output;
+  auto start = RunCommand({kBinary, "--config.file=config/replica_sql_exporter.toml",
+                           "--web.listen-address=127.0.0.1:0"},
+                          kSourceDir);
+  EXPECT_EQ(start.exit_code, 1) << "a start refuses what --config.check refuses";
+  EXPECT_EQ(start.output, result.output);
 }
 
 TEST(ExporterBinaryTest, ConfigCheckFailsNamingFileAndLine) {
@@ -88,9 +108,9 @@ TEST(ExporterBinaryTest, ServesLintCleanMetricsAndStopsOnSigterm) {
   auto landing = client.Get("/");
   ASSERT_TRUE(landing);
   EXPECT_NE(landing->body.find("shop"), std::string::npos);
-  // SIGHUP (what operators send to reload) must not stop it.
+  // SIGHUP (what operators send to reload) reloads; it must not stop it.
   exporter.Signal(SIGHUP);
-  ASSERT_TRUE(exporter.WaitForLog("SIGHUP received", 5000, &log)) << log;
+  ASSERT_TRUE(exporter.WaitForLog("configuration reloaded", 15000, &log)) << log;
   auto after_hup = client.Get("/metrics");
   ASSERT_TRUE(after_hup);
   EXPECT_EQ(after_hup->status, 200);

@@ -10,10 +10,10 @@ namespace rse::testing {
 
 std::string TestdataDir() { return std::string(RSE_SOURCE_DIR) + "/tests/testdata"; }
 
-std::vector<BadFileCase> LoadBadFileCases(const std::string& dir) {
+std::vector<BadFileCase> LoadBadFileCases(const std::string& dir, const std::string& extension) {
   std::vector<BadFileCase> cases;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() != ".toml") continue;
+    if (entry.path().extension() != extension) continue;
     std::ifstream in(entry.path());
     std::string first_line;
     std::getline(in, first_line);

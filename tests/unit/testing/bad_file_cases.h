@@ -12,9 +12,10 @@ struct BadFileCase {
   std::string expected;
 };
 
-// All *.toml files under `dir`, sorted; an unreadable or unmarked file is a
-// test failure (reported through gtest), never silently skipped.
-std::vector<BadFileCase> LoadBadFileCases(const std::string& dir);
+// All files ending in `extension` under `dir`, sorted; an unreadable or
+// unmarked file is a test failure (reported through gtest), never silently skipped.
+std::vector<BadFileCase> LoadBadFileCases(const std::string& dir,
+                                          const std::string& extension = ".toml");
 
 std::string TestdataDir();
 

@@ -1,0 +1,80 @@
+#include "app/reloader.h"
+
+#include <chrono>
+#include <sstream>
+
+namespace rse {
+namespace {
+
+double EpochSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Reloader::Reloader(ConfigPaths paths, const LoadedConfig& started, Exporter* exporter,
+                   HttpServer* server, Logger* logger)
+    : paths_(std::move(paths)),
+      listen_(started.config.web.listen),
+      exporter_(exporter),
+      server_(server),
+      logger_(logger),
+      last_success_(EpochSeconds()),
+      current_(std::make_shared<const LoadedConfig>(started)) {}
+
+std::shared_ptr<const LoadedConfig> Reloader::current() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return current_;
+}
+
+Status Reloader::Reload(const std::string& trigger) {
+  std::lock_guard<std::mutex> reload_lock(reload_mu_);
+  logger_->Info("reloading configuration", {{"trigger", trigger}});
+  auto loaded = LoadEverything(paths_);
+  Status status = loaded.status();
+  if (status.ok() && loaded->web.tls.has_value() != server_->tls()) {
+    status = Status::InvalidArgument(
+        paths_.web_config_file +
+        ": switching between HTTP and HTTPS (tls_server_config) needs a restart");
+  }
+  if (status.ok()) status = exporter_->Reload(loaded->config, loaded->catalog);
+  if (status.ok()) status = server_->ApplyWebConfig(loaded->web);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_ok_ = status.ok();
+    if (status.ok()) {
+      last_success_ = EpochSeconds();
+      current_ = std::make_shared<const LoadedConfig>(*loaded);
+    }
+  }
+  if (!status.ok()) {
+    std::istringstream lines(status.message());
+    for (std::string line; std::getline(lines, line);) {
+      logger_->Error("reload failed; the running configuration stays", {{"err", line}});
+    }
+    return status;
+  }
+  if (!(loaded->config.web.listen == listen_)) {
+    logger_->Warn("the listen address changed; it takes effect at the next restart",
+                  {{"listening", listen_.ToString()},
+                   {"configured", loaded->config.web.listen.ToString()}});
+  }
+  for (const std::string& warning : loaded->config.warnings) logger_->Warn(warning);
+  for (const std::string& warning : loaded->web.warnings) logger_->Warn(warning);
+  return Status::Ok();
+}
+
+void Reloader::AppendFamilies(std::vector<MetricFamily>* families) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  families->push_back({"replica_sql_config_last_reload_successful",
+                       "Whether the last configuration reload succeeded (1) or failed (0).",
+                       MetricType::kGauge,
+                       {{{}, last_ok_ ? 1.0 : 0.0}}});
+  families->push_back({"replica_sql_config_last_reload_success_timestamp_seconds",
+                       "When the configuration was last loaded successfully, in seconds since "
+                       "the epoch.",
+                       MetricType::kGauge,
+                       {{{}, last_success_}}});
+}
+
+}  // namespace rse

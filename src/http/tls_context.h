@@ -1,0 +1,40 @@
+// OpenSSL server contexts built from a TlsServerConfig, and the holder that
+// lets a reload swap certificates, CAs and client-auth policy under a running
+// server: every handshake starts on the base context httplib owns and moves,
+// in the ClientHello callback, to the holder's current one.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <memory>
+#include <mutex>
+
+#include "base/status.h"
+#include "config/web_config.h"
+
+namespace rse {
+
+using SslCtxPtr = std::shared_ptr<SSL_CTX>;
+
+// Loads certificate, key (checked to match), client CAs and the protocol
+// range into `ctx`. Errors name the file and OpenSSL's reason.
+Status ConfigureServerTls(SSL_CTX& ctx, const TlsServerConfig& config);
+
+// A new server context configured from `config`.
+StatusOr<SslCtxPtr> BuildServerTls(const TlsServerConfig& config);
+
+class TlsContextHolder {
+ public:
+  explicit TlsContextHolder(SslCtxPtr current) : current_(std::move(current)) {}
+  void Set(SslCtxPtr ctx);
+  // Installs the ClientHello callback on httplib's base context.
+  void AttachTo(SSL_CTX& base);
+
+ private:
+  static int OnClientHello(SSL* ssl, int* alert, void* self);
+
+  std::mutex mu_;
+  SslCtxPtr current_;  // Guarded by mu_.
+};
+
+}  // namespace rse

@@ -1,0 +1,140 @@
+// --web.config.file against the built binary: TLS, client certificates,
+// basic auth, and a web config replaced by SIGHUP (a broken one keeps the
+// running one).
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include "exporter_workspace.h"
+
+namespace rse {
+namespace {
+
+using testing::ExporterWorkspace;
+using testing::kTestPasswordHash;
+
+const bool kPasswordSet = setenv("SHOP_EXPORTER_PASSWORD", "exporter-demo-pw", 1) == 0;
+
+class WebSecurityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(kPasswordSet);
+    ws_.WriteConfig();
+    ws_.WriteQueries({"one"});
+    ws_.MakeCertificates();
+  }
+  void StartWith(const std::string& web_yml) {
+    ws_.Write("web.yml", web_yml);
+    std::string log;
+    ASSERT_TRUE(ws_.Start({"--web.config.file=" + ws_.Path("web.yml")}, &log)) << log;
+  }
+  // A TLS client that trusts the test CA, optionally presenting a certificate.
+  std::unique_ptr<httplib::SSLClient> Tls(const std::string& client_cert = "") {
+    std::unique_ptr<httplib::SSLClient> client;
+    if (client_cert.empty()) {
+      client = std::make_unique<httplib::SSLClient>("127.0.0.1", ws_.port());
+    } else {
+      client = std::make_unique<httplib::SSLClient>("127.0.0.1", ws_.port(),
+                                                    ws_.Path(client_cert + ".crt"),
+                                                    ws_.Path(client_cert + ".key"));
+    }
+    client->set_ca_cert_path(ws_.Path("ca.crt").c_str());
+    client->enable_server_certificate_verification(true);
+    client->set_connection_timeout(5, 0);
+    client->set_read_timeout(15, 0);
+    return client;
+  }
+
+  ExporterWorkspace ws_;
+};
+
+TEST_F(WebSecurityTest, ServesMetricsOverTlsAndRefusesPlainHttpCleanly) {
+  StartWith("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
+  auto res = Tls()->Get("/metrics");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("replica_sql_up "), std::string::npos);
+  httplib::Client plain("127.0.0.1", ws_.port());
+  plain.set_read_timeout(5, 0);
+  auto refused = plain.Get("/metrics");
+  EXPECT_TRUE(!refused || refused->status >= 400) << "plain HTTP must not get the metrics";
+  auto again = Tls()->Get("/-/healthy");  // The server is still fine.
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+}
+
+TEST_F(WebSecurityTest, RequireAndVerifyClientCertTakesOnlyCertificatesOfTheClientCa) {
+  StartWith(
+      "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+      "  client_ca_file: ca.crt\n  client_auth_type: RequireAndVerifyClientCert\n");
+  EXPECT_FALSE(Tls()->Get("/metrics")) << "no client certificate";
+  EXPECT_FALSE(Tls("stranger")->Get("/metrics")) << "a certificate of another CA";
+  auto res = Tls("client")->Get("/metrics");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+}
+
+TEST_F(WebSecurityTest, BasicAuthOverTls) {
+  StartWith(std::string("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+                        "basic_auth_users:\n  prometheus: ") +
+            kTestPasswordHash + "\n");
+  auto client = Tls();
+  auto anonymous = client->Get("/metrics");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  EXPECT_EQ(anonymous->get_header_value("WWW-Authenticate"), "Basic");
+  client->set_basic_auth("prometheus", "wrong");
+  EXPECT_EQ(client->Get("/metrics")->status, 401);
+  client->set_basic_auth("prometheus", "s3cret");
+  auto res = client->Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("replica_sql_up "), std::string::npos);
+}
+
+TEST_F(WebSecurityTest, SighupReplacesTheWebConfigAndABrokenOneKeepsTheLastGood) {
+  StartWith(std::string("basic_auth_users:\n  alice: ") + kTestPasswordHash + "\n");
+  httplib::Client client("127.0.0.1", ws_.port());
+  client.set_basic_auth("alice", "s3cret");
+  ASSERT_EQ(client.Get("/metrics")->status, 200);
+
+  // A broken file: every error logged with file:line; alice still gets in.
+  ws_.Write("web.yml", std::string("basic_auth_users:\n  alice: not-a-hash\n"));
+  ws_.process().Signal(SIGHUP);
+  std::string log;
+  ASSERT_TRUE(ws_.WaitForLog("reload failed", 15000, &log)) << log;
+  EXPECT_NE(log.find("web.yml:2: basic_auth_users.alice"), std::string::npos) << log;
+  auto still = client.Get("/metrics");
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, 200);
+  EXPECT_NE(still->body.find("replica_sql_config_last_reload_successful 0"), std::string::npos);
+
+  // A good one: bob replaces alice.
+  ws_.Write("web.yml", std::string("basic_auth_users:\n  bob: ") + kTestPasswordHash + "\n");
+  ws_.process().Signal(SIGHUP);
+  ASSERT_TRUE(ws_.WaitForLog("configuration reloaded", 15000, &log)) << log;
+  EXPECT_EQ(client.Get("/metrics")->status, 401);
+  client.set_basic_auth("bob", "s3cret");
+  auto bob = client.Get("/metrics");
+  ASSERT_TRUE(bob);
+  EXPECT_EQ(bob->status, 200);
+  EXPECT_NE(bob->body.find("replica_sql_config_last_reload_successful 1"), std::string::npos);
+}
+
+TEST_F(WebSecurityTest, SighupSwapsCertificatesAndClientAuthUnderARunningServer) {
+  StartWith("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
+  ASSERT_TRUE(Tls()->Get("/metrics"));
+  ws_.Write("web.yml",
+            "tls_server_config:\n  cert_file: server2.crt\n  key_file: server2.key\n"
+            "  client_ca_file: ca.crt\n  client_auth_type: RequireAndVerifyClientCert\n");
+  ws_.process().Signal(SIGHUP);
+  std::string log;
+  ASSERT_TRUE(ws_.WaitForLog("configuration reloaded", 15000, &log)) << log;
+  EXPECT_FALSE(Tls()->Get("/metrics")) << "a client certificate is now required";
+  auto res = Tls("client")->Get("/metrics");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+}
+
+}  // namespace
+}  // namespace rse

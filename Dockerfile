@@ -1,20 +1,30 @@
 # replica_sql_exporter on Debian 12, built from this source tree.
+#   docker build -t replica-sql-exporter .
 FROM debian:12 AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      g++ cmake make pkg-config libpqxx-dev libmysqlcppconn-dev libcpp-httplib-dev libtomlplusplus-dev zlib1g-dev \
+      g++ cmake make pkg-config libpqxx-dev libmysqlcppconn-dev libcpp-httplib-dev libtomlplusplus-dev \
+      zlib1g-dev libyaml-cpp-dev libcrypt-dev libssl-dev libboost-dev \
     && rm -rf /var/lib/apt/lists/*
 COPY . /src
-RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DRSE_BUILD_TESTS=OFF && cmake --build /build -j"$(nproc)"
+RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DRSE_BUILD_TESTS=OFF \
+    && cmake --build /build -j"$(nproc)" --target replica_sql_exporter \
+    && strip /build/src/replica_sql_exporter
 
-FROM debian:12
+# Runtime: only the shared libraries the binary links, no compiler, no shell tools.
+FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libpqxx-6.4 libmysqlcppconn7v5 libcpp-httplib0.11 libtomlplusplus3 ca-certificates \
+      libpqxx-6.4 libmysqlcppconn7v5 libcpp-httplib0.11 libyaml-cpp0.7 libssl3 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /build/src/replica_sql_exporter /usr/local/bin/replica_sql_exporter
 COPY config /etc/replica_sql_exporter/config
 COPY queries /etc/replica_sql_exporter/queries
 WORKDIR /etc/replica_sql_exporter
-USER nobody
+# nobody:nogroup; the config and queries are world-readable, nothing is writable.
+USER 65534:65534
 EXPOSE 10399
+# bash's /dev/tcp: the slim image has no curl. (With TLS in the web config,
+# probe from outside instead, e.g. Kubernetes' httpGet with scheme HTTPS.)
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/10399 && printf 'GET /-/healthy HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["/usr/local/bin/replica_sql_exporter"]
 CMD ["--config.file=config/replica_sql_exporter.toml"]

@@ -87,21 +87,20 @@ std::shared_ptr<Exporter::Generation> Exporter::current() const {
   return current_;
 }
 
-Status Exporter::Reload(const ExporterConfig& config, const QueryCatalog& catalog) {
+Status Exporter::Reload(const ExporterConfig& config, const QueryCatalog& catalog,
+                        ReloadSummary* summary) {
   std::lock_guard<std::mutex> reload_lock(reload_mu_);
   std::shared_ptr<Generation> previous = current();
   auto next = Build(config, catalog, previous.get());
   if (!next.ok()) return next.status();
   std::vector<std::string> kept = (*next)->engine->AdoptFrom(*previous->engine);
-  const bool same_pool = (*next)->pool == previous->pool;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    current_ = *next;
+  if (summary != nullptr) {
+    summary->queries = catalog.queries.size();
+    summary->queries_kept = kept.size();
+    summary->pool_kept = (*next)->pool == previous->pool;
   }
-  logger_->Info("configuration reloaded",
-                {{"queries", std::to_string(catalog.queries.size())},
-                 {"queries_kept", std::to_string(kept.size())},
-                 {"pool", same_pool ? "kept" : "new"}});
+  std::lock_guard<std::mutex> lock(mu_);
+  current_ = *next;
   // `previous` goes when the last scrape using it ends.
   return Status::Ok();
 }

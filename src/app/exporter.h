@@ -30,7 +30,13 @@ class Exporter {
   // on; a scrape in flight finishes on the old ones. Unchanged queries keep
   // their cached results and counters; an unchanged [cluster] and [pool] keep
   // the pool and its connections. On an error nothing changes.
-  Status Reload(const ExporterConfig& config, const QueryCatalog& catalog);
+  struct ReloadSummary {
+    size_t queries = 0;
+    size_t queries_kept = 0;  // Same definition: cached result and counters kept.
+    bool pool_kept = false;
+  };
+  Status Reload(const ExporterConfig& config, const QueryCatalog& catalog,
+                ReloadSummary* summary = nullptr);
 
   std::vector<MetricFamily> Scrape(const ScrapeRequest& request);
 

@@ -37,7 +37,8 @@ Status Reloader::Reload(const std::string& trigger) {
         paths_.web_config_file +
         ": switching between HTTP and HTTPS (tls_server_config) needs a restart");
   }
-  if (status.ok()) status = exporter_->Reload(loaded->config, loaded->catalog);
+  Exporter::ReloadSummary summary;
+  if (status.ok()) status = exporter_->Reload(loaded->config, loaded->catalog, &summary);
   if (status.ok()) status = server_->ApplyWebConfig(loaded->web);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -54,6 +55,11 @@ Status Reloader::Reload(const std::string& trigger) {
     }
     return status;
   }
+  logger_->Info("configuration reloaded",
+                {{"trigger", trigger},
+                 {"queries", std::to_string(summary.queries)},
+                 {"queries_kept", std::to_string(summary.queries_kept)},
+                 {"pool", summary.pool_kept ? "kept" : "new"}});
   if (!(loaded->config.web.listen == listen_)) {
     logger_->Warn("the listen address changed; it takes effect at the next restart",
                   {{"listening", listen_.ToString()},

@@ -31,6 +31,10 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
   MetricFamily age =
       PerQuery(kQueryCacheAgeMetric,
                "Age of the cached result served for a slow (cached) query, in seconds.");
+  MetricFamily staleness = PerQuery(
+      kQueryMaxStalenessMetric,
+      "Oldest a cached query's result may be and still be served, in seconds (its "
+      "max_staleness); with no cache_age series beside it, nothing usable is cached.");
   MetricFamily where = PerQuery(kQueryReplicaInfoMetric,
                                 "The replica each query ran on, present only in a scrape that "
                                 "failed over to another replica mid-way.");
@@ -81,6 +85,11 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
       }
       if (query.cache) age.samples.push_back({{{"query", query.name}}, cache->AgeSeconds(*served)});
     }
+    if (query.cache) {
+      staleness.samples.push_back(
+          {{{"query", query.name}},
+           std::chrono::duration<double>(query.max_staleness).count()});
+    }
     const std::vector<Label> labels{{"query", query.name}};
     if (failed_over && plan.result && !plan.result->replica.empty())
       where.samples.push_back({{{"query", query.name}, {"replica", plan.result->replica}}, 1});
@@ -89,7 +98,7 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
     wait.samples.push_back({labels, waited});
     rows.samples.push_back({labels, served ? static_cast<double>(served->rows) : 0.0});
   }
-  for (MetricFamily* family : {&success, &duration, &wait, &rows, &age, &where})
+  for (MetricFamily* family : {&success, &duration, &wait, &rows, &age, &staleness, &where})
     out.push_back(std::move(*family));
   return out;
 }

@@ -34,8 +34,14 @@ Status ConfigureServerTls(SSL_CTX& ctx, const TlsServerConfig& config) {
                                    "': " + OpensslReason());
   }
   if (SSL_CTX_use_PrivateKey_file(&ctx, config.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    const std::string reason = OpensslReason();
+    if (reason.find("mismatch") != std::string::npos) {  // OpenSSL checks the pair as it loads.
+      return Status::InvalidArgument("tls_server_config.key_file: '" + config.key_file +
+                                     "' does not match the certificate in '" + config.cert_file +
+                                     "'");
+    }
     return Status::InvalidArgument("tls_server_config.key_file: cannot load '" + config.key_file +
-                                   "': " + OpensslReason());
+                                   "': " + reason);
   }
   if (SSL_CTX_check_private_key(&ctx) != 1) {
     return Status::InvalidArgument("tls_server_config.key_file: '" + config.key_file +

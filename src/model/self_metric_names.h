@@ -19,6 +19,8 @@ inline constexpr const char* kQueryDurationMetric = "replica_sql_query_duration_
 inline constexpr const char* kQueryWaitMetric = "replica_sql_query_wait_seconds";
 inline constexpr const char* kQueryRowsMetric = "replica_sql_query_rows";
 inline constexpr const char* kQueryCacheAgeMetric = "replica_sql_query_cache_age_seconds";
+inline constexpr const char* kQueryMaxStalenessMetric =
+    "replica_sql_query_cache_max_staleness_seconds";
 inline constexpr const char* kQueryReplicaInfoMetric = "replica_sql_query_replica_info";
 inline constexpr const char* kQueryErrorsMetric = "replica_sql_query_errors_total";
 

@@ -16,7 +16,7 @@ ExporterWorkspace::ExporterWorkspace() {
 }
 
 ExporterWorkspace::~ExporterWorkspace() {
-  if (process_) process_->StopWith(SIGKILL, 5000);
+  process_.reset();  // SIGKILLs it if still running.
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }

@@ -90,9 +90,13 @@ bool BackgroundProcess::WaitForLog(const std::string& needle, int timeout_ms, st
   return false;
 }
 
-void BackgroundProcess::Signal(int signal) { kill(pid_, signal); }
+// Never with pid -1: kill(-1, ...) signals every process we may signal.
+void BackgroundProcess::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
 
 int BackgroundProcess::StopWith(int signal, int timeout_ms) {
+  if (pid_ <= 0) return -1;  // Already stopped (or never started).
   kill(pid_, signal);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {

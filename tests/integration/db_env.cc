@@ -236,6 +236,10 @@ void StopMember(const ClusterEnv& env, const std::string& name) {
   RunMemberScript(env, "stop", name);
 }
 
+void StartMember(const ClusterEnv& env, const std::string& name) {
+  RunMemberScript(env, "start", name);
+}
+
 void RestartMember(const ClusterEnv& env, const std::string& name) {
   RunMemberScript(env, "restart", name);
 }

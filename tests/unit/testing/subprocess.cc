@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,9 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& cwd,
             const std::string& out_path, bool merge_stdout) {
   pid_t pid = fork();
   if (pid != 0) return pid;
+  // A test process that dies (a crash, a timeout) takes what it started
+  // with it, instead of leaving an exporter that holds ctest's output pipe.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
   int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   dup2(fd, STDERR_FILENO);
   if (merge_stdout) dup2(fd, STDOUT_FILENO);

@@ -1,0 +1,123 @@
+// Operations against the real clusters, both engines: a reload keeps what an
+// unchanged query and an unchanged cluster had; --dry-run runs every query
+// once on a healthy replica and says which failed.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "scrape_fixture.h"
+#include "testing/subprocess.h"
+
+namespace rse::testing {
+namespace {
+
+// The value of the first sample line starting with `series` (name and labels), or -1.
+double ValueOf(const std::string& body, const std::string& series) {
+  size_t at = body.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(body.substr(at + series.size() + 2));
+}
+
+class OperationsTest : public ScrapeTest {
+ protected:
+  std::string ConfigText() const {
+    return "[scrape]\ntimeout = \"5s\"\n[cluster]\nname = \"shop\"\nengine = \"" +
+           std::string(pg() ? "postgres" : "mysql") +
+           "\"\ndatabase = \"shop\"\nuser = \"exporter\"\npassword_env = \"RSE_IT_PASSWORD\"\n"
+           "tls_mode = \"disable\"\nreplicas = [\"" +
+           env().replicas[0].ToString() + "\", \"" + env().replicas[1].ToString() + "\"]\n";
+  }
+  std::string Query(const std::string& name, const std::string& sql,
+                    const std::string& extra = "") const {
+    return "[[query]]\nname = \"" + name + "\"\nsql = \"" + sql + "\"\n" + extra +
+           "[[query.metrics]]\nname = \"it_" + name + "\"\nhelp = \"h\"\nvalue = \"v\"\n";
+  }
+  std::string Scrape(Exporter& exporter) { return RenderText(exporter.Scrape(ScrapeRequest{})); }
+};
+
+TEST_P(OperationsTest, AReloadKeepsTheCacheAndCountersOfUnchangedQueriesAndThePool) {
+  const std::string cached = Query("cached", "SELECT 7 AS v", "cache = \"1h\"\n");
+  const std::string broken = Query("broken", "SELECT v FROM no_such_table");
+  auto exporter = MakeExporter(cached + broken);
+  ASSERT_TRUE(exporter);
+  std::string first = Scrape(*exporter);
+  ASSERT_EQ(ValueOf(first, "it_cached"), 7) << first;
+  ASSERT_EQ(ValueOf(first, "replica_sql_query_errors_total{query=\"broken\",reason=\"sql\"}"), 1)
+      << first;
+
+  auto config = ParseExporterConfig(ConfigText(), "it.toml", ".");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  // Same two queries (written elsewhere in the file), one new one.
+  auto catalog = ParseQueryCatalog(
+      {{"it_queries.toml", "# moved down a line\n" + cached + broken +
+                               Query("added", "SELECT 1 AS v")}});
+  ASSERT_TRUE(catalog.ok()) << catalog.status().message();
+  Exporter::ReloadSummary summary;
+  ASSERT_TRUE(exporter->Reload(*config, *catalog, &summary).ok());
+  EXPECT_EQ(summary.queries, 3u);
+  EXPECT_EQ(summary.queries_kept, 2u);
+  EXPECT_TRUE(summary.pool_kept) << "same [cluster] and [pool]: connections kept";
+
+  std::string after = Scrape(*exporter);
+  EXPECT_EQ(ValueOf(after, "it_added"), 1) << after;
+  EXPECT_EQ(ValueOf(after, "it_cached"), 7);
+  // The cached result is the one from before the reload, not a new run.
+  EXPECT_GE(ValueOf(after, "replica_sql_query_cache_age_seconds{query=\"cached\"}"),
+            ValueOf(first, "replica_sql_query_cache_age_seconds{query=\"cached\"}"));
+  EXPECT_EQ(ValueOf(after, "replica_sql_query_errors_total{query=\"broken\",reason=\"sql\"}"), 2)
+      << "the counter went on from 1";
+
+  // A changed definition starts afresh.
+  auto changed = ParseQueryCatalog({{"it_queries.toml", Query("cached", "SELECT 8 AS v",
+                                                              "cache = \"1h\"\n")}});
+  ASSERT_TRUE(changed.ok());
+  ASSERT_TRUE(exporter->Reload(*config, *changed, &summary).ok());
+  EXPECT_EQ(summary.queries_kept, 0u);
+  EXPECT_EQ(ValueOf(Scrape(*exporter), "it_cached"), 8);
+}
+
+TEST_P(OperationsTest, AReloadWithOtherReplicasMakesANewPool) {
+  auto exporter = MakeExporter(Query("one", "SELECT 1 AS v"));
+  ASSERT_TRUE(exporter);
+  auto config = ParseExporterConfig(ConfigText() + "max_replication_lag = \"1m\"\n", "it.toml", ".");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  auto catalog = ParseQueryCatalog({{"q.toml", Query("one", "SELECT 1 AS v")}});
+  Exporter::ReloadSummary summary;
+  ASSERT_TRUE(exporter->Reload(*config, *catalog, &summary).ok());
+  EXPECT_FALSE(summary.pool_kept);
+  EXPECT_EQ(ValueOf(Scrape(*exporter), "it_one"), 1);
+}
+
+TEST_P(OperationsTest, DryRunPrintsTheExpositionAndSaysWhichQueryFailed) {
+  char dir_template[] = "/tmp/rse_dryrunXXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  setenv("RSE_IT_PASSWORD", env().password.c_str(), 1);
+  {
+    std::ofstream(dir + "/exporter.toml") << ConfigText() << "[queries]\nfiles = [\"q.toml\"]\n";
+    std::ofstream(dir + "/q.toml") << Query("good", "SELECT 42 AS v");
+  }
+  auto ok = RunCommand({RSE_EXPORTER_BINARY, "--dry-run", "--config.file=" + dir + "/exporter.toml"},
+                       dir);
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("\nit_good 42\n"), std::string::npos) << ok.output;
+  EXPECT_NE(ok.output.find("served by replica"), std::string::npos) << ok.output;
+  EXPECT_NE(ok.output.find("1 of 1 queries succeeded"), std::string::npos) << ok.output;
+
+  std::ofstream(dir + "/q.toml") << Query("good", "SELECT 42 AS v")
+                                 << Query("bad", "SELECT v FROM no_such_table");
+  auto failed = RunCommand(
+      {RSE_EXPORTER_BINARY, "--dry-run", "--config.file=" + dir + "/exporter.toml"}, dir);
+  EXPECT_EQ(failed.exit_code, 1) << failed.output;
+  EXPECT_NE(failed.output.find("FAILED"), std::string::npos) << failed.output;
+  EXPECT_NE(failed.output.find("no_such_table"), std::string::npos) << "the error is shown";
+  EXPECT_NE(failed.output.find("1 of 2 queries succeeded"), std::string::npos) << failed.output;
+  std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, OperationsTest, ::testing::ValuesIn(testing::AllEnvs()),
+                         [](const auto& info) { return info.param->name; });
+
+}  // namespace
+}  // namespace rse::testing

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <future>
 
 #include "collect/scrape_engine_fixture.h"
@@ -54,6 +56,34 @@ TEST_F(ScrapeEngineTest, OneFailingQueryDoesNotTakeTheOthersDown) {
   EXPECT_EQ(Find(families, "replica_sql_query_success", "bad"), 0);
   EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "bad", "sql"), 1);
   EXPECT_EQ(Find(families, "replica_sql_up"), 1);
+}
+
+// A query that keeps failing is logged when it starts failing and when it
+// recovers (warn, info); the scrapes in between only at debug level.
+TEST_F(ScrapeEngineTest, AFailingQueryIsLoggedWhenItStartsAndStopsFailingNotEveryScrape) {
+  Make({Query("bad")});
+  std::atomic<bool> failing = true;
+  OnQuery(1, [&failing](std::string_view, const Deadline&) -> StatusOr<RowSet> {
+    if (failing) return Status::InvalidArgument("postgres: relation \"nope\" does not exist");
+    return Value(7);
+  });
+  auto count = [this](const std::string& needle) {
+    const std::string log = log_.str();
+    int n = 0;
+    for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
+    return n;
+  };
+  for (int i = 0; i < 5; ++i) engine_->Scrape(2s);
+  EXPECT_EQ(count("level=warn msg=\"query failed\""), 1) << log_.str();
+  EXPECT_EQ(count("level=debug msg=\"query failed again\""), 4) << log_.str();
+  failing = false;
+  for (int i = 0; i < 3; ++i) engine_->Scrape(2s);
+  EXPECT_EQ(count("level=info msg=\"query recovered\""), 1) << log_.str();
+  EXPECT_EQ(count("level=debug msg=\"query ran\""), 3) << log_.str();
+  EXPECT_EQ(count("level=debug msg=scrape"), 8) << "one debug line per scrape";
+  failing = true;
+  engine_->Scrape(2s);
+  EXPECT_EQ(count("level=warn msg=\"query failed\""), 2) << "failing again is news again";
 }
 
 TEST_F(ScrapeEngineTest, AnswersByTheDeadlineAndCountsTheTimeout) {

@@ -48,16 +48,27 @@ StatusOr<std::shared_ptr<Exporter::Generation>> Exporter::Build(const ExporterCo
   }
   auto generation = std::make_shared<Generation>();
   generation->config = config;
+  // Only the member list changed: the members both lists have keep their
+  // sessions, which belong to the backend, so the backend stays too.
+  auto same_but_members = [&](const Generation& before) {
+    ClusterConfig a = before.config.cluster, b = cluster;
+    a.replicas.clear();
+    b.replicas.clear();
+    return a == b && before.config.pool == config.pool;
+  };
   if (previous != nullptr && previous->config.cluster == cluster &&
       previous->config.pool == config.pool) {
     generation->backend = previous->backend;
     generation->pool = previous->pool;
   } else {
-    generation->backend = cluster.engine == Engine::kPostgres ? MakePostgresBackend(clock_)
-                                                              : MakeMysqlBackend(clock_);
+    const bool adopt = previous != nullptr && same_but_members(*previous);
+    generation->backend = adopt ? previous->backend
+                          : cluster.engine == Engine::kPostgres ? MakePostgresBackend(clock_)
+                                                                : MakeMysqlBackend(clock_);
     generation->pool = std::make_shared<ReplicaPool>(ExpandMembers(cluster.replicas),
                                                      MakePoolOptions(cluster, config.pool),
                                                      generation->backend.get(), clock_, logger_);
+    if (adopt) generation->members_kept = generation->pool->AdoptMembersFrom(*previous->pool);
     // One look at every member when the cluster is (re)configured; nothing polls afterwards.
     Deadline check = Deadline::After(*clock_, cluster.connect_timeout + config.scrape.timeout);
     if (Status election = generation->pool->CheckForMasterElection(check); !election.ok()) {
@@ -98,6 +109,8 @@ Status Exporter::Reload(const ExporterConfig& config, const QueryCatalog& catalo
     summary->queries = catalog.queries.size();
     summary->queries_kept = kept.size();
     summary->pool_kept = (*next)->pool == previous->pool;
+    summary->members_kept = summary->pool_kept ? (*next)->pool->Snapshot().size()
+                                               : (*next)->members_kept;
   }
   std::lock_guard<std::mutex> lock(mu_);
   current_ = *next;

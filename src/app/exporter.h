@@ -29,11 +29,13 @@ class Exporter {
   // Swaps in a new config and catalog for the scrapes that start from now
   // on; a scrape in flight finishes on the old ones. Unchanged queries keep
   // their cached results and counters; an unchanged [cluster] and [pool] keep
-  // the pool and its connections. On an error nothing changes.
+  // the pool and its connections; when only the replica list changed, the
+  // members still listed keep theirs. On an error nothing changes.
   struct ReloadSummary {
     size_t queries = 0;
     size_t queries_kept = 0;  // Same definition: cached result and counters kept.
     bool pool_kept = false;
+    size_t members_kept = 0;  // Members whose sessions, health and counters carried over.
   };
   Status Reload(const ExporterConfig& config, const QueryCatalog& catalog,
                 ReloadSummary* summary = nullptr);
@@ -48,6 +50,7 @@ class Exporter {
     std::shared_ptr<Backend> backend;
     std::shared_ptr<ReplicaPool> pool;
     std::unique_ptr<ScrapeEngine> engine;
+    size_t members_kept = 0;  // Taken over from the previous pool when only members changed.
     ~Generation();
   };
 

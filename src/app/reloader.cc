@@ -59,7 +59,8 @@ Status Reloader::Reload(const std::string& trigger) {
                 {{"trigger", trigger},
                  {"queries", std::to_string(summary.queries)},
                  {"queries_kept", std::to_string(summary.queries_kept)},
-                 {"pool", summary.pool_kept ? "kept" : "new"}});
+                 {"pool", summary.pool_kept ? "kept" : "new"},
+                 {"members_kept", std::to_string(summary.members_kept)}});
   if (!(loaded->config.web.listen == listen_)) {
     logger_->Warn("the listen address changed; it takes effect at the next restart",
                   {{"listening", listen_.ToString()},

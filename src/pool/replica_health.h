@@ -57,8 +57,8 @@ class MemberHealth {
   uint64_t changes() const { return changes_; }  // State changes after the first verdict.
 
  private:
-  const int rise_;
-  const int fall_;
+  int rise_;  // Not const: a reload copies a member's health to its new pool.
+  int fall_;
   bool judged_ = false;
   MemberState state_ = MemberState::kDown;
   std::string reason_ = "not contacted yet";

@@ -28,6 +28,31 @@ ReplicaPool::ReplicaPool(std::vector<Member> members, PoolOptions options, Backe
 
 ReplicaPool::~ReplicaPool() = default;
 
+size_t ReplicaPool::AdoptMembersFrom(ReplicaPool& previous) {
+  std::scoped_lock lock(mu_, previous.mu_);
+  size_t adopted = 0;
+  for (Slot& slot : slots_) {
+    for (Slot& old : previous.slots_) {
+      if (old.member.label != slot.member.label || !(old.member.address == slot.member.address))
+        continue;
+      // Leased sessions go back to `previous` and close with it; idle ones move.
+      for (std::unique_ptr<Connection>& connection : TakeIdle(old)) {
+        slot.idle.push_back(std::move(connection));
+        ++slot.open;
+      }
+      slot.health = old.health;
+      slot.lag_seconds = old.lag_seconds;
+      slot.scrapes_served = old.scrapes_served;
+      slot.recovery_conflicts = old.recovery_conflicts;
+      slot.retry_after = old.retry_after;
+      slot.backoff = old.backoff;
+      ++adopted;
+      break;
+    }
+  }
+  return adopted;
+}
+
 std::vector<std::unique_ptr<Connection>> ReplicaPool::TakeIdle(Slot& slot) {
   slot.open -= static_cast<int>(slot.idle.size());
   std::vector<std::unique_ptr<Connection>> idle = std::move(slot.idle);

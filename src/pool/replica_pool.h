@@ -60,6 +60,12 @@ class ReplicaPool {
   ReplicaPool(const ReplicaPool&) = delete;
   ReplicaPool& operator=(const ReplicaPool&) = delete;
 
+  // After a reload that changed only the member list: takes over, for every
+  // member `previous` also had, its idle sessions, health and counters. Both
+  // pools must use the same backend (sessions belong to it). Call before this
+  // pool is shared. Returns how many members were taken over.
+  size_t AdoptMembersFrom(ReplicaPool& previous);
+
   // A probed connection to a healthy replica for one scrape, round-robin over
   // the members not in `exclude` (those that already failed this scrape).
   // Unavailable when none is healthy, with each member's reason.

@@ -78,6 +78,33 @@ TEST_P(OperationsTest, AReloadKeepsTheCacheAndCountersOfUnchangedQueriesAndThePo
   EXPECT_EQ(ValueOf(Scrape(*exporter), "it_cached"), 8);
 }
 
+TEST_P(OperationsTest, AReloadThatDropsAReplicaKeepsTheOtherOnesSessions) {
+  auto exporter = MakeExporter(Query("one", "SELECT 1 AS v"));
+  ASSERT_TRUE(exporter);
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(ValueOf(Scrape(*exporter), "it_one"), 1);
+  std::string text = ConfigText();
+  const std::string both = "replicas = [\"" + env().replicas[0].ToString() + "\", \"" +
+                           env().replicas[1].ToString() + "\"]";
+  ASSERT_NE(text.find(both), std::string::npos);
+  text.replace(text.find(both), both.size(),
+               "replicas = [\"" + env().replicas[1].ToString() + "\"]");
+  auto config = ParseExporterConfig(text, "it.toml", ".");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  auto catalog = ParseQueryCatalog({{"q.toml", Query("one", "SELECT 1 AS v")}});
+  Exporter::ReloadSummary summary;
+  ASSERT_TRUE(exporter->Reload(*config, *catalog, &summary).ok());
+  EXPECT_FALSE(summary.pool_kept);
+  EXPECT_EQ(summary.members_kept, 1u);
+  std::string after = Scrape(*exporter);
+  EXPECT_EQ(ValueOf(after, "it_one"), 1);
+  // Its scrape counter went on: the member's state carried over.
+  EXPECT_GE(ValueOf(after, "replica_sql_replica_scrapes_total{replica=\"" +
+                               env().replicas[1].ToString() + "\"}"),
+            2);
+  EXPECT_EQ(after.find("replica=\"" + env().replicas[0].ToString() + "\""), std::string::npos)
+      << "the dropped member is gone";
+}
+
 TEST_P(OperationsTest, AReloadWithOtherReplicasMakesANewPool) {
   auto exporter = MakeExporter(Query("one", "SELECT 1 AS v"));
   ASSERT_TRUE(exporter);

@@ -27,6 +27,7 @@ class BackgroundProcess {
 
   // Waits up to `timeout_ms` for `needle` to appear in its stderr; returns the log so far.
   bool WaitForLog(const std::string& needle, int timeout_ms, std::string* log);
+  pid_t pid() const { return pid_; }
   // Sends `signal` without waiting.
   void Signal(int signal);
   // Sends `signal` and waits up to `timeout_ms`; returns the exit code, or -1 on timeout.

@@ -1,0 +1,141 @@
+// The built binary's HTTP side under abuse: 200 slow clients, odd scrape
+// timeout headers, huge headers and URLs, path traversal, HTTP/1.0. Every
+// request gets a clear status, real scrapes keep being answered, nothing crashes.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "exporter_workspace.h"
+
+namespace rse {
+namespace {
+
+using testing::ExporterWorkspace;
+
+const bool kPasswordSet = setenv("SHOP_EXPORTER_PASSWORD", "exporter-demo-pw", 1) == 0;
+const bool kNoSigpipe = signal(SIGPIPE, SIG_IGN) != SIG_ERR;
+
+int Connect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// The status line of the answer to `request`, or "" if none came within 5 s.
+std::string StatusLine(int port, const std::string& request) {
+  int fd = Connect(port);
+  if (fd < 0) return "";
+  timeval timeout{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  (void)!write(fd, request.data(), request.size());
+  std::string out;
+  char buffer[4096];
+  ssize_t n;
+  while (out.find("\r\n") == std::string::npos && (n = read(fd, buffer, sizeof buffer)) > 0) {
+    out.append(buffer, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out.substr(0, out.find("\r\n"));
+}
+
+int Threads(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+class HttpAbuseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(kPasswordSet && kNoSigpipe);
+    ws_.WriteConfig();
+    ws_.WriteQueries({"one"});
+    std::string log;
+    ASSERT_TRUE(ws_.Start({}, &log)) << log;
+  }
+  ExporterWorkspace ws_;
+};
+
+TEST_F(HttpAbuseTest, TwoHundredSlowClientsDoNotDelayAScrapeAndThreadsStayBounded) {
+  std::vector<int> slow;
+  for (int i = 0; i < 200; ++i) {
+    int fd = Connect(ws_.port());
+    ASSERT_GE(fd, 0);
+    (void)!write(fd, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-", 34);  // Never finished.
+    slow.push_back(fd);
+  }
+  httplib::Client client("127.0.0.1", ws_.port());
+  client.set_read_timeout(10, 0);
+  double slowest = 0;
+  for (int i = 0; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    auto res = client.Get("/metrics", {{"X-Prometheus-Scrape-Timeout-Seconds", "3"}});
+    slowest = std::max(slowest, std::chrono::duration<double>(
+                                    std::chrono::steady_clock::now() - start).count());
+    ASSERT_TRUE(res) << "scrape " << i;
+    EXPECT_EQ(res->status, 200);
+  }
+  EXPECT_LT(slowest, 3.0) << "answered within its own timeout header";
+  const int threads = Threads(ws_.process().pid());
+  EXPECT_GT(threads, 0);
+  EXPECT_LT(threads, 300) << "a thread per connection, capped";
+  std::cout << "[ figures ] 200 slow clients: slowest of 5 scrapes " << slowest << " s, "
+            << threads << " threads\n";
+  for (int fd : slow) close(fd);
+}
+
+TEST_F(HttpAbuseTest, OddScrapeTimeoutHeadersStillGetAScrape) {
+  httplib::Client client("127.0.0.1", ws_.port());
+  client.set_read_timeout(15, 0);
+  for (const char* value : {"-1", "0", "0.0001", "NaN", "nan", "inf", "-inf", "1e309", "abc", "",
+                            " 5 ", "5s", "0x10", "1e-400", "99999999999999999999"}) {
+    auto res = client.Get("/metrics", {{"X-Prometheus-Scrape-Timeout-Seconds", value}});
+    ASSERT_TRUE(res) << "'" << value << "'";
+    EXPECT_EQ(res->status, 200) << "'" << value << "'";
+    EXPECT_NE(res->body.find("replica_sql_up "), std::string::npos) << "'" << value << "'";
+  }
+  // Repeated: httplib hands us the first.
+  std::string twice = StatusLine(ws_.port(),
+                                 "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Prometheus-Scrape-Timeout-"
+                                 "Seconds: 1\r\nX-Prometheus-Scrape-Timeout-Seconds: 2\r\n\r\n");
+  EXPECT_EQ(twice, "HTTP/1.1 200 OK");
+}
+
+TEST_F(HttpAbuseTest, HugeHeadersUrlsTraversalAndHttp10GetClearStatuses) {
+  const int port = ws_.port();
+  std::string huge_header = StatusLine(
+      port, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(100'000, 'a') + "\r\n\r\n");
+  EXPECT_TRUE(huge_header.empty() || huge_header.find(" 4") != std::string::npos) << huge_header;
+  std::string huge_url = StatusLine(port, "GET /" + std::string(100'000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(huge_url.empty() || huge_url.find(" 4") != std::string::npos) << huge_url;
+  EXPECT_EQ(StatusLine(port, "GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n"),
+            "HTTP/1.1 404 Not Found");
+  EXPECT_EQ(StatusLine(port, "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n"),
+            "HTTP/1.1 404 Not Found");
+  std::string http10 = StatusLine(port, "GET /-/healthy HTTP/1.0\r\n\r\n");
+  EXPECT_NE(http10.find(" 200 OK"), std::string::npos) << http10;
+  EXPECT_EQ(StatusLine(port, "BREW /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),
+            "HTTP/1.1 400 Bad Request");
+  // Still serving.
+  httplib::Client client("127.0.0.1", port);
+  auto res = client.Get("/-/healthy");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+}
+
+}  // namespace
+}  // namespace rse

@@ -9,6 +9,8 @@ packages=(
   libyaml-cpp-dev libcrypt-dev libssl-dev
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client galera-4 openssl
   prometheus docker-compose
+  # scripts/fuzz.sh: libFuzzer comes with clang.
+  clang
   # bench/run.sh: the peers it is measured against, and the load generator.
   prometheus-postgres-exporter prometheus-sql-exporter wrk
 )

@@ -143,6 +143,39 @@ TEST_P(OperationsTest, DryRunPrintsTheExpositionAndSaysWhichQueryFailed) {
   std::filesystem::remove_all(dir);
 }
 
+// A wrong password must not become a login storm (account lockouts, audit
+// noise): a member that refuses the login is retried only after its backoff.
+// MariaDB counts every refused login in Aborted_connects.
+// PostgreSQL keeps no counter of refused logins, so this one runs on MariaDB.
+class LoginBackoffTest : public OperationsTest {};
+
+TEST_P(LoginBackoffTest, AWrongPasswordIsRetriedWithBackoffNotOnEveryScrape) {
+  auto aborted = [&](const HostPort& member) {
+    auto rows = AdminQuery(env(), member, "SHOW GLOBAL STATUS LIKE 'Aborted_connects'");
+    return rows.empty() ? -1 : std::stoi(rows[0][1]);
+  };
+  const int before0 = aborted(env().replicas[0]), before1 = aborted(env().replicas[1]);
+  setenv("RSE_IT_WRONG_PASSWORD", "not-the-password", 1);
+  std::string text = ConfigText();
+  text.replace(text.find("RSE_IT_PASSWORD"), 15, "RSE_IT_WRONG_PASSWORD");
+  auto config = ParseExporterConfig(text, "it.toml", ".");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  auto catalog = ParseQueryCatalog({{"q.toml", Query("one", "SELECT 1 AS v")}});
+  auto exporter = Exporter::Create(*config, *catalog, &logger_, DefaultClock());
+  ASSERT_TRUE(exporter.ok()) << exporter.status().message();
+  int up = 0;
+  for (int i = 0; i < 30; ++i) up += ValueOf(Scrape(**exporter), "replica_sql_up") == 1;
+  EXPECT_EQ(up, 0);
+  const int logins = (aborted(env().replicas[0]) - before0) + (aborted(env().replicas[1]) - before1);
+  // Startup check + first scrape: about one refused login per member (the
+  // driver may try twice); 30 scrapes in a row add none while backing off.
+  EXPECT_LE(logins, 8) << "refused logins for 30 scrapes";
+  EXPECT_GE(logins, 2) << "the test did try to log in";
+  std::cout << "[ figures ] wrong password, 30 scrapes: " << logins << " refused logins\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Mariadb, LoginBackoffTest, ::testing::Values(&testing::MariadbEnv()),
+                         [](const auto& info) { return info.param->name; });
 INSTANTIATE_TEST_SUITE_P(Engines, OperationsTest, ::testing::ValuesIn(testing::AllEnvs()),
                          [](const auto& info) { return info.param->name; });
 

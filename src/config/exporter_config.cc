@@ -216,7 +216,11 @@ StatusOr<ExporterConfig> ParseExporterConfig(std::string_view text, const std::s
   root.RejectUnknownKeys({"web", "scrape", "cluster", "pool", "queries"});
   auto section = [&](std::string_view key, auto read) {
     if (const toml::table* table = root.Table(key)) {
-      TableReader reader(*table, name, "[" + std::string(key) + "] ", &errors);
+      // Built with append, not "[" + key + "] ": GCC 12 warns falsely (-Wrestrict) on that
+      // operator+ chain once inlined in Release builds.
+      std::string context = "[";
+      context.append(key).append("] ");
+      TableReader reader(*table, name, context, &errors);
       read(reader);
     }
   };

@@ -1,7 +1,10 @@
 // Operations against the real clusters, both engines: a reload keeps what an
 // unchanged query and an unchanged cluster had; --dry-run runs every query
-// once on a healthy replica and says which failed.
+// once on a healthy replica and says which failed; 200 concurrent scrapes
+// stay within the connection cap.
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -178,6 +181,75 @@ INSTANTIATE_TEST_SUITE_P(Mariadb, LoginBackoffTest, ::testing::Values(&testing::
                          [](const auto& info) { return info.param->name; });
 INSTANTIATE_TEST_SUITE_P(Engines, OperationsTest, ::testing::ValuesIn(testing::AllEnvs()),
                          [](const auto& info) { return info.param->name; });
+
+}  // namespace
+}  // namespace rse::testing
+
+namespace rse::testing {
+namespace {
+
+// 200 scrapes at once through the built binary: every one answered, and the
+// database sessions of the exporter never above connections_per_replica per
+// replica (plus one side connection for a cancel), whatever the HTTP load.
+TEST_P(OperationsTest, TwoHundredConcurrentScrapesStayWithinTheConnectionCap) {
+  char dir_template[] = "/tmp/rse_concurrentXXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  setenv("RSE_IT_PASSWORD", env().password.c_str(), 1);
+  std::ofstream(dir + "/exporter.toml")
+      << "[web]\nlisten_address = \"127.0.0.1:0\"\n" << ConfigText()
+      << "[pool]\nconnections_per_replica = 2\n[queries]\nfiles = [\"" << RSE_SOURCE_DIR
+      << "/queries/shop/*.toml\"]\n";
+  BackgroundProcess exporter({RSE_EXPORTER_BINARY, "--config.file=" + dir + "/exporter.toml"}, dir);
+  std::string log;
+  ASSERT_TRUE(exporter.WaitForLog("starting replica_sql_exporter", 15000, &log)) << log;
+  std::smatch port_match;
+  ASSERT_TRUE(std::regex_search(log, port_match, std::regex(" port=(\\d+)"))) << log;
+  const int port = std::stoi(port_match[1]);
+
+  auto sessions = [&](const HostPort& member) {
+    auto rows = AdminQuery(env(), member,
+                           pg() ? "SELECT count(*) FROM pg_stat_activity WHERE usename = 'exporter'"
+                                : "SELECT count(*) FROM information_schema.processlist WHERE "
+                                  "user = 'exporter'");
+    return rows.empty() ? -1 : std::stoi(rows[0][0]);
+  };
+  std::atomic<bool> done = false;
+  std::atomic<int> most = 0;
+  std::thread watcher([&] {
+    while (!done) {
+      for (const HostPort& member : env().replicas) {
+        int n = sessions(member);
+        int seen = most.load();
+        while (n > seen && !most.compare_exchange_weak(seen, n)) {
+        }
+      }
+    }
+  });
+  std::atomic<int> answered = 0, up = 0;
+  std::vector<std::thread> scrapers;
+  for (int i = 0; i < 200; ++i) {
+    scrapers.emplace_back([&] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_read_timeout(15, 0);
+      auto res = client.Get("/metrics", {{"X-Prometheus-Scrape-Timeout-Seconds", "10"}});
+      if (res && res->status == 200) {
+        ++answered;
+        if (res->body.find("\nreplica_sql_up 1\n") != std::string::npos) ++up;
+      }
+    });
+  }
+  for (std::thread& t : scrapers) t.join();
+  done = true;
+  watcher.join();
+  EXPECT_EQ(answered.load(), 200);
+  EXPECT_EQ(up.load(), 200) << "a busy pool is never reported as no healthy replica";
+  EXPECT_LE(most.load(), 2 + 1) << "sessions on one replica at the busiest moment";
+  EXPECT_GE(most.load(), 1);
+  std::cout << "[ figures ] 200 concurrent scrapes: " << answered << " answered, " << up
+            << " with replica_sql_up 1, at most " << most << " sessions on one replica\n";
+  EXPECT_EQ(exporter.StopWith(SIGTERM, 10000), 0);
+  std::filesystem::remove_all(dir);
+}
 
 }  // namespace
 }  // namespace rse::testing

@@ -1,16 +1,14 @@
 // The built binary's HTTP side under abuse: 200 slow clients, odd scrape
 // timeout headers, huge headers and URLs, path traversal, HTTP/1.0. Every
 // request gets a clear status, real scrapes keep being answered, nothing crashes.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
 
 #include "exporter_workspace.h"
+#include "testing/loopback.h"
 
 namespace rse {
 namespace {
@@ -20,33 +18,9 @@ using testing::ExporterWorkspace;
 const bool kPasswordSet = setenv("SHOP_EXPORTER_PASSWORD", "exporter-demo-pw", 1) == 0;
 const bool kNoSigpipe = signal(SIGPIPE, SIG_IGN) != SIG_ERR;
 
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // The status line of the answer to `request`, or "" if none came within 5 s.
 std::string StatusLine(int port, const std::string& request) {
-  int fd = Connect(port);
-  if (fd < 0) return "";
-  timeval timeout{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  (void)!write(fd, request.data(), request.size());
-  std::string out;
-  char buffer[4096];
-  ssize_t n;
-  while (out.find("\r\n") == std::string::npos && (n = read(fd, buffer, sizeof buffer)) > 0) {
-    out.append(buffer, static_cast<size_t>(n));
-  }
-  close(fd);
+  std::string out = testing::RawExchange(port, request, 5);
   return out.substr(0, out.find("\r\n"));
 }
 
@@ -73,7 +47,7 @@ class HttpAbuseTest : public ::testing::Test {
 TEST_F(HttpAbuseTest, TwoHundredSlowClientsDoNotDelayAScrapeAndThreadsStayBounded) {
   std::vector<int> slow;
   for (int i = 0; i < 200; ++i) {
-    int fd = Connect(ws_.port());
+    int fd = testing::ConnectLoopback(ws_.port());
     ASSERT_GE(fd, 0);
     (void)!write(fd, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-", 34);  // Never finished.
     slow.push_back(fd);

@@ -12,6 +12,7 @@
 
 #include "collect/scrape_engine.h"
 #include "fakes/fake_backend.h"
+#include "testing/gate.h"
 #include "fakes/fake_clock.h"
 #include "testing/event_counter.h"
 
@@ -74,36 +75,7 @@ inline size_t CountSamples(const std::vector<MetricFamily>& families, const std:
   return n;
 }
 
-// Blocks queries until Release(); counts how many are waiting.
-class Gate {
- public:
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    ++waiting_;
-    changed_.notify_all();
-    changed_.wait(lock, [&] { return open_; });
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    open_ = true;
-    changed_.notify_all();
-  }
-  // The ceiling only keeps a broken test from hanging; it is not a timing assertion.
-  bool AwaitWaiting(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return changed_.wait_for(lock, 60s, [&] { return waiting_ >= n; });
-  }
-  bool released() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return open_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable changed_;
-  int waiting_ = 0;
-  bool open_ = false;
-};
+using testing::Gate;  // Blocks queries until Release(); counts how many are waiting.
 
 class ScrapeEngineTest : public ::testing::Test {
  protected:

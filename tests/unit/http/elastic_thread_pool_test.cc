@@ -6,48 +6,21 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "testing/gate.h"
+
 namespace rse {
 namespace {
 
-// Blocks the tasks that wait on it until Open(); counts how many are waiting.
-class Gate {
- public:
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    ++waiting_;
-    changed_.notify_all();
-    changed_.wait(lock, [this] { return open_; });
-  }
-  void Open() {
-    std::lock_guard<std::mutex> lock(mu_);
-    open_ = true;
-    changed_.notify_all();
-  }
-  // Waits until `n` tasks are blocked here.
-  void AwaitWaiting(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    changed_.wait(lock, [&] { return waiting_ >= n; });
-  }
-  int waiting() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return waiting_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable changed_;
-  int waiting_ = 0;
-  bool open_ = false;
-};
+using testing::Gate;
 
 TEST(ElasticThreadPoolTest, EveryConnectionGetsAThreadAtOnceUpToTheMaximum) {
   ElasticThreadPool pool(2, 50);
   Gate gate;
   // 40 slow clients, more than any fixed pool of 8: all run at the same time.
   for (int i = 0; i < 40; ++i) pool.enqueue([&] { gate.Wait(); });
-  gate.AwaitWaiting(40);
+  ASSERT_TRUE(gate.AwaitWaiting(40));
   EXPECT_EQ(pool.threads(), 40u);
-  gate.Open();
+  gate.Release();
   pool.shutdown();
   EXPECT_EQ(pool.threads(), 0u);
 }
@@ -60,10 +33,10 @@ TEST(ElasticThreadPoolTest, PastTheMaximumTasksQueueAndStillRun) {
       gate.Wait();
       ++done;
     });
-  gate.AwaitWaiting(4);
+  ASSERT_TRUE(gate.AwaitWaiting(4));
   EXPECT_EQ(pool.threads(), 4u);
   EXPECT_EQ(gate.waiting(), 4) << "only max_threads run at once";
-  gate.Open();
+  gate.Release();
   pool.shutdown();  // Runs what is queued before it returns.
   EXPECT_EQ(done.load(), 10);
 }
@@ -94,8 +67,8 @@ TEST(ElasticThreadPoolTest, ThreadsAboveTheMinimumLeaveWhenIdle) {
   ElasticThreadPool pool(1, 20, std::chrono::milliseconds(20));
   Gate gate;
   for (int i = 0; i < 10; ++i) pool.enqueue([&] { gate.Wait(); });
-  gate.AwaitWaiting(10);
-  gate.Open();
+  ASSERT_TRUE(gate.AwaitWaiting(10));
+  gate.Release();
   // Shrinking is driven by the 20 ms idle timeout: poll for it, bounded by 10 s.
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (pool.threads() > 1 && std::chrono::steady_clock::now() < until) std::this_thread::yield();

@@ -1,17 +1,15 @@
 // The HTTP server's web-config side (basic auth, headers, reload of both),
 // the lifecycle API, /config, the telemetry path and odd methods. TLS is
 // proven against the built binary (tests/binary/web_security_test.cc).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 
 #include "http/http_server.h"
 #include "testing/http_test_util.h"
+#include "testing/loopback.h"
 
 namespace rse {
 namespace {
@@ -19,35 +17,8 @@ namespace {
 // "s3cret", bcrypt cost 10.
 constexpr const char* kHash = "$2y$10$EhYP68tEkfpMrr1rL2.TW.5x9E8kVisgSSWTox854Ugu.sv4cjvnO";
 
-// Sends `request` as raw bytes and returns everything the server answers
-// before it closes or goes quiet for 2 s.
-std::string RawExchange(int port, const std::string& request) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return "";
-  }
-  timeval timeout{2, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  (void)!write(fd, request.data(), request.size());
-  std::string out;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(fd, buffer, sizeof buffer)) > 0) {
-    out.append(buffer, static_cast<size_t>(n));
-    if (out.find("\r\n\r\n") != std::string::npos && out.find("Content-Length: ") != std::string::npos) {
-      const size_t header_end = out.find("\r\n\r\n") + 4;
-      const size_t length = std::stoul(out.substr(out.find("Content-Length: ") + 16));
-      if (out.size() >= header_end + length) break;
-    }
-  }
-  close(fd);
-  return out;
-}
+using testing::ConnectLoopback;
+using testing::RawExchange;
 
 class HttpServerSecurityTest : public ::testing::Test {
  protected:
@@ -208,12 +179,8 @@ TEST_F(HttpServerSecurityTest, SlowClientsDoNotStopScrapes) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<int> sockets;
   for (int i = 0; i < 40; ++i) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    int fd = ConnectLoopback(server_->port());
+    ASSERT_GE(fd, 0);
     (void)!write(fd, "GET /metrics HTTP/1.1\r\nHo", 25);
     sockets.push_back(fd);
   }

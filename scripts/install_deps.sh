@@ -9,8 +9,9 @@ packages=(
   libyaml-cpp-dev libcrypt-dev libssl-dev
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client galera-4 openssl
   prometheus docker-compose
-  # scripts/fuzz.sh: libFuzzer comes with clang.
-  clang
+  # scripts/fuzz.sh: clang, and its runtime libraries (libFuzzer, ASan), which
+  # clang only recommends: --no-install-recommends below would leave them out.
+  clang libclang-rt-14-dev
   # bench/run.sh: the peers it is measured against, and the load generator.
   prometheus-postgres-exporter prometheus-sql-exporter wrk
 )

@@ -42,10 +42,10 @@ StatusOr<LoadedConfig> LoadEverything(const ConfigPaths& paths) {
     auto web = LoadWebConfig(paths.web_config_file);
     if (!web.ok()) {
       problems += "invalid web config:\n" + web.status().message() + "\n";
-    } else if (web->tls && !BuildServerTls(*web->tls).ok()) {
+    } else if (Status tls = web->tls ? BuildServerTls(*web->tls).status() : Status::Ok();
+               !tls.ok()) {
       // Files that exist but do not load (not PEM, key of another certificate).
-      problems += "invalid web config:\n" + paths.web_config_file + ": " +
-                  BuildServerTls(*web->tls).status().message() + "\n";
+      problems += "invalid web config:\n" + paths.web_config_file + ": " + tls.message() + "\n";
     } else {
       loaded.web = std::move(*web);
     }

@@ -95,10 +95,10 @@ int main(int argc, char** argv) {
   HttpServer server(
       options,
       [&](const ScrapeRequest& request) {
-        std::vector<MetricFamily> families = (*exporter)->Scrape(request);
-        reloader->AppendFamilies(&families);
-        AppendProcessMetrics(&families);
-        return families;
+        Exposition exposition = (*exporter)->Scrape(request);
+        reloader->AppendFamilies(&exposition.families);
+        AppendProcessMetrics(&exposition.families);
+        return exposition;
       },
       &logger);
   reloader = std::make_unique<Reloader>(paths, *loaded, exporter->get(), &server, &logger);

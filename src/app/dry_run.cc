@@ -33,7 +33,7 @@ int DryRun(const LoadedConfig& loaded, Logger* logger, std::ostream& out, std::o
     err << "replica_sql_exporter: " << exporter.status().message() << "\n";
     return 1;
   }
-  std::vector<MetricFamily> families = (*exporter)->Scrape(ScrapeRequest{});
+  std::vector<MetricFamily> families = (*exporter)->Scrape(ScrapeRequest{}).Flatten();
   out << RenderText(families);
   out.flush();
 

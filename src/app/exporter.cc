@@ -118,7 +118,7 @@ Status Exporter::Reload(const ExporterConfig& config, const QueryCatalog& catalo
   return Status::Ok();
 }
 
-std::vector<MetricFamily> Exporter::Scrape(const ScrapeRequest& request) {
+Exposition Exporter::Scrape(const ScrapeRequest& request) {
   std::shared_ptr<Generation> generation = current();
   std::optional<std::string_view> header;
   if (request.timeout_header) header = *request.timeout_header;

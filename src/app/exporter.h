@@ -40,7 +40,7 @@ class Exporter {
   Status Reload(const ExporterConfig& config, const QueryCatalog& catalog,
                 ReloadSummary* summary = nullptr);
 
-  std::vector<MetricFamily> Scrape(const ScrapeRequest& request);
+  Exposition Scrape(const ScrapeRequest& request);
 
  private:
   // What one loaded config runs on. Declared so that destruction goes engine,

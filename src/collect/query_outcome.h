@@ -9,6 +9,7 @@
 #include "base/status.h"
 #include "collect/query_error.h"
 #include "collect/row_mapper.h"
+#include "model/exposition.h"
 #include "model/metric_family.h"
 
 namespace rse {
@@ -19,6 +20,9 @@ struct QueryOutcome {
   Status status;
   QueryError reason = QueryError::kSql;  // Meaningful only when !ok().
   std::vector<MetricFamily> families;
+  // The families as rendered (and compressed), made by the first scrape that
+  // serves them and reused by every later one (see model/exposition.h).
+  std::shared_ptr<RenderMemo> memo = std::make_shared<RenderMemo>();
   std::vector<MappingError> mapping_errors;  // Also on success (null_value, duplicate_series).
   double duration_seconds = 0;               // The statement's run.
   double wait_seconds = 0;  // From being planned to its statement starting (worker, connection).

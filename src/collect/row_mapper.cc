@@ -1,8 +1,8 @@
 #include "collect/row_mapper.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
+#include <functional>
+#include <string_view>
 
 #include "base/duration.h"
 #include "base/number_format.h"
@@ -23,6 +23,13 @@ std::string ColumnList(const RowSet& rows) {
   std::string out;
   for (const Column& c : rows.columns) out += (out.empty() ? "" : ", ") + c.name;
   return out;
+}
+
+size_t HashLabels(const std::vector<Label>& labels) {
+  size_t hash = 0;
+  for (const Label& label : labels)
+    hash = hash * 1000003 ^ std::hash<std::string_view>{}(label.value);
+  return hash;
 }
 
 std::string LabelText(const std::vector<Label>& labels) {
@@ -90,7 +97,7 @@ bool RowLabels(const MetricSpec& metric, const RowSet& rows, size_t r,
                std::vector<Label>* labels, std::vector<MappingError>* errors) {
   labels->clear();
   for (size_t i = 0; i < label_columns.size(); ++i) {
-    const std::string value = rows.rows[r][label_columns[i]].value_or("");
+    std::string value = rows.rows[r][label_columns[i]].value_or("");
     if (size_t bad = FirstInvalidUtf8(value); bad != std::string_view::npos) {
       errors->push_back(
           {QueryError::kInvalidValue, where + "label column \"" + metric.labels[i] + "\" at row " +
@@ -99,7 +106,7 @@ bool RowLabels(const MetricSpec& metric, const RowSet& rows, size_t r,
                                           "): binary data needs HEX()/encode() in the SQL"});
       return false;
     }
-    labels->push_back({metric.labels[i], value});
+    labels->push_back({metric.labels[i], std::move(value)});
   }
   labels->insert(labels->end(), metric.static_labels.begin(), metric.static_labels.end());
   std::sort(labels->begin(), labels->end(),
@@ -134,7 +141,10 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
       return false;
     }
   }
-  std::set<std::vector<Label>> seen;
+  // Each row's label set, as (hash, index of a sample carrying it); checked
+  // for duplicates once all rows are in (far lighter than a set of label sets).
+  std::vector<std::pair<size_t, size_t>> label_sets;
+  label_sets.reserve(rows.rows.size());
   for (size_t r = 0; r < rows.rows.size(); ++r) {
     const std::vector<Cell>& row = rows.rows[r];
     std::vector<Label> labels;
@@ -143,16 +153,12 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
       return false;
     }
     if (metric.type == MetricType::kHistogram) {
-      if (!seen.insert(labels).second) {
-        errors->push_back({QueryError::kDuplicateSeries, where + "two rows give the label set " +
-                                                             LabelText(labels) +
-                                                             ": the metric's samples are dropped"});
-        return false;
-      }
+      const size_t hash = HashLabels(labels);
       if (!AppendHistogram(metric, rows, r, labels, where, family, errors)) {
         *query_failed = true;
         return false;
       }
+      label_sets.emplace_back(hash, family->samples.size() - 1);  // Its _count sample.
       continue;
     }
     double value = metric.static_value.value_or(0);
@@ -181,13 +187,21 @@ bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& r
     Sample sample;
     sample.value = value;
     sample.labels = std::move(labels);
-    if (!seen.insert(sample.labels).second) {
+    label_sets.emplace_back(HashLabels(sample.labels), family->samples.size());
+    family->samples.push_back(std::move(sample));
+  }
+  std::sort(label_sets.begin(), label_sets.end());
+  for (size_t i = 1; i < label_sets.size(); ++i) {
+    if (label_sets[i].first != label_sets[i - 1].first) continue;
+    // Equal hashes: compare the label sets themselves (any earlier one of the run).
+    const std::vector<Label>& labels = family->samples[label_sets[i].second].labels;
+    for (size_t j = i; j > 0 && label_sets[j - 1].first == label_sets[i].first; --j) {
+      if (family->samples[label_sets[j - 1].second].labels != labels) continue;
       errors->push_back({QueryError::kDuplicateSeries, where + "two rows give the label set " +
-                                                           LabelText(sample.labels) +
+                                                           LabelText(labels) +
                                                            ": the metric's samples are dropped"});
       return false;
     }
-    family->samples.push_back(std::move(sample));
   }
   return true;
 }

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include "model/self_metric_names.h"
 
@@ -12,10 +13,31 @@ MetricFamily PerQuery(const char* name, const char* help) {
   return {name, help, MetricType::kGauge, {}};
 }
 
+// A key for one series of a family: suffix and label pairs, joined by a byte
+// that valid UTF-8 (all label names and values) never contains.
+std::string SeriesKey(const Sample& sample) {
+  std::string key = sample.suffix;
+  for (const Label& label : sample.labels) {
+    key += '\xff';
+    key += label.name;
+    key += '\xff';
+    key += label.value;
+  }
+  return key;
+}
+
+bool Shared(const QuerySpec& query, const std::set<std::string>* shared_names) {
+  if (!shared_names) return true;
+  for (const MetricSpec& metric : query.metrics)
+    if (shared_names->count(metric.name)) return true;
+  return false;
+}
+
 }  // namespace
 
-std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>& plans) const {
-  std::vector<MetricFamily> out;
+Exposition ScrapeAssembly::Assemble(const std::vector<QueryPlan>& plans) const {
+  Exposition exposition;
+  std::vector<MetricFamily>& out = exposition.families;
   MetricFamily success =
       PerQuery(kQuerySuccessMetric,
                "Whether the query's latest run in this scrape succeeded (1) or not (0).");
@@ -38,8 +60,9 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
   MetricFamily where = PerQuery(kQueryReplicaInfoMetric,
                                 "The replica each query ran on, present only in a scrape that "
                                 "failed over to another replica mid-way.");
-  // Series already produced, per metric name: a second query producing one drops its samples.
-  std::map<std::string, std::set<std::pair<std::string, std::vector<Label>>>> produced;
+  // Series of shared names already produced, per metric name: a second
+  // query producing one drops its samples.
+  std::map<std::string, std::unordered_set<std::string>> produced;
   for (const QueryPlan& plan : plans) {
     const QuerySpec& query = *plan.query;
     SharedOutcome served;
@@ -70,18 +93,25 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
       // query did not fully succeed.
       for (const MappingError& error : served->mapping_errors)
         ok = ok && error.reason != QueryError::kDuplicateSeries;
-      for (const MetricFamily& family : served->families) {
-        auto& seen = produced[family.name];
-        bool clash = false;
-        for (const Sample& sample : family.samples)
-          clash = clash || seen.count({sample.suffix, sample.labels});
-        if (clash) {
-          stats->Count(query.name, QueryError::kDuplicateSeries);
-          ok = false;
-          continue;
+      if (!Shared(query, shared_names)) {
+        if (!served->families.empty()) {
+          exposition.blocks.push_back(
+              {std::shared_ptr<const std::vector<MetricFamily>>(served, &served->families),
+               served->memo, query.cache.has_value()});
         }
-        for (const Sample& sample : family.samples) seen.insert({sample.suffix, sample.labels});
-        out.push_back(family);
+      } else {
+        for (const MetricFamily& family : served->families) {
+          auto& seen = produced[family.name];
+          bool clash = false;
+          for (const Sample& sample : family.samples) clash = clash || seen.count(SeriesKey(sample));
+          if (clash) {
+            stats->Count(query.name, QueryError::kDuplicateSeries);
+            ok = false;
+            continue;
+          }
+          for (const Sample& sample : family.samples) seen.insert(SeriesKey(sample));
+          out.push_back(family);
+        }
       }
       if (query.cache) age.samples.push_back({{{"query", query.name}}, cache->AgeSeconds(*served)});
     }
@@ -100,7 +130,7 @@ std::vector<MetricFamily> ScrapeAssembly::Assemble(const std::vector<QueryPlan>&
   }
   for (MetricFamily* family : {&success, &duration, &wait, &rows, &age, &staleness, &where})
     out.push_back(std::move(*family));
-  return out;
+  return exposition;
 }
 
 }  // namespace rse

@@ -5,6 +5,8 @@
 
 #include <future>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "catalog/query_spec.h"
@@ -12,6 +14,7 @@
 #include "collect/query_stats.h"
 #include "collect/result_cache.h"
 #include "collect/single_flight.h"
+#include "model/exposition.h"
 
 namespace rse {
 
@@ -36,10 +39,14 @@ struct ScrapeAssembly {
   // The scrape moved to another replica mid-way: say where each query ran
   // (replica_sql_query_replica_info), so the rare mixed scrape is visible.
   bool failed_over = false;
+  // Metric names that more than one [[query.metrics]] entry produces. Only
+  // their series can collide across results; every other query's result is
+  // served as a block, shared with other scrapes and never copied.
+  const std::set<std::string>* shared_names = nullptr;
 
-  // Catalog metrics, then
+  // Catalog metrics (blocks, and families of shared names), then
   // replica_sql_query_{success,duration_seconds,wait_seconds,rows,cache_age_seconds}.
-  std::vector<MetricFamily> Assemble(const std::vector<QueryPlan>& plans) const;
+  Exposition Assemble(const std::vector<QueryPlan>& plans) const;
 };
 
 }  // namespace rse

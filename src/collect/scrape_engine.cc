@@ -1,6 +1,7 @@
 #include "collect/scrape_engine.h"
 
 #include <deque>
+#include <map>
 #include <mutex>
 
 #include "collect/self_metrics.h"
@@ -33,7 +34,13 @@ ScrapeEngine::ScrapeEngine(std::vector<QuerySpec> queries, ScrapeEngineOptions o
       logger_(logger),
       cache_(clock),
       stats_(queries_),
-      runner_(clock) {}
+      runner_(clock) {
+  std::map<std::string, int> producers;
+  for (const QuerySpec& query : queries_)
+    for (const MetricSpec& metric : query.metrics) ++producers[metric.name];
+  for (const auto& [name, count] : producers)
+    if (count > 1) shared_names_.insert(name);
+}
 
 ScrapeEngine::~ScrapeEngine() { runner_.Shutdown(); }
 
@@ -185,7 +192,7 @@ void ScrapeEngine::Cut(QueryPlan& plan) {
     stats_.Count(plan.query->name, QueryError::kTimeout);
 }
 
-std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget) {
+Exposition ScrapeEngine::Scrape(std::chrono::milliseconds budget) {
   const TimePoint start = clock_->Now();
   auto batch = std::make_shared<Batch>(pool_, Deadline(start + budget), logger_);
   const Deadline& deadline = batch->session.deadline();
@@ -261,12 +268,12 @@ std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget)
       Cut(plan);  // A cached query's refresh goes on; the last good result is served.
   }
   const std::optional<ScrapeSession::Serving> serving = batch->session.serving();
-  ScrapeAssembly assembly{&cache_, &stats_, clock_, serving && serving->mixed};
-  std::vector<MetricFamily> families = assembly.Assemble(plans);
+  ScrapeAssembly assembly{&cache_, &stats_, clock_, serving && serving->mixed, &shared_names_};
+  Exposition exposition = assembly.Assemble(plans);
   AppendSelfMetrics(up, std::chrono::duration<double>(clock_->Now() - start).count(),
-                    pool_->Snapshot(), stats_, &families);
+                    pool_->Snapshot(), stats_, &exposition.families);
   AppendServingFamilies(serving ? std::optional<std::string>(serving->replica) : std::nullopt,
-                        serving ? serving->lag_seconds : std::nullopt, &families);
+                        serving ? serving->lag_seconds : std::nullopt, &exposition.families);
   if (logger_->Enabled(LogLevel::kDebug)) {
     size_t cached = 0, waited = 0, cut = 0;
     for (const QueryPlan& plan : plans) {
@@ -282,7 +289,7 @@ std::vector<MetricFamily> ScrapeEngine::Scrape(std::chrono::milliseconds budget)
                               {"queries_from_cache", std::to_string(cached)},
                               {"queries_cut", std::to_string(cut)}});
   }
-  return families;
+  return exposition;
 }
 
 }  // namespace rse

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "base/clock.h"
@@ -21,6 +23,7 @@
 #include "collect/scrape_session.h"
 #include "collect/single_flight.h"
 #include "collect/task_runner.h"
+#include "model/exposition.h"
 #include "model/metric_family.h"
 #include "pool/replica_pool.h"
 
@@ -51,7 +54,7 @@ class ScrapeEngine {
   std::vector<std::string> AdoptFrom(const ScrapeEngine& previous);
 
   // One scrape that ends within `budget`. Always returns the self-metrics.
-  std::vector<MetricFamily> Scrape(std::chrono::milliseconds budget);
+  Exposition Scrape(std::chrono::milliseconds budget);
 
  private:
   struct Batch;
@@ -84,6 +87,7 @@ class ScrapeEngine {
   ResultCache cache_;
   SingleFlight flight_;
   QueryStats stats_;
+  std::set<std::string> shared_names_;  // Produced by more than one metric entry.
 
   QueryRunner runner_;
 

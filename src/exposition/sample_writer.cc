@@ -20,7 +20,13 @@ void AppendEscaped(std::string& out, std::string_view text, bool escape_quote) {
 
 void AppendSample(std::string& out, std::string_view name, const std::vector<Label>& labels,
                   double value) {
+  AppendSample(out, name, {}, labels, value);
+}
+
+void AppendSample(std::string& out, std::string_view name, std::string_view suffix,
+                  const std::vector<Label>& labels, double value) {
   out += name;
+  out += suffix;
   if (!labels.empty()) {
     out += '{';
     for (size_t i = 0; i < labels.size(); ++i) {

@@ -17,6 +17,9 @@ void AppendEscaped(std::string& out, std::string_view text, bool escape_quote);
 // name{label="value",...} value\n
 void AppendSample(std::string& out, std::string_view name, const std::vector<Label>& labels,
                   double value);
+// The same for name + suffix (a histogram's "_bucket"), without joining them first.
+void AppendSample(std::string& out, std::string_view name, std::string_view suffix,
+                  const std::vector<Label>& labels, double value);
 
 // Merges families that share a name (two queries may feed one metric) so that
 // each is rendered once, in order of first appearance; drops empty families.

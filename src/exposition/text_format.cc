@@ -22,10 +22,8 @@ std::string_view OpenMetricsFamilyName(const MetricFamily& family) {
 
 // The text format escapes only backslash and newline in HELP; OpenMetrics
 // also escapes the double quote.
-std::string Render(const std::vector<MetricFamily>& families, bool open_metrics) {
-  std::vector<MetricFamily> merged;
-  std::string out;
-  for (const MetricFamily* family : GroupFamilies(families, &merged)) {
+void AppendFamily(const MetricFamily* family, bool open_metrics, std::string& out) {
+  {
     std::string_view name =
         open_metrics ? OpenMetricsFamilyName(*family) : std::string_view(family->name);
     out += "# HELP ";
@@ -38,20 +36,48 @@ std::string Render(const std::vector<MetricFamily>& families, bool open_metrics)
     out += TypeName(family->type);
     out += '\n';
     for (const Sample& sample : family->samples) {
-      AppendSample(out, family->name + sample.suffix, sample.labels, sample.value);
+      AppendSample(out, family->name, sample.suffix, sample.labels, sample.value);
     }
   }
-  if (open_metrics) out += "# EOF\n";
-  return out;
+}
+
+void AppendRun(const std::vector<MetricFamily>& families, bool open_metrics, std::string& out) {
+  std::vector<MetricFamily> merged;
+  for (const MetricFamily* family : GroupFamilies(families, &merged))
+    AppendFamily(family, open_metrics, out);
 }
 
 }  // namespace
 
+std::vector<RenderedFamily> RenderEach(const std::vector<MetricFamily>& families,
+                                       bool open_metrics) {
+  std::vector<MetricFamily> merged;
+  std::vector<RenderedFamily> out;
+  for (const MetricFamily* family : GroupFamilies(families, &merged)) {
+    RenderedFamily& rendered = out.emplace_back();
+    rendered.name = family->name;
+    AppendFamily(family, open_metrics, rendered.text);
+  }
+  return out;
+}
+
+std::string RenderRun(const std::vector<MetricFamily>& families, bool open_metrics) {
+  std::string out;
+  AppendRun(families, open_metrics, out);
+  return out;
+}
+
 std::string RenderText(const std::vector<MetricFamily>& families) {
-  return Render(families, false);
+  return RenderRun(families, false);
 }
 std::string RenderOpenMetrics(const std::vector<MetricFamily>& families) {
-  return Render(families, true);
+  std::string out = RenderRun(families, true);
+  out += kOpenMetricsEof;
+  return out;
+}
+std::string RenderText(const Exposition& exposition) { return RenderText(exposition.Flatten()); }
+std::string RenderOpenMetrics(const Exposition& exposition) {
+  return RenderOpenMetrics(exposition.Flatten());
 }
 
 }  // namespace rse

@@ -8,7 +8,7 @@
 #include "exposition/text_format.h"
 #include "http/basic_auth.h"
 #include "http/elastic_thread_pool.h"
-#include "http/gzip.h"
+#include "http/response_body.h"
 #include "http/tls_context.h"
 
 namespace rse {
@@ -38,7 +38,10 @@ struct HttpServer::Security {
 };
 
 HttpServer::HttpServer(HttpServerOptions options, MetricsHandler metrics, Logger* logger)
-    : options_(std::move(options)), metrics_(std::move(metrics)), logger_(logger) {
+    : options_(std::move(options)),
+      metrics_(std::move(metrics)),
+      logger_(logger),
+      stable_runs_(std::make_unique<StableRunCache>()) {
   if (options_.web.tls) {
     const TlsServerConfig& tls = *options_.web.tls;
     auto current = BuildServerTls(tls);
@@ -185,30 +188,31 @@ void HttpServer::InstallRoutes() {
     if (req.has_header("X-Prometheus-Scrape-Timeout-Seconds")) {
       scrape.timeout_header = req.get_header_value("X-Prometheus-Scrape-Timeout-Seconds");
     }
-    std::vector<MetricFamily> families = metrics_(scrape);
     ExpositionFormat format = NegotiateFormat(req.get_header_value("Accept"));
-    auto body = std::make_shared<std::string>(format == ExpositionFormat::kOpenMetrics
-                                                  ? RenderOpenMetrics(families)
-                                                  : RenderText(families));
-    families.clear();
     // Compressed here, by our reading of Accept-Encoding (q=0 refuses):
     // httplib's own would gzip whenever the header merely mentions gzip.
-    if (AcceptsGzip(req.get_header_value("Accept-Encoding"))) {
-      if (auto compressed = GzipCompress(*body); compressed.ok()) {
-        *body = std::move(*compressed);
-        res.set_header("Content-Encoding", "gzip");
-      }
+    auto body = ResponseBody::Render(metrics_(scrape), format,
+                                     AcceptsGzip(req.get_header_value("Accept-Encoding")),
+                                     stable_runs_.get());
+    if (!body.ok()) {
+      logger_->Error("could not render the scrape", {{"err", body.status().message()}});
+      SetPlainText(res, 500, "500 internal error\n");
+      return;
     }
+    if (body->gzipped()) res.set_header("Content-Encoding", "gzip");
     res.set_header("Vary", "Accept, Accept-Encoding");
-    // A sized content provider: httplib writes it as it is, never re-encodes it.
-    if (body->empty()) {
+    if (body->size() == 0) {
       res.set_content("", ContentTypeFor(format));
       return;
     }
+    // A sized content provider: httplib writes the runs as they are, never
+    // re-encodes them; cached blocks are sent from their memo, not copied.
+    auto shared = std::make_shared<const ResponseBody>(std::move(*body));
     res.set_content_provider(
-        body->size(), ContentTypeFor(format),
-        [body](size_t offset, size_t length, httplib::DataSink& sink) {
-          return sink.write(body->data() + offset, length);
+        shared->size(), ContentTypeFor(format),
+        [shared](size_t offset, size_t length, httplib::DataSink& sink) {
+          return shared->Write(offset, length,
+                               [&](const char* data, size_t n) { return sink.write(data, n); });
         });
   });
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {

@@ -19,7 +19,7 @@
 #include "base/status.h"
 #include "config/web_config.h"
 #include "http/landing_page.h"
-#include "model/metric_family.h"
+#include "model/exposition.h"
 
 namespace httplib {
 class Server;
@@ -29,13 +29,14 @@ namespace rse {
 
 class BasicAuthenticator;
 class TlsContextHolder;
+class StableRunCache;
 
 // What a scrape request tells the collector.
 struct ScrapeRequest {
   std::optional<std::string> timeout_header;  // X-Prometheus-Scrape-Timeout-Seconds, verbatim.
 };
 
-using MetricsHandler = std::function<std::vector<MetricFamily>(const ScrapeRequest&)>;
+using MetricsHandler = std::function<Exposition(const ScrapeRequest&)>;
 
 struct HttpServerOptions {
   LandingInfo landing;
@@ -84,6 +85,9 @@ class HttpServer {
   Logger* const logger_;
   Status init_error_;  // A TLS context that could not be set up at construction.
   std::unique_ptr<TlsContextHolder> tls_holder_;
+  // Self-metrics compressed by earlier scrapes; declared before server_, so
+  // it outlives every request the server still runs.
+  std::unique_ptr<StableRunCache> stable_runs_;
   std::unique_ptr<httplib::Server> server_;
   mutable std::mutex mu_;
   std::shared_ptr<const Security> security_;  // Guarded by mu_.

@@ -17,24 +17,24 @@ TEST_F(ScrapeEngineTest, CachedQueryRunsOncePerTtl) {
   Make({Query("slow", 5min)});
   int runs = 0;
   OnQuery(1, [&](std::string_view, const Deadline&) { return Value(++runs); });
-  EXPECT_EQ(Find(engine_->Scrape(2s), "slow_value"), 1);
+  EXPECT_EQ(Find(engine_->Scrape(2s).Flatten(), "slow_value"), 1);
   clock_.Advance(4min);
-  auto families = engine_->Scrape(2s);
+  auto families = engine_->Scrape(2s).Flatten();
   EXPECT_EQ(Find(families, "slow_value"), 1);
   EXPECT_EQ(Find(families, "replica_sql_query_cache_age_seconds", "slow"), 240);
   EXPECT_EQ(runs, 1);
   clock_.Advance(2min);
-  EXPECT_EQ(Find(engine_->Scrape(2s), "slow_value"), 1) << "stale, served while it refreshes";
+  EXPECT_EQ(Find(engine_->Scrape(2s).Flatten(), "slow_value"), 1) << "stale, served while it refreshes";
   ASSERT_TRUE(published_.AwaitCount(2));
-  EXPECT_EQ(Find(engine_->Scrape(2s), "slow_value"), 2);
+  EXPECT_EQ(Find(engine_->Scrape(2s).Flatten(), "slow_value"), 2);
   EXPECT_EQ(runs, 2);
 }
 
 TEST_F(ScrapeEngineTest, AFullyCachedScrapeTouchesNoDatabase) {
   Make({Query("a", 5min), Query("b", 5min)});
-  ASSERT_EQ(Find(engine_->Scrape(2s), "b_value"), 1);
+  ASSERT_EQ(Find(engine_->Scrape(2s).Flatten(), "b_value"), 1);
   const FakeMember before = backend_.Get(1);
-  auto families = engine_->Scrape(2s);
+  auto families = engine_->Scrape(2s).Flatten();
   EXPECT_EQ(Find(families, "a_value"), 1);
   const FakeMember after = backend_.Get(1);
   EXPECT_EQ(after.probes, before.probes) << "no probe";
@@ -53,9 +53,9 @@ TEST_F(ScrapeEngineTest, AScrapeThatOnlyJoinsHoldsNoConnection) {
     gate.Wait();
     return Value(5);
   });
-  auto leader = std::async(std::launch::async, [&] { return engine_->Scrape(60s); });
+  auto leader = std::async(std::launch::async, [&] { return engine_->Scrape(60s).Flatten(); });
   ASSERT_TRUE(gate.AwaitWaiting(1));
-  auto joiner = std::async(std::launch::async, [&] { return engine_->Scrape(60s); });
+  auto joiner = std::async(std::launch::async, [&] { return engine_->Scrape(60s).Flatten(); });
   ASSERT_TRUE(joined_.AwaitCount(2));
   gate.Release();
   for (auto* scrape : {&leader, &joiner}) {
@@ -76,15 +76,15 @@ TEST_F(ScrapeEngineTest, ASlowRefreshServesThePreviousResultAndGoesOn) {
     if (++runs == 2) gate.Wait();
     return Value(runs);
   });
-  ASSERT_EQ(Find(engine_->Scrape(2s), "slow_value"), 1);
+  ASSERT_EQ(Find(engine_->Scrape(2s).Flatten(), "slow_value"), 1);
   clock_.Advance(6min);
-  auto families = engine_->Scrape(200ms);
+  auto families = engine_->Scrape(200ms).Flatten();
   EXPECT_FALSE(gate.released()) << "a slow refresh never delays the scrape";
   EXPECT_EQ(Find(families, "slow_value"), 1) << "the previous result, still within max_staleness";
   EXPECT_EQ(Find(families, "replica_sql_query_success", "slow"), 1);
   gate.Release();
   ASSERT_TRUE(published_.AwaitCount(2)) << "the refresh finishes in the background";
-  EXPECT_EQ(Find(engine_->Scrape(2s), "slow_value"), 2) << "a later scrape picks the refresh up";
+  EXPECT_EQ(Find(engine_->Scrape(2s).Flatten(), "slow_value"), 2) << "a later scrape picks the refresh up";
   EXPECT_EQ(runs, 2);
 }
 
@@ -95,13 +95,13 @@ TEST_F(ScrapeEngineTest, FailuresAreNeverCachedAndStaleResultsExpire) {
     if (fail) return Status::InvalidArgument("boom");
     return Value(1);
   });
-  ASSERT_EQ(Find(engine_->Scrape(2s), "slow_value"), 1);
+  ASSERT_EQ(Find(engine_->Scrape(2s).Flatten(), "slow_value"), 1);
   fail = true;
   clock_.Advance(6min);
-  auto families = engine_->Scrape(2s);  // Serves the stale result, starts a refresh.
+  auto families = engine_->Scrape(2s).Flatten();  // Serves the stale result, starts a refresh.
   EXPECT_EQ(Find(families, "slow_value"), 1);
   ASSERT_TRUE(published_.AwaitCount(2));
-  families = engine_->Scrape(2s);  // Also starts the next refresh, which may end before it renders.
+  families = engine_->Scrape(2s).Flatten();  // Also starts the next refresh, which may end before it renders.
   EXPECT_EQ(Find(families, "slow_value"), 1) << "last good result kept";
   EXPECT_EQ(Find(families, "replica_sql_query_success", "slow"), 0) << "the refresh fails: said";
   EXPECT_GE(Find(families, "replica_sql_query_errors_total", "slow", "sql").value_or(0), 1);
@@ -109,7 +109,7 @@ TEST_F(ScrapeEngineTest, FailuresAreNeverCachedAndStaleResultsExpire) {
   EXPECT_EQ(backend_.Get(1).queries, 3)
       << "the failure was not cached: each scrape refreshes again";
   clock_.Advance(5min);  // 11 minutes old: past max_staleness (10m).
-  families = engine_->Scrape(2s);
+  families = engine_->Scrape(2s).Flatten();
   EXPECT_FALSE(Find(families, "slow_value"));
   EXPECT_EQ(Find(families, "replica_sql_query_success", "slow"), 0);
 }

@@ -17,7 +17,7 @@ using testing::FakeMember;
 TEST_F(ScrapeEngineTest, ServesEveryQueryWithItsSelfMetrics) {
   Make({Query("a"), Query("b")});
   OnQuery(1, [](std::string_view sql, const Deadline&) { return Value(sql == "a" ? 1 : 2); });
-  auto families = engine_->Scrape(2s);
+  auto families = engine_->Scrape(2s).Flatten();
   EXPECT_EQ(Find(families, "a_value"), 1);
   EXPECT_EQ(Find(families, "b_value"), 2);
   EXPECT_EQ(Find(families, "replica_sql_up"), 1);
@@ -38,7 +38,7 @@ TEST_F(ScrapeEngineTest, RunsQueriesInParallel) {
     gate.Wait();  // Only returns once all three run at the same time.
     return Value(1);
   });
-  auto families = engine_->Scrape(5s);
+  auto families = engine_->Scrape(5s).Flatten();
   for (const char* q : {"a", "b", "c"})
     EXPECT_EQ(Find(families, "replica_sql_query_success", q), 1) << q;
   EXPECT_EQ(backend_.Get(1).connects, 3);
@@ -50,7 +50,7 @@ TEST_F(ScrapeEngineTest, OneFailingQueryDoesNotTakeTheOthersDown) {
     if (sql == "bad") return Status::InvalidArgument("postgres: relation \"nope\" does not exist");
     return Value(7);
   });
-  auto families = engine_->Scrape(2s);
+  auto families = engine_->Scrape(2s).Flatten();
   EXPECT_EQ(Find(families, "good_value"), 7);
   EXPECT_FALSE(Find(families, "bad_value")) << "no stale or made-up value for a failed query";
   EXPECT_EQ(Find(families, "replica_sql_query_success", "bad"), 0);
@@ -73,16 +73,16 @@ TEST_F(ScrapeEngineTest, AFailingQueryIsLoggedWhenItStartsAndStopsFailingNotEver
     for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
     return n;
   };
-  for (int i = 0; i < 5; ++i) engine_->Scrape(2s);
+  for (int i = 0; i < 5; ++i) engine_->Scrape(2s).Flatten();
   EXPECT_EQ(count("level=warn msg=\"query failed\""), 1) << log_.str();
   EXPECT_EQ(count("level=debug msg=\"query failed again\""), 4) << log_.str();
   failing = false;
-  for (int i = 0; i < 3; ++i) engine_->Scrape(2s);
+  for (int i = 0; i < 3; ++i) engine_->Scrape(2s).Flatten();
   EXPECT_EQ(count("level=info msg=\"query recovered\""), 1) << log_.str();
   EXPECT_EQ(count("level=debug msg=\"query ran\""), 3) << log_.str();
   EXPECT_EQ(count("level=debug msg=scrape"), 8) << "one debug line per scrape";
   failing = true;
-  engine_->Scrape(2s);
+  engine_->Scrape(2s).Flatten();
   EXPECT_EQ(count("level=warn msg=\"query failed\""), 2) << "failing again is news again";
 }
 
@@ -94,7 +94,7 @@ TEST_F(ScrapeEngineTest, AnswersByTheDeadlineAndCountsTheTimeout) {
     gate.Wait();
     return Status::DeadlineExceeded("statement stopped at its deadline");
   });
-  auto families = engine_->Scrape(200ms);
+  auto families = engine_->Scrape(200ms).Flatten();
   EXPECT_FALSE(gate.released()) << "the scrape answered while the slow query still ran";
   EXPECT_EQ(Find(families, "fast_value"), 1);
   EXPECT_EQ(Find(families, "replica_sql_query_success", "slow"), 0);
@@ -109,14 +109,14 @@ TEST_F(ScrapeEngineTest, AQueryCutAtTheDeadlineIsCountedByThatScrapeOnce) {
     gate.Wait();
     return Status::DeadlineExceeded("statement stopped at its deadline");
   });
-  auto families = engine_->Scrape(200ms);
+  auto families = engine_->Scrape(200ms).Flatten();
   EXPECT_EQ(Find(families, "replica_sql_query_success", "slow"), 0);
   EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "slow", "timeout"), 1)
       << "the scrape that reports the failure counts it";
   gate.Release();
   ASSERT_TRUE(published_.AwaitCount(1));
   OnQuery(1, [](std::string_view, const Deadline&) { return Value(1); });
-  families = engine_->Scrape(2s);
+  families = engine_->Scrape(2s).Flatten();
   EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "slow", "timeout"), 1)
       << "the late end of that same execution is not counted again";
 }
@@ -129,9 +129,9 @@ TEST_F(ScrapeEngineTest, AScrapeGivingUpReportsTheTimeTheQueryRan) {
     gate.Wait();
     return Value(4);
   });
-  auto leader = std::async(std::launch::async, [&] { return engine_->Scrape(1h); });
+  auto leader = std::async(std::launch::async, [&] { return engine_->Scrape(1h).Flatten(); });
   ASSERT_TRUE(gate.AwaitWaiting(1));
-  auto families = engine_->Scrape(1ms);  // Joins, then gives up at once.
+  auto families = engine_->Scrape(1ms).Flatten();  // Joins, then gives up at once.
   EXPECT_EQ(Find(families, "replica_sql_query_success", "slow"), 0);
   EXPECT_EQ(Find(families, "replica_sql_query_duration_seconds", "slow"), 1.5);
   EXPECT_EQ(Find(families, "replica_sql_query_wait_seconds", "slow"), 0);
@@ -148,7 +148,7 @@ TEST_F(ScrapeEngineTest, WaitingForAConnectionIsReportedApartFromTheRun) {
     clock_.Advance(sql == "a" ? 300ms : 100ms);
     return Value(1);
   });
-  auto families = engine_->Scrape(5s);
+  auto families = engine_->Scrape(5s).Flatten();
   EXPECT_EQ(Find(families, "replica_sql_query_duration_seconds", "a"), 0.3);
   EXPECT_EQ(Find(families, "replica_sql_query_wait_seconds", "a"), 0);
   EXPECT_EQ(Find(families, "replica_sql_query_duration_seconds", "b"), 0.1);
@@ -163,9 +163,9 @@ TEST_F(ScrapeEngineTest, ConcurrentScrapesShareOneExecution) {
     gate.Wait();
     return Value(3);
   });
-  auto first = std::async(std::launch::async, [&] { return engine_->Scrape(60s); });
+  auto first = std::async(std::launch::async, [&] { return engine_->Scrape(60s).Flatten(); });
   ASSERT_TRUE(gate.AwaitWaiting(1));
-  auto second = std::async(std::launch::async, [&] { return engine_->Scrape(60s); });
+  auto second = std::async(std::launch::async, [&] { return engine_->Scrape(60s).Flatten(); });
   ASSERT_TRUE(joined_.AwaitCount(1)) << "the second scrape joins the running execution";
   gate.Release();
   EXPECT_EQ(Find(first.get(), "q_value"), 3);
@@ -175,10 +175,10 @@ TEST_F(ScrapeEngineTest, ConcurrentScrapesShareOneExecution) {
 
 TEST_F(ScrapeEngineTest, NoHealthyReplicaMeansUpZeroAndNoQueryMetrics) {
   Make({Query("q"), Query("cached", 5min)});
-  ASSERT_EQ(Find(engine_->Scrape(2s), "cached_value"), 1);
+  ASSERT_EQ(Find(engine_->Scrape(2s).Flatten(), "cached_value"), 1);
   backend_.Edit(1, [](FakeMember& m) { m.probe = testing::Primary(); });
   clock_.Advance(1min);
-  auto families = engine_->Scrape(2s);
+  auto families = engine_->Scrape(2s).Flatten();
   EXPECT_EQ(Find(families, "replica_sql_up"), 0);
   EXPECT_FALSE(Find(families, "q_value"));
   EXPECT_EQ(Find(families, "cached_value"), 1) << "a fresh cached result needs no replica";
@@ -192,7 +192,7 @@ TEST_F(ScrapeEngineTest, AReplicaLostMidScrapeFailsOverWithoutFailingTheScrape) 
     return Status::Unavailable("server closed the connection unexpectedly");
   });
   OnQuery(2, [](std::string_view, const Deadline&) { return Value(5); });
-  auto families = engine_->Scrape(2s);
+  auto families = engine_->Scrape(2s).Flatten();
   EXPECT_EQ(Find(families, "q_value"), 5);
   EXPECT_EQ(Find(families, "replica_sql_query_success", "q"), 1);
   EXPECT_EQ(Find(families, "replica_sql_up"), 1);
@@ -212,7 +212,7 @@ TEST_F(ScrapeEngineTest, AMetricDroppedForDuplicateSeriesMeansTheQueryDidNotSucc
     return RowSet{{{"v", ColumnKind::kFloat}, {"k", ColumnKind::kText}},
                   {{Cell("1"), Cell("a")}, {Cell("2"), Cell("b")}}};
   });
-  auto families = engine_->Scrape(2s);
+  auto families = engine_->Scrape(2s).Flatten();
   EXPECT_FALSE(Find(families, "q_value")) << "the duplicated metric is dropped";
   EXPECT_EQ(FindExact(families, "q_by_k", {{"k", "b"}}), 2) << "the other one is served";
   EXPECT_EQ(Find(families, "replica_sql_query_success", "q"), 0);
@@ -224,7 +224,7 @@ TEST_F(ScrapeEngineTest, TwoQueriesProducingOneSeriesKeepTheFirst) {
   b.metrics[0].name = "a_value";
   b.metrics[0].help = a.metrics[0].help;
   Make({a, b});
-  auto families = engine_->Scrape(2s);
+  auto families = engine_->Scrape(2s).Flatten();
   int samples = 0;
   for (const MetricFamily& f : families)
     samples += f.name == "a_value" ? static_cast<int>(f.samples.size()) : 0;
@@ -236,13 +236,13 @@ TEST_F(ScrapeEngineTest, TwoQueriesProducingOneSeriesKeepTheFirst) {
 TEST_F(ScrapeEngineTest, SaysWhichReplicaServedAndHowOldItsDataIs) {
   Make({Query("q")}, /*members=*/2);
   backend_.Edit(1, [](FakeMember& m) { m.probe = testing::HealthyReplica(3.5); });
-  auto families = engine_->Scrape(2s);
+  auto families = engine_->Scrape(2s).Flatten();
   EXPECT_EQ(Find(families, "replica_sql_scrape_replica_lag_seconds"), 3.5);
   EXPECT_EQ(FindExact(families, "replica_sql_scrape_replica_info", {{"replica", "db:1"}}), 1);
   EXPECT_EQ(CountSamples(families, "replica_sql_scrape_replica_info"), 1u);
   EXPECT_EQ(CountSamples(families, "replica_sql_query_replica_info"), 0u)
       << "per-query replicas only for a mixed scrape";
-  families = engine_->Scrape(2s);
+  families = engine_->Scrape(2s).Flatten();
   EXPECT_EQ(FindExact(families, "replica_sql_scrape_replica_info", {{"replica", "db:2"}}), 1);
   EXPECT_EQ(Find(families, "replica_sql_scrape_replica_lag_seconds"), 0);
 }
@@ -252,7 +252,7 @@ TEST_F(ScrapeEngineTest, AMixedScrapeSaysWhereEachQueryRan) {
   OnQuery(1, [](std::string_view, const Deadline&) -> StatusOr<RowSet> {
     return Status::Unavailable("server closed the connection unexpectedly");
   });
-  auto families = engine_->Scrape(2s);
+  auto families = engine_->Scrape(2s).Flatten();
   EXPECT_EQ(Find(families, "q_value"), 1);
   EXPECT_EQ(
       FindExact(families, "replica_sql_query_replica_info", {{"query", "q"}, {"replica", "db:2"}}),
@@ -264,7 +264,7 @@ TEST_F(ScrapeEngineTest, AMixedScrapeSaysWhereEachQueryRan) {
 TEST_F(ScrapeEngineTest, NoServingReplicaMeansNoInfoAndAnUnknownLag) {
   Make({Query("q")});
   backend_.Edit(1, [](FakeMember& m) { m.probe = testing::Primary(); });
-  auto families = engine_->Scrape(2s);
+  auto families = engine_->Scrape(2s).Flatten();
   EXPECT_EQ(Find(families, "replica_sql_up"), 0);
   auto lag = Find(families, "replica_sql_scrape_replica_lag_seconds");
   ASSERT_TRUE(lag);
@@ -280,7 +280,7 @@ TEST_F(ScrapeEngineTest, ARecoveryConflictIsRetriedOnceOnAnotherReplica) {
     return Value(2);
   });
   OnQuery(2, [](std::string_view, const Deadline&) { return Value(9); });
-  auto families = engine_->Scrape(2s);
+  auto families = engine_->Scrape(2s).Flatten();
   EXPECT_EQ(Find(families, "q_value"), 9) << "served by the other replica";
   EXPECT_EQ(Find(families, "replica_sql_query_success", "q"), 1);
   EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "q", "recovery_conflict"), 1);
@@ -300,7 +300,7 @@ TEST_F(ScrapeEngineTest, ARecoveryConflictWithNowhereElseToGoFailsTheQueryOnce) 
   OnQuery(1, [](std::string_view, const Deadline&) -> StatusOr<RowSet> {
     return Status::Aborted("canceling statement due to conflict with recovery [SQLSTATE 40001]");
   });
-  auto families = engine_->Scrape(2s);
+  auto families = engine_->Scrape(2s).Flatten();
   EXPECT_EQ(Find(families, "replica_sql_query_success", "q"), 0);
   EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "q", "recovery_conflict"), 1);
   EXPECT_EQ(Find(families, "replica_sql_up"), 1);

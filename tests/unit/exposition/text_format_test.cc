@@ -100,7 +100,7 @@ TEST(OpenMetricsTest, EscapesQuoteInHelp) {
             "# HELP m say \\\"x\\\"\\\\\n# TYPE m gauge\nm 1\n# EOF\n");
 }
 
-TEST(OpenMetricsTest, EmptyExpositionIsJustEof) { EXPECT_EQ(RenderOpenMetrics({}), "# EOF\n"); }
+TEST(OpenMetricsTest, EmptyExpositionIsJustEof) { EXPECT_EQ(RenderOpenMetrics(std::vector<MetricFamily>{}), "# EOF\n"); }
 
 // A fixed set of families covering every rule, compared with checked-in
 // files. Regenerate with RSE_UPDATE_GOLDEN=1 after an intended change.

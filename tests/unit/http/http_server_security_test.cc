@@ -27,10 +27,12 @@ class HttpServerSecurityTest : public ::testing::Test {
     server_ = std::make_unique<testing::RunningServer>(std::move(options),
                                                        [this](const ScrapeRequest&) {
                                                          ++scrapes_;
-                                                         return std::vector<MetricFamily>{
+                                                         Exposition exposition;
+                                                         exposition.families = {
                                                              {"shop_orders", "Orders.",
                                                               MetricType::kGauge,
                                                               {{{}, 3}}}};
+                                                         return exposition;
                                                        });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
     client_->set_decompress(false);

@@ -15,7 +15,9 @@ std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connectio
   const TimePoint start = clock_->Now();
   // One row more than max_series tells "too many" without converting them all.
   const size_t max_rows = static_cast<size_t>(query.max_series) + 1;
-  StatusOr<RowSet> rows = connection.Query(query.sql, deadline, query.name, max_rows);
+  // Rows become samples as the driver hands them over; none is kept.
+  RowMapper mapper(query);
+  Status streamed = connection.Stream(query.sql, deadline, query.name, max_rows, mapper);
   const TimePoint end = clock_->Now();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -24,13 +26,13 @@ std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connectio
   auto outcome = std::make_shared<QueryOutcome>();
   outcome->finished_at = end;
   outcome->duration_seconds = std::chrono::duration<double>(end - start).count();
-  if (!rows.ok()) {
-    outcome->reason = QueryErrorFor(rows.status());
-    outcome->status = rows.status();
+  if (!streamed.ok()) {
+    outcome->reason = QueryErrorFor(streamed);
+    outcome->status = streamed;
     return outcome;
   }
-  MappedQuery mapped = MapRows(query, *rows);
-  outcome->rows = rows->rows.size();
+  MappedQuery mapped = mapper.Finish();
+  outcome->rows = mapper.rows();
   outcome->families = std::move(mapped.families);
   outcome->mapping_errors = std::move(mapped.errors);
   if (mapped.failed) {

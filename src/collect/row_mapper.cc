@@ -12,16 +12,16 @@
 namespace rse {
 namespace {
 
-std::optional<size_t> FindColumn(const RowSet& rows, const std::string& name) {
-  for (size_t c = 0; c < rows.columns.size(); ++c) {
-    if (rows.columns[c].name == name) return c;
+std::optional<size_t> FindColumn(const std::vector<Column>& columns, const std::string& name) {
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c].name == name) return c;
   }
   return std::nullopt;
 }
 
-std::string ColumnList(const RowSet& rows) {
+std::string ColumnList(const std::vector<Column>& columns) {
   std::string out;
-  for (const Column& c : rows.columns) out += (out.empty() ? "" : ", ") + c.name;
+  for (const Column& c : columns) out += (out.empty() ? "" : ", ") + c.name;
   return out;
 }
 
@@ -38,174 +38,6 @@ std::string LabelText(const std::vector<Label>& labels) {
   return "{" + out + "}";
 }
 
-// One value cell of a histogram column: NULL or not a number fails the query.
-std::optional<double> HistogramValue(const RowSet& rows, size_t r, const std::string& column,
-                                     const std::string& where, std::vector<MappingError>* errors) {
-  auto c = FindColumn(rows, column);
-  if (!c) {
-    errors->push_back({QueryError::kInvalidValue,
-                       where + "column \"" + column +
-                           "\" is not in the result (columns: " + ColumnList(rows) + ")"});
-    return std::nullopt;
-  }
-  const Cell& cell = rows.rows[r][*c];
-  auto value = cell ? CellToDouble(rows.columns[*c].kind, *cell)
-                    : StatusOr<double>(Status::InvalidArgument("NULL"));
-  if (!value.ok()) {
-    errors->push_back({QueryError::kInvalidValue, where + "column \"" + column + "\" at row " +
-                                                      std::to_string(r + 1) + ": " +
-                                                      value.status().message()});
-    return std::nullopt;
-  }
-  return *value;
-}
-
-// Appends one row's buckets (cumulative, so never decreasing), sum and count.
-bool AppendHistogram(const MetricSpec& metric, const RowSet& rows, size_t r,
-                     const std::vector<Label>& labels, const std::string& where,
-                     MetricFamily* family, std::vector<MappingError>* errors) {
-  std::vector<Sample> samples;
-  double previous = 0;
-  for (const HistogramBucket& bucket : metric.buckets) {
-    auto count = HistogramValue(rows, r, bucket.column, where, errors);
-    if (!count) return false;
-    if (*count < previous) {
-      errors->push_back({QueryError::kInvalidValue, where + "bucket column \"" + bucket.column +
-                                                        "\" at row " + std::to_string(r + 1) +
-                                                        " is below the previous bucket: "
-                                                        "buckets must be cumulative"});
-      return false;
-    }
-    previous = *count;
-    std::vector<Label> with_le = labels;
-    with_le.push_back({"le", FormatValue(bucket.upper_bound)});
-    samples.push_back({std::move(with_le), *count, "_bucket"});
-  }
-  auto sum = HistogramValue(rows, r, metric.sum_column, where, errors);
-  if (!sum) return false;
-  samples.push_back({labels, *sum, "_sum"});
-  samples.push_back({labels, previous, "_count"});
-  family->samples.insert(family->samples.end(), samples.begin(), samples.end());
-  return true;
-}
-
-// One row's label set: the label columns (NULL is ""), then static_labels,
-// sorted by name. False, with an invalid_value error, when a value is not
-// UTF-8 (a BINARY/BLOB column): it would invalidate the whole exposition.
-bool RowLabels(const MetricSpec& metric, const RowSet& rows, size_t r,
-               const std::vector<size_t>& label_columns, const std::string& where,
-               std::vector<Label>* labels, std::vector<MappingError>* errors) {
-  labels->clear();
-  for (size_t i = 0; i < label_columns.size(); ++i) {
-    std::string value = rows.rows[r][label_columns[i]].value_or("");
-    if (size_t bad = FirstInvalidUtf8(value); bad != std::string_view::npos) {
-      errors->push_back(
-          {QueryError::kInvalidValue, where + "label column \"" + metric.labels[i] + "\" at row " +
-                                          std::to_string(r + 1) + " is not valid UTF-8 (byte " +
-                                          std::to_string(bad + 1) +
-                                          "): binary data needs HEX()/encode() in the SQL"});
-      return false;
-    }
-    labels->push_back({metric.labels[i], std::move(value)});
-  }
-  labels->insert(labels->end(), metric.static_labels.begin(), metric.static_labels.end());
-  std::sort(labels->begin(), labels->end(),
-            [](const Label& a, const Label& b) { return a.name < b.name; });
-  return true;
-}
-
-// Maps one metric; returns false (with an error) when its samples must be dropped.
-bool MapMetric(const QuerySpec& query, const MetricSpec& metric, const RowSet& rows,
-               MetricFamily* family, std::vector<MappingError>* errors, bool* query_failed) {
-  const std::string where = "query '" + query.name + "' metric " + metric.name + ": ";
-  std::vector<size_t> label_columns;
-  for (const std::string& label : metric.labels) {
-    auto c = FindColumn(rows, label);
-    if (!c) {
-      errors->push_back({QueryError::kInvalidValue,
-                         where + "label column \"" + label +
-                             "\" is not in the result (columns: " + ColumnList(rows) + ")"});
-      *query_failed = true;
-      return false;
-    }
-    label_columns.push_back(*c);
-  }
-  std::optional<size_t> value_column;
-  if (!metric.static_value && metric.type != MetricType::kHistogram) {
-    value_column = FindColumn(rows, metric.value_column);
-    if (!value_column) {
-      errors->push_back({QueryError::kInvalidValue,
-                         where + "value column \"" + metric.value_column +
-                             "\" is not in the result (columns: " + ColumnList(rows) + ")"});
-      *query_failed = true;
-      return false;
-    }
-  }
-  // Each row's label set, as (hash, index of a sample carrying it); checked
-  // for duplicates once all rows are in (far lighter than a set of label sets).
-  std::vector<std::pair<size_t, size_t>> label_sets;
-  label_sets.reserve(rows.rows.size());
-  for (size_t r = 0; r < rows.rows.size(); ++r) {
-    const std::vector<Cell>& row = rows.rows[r];
-    std::vector<Label> labels;
-    if (!RowLabels(metric, rows, r, label_columns, where, &labels, errors)) {
-      *query_failed = true;
-      return false;
-    }
-    if (metric.type == MetricType::kHistogram) {
-      const size_t hash = HashLabels(labels);
-      if (!AppendHistogram(metric, rows, r, labels, where, family, errors)) {
-        *query_failed = true;
-        return false;
-      }
-      label_sets.emplace_back(hash, family->samples.size() - 1);  // Its _count sample.
-      continue;
-    }
-    double value = metric.static_value.value_or(0);
-    if (value_column) {
-      const Cell& cell = row[*value_column];
-      if (!cell) {
-        if (!metric.null_value) {
-          errors->push_back({QueryError::kNullValue,
-                             where + "NULL in value column \"" + metric.value_column +
-                                 "\" at row " + std::to_string(r + 1) + ": sample skipped"});
-          continue;
-        }
-        value = *metric.null_value;
-      } else {
-        auto parsed = CellToDouble(rows.columns[*value_column].kind, *cell);
-        if (!parsed.ok()) {
-          errors->push_back({QueryError::kInvalidValue,
-                             where + "value column \"" + metric.value_column + "\" at row " +
-                                 std::to_string(r + 1) + ": " + parsed.status().message()});
-          *query_failed = true;
-          return false;
-        }
-        value = *parsed;
-      }
-    }
-    Sample sample;
-    sample.value = value;
-    sample.labels = std::move(labels);
-    label_sets.emplace_back(HashLabels(sample.labels), family->samples.size());
-    family->samples.push_back(std::move(sample));
-  }
-  std::sort(label_sets.begin(), label_sets.end());
-  for (size_t i = 1; i < label_sets.size(); ++i) {
-    if (label_sets[i].first != label_sets[i - 1].first) continue;
-    // Equal hashes: compare the label sets themselves (any earlier one of the run).
-    const std::vector<Label>& labels = family->samples[label_sets[i].second].labels;
-    for (size_t j = i; j > 0 && label_sets[j - 1].first == label_sets[i].first; --j) {
-      if (family->samples[label_sets[j - 1].second].labels != labels) continue;
-      errors->push_back({QueryError::kDuplicateSeries, where + "two rows give the label set " +
-                                                           LabelText(labels) +
-                                                           ": the metric's samples are dropped"});
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string ExposedHelp(const QuerySpec& query, const MetricSpec& metric) {
@@ -215,35 +47,243 @@ std::string ExposedHelp(const QuerySpec& query, const MetricSpec& metric) {
   return help + " Cached: refreshed at most every " + FormatDuration(*query.cache) + ".";
 }
 
-MappedQuery MapRows(const QuerySpec& query, const RowSet& rows) {
-  MappedQuery out;
-  if (rows.truncated) {
-    out.errors.push_back({QueryError::kTooManySeries,
-                          "query '" + query.name + "': more than " +
-                              std::to_string(rows.rows.size()) + " rows, past max_series " +
-                              std::to_string(query.max_series) +
-                              ": stopped reading; the query's samples are dropped"});
-    out.failed = true;
-    return out;
+// One [[query.metrics]] entry while rows arrive.
+struct RowMapper::Metric {
+  const MetricSpec* spec;
+  std::string where;                  // "query 'q' metric m: ", for messages.
+  std::vector<size_t> label_columns;  // Of metric.labels, in order.
+  std::optional<size_t> value_column;
+  std::vector<size_t> bucket_columns;  // Histograms: of metric.buckets, in order.
+  std::optional<size_t> sum_column;
+  MetricFamily family;
+  // Each row's label set, as (hash, index of a sample carrying it); checked
+  // for duplicates once all rows are in (far lighter than a set of label sets).
+  std::vector<std::pair<size_t, size_t>> label_sets;
+  bool dropped = false;  // Its samples are not served (duplicate label sets).
+};
+
+RowMapper::RowMapper(const QuerySpec& query) : query_(query) {}
+RowMapper::~RowMapper() = default;
+
+void RowMapper::Fail(QueryError reason, std::string message) {
+  errors_.push_back({reason, std::move(message)});
+  failed_ = true;
+}
+
+bool RowMapper::Resolve(const std::string& where, const std::string& column, size_t* index) {
+  auto c = FindColumn(columns_, column);
+  if (!c) {
+    Fail(QueryError::kInvalidValue, where + column + "\" is not in the result (columns: " +
+                                        ColumnList(columns_) + ")");
+    return false;
   }
-  size_t total = 0;
-  for (const MetricSpec& metric : query.metrics) {
-    MetricFamily family{metric.name, ExposedHelp(query, metric), metric.type, {}};
-    if (MapMetric(query, metric, rows, &family, &out.errors, &out.failed)) {
-      total += family.samples.size();
-      out.families.push_back(std::move(family));
+  *index = *c;
+  return true;
+}
+
+void RowMapper::Begin(std::vector<Column> columns, size_t rows_hint) {
+  columns_ = std::move(columns);
+  const size_t expected = std::min(rows_hint, static_cast<size_t>(query_.max_series) + 1);
+  for (const MetricSpec& spec : query_.metrics) {
+    Metric& metric = metrics_.emplace_back();
+    metric.spec = &spec;
+    metric.where = "query '" + query_.name + "' metric " + spec.name + ": ";
+    metric.family = {spec.name, ExposedHelp(query_, spec), spec.type, {}};
+    for (const std::string& label : spec.labels) {
+      size_t c;
+      if (!Resolve(metric.where + "label column \"", label, &c)) return;
+      metric.label_columns.push_back(c);
     }
-    if (out.failed) break;
+    if (spec.type == MetricType::kHistogram) {
+      for (const HistogramBucket& bucket : spec.buckets) {
+        size_t c;
+        if (!Resolve(metric.where + "column \"", bucket.column, &c)) return;
+        metric.bucket_columns.push_back(c);
+      }
+      size_t c;
+      if (!Resolve(metric.where + "column \"", spec.sum_column, &c)) return;
+      metric.sum_column = c;
+      metric.family.samples.reserve(expected * (spec.buckets.size() + 2));
+    } else {
+      if (!spec.static_value) {
+        size_t c;
+        if (!Resolve(metric.where + "value column \"", spec.value_column, &c)) return;
+        metric.value_column = c;
+      }
+      metric.family.samples.reserve(expected);
+    }
+    metric.label_sets.reserve(expected);
   }
-  if (!out.failed && total > static_cast<size_t>(query.max_series)) {
-    out.errors.push_back({QueryError::kTooManySeries,
-                          "query '" + query.name + "': " + std::to_string(total) +
-                              " samples exceed max_series " + std::to_string(query.max_series) +
-                              ": the query's samples are dropped"});
-    out.failed = true;
+}
+
+bool RowMapper::Labels(Metric& metric, const std::vector<CellView>& cells,
+                       std::vector<Label>* labels) {
+  const MetricSpec& spec = *metric.spec;
+  labels->clear();
+  labels->reserve(metric.label_columns.size() + spec.static_labels.size());
+  for (size_t i = 0; i < metric.label_columns.size(); ++i) {
+    std::string_view value = cells[metric.label_columns[i]].value_or("");
+    if (size_t bad = FirstInvalidUtf8(value); bad != std::string_view::npos) {
+      Fail(QueryError::kInvalidValue,
+           metric.where + "label column \"" + spec.labels[i] + "\" at row " +
+               std::to_string(rows_) + " is not valid UTF-8 (byte " + std::to_string(bad + 1) +
+               "): binary data needs HEX()/encode() in the SQL");
+      return false;
+    }
+    labels->push_back({spec.labels[i], std::string(value)});
   }
+  labels->insert(labels->end(), spec.static_labels.begin(), spec.static_labels.end());
+  if (labels->size() > 1) {
+    std::sort(labels->begin(), labels->end(),
+              [](const Label& a, const Label& b) { return a.name < b.name; });
+  }
+  return true;
+}
+
+std::optional<double> RowMapper::HistogramValue(Metric& metric, const std::vector<CellView>& cells,
+                                                size_t column, const std::string& name) {
+  const CellView& cell = cells[column];
+  auto value = cell ? CellToDouble(columns_[column].kind, *cell)
+                    : StatusOr<double>(Status::InvalidArgument("NULL"));
+  if (!value.ok()) {
+    Fail(QueryError::kInvalidValue, metric.where + "column \"" + name + "\" at row " +
+                                        std::to_string(rows_) + ": " + value.status().message());
+    return std::nullopt;
+  }
+  return *value;
+}
+
+// Appends one row's buckets (cumulative, so never decreasing), sum and count.
+bool RowMapper::AddHistogram(Metric& metric, const std::vector<CellView>& cells,
+                             std::vector<Label> labels) {
+  const MetricSpec& spec = *metric.spec;
+  const size_t first = metric.family.samples.size();
+  double previous = 0;
+  for (size_t b = 0; b < spec.buckets.size(); ++b) {
+    auto count = HistogramValue(metric, cells, metric.bucket_columns[b], spec.buckets[b].column);
+    if (!count) return false;
+    if (*count < previous) {
+      Fail(QueryError::kInvalidValue, metric.where + "bucket column \"" + spec.buckets[b].column +
+                                          "\" at row " + std::to_string(rows_) +
+                                          " is below the previous bucket: "
+                                          "buckets must be cumulative");
+      return false;
+    }
+    previous = *count;
+    std::vector<Label> with_le = labels;
+    with_le.push_back({"le", FormatValue(spec.buckets[b].upper_bound)});
+    metric.family.samples.push_back({std::move(with_le), *count, "_bucket"});
+  }
+  auto sum = HistogramValue(metric, cells, *metric.sum_column, spec.sum_column);
+  if (!sum) return false;
+  metric.family.samples.push_back({labels, *sum, "_sum"});
+  metric.family.samples.push_back({std::move(labels), previous, "_count"});
+  samples_ += metric.family.samples.size() - first;
+  return true;
+}
+
+bool RowMapper::Add(Metric& metric, const std::vector<CellView>& cells) {
+  const MetricSpec& spec = *metric.spec;
+  std::vector<Label> labels;
+  if (!Labels(metric, cells, &labels)) return false;
+  const size_t hash = HashLabels(labels);
+  if (spec.type == MetricType::kHistogram) {
+    if (!AddHistogram(metric, cells, std::move(labels))) return false;
+    metric.label_sets.emplace_back(hash, metric.family.samples.size() - 1);  // Its _count.
+    return true;
+  }
+  double value = spec.static_value.value_or(0);
+  if (metric.value_column) {
+    const CellView& cell = cells[*metric.value_column];
+    if (!cell) {
+      if (!spec.null_value) {
+        errors_.push_back({QueryError::kNullValue, metric.where + "NULL in value column \"" +
+                                                       spec.value_column + "\" at row " +
+                                                       std::to_string(rows_) + ": sample skipped"});
+        return true;
+      }
+      value = *spec.null_value;
+    } else {
+      auto parsed = CellToDouble(columns_[*metric.value_column].kind, *cell);
+      if (!parsed.ok()) {
+        Fail(QueryError::kInvalidValue, metric.where + "value column \"" + spec.value_column +
+                                            "\" at row " + std::to_string(rows_) + ": " +
+                                            parsed.status().message());
+        return false;
+      }
+      value = *parsed;
+    }
+  }
+  metric.label_sets.emplace_back(hash, metric.family.samples.size());
+  metric.family.samples.push_back({std::move(labels), value});
+  ++samples_;
+  return true;
+}
+
+bool RowMapper::Row(const std::vector<CellView>& cells) {
+  ++rows_;
+  if (failed_) return false;
+  for (Metric& metric : metrics_) {
+    if (!Add(metric, cells)) break;
+  }
+  if (!failed_ && samples_ > static_cast<size_t>(query_.max_series)) {
+    Fail(QueryError::kTooManySeries, "query '" + query_.name + "': more than " +
+                                         std::to_string(query_.max_series) +
+                                         " samples (max_series): stopped reading; the "
+                                         "query's samples are dropped");
+  }
+  if (failed_) metrics_.clear();  // Nothing of the query is served: free what was mapped.
+  return !failed_;
+}
+
+void RowMapper::Truncated() {
+  // Whatever else was wrong, this is the reason nothing is served.
+  errors_.clear();
+  metrics_.clear();
+  Fail(QueryError::kTooManySeries,
+       "query '" + query_.name + "': more than " + std::to_string(rows_) +
+           " rows, past max_series " + std::to_string(query_.max_series) +
+           ": stopped reading; the query's samples are dropped");
+}
+
+MappedQuery RowMapper::Finish() {
+  MappedQuery out;
+  out.failed = failed_;
+  for (Metric& metric : metrics_) {
+    if (failed_) break;
+    if (DropsDuplicates(metric)) continue;
+    out.families.push_back(std::move(metric.family));
+  }
+  metrics_.clear();
+  out.errors = std::move(errors_);
   if (out.failed) out.families.clear();
   return out;
+}
+
+bool RowMapper::DropsDuplicates(Metric& metric) {
+  auto& sets = metric.label_sets;
+  std::sort(sets.begin(), sets.end());
+  const std::vector<Sample>& samples = metric.family.samples;
+  for (size_t i = 1; i < sets.size(); ++i) {
+    if (sets[i].first != sets[i - 1].first) continue;
+    // Equal hashes: compare the label sets themselves (any earlier one of the run).
+    const std::vector<Label>& labels = samples[sets[i].second].labels;
+    for (size_t j = i; j > 0 && sets[j - 1].first == sets[i].first; --j) {
+      if (samples[sets[j - 1].second].labels != labels) continue;
+      errors_.push_back({QueryError::kDuplicateSeries, metric.where +
+                                                           "two rows give the label set " +
+                                                           LabelText(labels) +
+                                                           ": the metric's samples are dropped"});
+      return true;
+    }
+  }
+  return false;
+}
+
+MappedQuery MapRows(const QuerySpec& query, const RowSet& rows) {
+  RowMapper mapper(query);
+  StreamRowSet(rows, kNoRowLimit, mapper);
+  return mapper.Finish();
 }
 
 }  // namespace rse

@@ -3,6 +3,7 @@
 // silently wrong metric", so every problem is reported with its reason.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,11 +28,49 @@ struct MappedQuery {
 // HELP as exposed: the catalog's text, plus what caching means for a slow query.
 std::string ExposedHelp(const QuerySpec& query, const MetricSpec& metric);
 
+// Maps a result as it streams in (it is the RowSink the backend reads into),
+// so rows become samples at once and are not kept. One use per execution.
 // Rules: labels from `labels` columns (NULL → "") plus static_labels, sorted by
 // name; value from `value` (NULL → null_value, else the sample is skipped and
 // counted) or static_value. A value that is not a number fails the query
 // (invalid_value); a missing column too. Two rows with one label set drop that
-// metric (duplicate_series). More than max_series samples drop the query.
+// metric (duplicate_series). More than max_series samples drop the query, and
+// the reading stops there.
+class RowMapper final : public RowSink {
+ public:
+  explicit RowMapper(const QuerySpec& query);
+  ~RowMapper() override;
+  RowMapper(const RowMapper&) = delete;
+  RowMapper& operator=(const RowMapper&) = delete;
+
+  void Begin(std::vector<Column> columns, size_t rows_hint) override;
+  bool Row(const std::vector<CellView>& cells) override;
+  void Truncated() override;
+
+  size_t rows() const { return rows_; }  // Rows received.
+  MappedQuery Finish();                  // Once, after the stream ended.
+
+ private:
+  struct Metric;
+  void Fail(QueryError reason, std::string message);
+  bool Resolve(const std::string& where, const std::string& column, size_t* index);
+  bool Labels(Metric& metric, const std::vector<CellView>& cells, std::vector<Label>* labels);
+  std::optional<double> HistogramValue(Metric& metric, const std::vector<CellView>& cells,
+                                       size_t column, const std::string& name);
+  bool AddHistogram(Metric& metric, const std::vector<CellView>& cells, std::vector<Label> labels);
+  bool Add(Metric& metric, const std::vector<CellView>& cells);
+  bool DropsDuplicates(Metric& metric);  // True (with an error) when it has two equal label sets.
+
+  const QuerySpec& query_;
+  std::vector<Column> columns_;
+  std::vector<Metric> metrics_;
+  std::vector<MappingError> errors_;
+  size_t rows_ = 0;
+  size_t samples_ = 0;
+  bool failed_ = false;
+};
+
+// The same for a whole RowSet.
 MappedQuery MapRows(const QuerySpec& query, const RowSet& rows);
 
 }  // namespace rse

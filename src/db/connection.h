@@ -33,10 +33,20 @@ class Connection {
   // makes it identifiable on the server while it runs: PostgreSQL
   // application_name "replica_sql_exporter/<name>", MySQL/MariaDB a leading
   // comment "/* replica_sql_exporter query=<name> */" (processlist, slow log).
-  // At most `max_rows` rows are converted; past that the RowSet is truncated,
-  // so a runaway result costs no more than the driver's own buffer.
-  virtual StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline,
-                                 std::string_view name, size_t max_rows) = 0;
+  // Rows go to `sink` as they are read; at most `max_rows` of them, then
+  // sink.Truncated() if there were more, so a runaway result costs no more
+  // than the driver's own buffer. An error status after some rows means the
+  // sink's rows are incomplete.
+  virtual Status Stream(std::string_view sql, const Deadline& deadline, std::string_view name,
+                        size_t max_rows, RowSink& sink) = 0;
+
+  // The same, collected into a RowSet (tests, tools).
+  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline, std::string_view name,
+                         size_t max_rows) {
+    RowSetSink sink;
+    if (Status status = Stream(sql, deadline, name, max_rows, sink); !status.ok()) return status;
+    return std::move(sink.rows);
+  }
 
   // One look at the server's replication role and state.
   virtual StatusOr<ReplicaState> Probe(const Deadline& deadline) = 0;

@@ -15,8 +15,15 @@ class FakeConnection final : public Connection {
     backend_->Edit(port_, [](FakeMember& m) { --m.open_connections; });
   }
 
-  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline, std::string_view,
-                         size_t) override {
+  Status Stream(std::string_view sql, const Deadline& deadline, std::string_view,
+                size_t max_rows, RowSink& sink) override {
+    StatusOr<RowSet> rows = Rows(sql, deadline);
+    if (!rows.ok()) return rows.status();
+    StreamRowSet(*rows, max_rows, sink);
+    return Status::Ok();
+  }
+
+  StatusOr<RowSet> Rows(std::string_view sql, const Deadline& deadline) {
     std::function<StatusOr<RowSet>(std::string_view, const Deadline&)> query;
     bool closed = false;
     backend_->Edit(port_, [&](FakeMember& m) {

@@ -6,6 +6,7 @@
 #include <cppconn/statement.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -47,27 +48,36 @@ std::string WithoutTrailingSemicolons(std::string_view sql) {
   return std::string(sql);
 }
 
-// Reads up to `max_rows` rows (the connector has buffered the result already).
-RowSet ReadAll(sql::ResultSet& rs, size_t max_rows = kNoRowLimit) {
-  RowSet rows;
+// Passes up to `max_rows` rows to `sink`, each converted from the result set
+// as it is reached.
+void StreamAll(sql::ResultSet& rs, size_t max_rows, RowSink& sink) {
+  std::vector<Column> columns;
   sql::ResultSetMetaData* meta = rs.getMetaData();  // Owned by the result set.
   const unsigned int count = meta->getColumnCount();
-  for (unsigned int c = 1; c <= count; ++c) {
-    rows.columns.push_back({std::string(meta->getColumnLabel(c)), KindOf(meta->getColumnType(c))});
-  }
+  for (unsigned int c = 1; c <= count; ++c)
+    columns.push_back({std::string(meta->getColumnLabel(c)), KindOf(meta->getColumnType(c))});
+  sink.Begin(std::move(columns), std::min<size_t>(rs.rowsCount(), max_rows));
+  std::vector<std::string> values(count);
+  std::vector<CellView> cells(count);
+  size_t delivered = 0;
   while (rs.next()) {
-    if (rows.rows.size() == max_rows) {
-      rows.truncated = true;
-      break;
+    if (delivered == max_rows) {
+      sink.Truncated();
+      return;
     }
-    std::vector<Cell>& cells = rows.rows.emplace_back();
-    cells.reserve(count);
     for (unsigned int c = 1; c <= count; ++c) {
-      std::string value = rs.getString(c);
-      cells.push_back(rs.wasNull() ? Cell() : Cell(std::move(value)));
+      values[c - 1] = rs.getString(c);
+      cells[c - 1] = rs.wasNull() ? CellView() : CellView(values[c - 1]);
     }
+    ++delivered;
+    if (!sink.Row(cells)) return;
   }
-  return rows;
+}
+
+RowSet ReadAll(sql::ResultSet& rs) {
+  RowSetSink sink;
+  StreamAll(rs, kNoRowLimit, sink);
+  return std::move(sink.rows);
 }
 
 }  // namespace
@@ -85,11 +95,11 @@ MysqlConnection::MysqlConnection(sql::mysql::MySQL_Driver* driver, ConnectParams
 
 MysqlConnection::~MysqlConnection() { EnsureThreadInit(driver_); }
 
-StatusOr<RowSet> MysqlConnection::Query(std::string_view sql, const Deadline& deadline,
-                                        std::string_view name, size_t max_rows) {
+Status MysqlConnection::Stream(std::string_view sql, const Deadline& deadline,
+                               std::string_view name, size_t max_rows, RowSink& sink) {
   const std::string statement = WithoutTrailingSemicolons(sql);
   const std::string tag = QueryComment(name);  // Leads, so the processlist shows it first.
-  return Run<RowSet>(deadline, [&](sql::Statement& stmt, double seconds) -> StatusOr<RowSet> {
+  auto done = Run<bool>(deadline, [&](sql::Statement& stmt, double seconds) -> StatusOr<bool> {
     char limit[64];
     bool has_rows;
     if (info_.mariadb) {
@@ -111,8 +121,10 @@ StatusOr<RowSet> MysqlConnection::Query(std::string_view sql, const Deadline& de
           "SHOW...) may be catalog queries; the session it ran on is closed");
     }
     std::unique_ptr<sql::ResultSet> rs(stmt.getResultSet());
-    return ReadAll(*rs, max_rows);
+    StreamAll(*rs, max_rows, sink);
+    return true;
   });
+  return done.ok() ? Status::Ok() : done.status();
 }
 
 StatusOr<ReplicaState> MysqlConnection::Probe(const Deadline& deadline) {

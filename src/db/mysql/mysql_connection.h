@@ -20,8 +20,8 @@ class MysqlConnection final : public Connection {
                   CancelWatchdog* watchdog, SideTasks* cancels);
   ~MysqlConnection() override;
 
-  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline, std::string_view name,
-                         size_t max_rows) override;
+  Status Stream(std::string_view sql, const Deadline& deadline, std::string_view name,
+                size_t max_rows, RowSink& sink) override;
   StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
   void Cancel() override;
   void Abort() override;

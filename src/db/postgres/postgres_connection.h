@@ -17,8 +17,8 @@ class PostgresConnection final : public Connection {
   PostgresConnection(std::unique_ptr<pqxx::connection> conn, const Clock* clock,
                      CancelWatchdog* watchdog, SideTasks* cancels);
 
-  StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline, std::string_view name,
-                         size_t max_rows) override;
+  Status Stream(std::string_view sql, const Deadline& deadline, std::string_view name,
+                size_t max_rows, RowSink& sink) override;
   StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
   void Cancel() override;
   void Abort() override;

@@ -15,13 +15,15 @@ class ScriptedConnection final : public Connection {
   ScriptedConnection(testing::FakeClock* clock, StatusOr<RowSet> answer,
                      std::chrono::milliseconds takes = 0ms)
       : clock_(clock), answer_(std::move(answer)), takes_(takes) {}
-  StatusOr<RowSet> Query(std::string_view sql, const Deadline&, std::string_view,
-                         size_t max_rows) override {
+  Status Stream(std::string_view sql, const Deadline&, std::string_view, size_t max_rows,
+                RowSink& sink) override {
     last_max_rows = max_rows;
     last_sql = std::string(sql);
     if (on_query) on_query();
     clock_->Advance(takes_);
-    return answer_;
+    if (!answer_.ok()) return answer_.status();
+    StreamRowSet(*answer_, max_rows, sink);
+    return Status::Ok();
   }
   StatusOr<ReplicaState> Probe(const Deadline&) override { return ReplicaState{}; }
   void Cancel() override { ++cancels; }

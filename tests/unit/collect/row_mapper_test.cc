@@ -240,3 +240,39 @@ TEST(RowMapperTest, ATruncatedResultIsTooManySeriesWithoutMappingIt) {
 
 }  // namespace
 }  // namespace rse
+
+namespace rse {
+namespace {
+
+TEST(RowMapperTest, StopsReadingOnceTheQueryHasMoreSamplesThanMaxSeries) {
+  QuerySpec q = Query({Gauge("m", {"status"}, "n")});
+  q.max_series = 10;
+  std::vector<std::vector<Cell>> many;
+  for (int i = 0; i < 1000; ++i) many.push_back({Cell("s" + std::to_string(i)), Cell("1")});
+  RowMapper mapper(q);
+  StreamRowSet(Rows({kStatus, kCount}, many), kNoRowLimit, mapper);
+  EXPECT_EQ(mapper.rows(), 11u) << "the 11th sample is one too many: no row after it is read";
+  MappedQuery out = mapper.Finish();
+  EXPECT_TRUE(out.failed);
+  EXPECT_TRUE(out.families.empty());
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0].reason, QueryError::kTooManySeries);
+}
+
+TEST(RowMapperTest, StreamedRowsMapLikeAWholeResult) {
+  QuerySpec q = Query({Gauge("m", {"status"}, "n"), Gauge("total", {}, "n")});
+  RowSet rows = Rows({kStatus, kCount}, {{Cell("a"), Cell("1")}, {Cell("b"), Cell()}});
+  RowMapper mapper(q);
+  StreamRowSet(rows, kNoRowLimit, mapper);
+  MappedQuery streamed = mapper.Finish();
+  MappedQuery whole = MapRows(q, rows);
+  ASSERT_EQ(streamed.families.size(), whole.families.size());
+  for (size_t i = 0; i < whole.families.size(); ++i) {
+    EXPECT_EQ(streamed.families[i].name, whole.families[i].name);
+    EXPECT_EQ(streamed.families[i].samples.size(), whole.families[i].samples.size());
+  }
+  EXPECT_EQ(streamed.errors.size(), 2u);  // m and total: row 2's NULL value skipped, each.
+}
+
+}  // namespace
+}  // namespace rse

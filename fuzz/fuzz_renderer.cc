@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       family.samples.push_back(std::move(sample));
       ++samples;
     }
-    if (!family.samples.empty()) ++rendered_families;  // Empty families are left out.
+    if (!family.empty()) ++rendered_families;  // Empty families are left out.
     families.push_back(std::move(family));
   }
   std::string text = rse::RenderText(families);

@@ -3,7 +3,7 @@
 namespace rse {
 
 std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connection& connection,
-                                               const Deadline& deadline) {
+                                               const Deadline& deadline, bool exclusive) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) {
@@ -16,7 +16,7 @@ std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connectio
   // One row more than max_series tells "too many" without converting them all.
   const size_t max_rows = static_cast<size_t>(query.max_series) + 1;
   // Rows become samples as the driver hands them over; none is kept.
-  RowMapper mapper(query);
+  RowMapper mapper(query, exclusive);
   Status streamed = connection.Stream(query.sql, deadline, query.name, max_rows, mapper);
   const TimePoint end = clock_->Now();
   {

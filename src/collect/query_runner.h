@@ -21,8 +21,10 @@ class QueryRunner {
   QueryRunner(const QueryRunner&) = delete;
   QueryRunner& operator=(const QueryRunner&) = delete;
 
+  // `exclusive`: no other query produces the query's metric names, so a big
+  // result may be kept as exposition lines (see RowMapper).
   std::shared_ptr<QueryOutcome> Run(const QuerySpec& query, Connection& connection,
-                                    const Deadline& deadline);
+                                    const Deadline& deadline, bool exclusive = false);
 
   // Cancels every statement running now; later Run()s fail at once.
   void Shutdown();

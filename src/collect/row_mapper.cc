@@ -8,6 +8,7 @@
 #include "base/number_format.h"
 #include "base/utf8.h"
 #include "db/value_conversion.h"
+#include "model/sample_line.h"
 
 namespace rse {
 namespace {
@@ -56,13 +57,28 @@ struct RowMapper::Metric {
   std::vector<size_t> bucket_columns;  // Histograms: of metric.buckets, in order.
   std::optional<size_t> sum_column;
   MetricFamily family;
-  // Each row's label set, as (hash, index of a sample carrying it); checked
-  // for duplicates once all rows are in (far lighter than a set of label sets).
+  // Each row's label set, as (hash, index of a sample carrying it, or offset
+  // of its line); checked for duplicates once all rows are in (far lighter
+  // than a set of label sets).
   std::vector<std::pair<size_t, size_t>> label_sets;
-  bool dropped = false;  // Its samples are not served (duplicate label sets).
+  size_t expected = 0;   // Rows the driver announced (capped at max_series + 1).
+  bool lines = false;    // Written as family.sample_lines, not family.samples.
 };
 
-RowMapper::RowMapper(const QuerySpec& query) : query_(query) {}
+namespace {
+
+// The "{labels}" of the line at `offset`: between the name and the last space
+// (label values may hold spaces; newlines in them are escaped).
+std::string_view LabelsOfLine(const std::string& lines, size_t offset, size_t name_size) {
+  const size_t end = lines.find('\n', offset);
+  const size_t space = lines.rfind(' ', end);
+  return std::string_view(lines).substr(offset + name_size, space - offset - name_size);
+}
+
+}  // namespace
+
+RowMapper::RowMapper(const QuerySpec& query, bool may_write_lines)
+    : query_(query), may_write_lines_(may_write_lines) {}
 RowMapper::~RowMapper() = default;
 
 void RowMapper::Fail(QueryError reason, std::string message) {
@@ -110,8 +126,10 @@ void RowMapper::Begin(std::vector<Column> columns, size_t rows_hint) {
         if (!Resolve(metric.where + "value column \"", spec.value_column, &c)) return;
         metric.value_column = c;
       }
-      metric.family.samples.reserve(expected);
+      metric.lines = may_write_lines_ && expected > kLinesAbove;
+      if (!metric.lines) metric.family.samples.reserve(expected);
     }
+    metric.expected = expected;
     metric.label_sets.reserve(expected);
   }
 }
@@ -214,9 +232,18 @@ bool RowMapper::Add(Metric& metric, const std::vector<CellView>& cells) {
       value = *parsed;
     }
   }
+  ++samples_;
+  if (metric.lines) {
+    std::string& lines = metric.family.sample_lines;
+    const size_t offset = lines.size();
+    AppendSample(lines, spec.name, labels, value);
+    // Room for the rest at this line's length, so the text is not copied as it grows.
+    if (offset == 0) lines.reserve(lines.size() * metric.expected * 5 / 4 + 64);
+    metric.label_sets.emplace_back(hash, offset);
+    return true;
+  }
   metric.label_sets.emplace_back(hash, metric.family.samples.size());
   metric.family.samples.push_back({std::move(labels), value});
-  ++samples_;
   return true;
 }
 
@@ -264,16 +291,28 @@ bool RowMapper::DropsDuplicates(Metric& metric) {
   auto& sets = metric.label_sets;
   std::sort(sets.begin(), sets.end());
   const std::vector<Sample>& samples = metric.family.samples;
+  const std::string& lines = metric.family.sample_lines;
+  const size_t name_size = metric.family.name.size();
+  // Whether the rows at `a` and `b` (indexes or line offsets) have one label set.
+  auto same = [&](size_t a, size_t b) {
+    if (metric.lines) return LabelsOfLine(lines, a, name_size) == LabelsOfLine(lines, b, name_size);
+    return samples[a].labels == samples[b].labels;
+  };
   for (size_t i = 1; i < sets.size(); ++i) {
     if (sets[i].first != sets[i - 1].first) continue;
     // Equal hashes: compare the label sets themselves (any earlier one of the run).
-    const std::vector<Label>& labels = samples[sets[i].second].labels;
     for (size_t j = i; j > 0 && sets[j - 1].first == sets[i].first; --j) {
-      if (samples[sets[j - 1].second].labels != labels) continue;
-      errors_.push_back({QueryError::kDuplicateSeries, metric.where +
-                                                           "two rows give the label set " +
-                                                           LabelText(labels) +
-                                                           ": the metric's samples are dropped"});
+      if (!same(sets[j - 1].second, sets[i].second)) continue;
+      std::string text;
+      if (metric.lines) {
+        text = std::string(LabelsOfLine(lines, sets[i].second, name_size));
+        if (text.empty()) text = "{}";
+      } else {
+        text = LabelText(samples[sets[i].second].labels);
+      }
+      errors_.push_back({QueryError::kDuplicateSeries,
+                         metric.where + "two rows give the label set " + text +
+                             ": the metric's samples are dropped"});
       return true;
     }
   }

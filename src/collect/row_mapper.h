@@ -36,9 +36,15 @@ std::string ExposedHelp(const QuerySpec& query, const MetricSpec& metric);
 // (invalid_value); a missing column too. Two rows with one label set drop that
 // metric (duplicate_series). More than max_series samples drop the query, and
 // the reading stops there.
+//
+// With `may_write_lines`, a gauge or counter of more than kLinesAbove rows is
+// kept as exposition lines (MetricFamily::sample_lines) instead of samples:
+// only for a query whose metric names no other query produces, because those
+// lines can no longer be checked against other queries' series.
 class RowMapper final : public RowSink {
  public:
-  explicit RowMapper(const QuerySpec& query);
+  static constexpr size_t kLinesAbove = 1000;
+  explicit RowMapper(const QuerySpec& query, bool may_write_lines = false);
   ~RowMapper() override;
   RowMapper(const RowMapper&) = delete;
   RowMapper& operator=(const RowMapper&) = delete;
@@ -62,6 +68,7 @@ class RowMapper final : public RowSink {
   bool DropsDuplicates(Metric& metric);  // True (with an error) when it has two equal label sets.
 
   const QuerySpec& query_;
+  const bool may_write_lines_;
   std::vector<Column> columns_;
   std::vector<Metric> metrics_;
   std::vector<MappingError> errors_;

@@ -58,6 +58,12 @@ std::vector<std::string> ScrapeEngine::AdoptFrom(const ScrapeEngine& previous) {
   return adopted;
 }
 
+bool ScrapeEngine::Exclusive(const QuerySpec& query) const {
+  for (const MetricSpec& metric : query.metrics)
+    if (shared_names_.count(metric.name)) return false;
+  return true;
+}
+
 Deadline ScrapeEngine::QueryDeadline(const QuerySpec& query, const Deadline& scrape) const {
   const TimePoint now = clock_->Now();
   if (query.cache) return Deadline(now + query.timeout.value_or(options_.default_refresh_timeout));
@@ -97,7 +103,7 @@ SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
     }
     const TimePoint began = clock_->Now();
     task.execution->started_at = began;
-    std::shared_ptr<QueryOutcome> outcome = runner_.Run(query, (*lease)->connection(), deadline);
+    std::shared_ptr<QueryOutcome> outcome = runner_.Run(query, (*lease)->connection(), deadline, Exclusive(query));
     outcome->wait_seconds = Seconds(began - task.execution->planned_at);
     outcome->replica = pool_->label((*lease)->member());
     if (outcome->reason == QueryError::kRecoveryConflict && !outcome->ok())
@@ -125,7 +131,7 @@ SharedOutcome ScrapeEngine::RetryElsewhere(const Task& task, ScrapeSession& sess
                  {"to", pool_->label(other->member())},
                  {"err", conflict->status.message()}});
   const TimePoint began = clock_->Now();
-  std::shared_ptr<QueryOutcome> outcome = runner_.Run(query, other->connection(), deadline);
+  std::shared_ptr<QueryOutcome> outcome = runner_.Run(query, other->connection(), deadline, Exclusive(query));
   outcome->wait_seconds = Seconds(began - task.execution->planned_at);
   outcome->replica = pool_->label(other->member());
   if (!outcome->ok() && outcome->reason == QueryError::kConnection)

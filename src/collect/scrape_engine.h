@@ -78,6 +78,8 @@ class ScrapeEngine {
   // timeout, past the scrape's; any other stops at the scrape's deadline.
   Deadline QueryDeadline(const QuerySpec& query, const Deadline& scrape) const;
   void Publish(const Task& task, const SharedOutcome& outcome);
+  // No other query produces the query's metric names (see shared_names_).
+  bool Exclusive(const QuerySpec& query) const;
 
   const std::vector<QuerySpec> queries_;
   const ScrapeEngineOptions options_;

@@ -4,51 +4,12 @@
 
 namespace rse {
 
-void AppendEscaped(std::string& out, std::string_view text, bool escape_quote) {
-  for (char c : text) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '"' && escape_quote) {
-      out += "\\\"";
-    } else {
-      out += c;
-    }
-  }
-}
-
-void AppendSample(std::string& out, std::string_view name, const std::vector<Label>& labels,
-                  double value) {
-  AppendSample(out, name, {}, labels, value);
-}
-
-void AppendSample(std::string& out, std::string_view name, std::string_view suffix,
-                  const std::vector<Label>& labels, double value) {
-  out += name;
-  out += suffix;
-  if (!labels.empty()) {
-    out += '{';
-    for (size_t i = 0; i < labels.size(); ++i) {
-      if (i > 0) out += ',';
-      out += labels[i].name;
-      out += "=\"";
-      AppendEscaped(out, labels[i].value, /*escape_quote=*/true);
-      out += '"';
-    }
-    out += '}';
-  }
-  out += ' ';
-  out += FormatValue(value);
-  out += '\n';
-}
-
 std::vector<const MetricFamily*> GroupFamilies(const std::vector<MetricFamily>& families,
                                                std::vector<MetricFamily>* merged_storage) {
   std::map<std::string_view, std::vector<size_t>> by_name;
   std::vector<std::string_view> order;
   for (size_t i = 0; i < families.size(); ++i) {
-    if (families[i].samples.empty()) continue;
+    if (families[i].empty()) continue;
     auto& indexes = by_name[families[i].name];
     if (indexes.empty()) order.push_back(families[i].name);
     indexes.push_back(i);
@@ -66,6 +27,7 @@ std::vector<const MetricFamily*> GroupFamilies(const std::vector<MetricFamily>& 
     for (size_t k = 1; k < indexes.size(); ++k) {
       const auto& more = families[indexes[k]].samples;
       merged.samples.insert(merged.samples.end(), more.begin(), more.end());
+      merged.sample_lines += families[indexes[k]].sample_lines;
     }
     merged_storage->push_back(std::move(merged));
     out.push_back(&merged_storage->back());

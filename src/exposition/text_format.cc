@@ -38,6 +38,7 @@ void AppendFamily(const MetricFamily* family, bool open_metrics, std::string& ou
     for (const Sample& sample : family->samples) {
       AppendSample(out, family->name, sample.suffix, sample.labels, sample.value);
     }
+    out += family->sample_lines;
   }
 }
 

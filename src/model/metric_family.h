@@ -31,6 +31,12 @@ struct MetricFamily {
   std::string help;
   MetricType type = MetricType::kGauge;
   std::vector<Sample> samples;
+  // Samples already written as exposition lines ("name{labels} value\n", the
+  // same in the text format and OpenMetrics), after `samples`. A big query
+  // result is kept this way: a sample costs its line, not a structure.
+  std::string sample_lines{};
+
+  bool empty() const { return samples.empty() && sample_lines.empty(); }
 };
 
 }  // namespace rse

@@ -1,5 +1,7 @@
 #include "app/exporter.h"
 
+#include <algorithm>
+
 #include "config/password.h"
 #include "db/mysql/mysql_backend.h"
 #include "db/postgres/postgres_backend.h"
@@ -77,6 +79,11 @@ StatusOr<std::shared_ptr<Exporter::Generation>> Exporter::Build(const ExporterCo
   }
   ScrapeEngineOptions options;
   options.max_concurrent_queries = config.scrape.max_concurrent_queries;
+  // As many workers as statements can run at once: one per pooled connection,
+  // and at least one scrape's worth.
+  options.workers = std::max(config.scrape.max_concurrent_queries,
+                             config.pool.connections_per_replica *
+                                 static_cast<int>(config.cluster.replicas.size()));
   options.default_refresh_timeout = config.scrape.timeout;
   generation->engine = std::make_unique<ScrapeEngine>(catalog.queries, options,
                                                       generation->pool.get(), clock_, logger_);

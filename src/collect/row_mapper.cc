@@ -254,10 +254,10 @@ bool RowMapper::Row(const std::vector<CellView>& cells) {
     if (!Add(metric, cells)) break;
   }
   if (!failed_ && samples_ > static_cast<size_t>(query_.max_series)) {
-    Fail(QueryError::kTooManySeries, "query '" + query_.name + "': more than " +
-                                         std::to_string(query_.max_series) +
-                                         " samples (max_series): stopped reading; the "
-                                         "query's samples are dropped");
+    Fail(QueryError::kTooManySeries,
+         "query '" + query_.name + "': more than max_series " + std::to_string(query_.max_series) +
+             " samples at row " + std::to_string(rows_) +
+             ": stopped reading; the query's samples are dropped");
   }
   if (failed_) metrics_.clear();  // Nothing of the query is served: free what was mapped.
   return !failed_;

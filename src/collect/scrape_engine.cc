@@ -1,5 +1,6 @@
 #include "collect/scrape_engine.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -34,7 +35,8 @@ ScrapeEngine::ScrapeEngine(std::vector<QuerySpec> queries, ScrapeEngineOptions o
       logger_(logger),
       cache_(clock),
       stats_(queries_),
-      runner_(clock) {
+      runner_(clock),
+      tasks_(static_cast<size_t>(std::max(1, options.workers))) {
   std::map<std::string, int> producers;
   for (const QuerySpec& query : queries_)
     for (const MetricSpec& metric : query.metrics) ++producers[metric.name];

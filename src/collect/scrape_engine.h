@@ -31,6 +31,9 @@ namespace rse {
 
 struct ScrapeEngineOptions {
   int max_concurrent_queries = 4;
+  // Worker threads, started once and shared by all scrapes. A statement needs
+  // a pooled connection, so more workers than connections would only wait.
+  int workers = 4;
   // A cached query without a timeout of its own may refresh for this long.
   std::chrono::milliseconds default_refresh_timeout{10'000};
   // Told when a scrape joins an execution another scrape leads, and when an

@@ -2,34 +2,41 @@
 
 namespace rse {
 
+TaskRunner::TaskRunner(size_t threads) {
+  threads_.reserve(threads);
+  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+}
+
 TaskRunner::~TaskRunner() {
-  std::list<Worker> all;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    all.swap(workers_);
+    stopping_ = true;
   }
-  for (Worker& worker : all) worker.thread.join();
+  wake_.notify_all();
+  for (std::thread& thread : threads_) thread.join();
 }
 
 void TaskRunner::Run(std::function<void()> task) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ReapFinished();
-  Worker& worker = workers_.emplace_back();
-  worker.thread = std::thread([this, &worker, task = std::move(task)] {
-    task();
-    std::lock_guard<std::mutex> done_lock(mu_);
-    worker.done = true;
-  });
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(task));
+  }
+  wake_.notify_one();
 }
 
-void TaskRunner::ReapFinished() {
-  for (auto it = workers_.begin(); it != workers_.end();) {
-    if (it->done) {
-      it->thread.join();  // Already past its last statement.
-      it = workers_.erase(it);
-    } else {
-      ++it;
+void TaskRunner::Loop() {
+  while (true) {
+    std::function<void()> task;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      // Queued work still runs when stopping: each task publishes an outcome
+      // that some scrape may be waiting for.
+      if (queue_.empty()) return;
+      task = std::move(queue_.front());
+      queue_.pop_front();
     }
+    task();
   }
 }
 

@@ -1,33 +1,36 @@
-// Runs tasks on threads of their own and joins them all on destruction, so
-// work that outlives a scrape (a slow cached refresh) is never detached.
-// Thread-safe.
+// A fixed set of worker threads, started once, running tasks in the order
+// they were given (first in, first out). Destruction runs what is still
+// queued and joins every thread, so work that outlives a scrape (a slow
+// cached refresh) is never detached. Thread-safe.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <functional>
-#include <list>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace rse {
 
 class TaskRunner {
  public:
-  TaskRunner() = default;
+  explicit TaskRunner(size_t threads);
   ~TaskRunner();
   TaskRunner(const TaskRunner&) = delete;
   TaskRunner& operator=(const TaskRunner&) = delete;
 
   void Run(std::function<void()> task);
+  size_t threads() const { return threads_.size(); }
 
  private:
-  struct Worker {
-    std::thread thread;
-    bool done = false;  // Guarded by mu_.
-  };
-  void ReapFinished();  // Requires mu_ held.
+  void Loop();
 
   std::mutex mu_;
-  std::list<Worker> workers_;  // Guarded by mu_.
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> queue_;  // Guarded by mu_.
+  bool stopping_ = false;                    // Guarded by mu_.
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace rse

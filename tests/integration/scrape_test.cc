@@ -152,7 +152,8 @@ TEST_P(ScrapeTest, ARunawayResultStopsAtTheSeriesCap) {
       std::string::npos)
       << text;
   EXPECT_NE(text.find("replica_sql_query_rows{query=\"runaway\"} 0\n"), std::string::npos);
-  EXPECT_NE(log_.str().find("more than 101 rows, past max_series 100: stopped reading"),
+  // The mapper stops the reading at the 101st sample (its 101st row).
+  EXPECT_NE(log_.str().find("more than max_series 100 samples at row 101: stopped reading"),
             std::string::npos)
       << log_.str();
 }

@@ -4,18 +4,19 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <set>
 
 namespace rse {
 namespace {
 
-TEST(TaskRunnerTest, DestructionWaitsForEveryTask) {
+TEST(TaskRunnerTest, DestructionRunsWhatIsQueuedAndWaitsForEveryTask) {
   std::atomic<int> done = 0;
   std::mutex mu;
   std::condition_variable cv;
   bool release = false;
   {
-    TaskRunner runner;
-    for (int i = 0; i < 4; ++i) {
+    TaskRunner runner(2);
+    for (int i = 0; i < 6; ++i) {  // Four of them wait in the queue.
       runner.Run([&] {
         std::unique_lock<std::mutex> lock(mu);
         cv.wait(lock, [&] { return release; });
@@ -27,18 +28,18 @@ TEST(TaskRunnerTest, DestructionWaitsForEveryTask) {
       release = true;
     }
     cv.notify_all();
-  }  // ~TaskRunner joins.
-  EXPECT_EQ(done, 4);
+  }  // ~TaskRunner runs the queue and joins.
+  EXPECT_EQ(done, 6);
 }
 
-TEST(TaskRunnerTest, TasksRunConcurrently) {
+TEST(TaskRunnerTest, TasksRunConcurrentlyUpToTheThreadCount) {
   // Two tasks that each wait for the other can only finish if both run at once.
   std::mutex mu;
   std::condition_variable cv;
   int arrived = 0;
   bool both = true;
   {
-    TaskRunner runner;
+    TaskRunner runner(2);
     for (int i = 0; i < 2; ++i) {
       runner.Run([&] {
         std::unique_lock<std::mutex> lock(mu);
@@ -50,6 +51,26 @@ TEST(TaskRunnerTest, TasksRunConcurrently) {
     }
   }
   EXPECT_TRUE(both);
+}
+
+TEST(TaskRunnerTest, ManyTasksShareTheFixedThreadsInOrder) {
+  std::mutex mu;
+  std::set<std::thread::id> seen;
+  std::vector<int> order;
+  {
+    TaskRunner runner(1);
+    EXPECT_EQ(runner.threads(), 1u);
+    for (int i = 0; i < 200; ++i) {
+      runner.Run([&, i] {
+        std::lock_guard<std::mutex> lock(mu);
+        seen.insert(std::this_thread::get_id());
+        order.push_back(i);
+      });
+    }
+  }
+  EXPECT_EQ(seen.size(), 1u) << "no thread per task";
+  ASSERT_EQ(order.size(), 200u);
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(order[i], i);
 }
 
 }  // namespace

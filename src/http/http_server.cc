@@ -18,7 +18,12 @@ constexpr size_t kTrimAfterBytes = 256 << 10;  // Compressed size, when compress
 // A client that sends nothing for this long (between bytes of a request, or
 // idle on keep-alive) loses its connection and its thread.
 constexpr time_t kReadTimeoutSeconds = 5;
-constexpr time_t kKeepAliveSeconds = 30;  // Prometheus scrapes at most every 30 s by default.
+// Short on purpose: cpp-httplib 0.11 waits on an idle keep-alive connection
+// by polling it every 10 ms (poll, then a 1 ms sleep) until this timeout: 50
+// idle connections cost 11% of a core. 2 s serves bursts (a browser, a
+// retry, a benchmark) and lets a connection go between Prometheus scrapes,
+// which then open a new one (a TCP handshake, and a TLS one with TLS).
+constexpr time_t kKeepAliveSeconds = 2;
 
 void SetPlainText(httplib::Response& res, int status, const std::string& body) {
   res.status = status;

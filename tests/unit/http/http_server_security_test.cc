@@ -3,6 +3,7 @@
 // proven against the built binary (tests/binary/web_security_test.cc).
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -193,6 +194,29 @@ TEST_F(HttpServerSecurityTest, SlowClientsDoNotStopScrapes) {
   EXPECT_EQ(res->status, 200);
   EXPECT_LT(took, std::chrono::seconds(2));
   for (int fd : sockets) close(fd);
+}
+
+TEST_F(HttpServerSecurityTest, AnIdleKeepAliveConnectionIsClosedAfterTwoSeconds) {
+  // cpp-httplib polls idle keep-alive connections every 10 ms; they must not
+  // linger through a whole scrape interval.
+  Start(HttpServerOptions{});
+  int fd = ConnectLoopback(server_->port());
+  ASSERT_GE(fd, 0);
+  const std::string request = "GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  const auto start = std::chrono::steady_clock::now();
+  timeval wait{10, 0};  // An upper bound, not a sleep: recv returns at the close.
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  char buffer[4096];
+  ssize_t n;
+  std::string received;
+  while ((n = recv(fd, buffer, sizeof buffer, 0)) > 0) received.append(buffer, n);
+  const auto open_for = std::chrono::steady_clock::now() - start;
+  close(fd);
+  EXPECT_EQ(n, 0) << "closed by the server, not timed out";
+  EXPECT_NE(received.find("200 OK"), std::string::npos);
+  EXPECT_GE(open_for, std::chrono::milliseconds(1500)) << "kept for a burst";
+  EXPECT_LT(open_for, std::chrono::seconds(5));
 }
 
 }  // namespace

@@ -68,7 +68,11 @@ std::vector<MetricFamily> ReplicaFamilies(const std::vector<MemberSnapshot>& mem
     lag.samples.push_back({{{"replica", m.label}}, m.lag_seconds.value_or(std::nan(""))});
     served.samples.push_back({{{"replica", m.label}}, static_cast<double>(m.scrapes_served)});
   }
-  return {up, state, lag, served, changes, conflicts};
+  std::vector<MetricFamily> out;  // Moved in: an initializer list would copy each.
+  out.reserve(6);
+  for (MetricFamily* family : {&up, &state, &lag, &served, &changes, &conflicts})
+    out.push_back(std::move(*family));
+  return out;
 }
 
 void AppendServingFamilies(const std::optional<std::string>& replica,

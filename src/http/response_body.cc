@@ -91,8 +91,9 @@ StatusOr<ResponseBody> ResponseBody::RenderGzip(const Exposition& exposition,
     if (part.failed) return Status::Internal("gzip: could not compress a block");
     append(part);
   }
-  // The scrape's own families: the stable ones from the cache, the others
-  // gathered into runs compressed for this response.
+  // The scrape's own families: the stable ones from the cache, then all the
+  // others in one run compressed for this response (families may come in any
+  // order; each stays whole).
   std::string pending;
   const std::string slot = std::to_string(Slot(format, true)) + ":";
   for (RenderedFamily& family : RenderEach(exposition.families, open_metrics)) {
@@ -100,14 +101,6 @@ StatusOr<ResponseBody> ResponseBody::RenderGzip(const Exposition& exposition,
     if (!part) {
       pending += family.text;
       continue;
-    }
-    if (!pending.empty()) {
-      auto run = DeflateRun(pending, RunUse::kServedOnce);
-      if (!run.ok()) return run.status();
-      crc = CombineCrc32(crc, run->crc32, run->plain_size);
-      plain += run->plain_size;
-      body.Own(std::move(run->bytes));  // Owned first: a view into a moved short string dangles.
-      pending.clear();
     }
     append(*part);
     body.kept_.push_back(std::move(part));

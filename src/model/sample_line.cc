@@ -5,16 +5,19 @@
 namespace rse {
 
 void AppendEscaped(std::string& out, std::string_view text, bool escape_quote) {
-  for (char c : text) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '"' && escape_quote) {
-      out += "\\\"";
-    } else {
-      out += c;
+  const std::string_view special = escape_quote ? std::string_view("\\\n\"", 3)
+                                                : std::string_view("\\\n", 2);
+  // Runs without a special character are appended whole (most text has none).
+  while (!text.empty()) {
+    const size_t at = text.find_first_of(special);
+    if (at == std::string_view::npos) {
+      out.append(text);
+      return;
     }
+    out.append(text.substr(0, at));
+    const char c = text[at];
+    out += c == '\n' ? "\\n" : c == '"' ? "\\\"" : "\\\\";
+    text.remove_prefix(at + 1);
   }
 }
 

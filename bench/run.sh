@@ -31,9 +31,11 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$smoke" = 1 ]; then
-  N=3; WRK_SECONDS=1; BIG_ROWS=2000; BIG_SCRAPES=2; KILL_LOOP=20
+  N=3; WRK_SECONDS=1; BIG_ROWS=2000; BIG_SCRAPES=2; KILL_LOOP=20; ROUNDS=2; LONG=50
+  SCRAPERS_SECONDS=2
 else
-  N=30; WRK_SECONDS=10; BIG_ROWS=100000; BIG_SCRAPES=20; KILL_LOOP=1000
+  N=30; WRK_SECONDS=10; BIG_ROWS=100000; BIG_SCRAPES=20; KILL_LOOP=1000; ROUNDS=10; LONG=10000
+  SCRAPERS_SECONDS=10
 fi
 
 scripts/install_deps.sh
@@ -52,6 +54,7 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  statement_log off 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -69,13 +72,14 @@ wait_up() {
   return 1
 }
 
-ours_config() {  # engine replica catalog port -> config path
-  local engine=$1 replica=$2 catalog=$3 port=$4 file="$work/ours-$4.toml"
+ours_config() {  # engine replica catalog port [max_concurrent_queries] -> config path
+  local engine=$1 replica=$2 catalog=$3 port=$4 concurrent=${5:-4} file="$work/ours-$4.toml"
   cat >"$file" <<EOF
 [web]
 listen_address = "127.0.0.1:$port"
 [scrape]
 timeout = "30s"
+max_concurrent_queries = $concurrent
 [cluster]
 name = "bench"
 engine = "$engine"
@@ -128,6 +132,9 @@ scrape_times() {  # url n [curl args...]
   done | sort -n | awk '{a[NR]=$1} END {printf "%.4f %.4f %.4f\n", a[int((NR+1)/2)], a[1], a[NR]}'
 }
 rss_mib() { awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+# Resident memory that is the process's own (anonymous: heap, stacks), without
+# the pages of shared libraries it maps.
+anon_mib() { awk '/^RssAnon/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 hwm_mib() { awk '/^VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.3f", ($14+$15)/hz}' "/proc/$1/stat"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == 0) print "n/a"; else printf "%.2f", a/b}'; }
@@ -135,6 +142,42 @@ series() { curl -s "$1" | grep -c "^$2" || true; }
 
 rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); }
+
+# ---------------------------------------------------------------- the server's own view
+# The PostgreSQL replica logs every statement of the exporter role with its
+# duration (log_min_duration_statement = 0 for that role, set on the primary
+# and replicated), so executions and their time are counted by the server.
+PG_LOG="$PG_ROOT/replica2.log"
+statement_log() {  # on|off
+  if [ "$1" = on ]; then
+    pg_sql "$PG_PRIMARY_PORT" postgres "ALTER ROLE exporter SET log_min_duration_statement = 0"
+  else
+    pg_sql "$PG_PRIMARY_PORT" postgres "ALTER ROLE exporter RESET log_min_duration_statement"
+  fi
+  sleep 1  # Replayed on the replica; sessions opened from now on take it.
+}
+log_mark() { stat -c %s "$PG_LOG"; }
+# The business statements logged since byte $1: "<duration ms>\t<sql>" per
+# execution (the catalog's SQL only; probes, ROLLBACKs... are not). Ours
+# sends "BEGIN READ ONLY; SET LOCAL ...;" and the SQL in one string, which the
+# log shows on two lines; its duration includes that BEGIN and SET (~0.03 ms).
+business_sql="$work/business.sql"
+sed -n 's/^sql = "\(.*\)"$/\1/p' bench/catalog/business.toml | sed 's/\\"/"/g' >"$business_sql"
+business_since() {
+  tail -c +"$(($1 + 1))" "$PG_LOG" | awk '
+    NR == FNR {sql[$0] = 1; next}
+    pending != "" {  # A continuation line: the log indents it with a tab.
+      line = $0; sub(/^\t/, "", line)
+      if (line in sql) printf "%s\t%s\n", pending, line
+      pending = ""
+    }
+    match($0, / LOG:  duration: [0-9.]+ ms  (statement|execute [^:]*): /) {
+      split(substr($0, RSTART + 17), d, " ")
+      text = substr($0, RSTART + RLENGTH)
+      if (text ~ /^BEGIN READ ONLY; SET LOCAL .*;$/) pending = d[1]
+      else if (text in sql) printf "%s\t%s\n", d[1], text
+    }' "$business_sql" -
+}
 
 cached_catalog="$work/business_cached.toml"
 # The same catalog with every query cached for an hour.
@@ -152,6 +195,7 @@ for engine in postgres mysql; do
   wait_up http://127.0.0.1:19401/-/healthy
   sleep 1
   ours_idle=$(rss_mib "$pid")
+  ours_anon=$(anon_mib "$pid")
   ours_series=$(series http://127.0.0.1:19401/metrics bench_)
   read -r ours_med ours_min ours_max < <(scrape_times http://127.0.0.1:19401/metrics "$N")
   stop "$pid"
@@ -167,6 +211,7 @@ for engine in postgres mysql; do
   wait_up "$peer_url"
   sleep 2  # sql_exporter runs its jobs once at start.
   peer_idle=$(rss_mib "$pid")
+  peer_anon=$(anon_mib "$pid")
   peer_series=$(series "$peer_url" "bench_\|sql_bench_")
   read -r peer_med peer_min peer_max < <(scrape_times "$peer_url" "$N")
   stop "$pid"
@@ -174,8 +219,8 @@ for engine in postgres mysql; do
     "$ours_med [$ours_min-$ours_max], $ours_series series" "$peer_name" \
     "$peer_med [$peer_min-$peer_max], $peer_series series$([ "$engine" = mysql ] && echo ' (its own interval cache)')" \
     "$(ratio "$ours_med" "$peer_med")"
-  row "$engine: idle resident memory (MiB)" "$ours_idle" "$peer_name" "$peer_idle" \
-    "$(ratio "$ours_idle" "$peer_idle")"
+  row "$engine: idle resident memory (MiB; of it anonymous, i.e. not shared-library pages)" \
+    "$ours_idle ($ours_anon)" "$peer_name" "$peer_idle ($peer_anon)" "$(ratio "$ours_idle" "$peer_idle")"
 
   # Cached throughput: wrk, 2 threads, 8 connections, gzip.
   pid=$(start_ours "$(ours_config "$engine" "$replica" "$cached_catalog" 19403)")
@@ -199,6 +244,115 @@ for engine in postgres mysql; do
     "$peer_name$([ "$engine" = postgres ] && echo ' (no cache: runs the queries)')" "$peer_rps" \
     "$(ratio "$ours_rps" "$peer_rps")"
 done
+
+# ---------------------------------------------------------------- as the server saw it
+statement_log on
+# Overhead per uncached scrape: scrape time minus the time the replica spent
+# in the business statements of that scrape, over $N scrapes, queries run one
+# after another (max_concurrent_queries = 1; postgres_exporter runs them in turn).
+overhead() {  # url -> "overhead_ms scrape_ms statements_ms"
+  local url=$1 mark total
+  for _ in 1 2 3; do curl -s -o /dev/null "$url"; done
+  mark=$(log_mark)
+  total=$(for _ in $(seq "$N"); do curl -s -o /dev/null -w "%{time_total}\n" "$url"; done |
+    awk '{s += $1} END {printf "%.6f", s}')
+  sleep 0.5
+  business_since "$mark" | awk -F'\t' -v total="$total" -v n="$N" \
+    '{db += $1} END {printf "%.2f %.2f %.2f\n", (total * 1000 - db) / n, total * 1000 / n, db / n}'
+}
+pid=$(start_ours "$(ours_config postgres "$PG_REPLICA" "$root/bench/catalog/business.toml" 19412 1)")
+pids+=("$pid")
+wait_up http://127.0.0.1:19412/-/healthy
+read -r o_over o_scrape o_db < <(overhead http://127.0.0.1:19412/metrics)
+stop "$pid"
+pid=$(start_postgres_exporter bench/peers/postgres_exporter.yaml 19413)
+pids+=("$pid")
+wait_up http://127.0.0.1:19413/metrics
+read -r p_over p_scrape p_db < <(overhead http://127.0.0.1:19413/metrics)
+stop "$pid"
+row "postgres: exporter overhead per uncached scrape, queries in turn (ms: scrape - business statements as the replica logged them; mean of $N)" \
+  "$o_over ($o_scrape - $o_db)" postgres_exporter "$p_over ($p_scrape - $p_db)" "$(ratio "$o_over" "$p_over")"
+
+# Two scrapes at once, $ROUNDS rounds: executions of each query, counted in the replica's log.
+two_at_once() {  # url -> "rounds_with_one_execution_each max_executions_of_a_query"
+  local url=$1 single=0 most=0 mark worst
+  for _ in $(seq "$ROUNDS"); do
+    mark=$(log_mark)
+    curl -s -o /dev/null "$url" & curl -s -o /dev/null "$url" & wait
+    sleep 0.5
+    worst=$(business_since "$mark" | cut -f2 | sort | uniq -c | awk '{if ($1 > m) m = $1} END {print m + 0}')
+    [ "$worst" -eq 1 ] && single=$((single + 1))
+    [ "$worst" -gt "$most" ] && most=$worst
+  done
+  echo "$single $most"
+}
+pid=$(start_ours "$(ours_config postgres "$PG_REPLICA" "$root/bench/catalog/business.toml" 19414)")
+pids+=("$pid")
+wait_up http://127.0.0.1:19414/-/healthy
+read -r o_single o_most < <(two_at_once http://127.0.0.1:19414/metrics)
+stop "$pid"
+pid=$(start_postgres_exporter bench/peers/postgres_exporter.yaml 19415)
+pids+=("$pid")
+wait_up http://127.0.0.1:19415/metrics
+read -r p_single p_most < <(two_at_once http://127.0.0.1:19415/metrics)
+stop "$pid"
+row "postgres: 2 simultaneous scrapes, $ROUNDS rounds: rounds with one execution per query (most executions of a query in a round), from the replica's log" \
+  "$o_single of $ROUNDS ($o_most)" postgres_exporter "$p_single of $ROUNDS ($p_most)" "-"
+statement_log off
+
+# Eight concurrent scrapers for ${SCRAPERS_SECONDS}s on healthy replicas, every
+# query cached for 1 s (so they expire under load): responses without
+# replica_sql_up 1, and responses where a query was not served.
+scrapers_catalog="$work/business_1s.toml"
+sed 's/^cache = "1h"$/cache = "1s"/' "$cached_catalog" >"$scrapers_catalog"
+pid=$(start_ours "$(ours_config postgres "$PG_REPLICA" "$scrapers_catalog" 19416)")
+pids+=("$pid")
+wait_up http://127.0.0.1:19416/-/healthy
+for i in $(seq 8); do
+  (
+    end=$((SECONDS + SCRAPERS_SECONDS))
+    while [ "$SECONDS" -lt "$end" ]; do
+      body=$(curl -s http://127.0.0.1:19416/metrics)
+      grep -q "^replica_sql_up 1$" <<<"$body" && echo up || echo down
+      grep -q "^replica_sql_query_success{.*} 0$" <<<"$body" && echo unserved || true
+    done >"$work/scraper-$i"
+  ) &
+done
+wait
+stop "$pid"
+responses=$(cat "$work"/scraper-* | grep -c "^\(up\|down\)$" || true)
+downs=$(cat "$work"/scraper-* | grep -c "^down$" || true)
+unserved=$(cat "$work"/scraper-* | grep -c "^unserved$" || true)
+row "postgres: 8 concurrent scrapers for ${SCRAPERS_SECONDS}s, queries cached 1s: responses without replica_sql_up 1 / with a query not served" \
+  "$downs / $unserved of $responses" "-" "-" "-"
+
+# Memory over $LONG uncached scrapes (keep-alive, one client).
+long_run() {  # pid url -> "rss_after_100 rss_after_long"
+  local pid=$1 url=$2 early left batch
+  for _ in $(seq 100); do echo "url = \"$url\""; done >"$work/urls-100"
+  curl -s -K "$work/urls-100" >/dev/null
+  early=$(rss_mib "$pid")
+  left=$((LONG - 100))
+  while [ "$left" -gt 0 ]; do
+    batch=$((left < 500 ? left : 500))
+    for _ in $(seq "$batch"); do echo "url = \"$url\""; done >"$work/urls"
+    curl -s -K "$work/urls" >/dev/null
+    left=$((left - batch))
+  done
+  echo "$early $(rss_mib "$pid")"
+}
+pid=$(start_ours "$(ours_config postgres "$PG_REPLICA" "$root/bench/catalog/business.toml" 19417)")
+pids+=("$pid")
+wait_up http://127.0.0.1:19417/-/healthy
+read -r o_early o_late < <(long_run "$pid" http://127.0.0.1:19417/metrics)
+stop "$pid"
+pid=$(start_postgres_exporter bench/peers/postgres_exporter.yaml 19418)
+pids+=("$pid")
+wait_up http://127.0.0.1:19418/metrics
+read -r p_early p_late < <(long_run "$pid" http://127.0.0.1:19418/metrics)
+stop "$pid"
+row "postgres: resident memory after 100 and after $LONG uncached scrapes (MiB)" \
+  "$o_early -> $o_late" postgres_exporter "$p_early -> $p_late" "$(ratio "$o_late" "$p_late")"
 
 # One query, $BIG_ROWS series (PostgreSQL; peer postgres_exporter).
 big_toml="$work/big.toml"
@@ -303,6 +457,11 @@ sed "s#replicas = \[\"$PG_REPLICA\"\]#replicas = [\"127.0.0.1:${PG_REPLICA_PORTS
 pid=$(start_ours "$two_replicas")
 pids+=("$pid")
 wait_up http://127.0.0.1:19411/-/healthy
+# First the same loop without a fault: the p99 the fault adds is the difference.
+baseline="$work/baseline-times"
+for _ in $(seq "$KILL_LOOP"); do
+  curl -s -o /dev/null -w "%{time_total}\n" http://127.0.0.1:19411/metrics
+done >"$baseline"
 failed=0
 times="$work/kill-times"
 : >"$times"
@@ -316,11 +475,12 @@ for i in $(seq "$KILL_LOOP"); do
   grep -q "^replica_sql_up 1$" <<<"$body" || failed=$((failed + 1))
 done
 stop "$pid"
-percentile() { sort -n "$times" | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p); if (i<1) i=1; printf "%.4f", a[i]}'; }
-p50=$(percentile 0.5)
-p99=$(percentile 0.99)
-row "postgres: replica stopped at 1/3 and started at 2/3 of $KILL_LOOP scrapes: failed scrapes; p50 / p99 (s)" \
-  "$failed failed; $p50 / $p99" "-" "-" "-"
+percentile() { sort -n "$2" | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p); if (i<1) i=1; printf "%.4f", a[i]}'; }
+p50=$(percentile 0.5 "$times")
+p99=$(percentile 0.99 "$times")
+b99=$(percentile 0.99 "$baseline")
+row "postgres: replica stopped at 1/3 and started at 2/3 of $KILL_LOOP scrapes: failed scrapes; p50 / p99 (s); p99 added over the same loop without the fault" \
+  "$failed failed; $p50 / $p99; +$(awk -v a="$p99" -v b="$b99" 'BEGIN {printf "%.4f", a - b}') (baseline p99 $b99)" "-" "-" "-"
 tests/scripts/start_databases.sh postgres >/dev/null 2>&1
 
 # ---------------------------------------------------------------- report
@@ -342,7 +502,7 @@ tests/scripts/start_databases.sh postgres >/dev/null 2>&1
   echo "| --- | --- | --- | --- | --- |"
   printf '%s\n' "${rows[@]}"
 } >"$out"
-expected_rows=13
+expected_rows=17
 if [ "${#rows[@]}" -ne "$expected_rows" ]; then
   echo "bench: ${#rows[@]} result rows, expected $expected_rows" >&2
   exit 1

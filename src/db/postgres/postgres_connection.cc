@@ -56,10 +56,12 @@ PostgresConnection::PostgresConnection(std::unique_ptr<pqxx::connection> conn, c
 
 Status PostgresConnection::Stream(std::string_view sql, const Deadline& deadline,
                                   std::string_view name, size_t max_rows, RowSink& sink) {
-  auto done = Run<bool>(deadline, name, [&](pqxx::transaction_base& tx) -> StatusOr<bool> {
+  auto done = Run<bool>(deadline, name, [&](pqxx::transaction_base& tx,
+                                            const std::string& begin) -> StatusOr<bool> {
     // libpq holds the whole result (libpqxx 6.4 offers no single-row mode);
     // the sink gets views into it, so no row is copied before it is mapped.
-    pqxx::result result = tx.exec(std::string(sql));
+    // Of the statements in one string, libpq returns the last one's result.
+    pqxx::result result = tx.exec(begin + std::string(sql));
     std::vector<Column> columns;
     for (pqxx::row_size_type c = 0; c < result.columns(); ++c)
       columns.push_back({result.column_name(c), KindOf(result.column_type(c))});
@@ -83,8 +85,9 @@ Status PostgresConnection::Stream(std::string_view sql, const Deadline& deadline
 }
 
 StatusOr<ReplicaState> PostgresConnection::Probe(const Deadline& deadline) {
-  return Run<ReplicaState>(deadline, "", [&](pqxx::transaction_base& tx) -> StatusOr<ReplicaState> {
-    pqxx::row row = tx.exec1(kProbeSql);
+  return Run<ReplicaState>(deadline, "", [&](pqxx::transaction_base& tx,
+                                              const std::string& begin) -> StatusOr<ReplicaState> {
+    pqxx::row row = tx.exec1(begin + kProbeSql);
     ReplicaState state;
     state.is_replica = row[0].as<bool>();
     state.applying = row[2].as<bool>();
@@ -124,25 +127,30 @@ void PostgresConnection::Abort() {
 template <typename T>
 StatusOr<T> PostgresConnection::Run(
     const Deadline& deadline, std::string_view name,
-    const std::function<StatusOr<T>(pqxx::transaction_base&)>& body) {
+    const std::function<StatusOr<T>(pqxx::transaction_base&, const std::string&)>& body) {
   return guard_.Run<T>(deadline, [&](std::chrono::milliseconds remaining) -> StatusOr<T> {
+    // Our own BEGIN and ROLLBACK around the statement (not pqxx's
+    // read_transaction, which sends BEGIN alone): BEGIN, the limits and the
+    // statement go in one string, one round trip. Read-only either way: the
+    // session has default_transaction_read_only = on.
+    pqxx::nontransaction tx(*conn_);
     try {
-      pqxx::read_transaction tx(*conn_);
-      std::string setup = "SET LOCAL statement_timeout = " + std::to_string(remaining.count());
+      std::string begin =
+          "BEGIN READ ONLY; SET LOCAL statement_timeout = " + std::to_string(remaining.count());
       // Until the transaction ends, pg_stat_activity shows which query this is.
       if (!name.empty()) {
         // esc() and our own quotes rather than quote(): GCC 12 warns about
         // pqxx's quote() inlined here (-Wrestrict false positive, GCC bug 105329).
-        setup += "; SET LOCAL application_name = '";
-        setup += tx.esc(QueryApplicationName(name));
-        setup += '\'';
+        begin += "; SET LOCAL application_name = '";
+        begin += tx.esc(QueryApplicationName(name));
+        begin += '\'';
       }
-      tx.exec0(setup);
-      StatusOr<T> result = body(tx);
+      begin += ";\n";
+      StatusOr<T> result = body(tx, begin);
       // Rolled back, never committed: a read-only transaction has nothing to
       // keep, and a ROLLBACK also undoes any SET or set_config() the query made,
       // so no query can change the session under the next one.
-      tx.abort();
+      tx.exec0("ROLLBACK");
       return result;
     } catch (const pqxx::broken_connection& e) {
       guard_.MarkBroken();
@@ -150,7 +158,10 @@ StatusOr<T> PostgresConnection::Run(
     } catch (const pqxx::sql_error& e) {
       bool lost = false;
       Status status = FromSqlError(e, &lost);
-      if (lost) guard_.MarkBroken();
+      if (lost)
+        guard_.MarkBroken();
+      else
+        RollbackAfterError(tx);
       return status;
     } catch (const pqxx::statement_completion_unknown& e) {
       guard_.MarkBroken();
@@ -161,12 +172,22 @@ StatusOr<T> PostgresConnection::Run(
       // standby both mean a recovery conflict; the session itself is fine.
       std::string message = e.what();
       while (!message.empty() && message.back() == '\n') message.pop_back();
+      RollbackAfterError(tx);
       return Status::Aborted("postgres: " + message);
     } catch (const std::exception& e) {
       guard_.MarkBroken();
       return Status::Unavailable(std::string("postgres: ") + e.what());
     }
   });
+}
+
+void PostgresConnection::RollbackAfterError(pqxx::transaction_base& tx) {
+  if (!guard_.Usable()) return;  // Cancelled or broken: not used again anyway.
+  try {
+    tx.exec0("ROLLBACK");
+  } catch (const std::exception&) {
+    guard_.MarkBroken();
+  }
 }
 
 }  // namespace rse::postgres

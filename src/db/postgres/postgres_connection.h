@@ -27,10 +27,16 @@ class PostgresConnection final : public Connection {
  private:
   // Runs `body` in a read-only transaction bounded by `deadline` on the
   // server (statement_timeout) and here (the watchdog's cancel), named after
-  // `name` (see db/query_tag.h) when it is not empty.
+  // `name` (see db/query_tag.h) when it is not empty. `body` sends its
+  // statement prefixed with `begin` (which opens the transaction and sets its
+  // limits), so a statement costs two round trips: that, and the ROLLBACK.
   template <typename T>
   StatusOr<T> Run(const Deadline& deadline, std::string_view name,
-                  const std::function<StatusOr<T>(pqxx::transaction_base&)>& body);
+                  const std::function<StatusOr<T>(pqxx::transaction_base&,
+                                                  const std::string& begin)>& body);
+  // Ends the transaction a failed statement left open (aborted); a session
+  // that cannot is not used again.
+  void RollbackAfterError(pqxx::transaction_base& tx);
 
   // Shared with a cancel in flight, which may outlive this object (see Cancel).
   const std::shared_ptr<pqxx::connection> conn_;

@@ -74,6 +74,11 @@ int main(int argc, char** argv) {
   // arena (up to 8 per core), and a big result freed in one arena is not
   // returned to the system. Two arenas keep memory flat at no measurable cost.
   mallopt(M_ARENA_MAX, 2);
+  // Blocks of 1 MiB and more (a big result's lines, its rendering) are mapped
+  // on their own and unmapped when freed. Left dynamic, glibc raises this
+  // threshold to the size of the first big block freed, and later big blocks
+  // stay in the heap after the scrape.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
 
   auto exporter = Exporter::Create(loaded->config, loaded->catalog, &logger, DefaultClock());
   if (!exporter.ok()) return Fail(exporter.status().message());

@@ -93,6 +93,13 @@ bool RowMapper::Resolve(const std::string& where, const std::string& column, siz
                                         ColumnList(columns_) + ")");
     return false;
   }
+  // Two columns of that name: taking either would be a guess.
+  for (size_t other = *c + 1; other < columns_.size(); ++other) {
+    if (columns_[other].name != column) continue;
+    Fail(QueryError::kInvalidValue, where + column + "\" is in the result twice (columns: " +
+                                        ColumnList(columns_) + "): give them distinct names");
+    return false;
+  }
   *index = *c;
   return true;
 }
@@ -237,8 +244,11 @@ bool RowMapper::Add(Metric& metric, const std::vector<CellView>& cells) {
     std::string& lines = metric.family.sample_lines;
     const size_t offset = lines.size();
     AppendSample(lines, spec.name, labels, value);
-    // Room for the rest at this line's length, so the text is not copied as it grows.
-    if (offset == 0) lines.reserve(lines.size() * metric.expected * 5 / 4 + 64);
+    // Room for the rest at this line's length and some more, so the text is
+    // not copied as it grows (a copy holds both at once). Reserved pages that
+    // are never written cost address space, not memory (blocks this big are
+    // mapped on their own: see main.cc).
+    if (offset == 0) lines.reserve((lines.size() + 16) * metric.expected * 5 / 4 + 4096);
     metric.label_sets.emplace_back(hash, offset);
     return true;
   }

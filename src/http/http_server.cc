@@ -91,10 +91,10 @@ HttpServer::HttpServer(HttpServerOptions options, MetricsHandler metrics, Logger
   // keep-alive connection holds the body until the client's delayed ACK, 40 ms
   // on every scrape after the first. Accepted sockets inherit it on Linux.
   server_->set_tcp_nodelay(true);
-  // Called after the response was written: after a big one, hand the freed
-  // memory back to the system at once, so RSS returns to idle after a scrape.
+  // Called after the response was written: after a big plain body, hand the
+  // freed memory back to the system. (/metrics bodies do it when released.)
   server_->set_logger([](const httplib::Request&, const httplib::Response& res) {
-    if (res.body.size() >= kTrimAfterBytes || res.content_length_ >= kTrimAfterBytes) malloc_trim(0);
+    if (res.body.size() >= kTrimAfterBytes) malloc_trim(0);
   });
   InstallRoutes();
 }
@@ -212,12 +212,22 @@ void HttpServer::InstallRoutes() {
     }
     // A sized content provider: httplib writes the runs as they are, never
     // re-encodes them; cached blocks are sent from their memo, not copied.
-    auto shared = std::make_shared<const ResponseBody>(std::move(*body));
+    // Held through a slot the releaser empties: httplib calls it when the
+    // response is done, while the provider (and its copy of the slot) still
+    // lives, so the body, and with it an uncached result, is freed there and
+    // the memory handed back to the system at once after a big one.
+    auto slot = std::make_shared<std::shared_ptr<const ResponseBody>>(
+        std::make_shared<const ResponseBody>(std::move(*body)));
+    const size_t size = (*slot)->size();
     res.set_content_provider(
-        shared->size(), ContentTypeFor(format),
-        [shared](size_t offset, size_t length, httplib::DataSink& sink) {
-          return shared->Write(offset, length,
-                               [&](const char* data, size_t n) { return sink.write(data, n); });
+        size, ContentTypeFor(format),
+        [slot](size_t offset, size_t length, httplib::DataSink& sink) {
+          return (*slot)->Write(offset, length,
+                                [&](const char* data, size_t n) { return sink.write(data, n); });
+        },
+        [slot, size](bool) {
+          slot->reset();
+          if (size >= kTrimAfterBytes) malloc_trim(0);
         });
   });
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {

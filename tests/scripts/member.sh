@@ -3,14 +3,14 @@
 # port) or resumes one server of the local clusters, for failover tests,
 # touching nothing else (no writes to any server, unlike start_databases.sh's
 # repair). Signals go only to the PIDs of that server's own pid file and its
-# children. Usage:
-#   member.sh stop|start|restart|pause|resume postgres|mariadb primary|replica1|replica2
+# children. `kill` is kill -9 of them (a crash: no shutdown, no checkpoint). Usage:
+#   member.sh stop|start|restart|kill|pause|resume postgres|mariadb primary|replica1|replica2
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=db_common.sh
 source "$here/db_common.sh"
 
-usage="usage: member.sh stop|start|restart|pause|resume postgres|mariadb primary|replica1|replica2"
+usage="usage: member.sh stop|start|restart|kill|pause|resume postgres|mariadb primary|replica1|replica2"
 [ "$#" -eq 3 ] || die "$usage"
 action=$1 engine=$2 name=$3
 case "$name" in primary | replica1 | replica2) ;; *) die "$usage" ;; esac
@@ -31,6 +31,8 @@ case "$action" in
   stop) "$stop" "$name" ;;
   start) "$running" "$name" || "$start" "$name" ;;
   restart) "$stop" "$name" && "$start" "$name" ;;
+  # shellcheck disable=SC2046
+  kill) kill -KILL $(server_pids) ;;
   # shellcheck disable=SC2046
   pause) kill -STOP $(server_pids) ;;
   # shellcheck disable=SC2046

@@ -333,3 +333,19 @@ TEST(RowMapperTest, DuplicateLabelSetsAreFoundInLinesToo) {
 
 }  // namespace
 }  // namespace rse
+
+namespace rse {
+namespace {
+
+TEST(RowMapperTest, AColumnNamedTwiceIsAmbiguousAndFailsTheQuery) {
+  auto out = MapRows(Query({Gauge("m", {}, "n")}),
+                     Rows({kCount, kCount}, {{Cell("1"), Cell("2")}}));
+  EXPECT_TRUE(out.failed);
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0].reason, QueryError::kInvalidValue);
+  EXPECT_NE(out.errors[0].message.find("\"n\" is in the result twice"), std::string::npos)
+      << out.errors[0].message;
+}
+
+}  // namespace
+}  // namespace rse

@@ -67,5 +67,15 @@ TEST(CellToDoubleTest, ReadsEachKind) {
       << "long cells are shortened in messages";
 }
 
+TEST(ValueConversionTest, NumbersPastTheFloatRangeSaySo) {
+  auto huge = CellToDouble(ColumnKind::kDecimal, "1" + std::string(400, '0'));
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.status().message().find("past the range of a float64"), std::string::npos)
+      << huge.status().message();
+  EXPECT_FALSE(CellToDouble(ColumnKind::kText, "1e400").ok());
+  EXPECT_TRUE(std::isinf(*CellToDouble(ColumnKind::kFloat, "-Infinity")));
+  EXPECT_TRUE(std::isnan(*CellToDouble(ColumnKind::kFloat, "NaN")));
+}
+
 }  // namespace
 }  // namespace rse

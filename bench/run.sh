@@ -62,10 +62,14 @@ trap cleanup EXIT
 # ---------------------------------------------------------------- exporters
 # Each start_* prints the PID of an exporter listening on $port; wait_up waits
 # for its /metrics to answer.
-wait_up() {
-  local url=$1 i
+wait_up() {  # url [pid]: with a pid, that process must still run once the URL answers
+  local url=$1 pid=${2:-} i
   for i in $(seq 100); do
-    curl -sf -o /dev/null "$url" && return 0
+    if curl -sf -o /dev/null "$url"; then
+      # Another process on the port (a stray exporter) would be measured instead.
+      [ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || { echo "bench: $pid exited; is the port of $url taken?" >&2; return 1; }
+      return 0
+    fi
     sleep 0.1
   done
   echo "bench: $url never answered" >&2
@@ -192,7 +196,7 @@ for engine in postgres mysql; do
   # Idle memory and uncached scrapes of the 10 business queries.
   pid=$(start_ours "$(ours_config "$engine" "$replica" "$root/bench/catalog/business.toml" 19401)")
   pids+=("$pid")
-  wait_up http://127.0.0.1:19401/-/healthy
+  wait_up http://127.0.0.1:19401/-/healthy "$pid"
   sleep 1
   ours_idle=$(rss_mib "$pid")
   ours_anon=$(anon_mib "$pid")
@@ -208,7 +212,7 @@ for engine in postgres mysql; do
     peer_url=http://127.0.0.1:19402/metrics
   fi
   pids+=("$pid")
-  wait_up "$peer_url"
+  wait_up "$peer_url" "$pid"
   sleep 2  # sql_exporter runs its jobs once at start.
   peer_idle=$(rss_mib "$pid")
   peer_anon=$(anon_mib "$pid")
@@ -225,7 +229,7 @@ for engine in postgres mysql; do
   # Cached throughput: wrk, 2 threads, 8 connections, gzip.
   pid=$(start_ours "$(ours_config "$engine" "$replica" "$cached_catalog" 19403)")
   pids+=("$pid")
-  wait_up http://127.0.0.1:19403/metrics
+  wait_up http://127.0.0.1:19403/metrics "$pid"
   ours_rps=$(wrk -t2 -c8 -d"${WRK_SECONDS}s" -H "Accept-Encoding: gzip" \
     http://127.0.0.1:19403/metrics | awk '/Requests\/sec/ {print $2}')
   stop "$pid"
@@ -235,7 +239,7 @@ for engine in postgres mysql; do
     pid=$(start_sql_exporter mysql 19404)
   fi
   pids+=("$pid")
-  wait_up http://127.0.0.1:19404/metrics
+  wait_up http://127.0.0.1:19404/metrics "$pid"
   sleep 1
   peer_rps=$(wrk -t2 -c8 -d"${WRK_SECONDS}s" -H "Accept-Encoding: gzip" \
     http://127.0.0.1:19404/metrics | awk '/Requests\/sec/ {print $2}')
@@ -262,12 +266,12 @@ overhead() {  # url -> "overhead_ms scrape_ms statements_ms"
 }
 pid=$(start_ours "$(ours_config postgres "$PG_REPLICA" "$root/bench/catalog/business.toml" 19412 1)")
 pids+=("$pid")
-wait_up http://127.0.0.1:19412/-/healthy
+wait_up http://127.0.0.1:19412/-/healthy "$pid"
 read -r o_over o_scrape o_db < <(overhead http://127.0.0.1:19412/metrics)
 stop "$pid"
 pid=$(start_postgres_exporter bench/peers/postgres_exporter.yaml 19413)
 pids+=("$pid")
-wait_up http://127.0.0.1:19413/metrics
+wait_up http://127.0.0.1:19413/metrics "$pid"
 read -r p_over p_scrape p_db < <(overhead http://127.0.0.1:19413/metrics)
 stop "$pid"
 row "postgres: exporter overhead per uncached scrape, queries in turn (ms: scrape - business statements as the replica logged them; mean of $N)" \
@@ -288,16 +292,29 @@ two_at_once() {  # url -> "rounds_with_one_execution_each max_executions_of_a_qu
 }
 pid=$(start_ours "$(ours_config postgres "$PG_REPLICA" "$root/bench/catalog/business.toml" 19414)")
 pids+=("$pid")
-wait_up http://127.0.0.1:19414/-/healthy
+wait_up http://127.0.0.1:19414/-/healthy "$pid"
 read -r o_single o_most < <(two_at_once http://127.0.0.1:19414/metrics)
 stop "$pid"
 pid=$(start_postgres_exporter bench/peers/postgres_exporter.yaml 19415)
 pids+=("$pid")
-wait_up http://127.0.0.1:19415/metrics
+wait_up http://127.0.0.1:19415/metrics "$pid"
 read -r p_single p_most < <(two_at_once http://127.0.0.1:19415/metrics)
 stop "$pid"
 row "postgres: 2 simultaneous scrapes, $ROUNDS rounds: rounds with one execution per query (most executions of a query in a round), from the replica's log" \
   "$o_single of $ROUNDS ($o_most)" postgres_exporter "$p_single of $ROUNDS ($p_most)" "-"
+# A fully cached scrape: statements the replica logged from the exporter role
+# (probes included) during 100 scrapes once every query is cached.
+pid=$(start_ours "$(ours_config postgres "$PG_REPLICA" "$cached_catalog" 19419)")
+pids+=("$pid")
+wait_up http://127.0.0.1:19419/metrics "$pid"
+sleep 0.5
+mark=$(log_mark)
+for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:19419/metrics; done
+sleep 0.5
+cached_statements=$(tail -c +"$((mark + 1))" "$PG_LOG" | grep -c " LOG:  duration: " || true)
+stop "$pid"
+row "postgres: 100 fully cached scrapes: statements the replica logged from the exporter" \
+  "$cached_statements" "-" "-" "-"
 statement_log off
 
 # Eight concurrent scrapers for ${SCRAPERS_SECONDS}s on healthy replicas, every
@@ -307,7 +324,7 @@ scrapers_catalog="$work/business_1s.toml"
 sed 's/^cache = "1h"$/cache = "1s"/' "$cached_catalog" >"$scrapers_catalog"
 pid=$(start_ours "$(ours_config postgres "$PG_REPLICA" "$scrapers_catalog" 19416)")
 pids+=("$pid")
-wait_up http://127.0.0.1:19416/-/healthy
+wait_up http://127.0.0.1:19416/-/healthy "$pid"
 for i in $(seq 8); do
   (
     end=$((SECONDS + SCRAPERS_SECONDS))
@@ -343,12 +360,12 @@ long_run() {  # pid url -> "rss_after_100 rss_after_long"
 }
 pid=$(start_ours "$(ours_config postgres "$PG_REPLICA" "$root/bench/catalog/business.toml" 19417)")
 pids+=("$pid")
-wait_up http://127.0.0.1:19417/-/healthy
+wait_up http://127.0.0.1:19417/-/healthy "$pid"
 read -r o_early o_late < <(long_run "$pid" http://127.0.0.1:19417/metrics)
 stop "$pid"
 pid=$(start_postgres_exporter bench/peers/postgres_exporter.yaml 19418)
 pids+=("$pid")
-wait_up http://127.0.0.1:19418/metrics
+wait_up http://127.0.0.1:19418/metrics "$pid"
 read -r p_early p_late < <(long_run "$pid" http://127.0.0.1:19418/metrics)
 stop "$pid"
 row "postgres: resident memory after 100 and after $LONG uncached scrapes (MiB)" \
@@ -390,13 +407,13 @@ big_run() {  # pid url -> "median_s cpu_per_scrape_s peak_mib after_mib"
 }
 pid=$(start_ours "$(ours_config postgres "$PG_REPLICA" "$big_toml" 19405)")
 pids+=("$pid")
-wait_up http://127.0.0.1:19405/-/healthy
+wait_up http://127.0.0.1:19405/-/healthy "$pid"
 ours_idle=$(rss_mib "$pid")
 read -r o_t o_cpu o_peak o_after < <(big_run "$pid" http://127.0.0.1:19405/metrics)
 stop "$pid"
 pid=$(start_postgres_exporter "$big_yaml" 19406)
 pids+=("$pid")
-wait_up http://127.0.0.1:19406/metrics
+wait_up http://127.0.0.1:19406/metrics "$pid"
 read -r p_t p_cpu p_peak p_after < <(big_run "$pid" http://127.0.0.1:19406/metrics)
 stop "$pid"
 row "postgres: $BIG_ROWS series, scrape time (s, median of $BIG_SCRAPES)" "$o_t" postgres_exporter "$p_t" "$(ratio "$o_t" "$p_t")"
@@ -415,12 +432,12 @@ for i in 1 2 3 4; do
 done
 pid=$(start_ours "$(ours_config postgres "$PG_REPLICA" "$sleep_toml" 19407)")
 pids+=("$pid")
-wait_up http://127.0.0.1:19407/-/healthy
+wait_up http://127.0.0.1:19407/-/healthy "$pid"
 read -r o_t _ _ < <(scrape_times http://127.0.0.1:19407/metrics "$N")
 stop "$pid"
 pid=$(start_postgres_exporter "$sleep_yaml" 19408)
 pids+=("$pid")
-wait_up http://127.0.0.1:19408/metrics
+wait_up http://127.0.0.1:19408/metrics "$pid"
 read -r p_t _ _ < <(scrape_times http://127.0.0.1:19408/metrics "$N")
 stop "$pid"
 row "postgres: 4 x pg_sleep(0.5), scrape time (s, median)" "$o_t" postgres_exporter "$p_t" "$(ratio "$o_t" "$p_t")"
@@ -436,13 +453,13 @@ left_running() {
 }
 pid=$(start_ours "$(ours_config postgres "$PG_REPLICA" "$slow_toml" 19409)")
 pids+=("$pid")
-wait_up http://127.0.0.1:19409/-/healthy
+wait_up http://127.0.0.1:19409/-/healthy "$pid"
 read -r o_t _ _ < <(scrape_times http://127.0.0.1:19409/metrics 1 -H "X-Prometheus-Scrape-Timeout-Seconds: 1")
 o_left=$(left_running)
 stop "$pid"
 pid=$(start_postgres_exporter "$slow_yaml" 19410)
 pids+=("$pid")
-wait_up http://127.0.0.1:19410/metrics
+wait_up http://127.0.0.1:19410/metrics "$pid"
 read -r p_t _ _ < <(scrape_times http://127.0.0.1:19410/metrics 1 -H "X-Prometheus-Scrape-Timeout-Seconds: 1")
 p_left=$(left_running)
 stop "$pid"
@@ -456,7 +473,7 @@ sed "s#replicas = \[\"$PG_REPLICA\"\]#replicas = [\"127.0.0.1:${PG_REPLICA_PORTS
   "$work/ours-19411.toml" >"$two_replicas"
 pid=$(start_ours "$two_replicas")
 pids+=("$pid")
-wait_up http://127.0.0.1:19411/-/healthy
+wait_up http://127.0.0.1:19411/-/healthy "$pid"
 # First the same loop without a fault: the p99 the fault adds is the difference.
 baseline="$work/baseline-times"
 for _ in $(seq "$KILL_LOOP"); do
@@ -502,7 +519,7 @@ tests/scripts/start_databases.sh postgres >/dev/null 2>&1
   echo "| --- | --- | --- | --- | --- |"
   printf '%s\n' "${rows[@]}"
 } >"$out"
-expected_rows=17
+expected_rows=18
 if [ "${#rows[@]}" -ne "$expected_rows" ]; then
   echo "bench: ${#rows[@]} result rows, expected $expected_rows" >&2
   exit 1

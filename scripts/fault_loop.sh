@@ -88,6 +88,7 @@ fi
 
 statement_log on
 touch "$log2"
+start_mark=$(stat -c %s "$log2")
 cat >"$work/faults.toml" <<TOML
 [web]
 listen_address = "127.0.0.1:0"
@@ -144,17 +145,23 @@ for i in $(seq "$scrapes"); do
     [ "$served" = 1 ] || unhealthy_ok=$((unhealthy_ok + 1))
   elif [ "$served" = 0 ]; then
     failed=$((failed + 1))
-    echo "fault_loop: scrape $i failed" >&2
+    echo "fault_loop: scrape $i failed ($code, ${took}s)" >&2
   fi
+  [ $((i % 100)) -eq 0 ] && echo "fault_loop: $i scrapes, ${SECONDS}s, $failed failed" >&2
   sleep 0.02
 done
 sleep 1
 business_on_promoted=$(tail -c +"$((promoted_mark + 1))" "$log2" | grep -cF "$business_mark" || true)
+# The same log before the promotion: the check sees business statements at all.
+business_before=$(head -c "$promoted_mark" "$log2" | tail -c +"$((start_mark + 1))" |
+  grep -cF "$business_mark" || true)
 recovered=$(curl -s http://127.0.0.1:19430/metrics | grep -c "^replica_sql_up 1$" || true)
 echo "fault_loop: engine $engine, $scrapes scrapes: $failed failed while a replica was healthy;" \
   "$unhealthy_ok answered with replica_sql_up 0 while none was (or it was coming back);" \
   "$not_200 not HTTP 200; $no_self without self-metrics; slowest ${slowest}s;" \
-  "business statements on the promoted server after its promotion: $business_on_promoted;" \
+  "business statements on the promoted server after its promotion: $business_on_promoted" \
+  "(before it, as a replica: $business_before);" \
   "serving again at the end: $([ "$recovered" = 1 ] && echo yes || echo no)"
 [ "$failed" = 0 ] && [ "$not_200" = 0 ] && [ "$no_self" = 0 ] && [ "$business_on_promoted" = 0 ] &&
+  [ "$business_before" -gt 0 ] &&
   [ "$recovered" = 1 ]

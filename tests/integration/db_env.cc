@@ -244,6 +244,10 @@ void RestartMember(const ClusterEnv& env, const std::string& name) {
   RunMemberScript(env, "restart", name);
 }
 
+void KillMember(const ClusterEnv& env, const std::string& name) {
+  RunMemberScript(env, "kill", name);
+}
+
 void PauseMember(const ClusterEnv& env, const std::string& name) {
   RunMemberScript(env, "pause", name);
 }

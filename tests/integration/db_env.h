@@ -68,6 +68,8 @@ void WaitReplicasCaughtUp(const ClusterEnv& env);
 void StopMember(const ClusterEnv& env, const std::string& name);
 void StartMember(const ClusterEnv& env, const std::string& name);  // A no-op if it runs.
 void RestartMember(const ClusterEnv& env, const std::string& name);
+// kill -9 of every process of one server: a crash, no goodbye to the clients.
+void KillMember(const ClusterEnv& env, const std::string& name);
 // SIGSTOP / SIGCONT every process of one server: hung, yet holding its port.
 void PauseMember(const ClusterEnv& env, const std::string& name);
 void ResumeMember(const ClusterEnv& env, const std::string& name);

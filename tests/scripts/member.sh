@@ -27,12 +27,26 @@ server_pids() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || die "$engine $name is not running"
   echo "$pid" $(pgrep -P "$pid" || true)
 }
+# A server killed with SIGKILL can stay a zombie until its parent (here often
+# an init that reaps late) collects it; `kill -0` and pg_ctl status then still
+# see it running. Only a live main process counts.
+alive() {
+  local pid state
+  pid=$(head -n1 "$pid_file" 2>/dev/null) || return 1
+  state=$(ps -o stat= -p "$pid" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "${state:0:1}" != Z ]
+}
 case "$action" in
   stop) "$stop" "$name" ;;
-  start) "$running" "$name" || "$start" "$name" ;;
+  start) { "$running" "$name" && alive; } || "$start" "$name" ;;
   restart) "$stop" "$name" && "$start" "$name" ;;
   # shellcheck disable=SC2046
-  kill) kill -KILL $(server_pids) ;;
+  kill)
+    main=$(head -n1 "$pid_file")
+    kill -KILL $(server_pids)
+    # Gone, not even a zombie, before we return: PostgreSQL refuses to start
+    # while the old postmaster's PID exists at all (its lock file check).
+    for _ in $(seq 100); do ps -p "$main" >/dev/null 2>&1 || break; sleep 0.1; done ;;
   # shellcheck disable=SC2046
   pause) kill -STOP $(server_pids) ;;
   # shellcheck disable=SC2046

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "db/postgres/postgres_session.h"
 #include "db/query_tag.h"
@@ -133,8 +134,11 @@ StatusOr<T> PostgresConnection::Run(
     // read_transaction, which sends BEGIN alone): BEGIN, the limits and the
     // statement go in one string, one round trip. Read-only either way: the
     // session has default_transaction_read_only = on.
-    pqxx::nontransaction tx(*conn_);
+    // Constructed inside the try: libpqxx 6.4 reconnects a lost connection
+    // when a transaction starts, and throws broken_connection from here.
+    std::optional<pqxx::nontransaction> open;
     try {
+      pqxx::nontransaction& tx = open.emplace(*conn_);
       std::string begin =
           "BEGIN READ ONLY; SET LOCAL statement_timeout = " + std::to_string(remaining.count());
       // Until the transaction ends, pg_stat_activity shows which query this is.
@@ -160,8 +164,8 @@ StatusOr<T> PostgresConnection::Run(
       Status status = FromSqlError(e, &lost);
       if (lost)
         guard_.MarkBroken();
-      else
-        RollbackAfterError(tx);
+      else if (open)
+        RollbackAfterError(*open);
       return status;
     } catch (const pqxx::statement_completion_unknown& e) {
       guard_.MarkBroken();
@@ -172,7 +176,7 @@ StatusOr<T> PostgresConnection::Run(
       // standby both mean a recovery conflict; the session itself is fine.
       std::string message = e.what();
       while (!message.empty() && message.back() == '\n') message.pop_back();
-      RollbackAfterError(tx);
+      if (open) RollbackAfterError(*open);
       return Status::Aborted("postgres: " + message);
     } catch (const std::exception& e) {
       guard_.MarkBroken();

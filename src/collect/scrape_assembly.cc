@@ -26,11 +26,8 @@ std::string SeriesKey(const Sample& sample) {
   return key;
 }
 
-bool Shared(const QuerySpec& query, const std::set<std::string>* shared_names) {
-  if (!shared_names) return true;
-  for (const MetricSpec& metric : query.metrics)
-    if (shared_names->count(metric.name)) return true;
-  return false;
+bool Shared(const QuerySpec& query, const std::set<std::string>* shared_queries) {
+  return !shared_queries || shared_queries->count(query.name);
 }
 
 }  // namespace
@@ -93,7 +90,7 @@ Exposition ScrapeAssembly::Assemble(const std::vector<QueryPlan>& plans) const {
       // query did not fully succeed.
       for (const MappingError& error : served->mapping_errors)
         ok = ok && error.reason != QueryError::kDuplicateSeries;
-      if (!Shared(query, shared_names)) {
+      if (!Shared(query, shared_queries)) {
         if (!served->families.empty()) {
           exposition.blocks.push_back(
               {std::shared_ptr<const std::vector<MetricFamily>>(served, &served->families),

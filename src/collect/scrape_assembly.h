@@ -39,10 +39,11 @@ struct ScrapeAssembly {
   // The scrape moved to another replica mid-way: say where each query ran
   // (replica_sql_query_replica_info), so the rare mixed scrape is visible.
   bool failed_over = false;
-  // Metric names that more than one [[query.metrics]] entry produces. Only
-  // their series can collide across results; every other query's result is
-  // served as a block, shared with other scrapes and never copied.
-  const std::set<std::string>* shared_names = nullptr;
+  // Queries with a metric name that another [[query.metrics]] entry also
+  // produces (null: all). Only their series can collide across results; every
+  // other query's result is served as a block, shared with other scrapes and
+  // never copied.
+  const std::set<std::string>* shared_queries = nullptr;
 
   // Catalog metrics (blocks, and families of shared names), then
   // replica_sql_query_{success,duration_seconds,wait_seconds,rows,cache_age_seconds}.

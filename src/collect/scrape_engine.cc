@@ -40,8 +40,10 @@ ScrapeEngine::ScrapeEngine(std::vector<QuerySpec> queries, ScrapeEngineOptions o
   std::map<std::string, int> producers;
   for (const QuerySpec& query : queries_)
     for (const MetricSpec& metric : query.metrics) ++producers[metric.name];
-  for (const auto& [name, count] : producers)
-    if (count > 1) shared_names_.insert(name);
+  for (const QuerySpec& query : queries_) {
+    for (const MetricSpec& metric : query.metrics)
+      if (producers[metric.name] > 1) shared_queries_.insert(query.name);
+  }
 }
 
 ScrapeEngine::~ScrapeEngine() { runner_.Shutdown(); }
@@ -61,9 +63,7 @@ std::vector<std::string> ScrapeEngine::AdoptFrom(const ScrapeEngine& previous) {
 }
 
 bool ScrapeEngine::Exclusive(const QuerySpec& query) const {
-  for (const MetricSpec& metric : query.metrics)
-    if (shared_names_.count(metric.name)) return false;
-  return true;
+  return !shared_queries_.count(query.name);
 }
 
 Deadline ScrapeEngine::QueryDeadline(const QuerySpec& query, const Deadline& scrape) const {
@@ -105,7 +105,8 @@ SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
     }
     const TimePoint began = clock_->Now();
     task.execution->started_at = began;
-    std::shared_ptr<QueryOutcome> outcome = runner_.Run(query, (*lease)->connection(), deadline, Exclusive(query));
+    std::shared_ptr<QueryOutcome> outcome =
+        runner_.Run(query, (*lease)->connection(), deadline, Exclusive(query));
     outcome->wait_seconds = Seconds(began - task.execution->planned_at);
     outcome->replica = pool_->label((*lease)->member());
     if (outcome->reason == QueryError::kRecoveryConflict && !outcome->ok())
@@ -133,7 +134,8 @@ SharedOutcome ScrapeEngine::RetryElsewhere(const Task& task, ScrapeSession& sess
                  {"to", pool_->label(other->member())},
                  {"err", conflict->status.message()}});
   const TimePoint began = clock_->Now();
-  std::shared_ptr<QueryOutcome> outcome = runner_.Run(query, other->connection(), deadline, Exclusive(query));
+  std::shared_ptr<QueryOutcome> outcome =
+      runner_.Run(query, other->connection(), deadline, Exclusive(query));
   outcome->wait_seconds = Seconds(began - task.execution->planned_at);
   outcome->replica = pool_->label(other->member());
   if (!outcome->ok() && outcome->reason == QueryError::kConnection)
@@ -276,7 +278,7 @@ Exposition ScrapeEngine::Scrape(std::chrono::milliseconds budget) {
       Cut(plan);  // A cached query's refresh goes on; the last good result is served.
   }
   const std::optional<ScrapeSession::Serving> serving = batch->session.serving();
-  ScrapeAssembly assembly{&cache_, &stats_, clock_, serving && serving->mixed, &shared_names_};
+  ScrapeAssembly assembly{&cache_, &stats_, clock_, serving && serving->mixed, &shared_queries_};
   Exposition exposition = assembly.Assemble(plans);
   AppendSelfMetrics(up, std::chrono::duration<double>(clock_->Now() - start).count(),
                     pool_->Snapshot(), stats_, &exposition.families);

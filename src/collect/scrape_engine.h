@@ -81,7 +81,7 @@ class ScrapeEngine {
   // timeout, past the scrape's; any other stops at the scrape's deadline.
   Deadline QueryDeadline(const QuerySpec& query, const Deadline& scrape) const;
   void Publish(const Task& task, const SharedOutcome& outcome);
-  // No other query produces the query's metric names (see shared_names_).
+  // No other query produces the query's metric names (see shared_queries_).
   bool Exclusive(const QuerySpec& query) const;
 
   const std::vector<QuerySpec> queries_;
@@ -92,7 +92,9 @@ class ScrapeEngine {
   ResultCache cache_;
   SingleFlight flight_;
   QueryStats stats_;
-  std::set<std::string> shared_names_;  // Produced by more than one metric entry.
+  // Queries with a metric name that more than one [[query.metrics]] entry
+  // produces; found once, from the catalog.
+  std::set<std::string> shared_queries_;
 
   QueryRunner runner_;
 

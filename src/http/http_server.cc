@@ -8,6 +8,7 @@
 #include "exposition/text_format.h"
 #include "http/basic_auth.h"
 #include "http/elastic_thread_pool.h"
+#include "http/connection_server.h"
 #include "http/response_body.h"
 #include "http/tls_context.h"
 
@@ -15,14 +16,13 @@ namespace rse {
 namespace {
 
 constexpr size_t kTrimAfterBytes = 256 << 10;  // Compressed size, when compressed.
-// A client that sends nothing for this long (between bytes of a request, or
-// idle on keep-alive) loses its connection and its thread.
-constexpr time_t kReadTimeoutSeconds = 5;
-// Short on purpose: cpp-httplib 0.11 waits on an idle keep-alive connection
-// by polling it every 10 ms (poll, then a 1 ms sleep) until this timeout: 50
-// idle connections cost 11% of a core. 2 s serves bursts (a browser, a
-// retry, a benchmark) and lets a connection go between Prometheus scrapes,
-// which then open a new one (a TCP handshake, and a TLS one with TLS).
+// A response write that makes no progress for this long ends the connection.
+constexpr time_t kWriteTimeoutSeconds = 5;
+// Short on purpose: an idle keep-alive connection holds a thread (it waits in
+// poll(), see http/connection_server.h; cpp-httplib's own loop polled every
+// 10 ms, 11% of a core for 50 idle connections). 2 s serves bursts (a
+// browser, a retry, a benchmark) and lets a connection go between Prometheus
+// scrapes, which then open a new one (a TCP handshake, and a TLS one with TLS).
 constexpr time_t kKeepAliveSeconds = 2;
 
 void SetPlainText(httplib::Response& res, int status, const std::string& body) {
@@ -47,9 +47,12 @@ HttpServer::HttpServer(HttpServerOptions options, MetricsHandler metrics, Logger
       metrics_(std::move(metrics)),
       logger_(logger),
       stable_runs_(std::make_unique<StableRunCache>()) {
+  ConnectionTimeouts timeouts;
+  timeouts.request = options_.request_timeout;
+  timeouts.keep_alive = std::chrono::seconds(kKeepAliveSeconds);
+  timeouts.write = std::chrono::seconds(kWriteTimeoutSeconds);
   if (options_.web.tls) {
-    const TlsServerConfig& tls = *options_.web.tls;
-    auto current = BuildServerTls(tls);
+    auto current = BuildServerTls(*options_.web.tls);
     if (!current.ok()) {
       init_error_ = Status::InvalidArgument(options_.web.source + ": " + current.status().message());
       tls_holder_ = std::make_unique<TlsContextHolder>(nullptr);
@@ -57,13 +60,9 @@ HttpServer::HttpServer(HttpServerOptions options, MetricsHandler metrics, Logger
       tls_holder_ = std::make_unique<TlsContextHolder>(*current);
     }
     TlsContextHolder* holder = tls_holder_.get();
-    server_ = std::make_unique<httplib::SSLServer>([&tls, holder](SSL_CTX& ctx) {
-      if (!ConfigureServerTls(ctx, tls).ok()) return false;
-      holder->AttachTo(ctx);
-      return true;
-    });
+    server_ = std::make_unique<ConnectionServer>(timeouts, [holder] { return holder->Current(); });
   } else {
-    server_ = std::make_unique<httplib::Server>();
+    server_ = std::make_unique<ConnectionServer>(timeouts);
   }
   auto security = std::make_shared<Security>();
   security->auth = std::make_unique<BasicAuthenticator>(options_.web.basic_auth_users, DefaultClock());
@@ -76,9 +75,6 @@ HttpServer::HttpServer(HttpServerOptions options, MetricsHandler metrics, Logger
   server_->new_task_queue = [min_threads, max_threads] {
     return new ElasticThreadPool(min_threads, max_threads);
   };
-  server_->set_read_timeout(kReadTimeoutSeconds, 0);
-  server_->set_write_timeout(kReadTimeoutSeconds, 0);
-  server_->set_keep_alive_timeout(kKeepAliveSeconds);
   server_->set_keep_alive_max_count(1000);
   // httplib's default adds SO_REUSEPORT, which lets a second exporter bind the
   // same port and silently steal half the scrapes; plain SO_REUSEADDR refuses it.

@@ -7,6 +7,7 @@
 // this header. Serve() blocks; Stop() may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -44,6 +45,9 @@ struct HttpServerOptions {
   // Connections get a thread each, from a pool that grows to max_threads.
   int min_threads = 4;
   int max_threads = 256;
+  // A request (and a TLS handshake) must arrive whole within this time,
+  // however slowly its bytes come.
+  std::chrono::milliseconds request_timeout{5000};
   WebSecurityConfig web;  // At start; ApplyWebConfig() replaces it.
   // POST/PUT /-/reload and /-/quit; without it they answer 403, as Prometheus does.
   bool enable_lifecycle = false;

@@ -97,22 +97,9 @@ void TlsContextHolder::Set(SslCtxPtr ctx) {
   current_ = std::move(ctx);
 }
 
-void TlsContextHolder::AttachTo(SSL_CTX& base) {
-  SSL_CTX_set_client_hello_cb(&base, &TlsContextHolder::OnClientHello, this);
-}
-
-int TlsContextHolder::OnClientHello(SSL* ssl, int*, void* self) {
-  auto* holder = static_cast<TlsContextHolder*>(self);
-  std::lock_guard<std::mutex> lock(holder->mu_);  // SSL_set_SSL_CTX takes its own reference.
-  SSL_CTX* current = holder->current_.get();
-  if (current != nullptr && SSL_get_SSL_CTX(ssl) != current) {
-    SSL_set_SSL_CTX(ssl, current);
-    // SSL_set_SSL_CTX moves certificate and key only; the rest is per SSL.
-    SSL_set_verify(ssl, SSL_CTX_get_verify_mode(current), SSL_CTX_get_verify_callback(current));
-    SSL_set_min_proto_version(ssl, SSL_CTX_get_min_proto_version(current));
-    SSL_set_max_proto_version(ssl, SSL_CTX_get_max_proto_version(current));
-  }
-  return SSL_CLIENT_HELLO_SUCCESS;
+SslCtxPtr TlsContextHolder::Current() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return current_;
 }
 
 }  // namespace rse

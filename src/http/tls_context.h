@@ -1,7 +1,6 @@
 // OpenSSL server contexts built from a TlsServerConfig, and the holder that
 // lets a reload swap certificates, CAs and client-auth policy under a running
-// server: every handshake starts on the base context httplib owns and moves,
-// in the ClientHello callback, to the holder's current one.
+// server: each new connection takes the holder's current context.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -27,13 +26,11 @@ class TlsContextHolder {
  public:
   explicit TlsContextHolder(SslCtxPtr current) : current_(std::move(current)) {}
   void Set(SslCtxPtr ctx);
-  // Installs the ClientHello callback on httplib's base context.
-  void AttachTo(SSL_CTX& base);
+  // Null when the context at start could not be built.
+  SslCtxPtr Current() const;
 
  private:
-  static int OnClientHello(SSL* ssl, int* alert, void* self);
-
-  std::mutex mu_;
+  mutable std::mutex mu_;
   SslCtxPtr current_;  // Guarded by mu_.
 };
 

@@ -3,9 +3,15 @@
 // running one).
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <openssl/ssl.h>
 #include <signal.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
 
 #include "exporter_workspace.h"
+#include "testing/loopback.h"
 
 namespace rse {
 namespace {
@@ -64,6 +70,43 @@ TEST_F(WebSecurityTest, ServesMetricsOverTlsAndRefusesPlainHttpCleanly) {
   auto again = Tls()->Get("/-/healthy");  // The server is still fine.
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 200);
+}
+
+TEST_F(WebSecurityTest, PipelinedRequestsOverTlsAreAllAnsweredInOrder) {
+  StartWith("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
+  // Three requests in one TLS write. cpp-httplib 0.11's own TLS loop answered
+  // the first, then waited on the socket while the others sat in OpenSSL.
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+  ASSERT_TRUE(ctx);
+  const int fd = testing::ConnectLoopback(ws_.port());
+  ASSERT_GE(fd, 0);
+  timeval wait{10, 0};  // An upper bound for each read, not a sleep.
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx.get()), SSL_free);
+  SSL_set_fd(ssl.get(), fd);
+  ASSERT_EQ(SSL_connect(ssl.get()), 1);
+  const std::string requests =
+      "GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /-/ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(SSL_write(ssl.get(), requests.data(), static_cast<int>(requests.size())),
+            static_cast<int>(requests.size()));
+  const auto start = std::chrono::steady_clock::now();
+  std::string received;
+  char buffer[16384];
+  int n;
+  while ((n = SSL_read(ssl.get(), buffer, sizeof buffer)) > 0) received.append(buffer, n);
+  const auto took = std::chrono::steady_clock::now() - start;
+  close(fd);
+  const size_t healthy = received.find("is Healthy");
+  const size_t metrics = received.find("replica_sql_up ");
+  const size_t ready = received.find("is Ready");
+  ASSERT_NE(healthy, std::string::npos) << received.substr(0, 300);
+  ASSERT_NE(metrics, std::string::npos) << received.substr(0, 300);
+  ASSERT_NE(ready, std::string::npos) << received.substr(0, 300);
+  EXPECT_LT(healthy, metrics);
+  EXPECT_LT(metrics, ready);
+  EXPECT_LT(took, std::chrono::seconds(2)) << "answered at once, not after a keep-alive wait";
 }
 
 TEST_F(WebSecurityTest, RequireAndVerifyClientCertTakesOnlyCertificatesOfTheClientCa) {

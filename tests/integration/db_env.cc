@@ -160,6 +160,11 @@ ClusterConfig ClusterEnv::Cluster(const std::vector<HostPort>& members) const {
 
 HostPort GaleraMember() { return Member("RSE_GALERA"); }
 
+std::string PostgresLogPath(const std::string& name) {
+  const char* dir = std::getenv("RSE_DB_DIR");
+  return std::string(dir ? dir : "/var/lib/rse-testdb") + "/postgres/" + name + ".log";
+}
+
 const ClusterEnv& PostgresEnv() {
   static const ClusterEnv env = MakeEnv("postgres", Engine::kPostgres, "RSE_PG");
   return env;

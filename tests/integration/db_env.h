@@ -74,6 +74,10 @@ void KillMember(const ClusterEnv& env, const std::string& name);
 void PauseMember(const ClusterEnv& env, const std::string& name);
 void ResumeMember(const ClusterEnv& env, const std::string& name);
 
+// The server log of a PostgreSQL member ("primary", "replica1", "replica2")
+// as start_databases.sh writes it.
+std::string PostgresLogPath(const std::string& name);
+
 // Re-runs start_databases.sh for this engine, which repairs whatever a test
 // did to the cluster (promotion, paused replay, stopped threads).
 void RepairCluster(const ClusterEnv& env);

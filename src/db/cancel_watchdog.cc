@@ -23,6 +23,10 @@ CancelWatchdog::Guard CancelWatchdog::Watch(TimePoint at, std::function<void()> 
     std::lock_guard<std::mutex> lock(mu_);
     id = next_id_++;
     entries_.emplace(id, Entry{at, std::move(cancel)});
+    // The thread already wakes by then (most statements of a scrape share
+    // its deadline): no wake-up, no context switch per statement.
+    if (at >= wake_at_) return Guard(this, id);
+    wake_at_ = at;
   }
   changed_.notify_all();
   return Guard(this, id);
@@ -48,11 +52,13 @@ void CancelWatchdog::Run() {
       if (earliest == entries_.end() || it->second.at < earliest->second.at) earliest = it;
     }
     if (earliest == entries_.end()) {
+      wake_at_ = TimePoint::max();
       changed_.wait(lock);
       continue;
     }
     const TimePoint at = earliest->second.at;  // A copy: the entry may be erased while we wait.
     if (const TimePoint now = clock_->Now(); now < at) {
+      wake_at_ = at;
       changed_.wait_for(lock, at - now);
       continue;
     }

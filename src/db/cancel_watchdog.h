@@ -56,6 +56,9 @@ class CancelWatchdog {
   std::map<uint64_t, Entry> entries_;  // Guarded by mu_.
   uint64_t next_id_ = 1;               // Guarded by mu_.
   uint64_t firing_id_ = 0;             // Guarded by mu_. The entry whose cancel runs now.
+  // Guarded by mu_. When the thread next looks at the entries by itself
+  // (max: only when told); a Watch() due before then wakes it.
+  TimePoint wake_at_ = TimePoint::max();
   bool stopping_ = false;              // Guarded by mu_.
   std::thread thread_;
 };

@@ -255,6 +255,55 @@ TEST_P(BackendSessionTest, AQueryThatChangesSessionStateCannotAffectTheNext) {
   }
 }
 
+// Our framing around a catalog query (PostgreSQL: BEGIN, limits, the SQL and
+// ROLLBACK in one string; MariaDB: SET STATEMENT ... FOR) must not change
+// what the SQL means: a trailing comment or ";", a ";" in a literal, a syntax
+// error (the session stays usable), several statements (PostgreSQL).
+TEST_P(BackendSessionTest, TheFramingAroundAQueryKeepsItsMeaning) {
+  auto connected = backend_->Connect(env().Params(env().replicas[1]), In(5s));
+  ASSERT_TRUE(connected.ok()) << connected.status().message();
+  Connection& conn = **connected;
+  struct Case {
+    std::string sql;
+    std::string value;  // Empty: must fail as the query's fault.
+  };
+  std::vector<Case> cases = {
+      {"SELECT 7 AS v -- a trailing comment", "7"},
+      {"SELECT 8 AS v;  \n", "8"},
+      {"SELECT 'a;b' AS v", "a;b"},
+      {"SELECT 9 AS v /* comment; with a semicolon */", "9"},
+      {"SELEKT 1", ""},
+      {"SELECT 'unterminated AS v", ""},
+  };
+  if (pg()) cases.push_back({"SET LOCAL work_mem = '8MB'; SELECT current_setting('work_mem') AS v", "8MB"});
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.sql);
+    auto rows = conn.Query(c.sql, In(5s), "framing", kNoRowLimit);
+    if (c.value.empty()) {
+      ASSERT_FALSE(rows.ok());
+      EXPECT_EQ(rows.status().code(), Status::Code::kInvalidArgument) << rows.status().message();
+    } else {
+      ASSERT_TRUE(rows.ok()) << rows.status().message();
+      ASSERT_EQ(rows->rows.size(), 1u);
+      EXPECT_EQ(*rows->rows[0][0], c.value);
+    }
+    ASSERT_TRUE(conn.Usable()) << "a query's own error leaves the session usable";
+    // And nothing of it is left open: the next statement runs at top level.
+    auto after = conn.Query("SELECT 1 AS v", In(5s), "after", kNoRowLimit);
+    ASSERT_TRUE(after.ok()) << after.status().message();
+  }
+  if (pg()) {
+    auto setting = conn.Query("SELECT current_setting('work_mem') AS v", In(5s), "after", kNoRowLimit);
+    ASSERT_TRUE(setting.ok());
+    EXPECT_NE(*setting->rows[0][0], "8MB") << "SET LOCAL ended with the query's transaction";
+    auto open = testing::AdminQuery(env(), env().replicas[1],
+                                    "SELECT count(*) FROM pg_stat_activity WHERE usename = 'exporter' "
+                                    "AND state LIKE 'idle in transaction%'");
+    ASSERT_FALSE(open.empty());
+    EXPECT_EQ(open[0][0], "0") << "no transaction left open between statements";
+  }
+}
+
 TEST_P(BackendSessionTest, AFailingSessionSqlIsAConnectError) {
   ConnectParams params = env().Params(env().replicas[0]);
   params.session_sql = {"SET no_such_setting_here = 1"};

@@ -1,6 +1,6 @@
 // Internal to db/mysql: one Connector/C++ session behind the Connection
-// interface. Every statement runs in START TRANSACTION READ ONLY with a
-// server-side time limit; the watchdog sends KILL QUERY from a side session if
+// interface. Every statement runs read-only (the session's transactions are)
+// with a server-side time limit; the watchdog sends KILL QUERY from a side session if
 // it runs past that (the connector cannot cancel).
 #pragma once
 

@@ -3,7 +3,10 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "db/postgres/postgres_session.h"
 #include "db/query_tag.h"
@@ -57,12 +60,9 @@ PostgresConnection::PostgresConnection(std::unique_ptr<pqxx::connection> conn, c
 
 Status PostgresConnection::Stream(std::string_view sql, const Deadline& deadline,
                                   std::string_view name, size_t max_rows, RowSink& sink) {
-  auto done = Run<bool>(deadline, name, [&](pqxx::transaction_base& tx,
-                                            const std::string& begin) -> StatusOr<bool> {
+  auto done = Run<bool>(deadline, name, sql, [&](const pqxx::result& result) -> StatusOr<bool> {
     // libpq holds the whole result (libpqxx 6.4 offers no single-row mode);
     // the sink gets views into it, so no row is copied before it is mapped.
-    // Of the statements in one string, libpq returns the last one's result.
-    pqxx::result result = tx.exec(begin + std::string(sql));
     std::vector<Column> columns;
     for (pqxx::row_size_type c = 0; c < result.columns(); ++c)
       columns.push_back({result.column_name(c), KindOf(result.column_type(c))});
@@ -86,9 +86,10 @@ Status PostgresConnection::Stream(std::string_view sql, const Deadline& deadline
 }
 
 StatusOr<ReplicaState> PostgresConnection::Probe(const Deadline& deadline) {
-  return Run<ReplicaState>(deadline, "", [&](pqxx::transaction_base& tx,
-                                              const std::string& begin) -> StatusOr<ReplicaState> {
-    pqxx::row row = tx.exec1(begin + kProbeSql);
+  return Run<ReplicaState>(deadline, "", kProbeSql,
+                           [&](const pqxx::result& result) -> StatusOr<ReplicaState> {
+    if (result.size() != 1) return Status::Internal("postgres: the probe returned no row");
+    const pqxx::row row = result[0];
     ReplicaState state;
     state.is_replica = row[0].as<bool>();
     state.applying = row[2].as<bool>();
@@ -125,43 +126,88 @@ void PostgresConnection::Abort() {
   if (int fd = conn_->sock(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
 }
 
+namespace {
+
+// The statement without trailing semicolons and blanks.
+std::string_view Trimmed(std::string_view sql) {
+  while (!sql.empty() &&
+         (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back()))))
+    sql.remove_suffix(1);
+  return sql;
+}
+
+}  // namespace
+
+pqxx::result PostgresConnection::ExecReadOnly(pqxx::nontransaction& tx, std::string_view sql,
+                                              std::chrono::milliseconds remaining,
+                                              std::string_view name) {
+  // Our own BEGIN and ROLLBACK around the statement (not pqxx's
+  // read_transaction, which sends each alone). Read-only either way: the
+  // session has default_transaction_read_only = on. Rolled back, never
+  // committed: a read-only transaction has nothing to keep, and a ROLLBACK
+  // also undoes any SET or set_config() the query made, so no query can
+  // change the session under the next one.
+  std::vector<std::string> before = {
+      "BEGIN READ ONLY", "SET LOCAL statement_timeout = " + std::to_string(remaining.count())};
+  // Until the transaction ends, pg_stat_activity shows which query this is.
+  if (!name.empty()) {
+    // esc() and our own quotes rather than quote(): GCC 12 warns about
+    // pqxx's quote() inlined here (-Wrestrict false positive, GCC bug 105329).
+    std::string set_name = "SET LOCAL application_name = '";
+    set_name += tx.esc(QueryApplicationName(name));
+    set_name += '\'';
+    before.push_back(std::move(set_name));
+  }
+  // On lines of its own: a trailing "-- comment" must not swallow what follows.
+  std::string statement = "\n";
+  statement += Trimmed(sql);
+  statement += '\n';
+  if (statement.find(';') == std::string::npos) {
+    // One statement (no ";" anywhere): everything goes in one string through
+    // a pipeline, which hands back each statement's result: one round trip.
+    pqxx::pipeline pipe(tx);
+    pipe.retain(8);  // Sent together by resume(), not one by one.
+    for (const std::string& prefix : before) pipe.insert(prefix);
+    const pqxx::pipeline::query_id query = pipe.insert(statement);
+    const pqxx::pipeline::query_id rollback = pipe.insert("ROLLBACK");
+    pipe.resume();
+    pqxx::result result = pipe.retrieve(query);  // Throws the statement's error.
+    pipe.retrieve(rollback);
+    pipe.complete();  // Every result read: nothing left for the pipeline to cancel.
+    return result;
+  }
+  // Maybe several statements (or a ";" in a literal): a pipeline needs one
+  // result per statement, so the SQL goes last in one string, whose last
+  // result libpq returns, and the ROLLBACK follows alone: two round trips.
+  std::string text;
+  for (const std::string& prefix : before) text += prefix + "; ";
+  pqxx::result result = tx.exec(text + statement);
+  tx.exec0("ROLLBACK");
+  return result;
+}
+
 template <typename T>
-StatusOr<T> PostgresConnection::Run(
-    const Deadline& deadline, std::string_view name,
-    const std::function<StatusOr<T>(pqxx::transaction_base&, const std::string&)>& body) {
+StatusOr<T> PostgresConnection::Run(const Deadline& deadline, std::string_view name,
+                                    std::string_view sql,
+                                    const std::function<StatusOr<T>(const pqxx::result&)>& body) {
   return guard_.Run<T>(deadline, [&](std::chrono::milliseconds remaining) -> StatusOr<T> {
-    // Our own BEGIN and ROLLBACK around the statement (not pqxx's
-    // read_transaction, which sends BEGIN alone): BEGIN, the limits and the
-    // statement go in one string, one round trip. Read-only either way: the
-    // session has default_transaction_read_only = on.
     // Constructed inside the try: libpqxx 6.4 reconnects a lost connection
     // when a transaction starts, and throws broken_connection from here.
     std::optional<pqxx::nontransaction> open;
     try {
       pqxx::nontransaction& tx = open.emplace(*conn_);
-      std::string begin =
-          "BEGIN READ ONLY; SET LOCAL statement_timeout = " + std::to_string(remaining.count());
-      // Until the transaction ends, pg_stat_activity shows which query this is.
-      if (!name.empty()) {
-        // esc() and our own quotes rather than quote(): GCC 12 warns about
-        // pqxx's quote() inlined here (-Wrestrict false positive, GCC bug 105329).
-        begin += "; SET LOCAL application_name = '";
-        begin += tx.esc(QueryApplicationName(name));
-        begin += '\'';
-      }
-      begin += ";\n";
-      StatusOr<T> result = body(tx, begin);
-      // Rolled back, never committed: a read-only transaction has nothing to
-      // keep, and a ROLLBACK also undoes any SET or set_config() the query made,
-      // so no query can change the session under the next one.
-      tx.exec0("ROLLBACK");
-      return result;
+      return body(ExecReadOnly(tx, sql, remaining, name));
     } catch (const pqxx::broken_connection& e) {
       guard_.MarkBroken();
       return Status::Unavailable(std::string("postgres: connection lost: ") + e.what());
     } catch (const pqxx::sql_error& e) {
       bool lost = false;
       Status status = FromSqlError(e, &lost);
+      // A pipeline reports a lost connection as an error without SQLSTATE.
+      if (!lost && e.sqlstate().empty() && !conn_->is_open()) {
+        lost = true;
+        status = Status::Unavailable(std::string("postgres: connection lost: ") + e.what());
+      }
       if (lost)
         guard_.MarkBroken();
       else if (open)

@@ -25,15 +25,17 @@ class PostgresConnection final : public Connection {
   bool Usable() const override { return guard_.Usable(); }
 
  private:
-  // Runs `body` in a read-only transaction bounded by `deadline` on the
+  // Runs `sql` in a read-only transaction bounded by `deadline` on the
   // server (statement_timeout) and here (the watchdog's cancel), named after
-  // `name` (see db/query_tag.h) when it is not empty. `body` sends its
-  // statement prefixed with `begin` (which opens the transaction and sets its
-  // limits), so a statement costs two round trips: that, and the ROLLBACK.
+  // `name` (see db/query_tag.h) when it is not empty, and hands its result to
+  // `body`.
   template <typename T>
-  StatusOr<T> Run(const Deadline& deadline, std::string_view name,
-                  const std::function<StatusOr<T>(pqxx::transaction_base&,
-                                                  const std::string& begin)>& body);
+  StatusOr<T> Run(const Deadline& deadline, std::string_view name, std::string_view sql,
+                  const std::function<StatusOr<T>(const pqxx::result&)>& body);
+  // BEGIN READ ONLY, the limits, `sql` and ROLLBACK: one round trip for one
+  // statement, two when `sql` may hold several. Throws libpqxx's errors.
+  pqxx::result ExecReadOnly(pqxx::nontransaction& tx, std::string_view sql,
+                            std::chrono::milliseconds remaining, std::string_view name);
   // Ends the transaction a failed statement left open (aborted); a session
   // that cannot is not used again.
   void RollbackAfterError(pqxx::transaction_base& tx);

@@ -68,6 +68,20 @@ TEST(CancelWatchdogTest, FiresTheEarliestFirst) {
   EXPECT_EQ(order, (std::vector<int>{1, 2}));
 }
 
+// A Watch() due later than the thread's next wake-up does not wake it (most
+// statements of a scrape share one deadline); one due sooner must.
+TEST(CancelWatchdogTest, AnEarlierDeadlineWatchedLaterStillFiresOnTime) {
+  CancelWatchdog watchdog(DefaultClock());
+  Cancels late, soon;
+  const TimePoint start = DefaultClock()->Now();
+  auto far = watchdog.Watch(start + 1h, late.Callback());
+  auto same = watchdog.Watch(start + 1h, late.Callback());  // No wake-up needed.
+  auto near = watchdog.Watch(start + 50ms, soon.Callback());
+  ASSERT_TRUE(soon.AwaitCount(1)) << "the thread, asleep until the 1 h deadline, was woken";
+  EXPECT_LT(DefaultClock()->Now() - start, 5s);
+  EXPECT_EQ(late.count(), 0);
+}
+
 TEST(CancelWatchdogTest, ForgettingWaitsForACancelInProgress) {
   testing::FakeClock clock;
   CancelWatchdog watchdog(&clock);

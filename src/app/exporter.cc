@@ -24,6 +24,7 @@ PoolOptions MakePoolOptions(const ClusterConfig& cluster, const PoolConfig& pool
   options.max_replication_lag = cluster.max_replication_lag;
   options.connections_per_replica = pool.connections_per_replica;
   options.probe_timeout = pool.probe_timeout;
+  options.connect.statement_timeout = pool.probe_timeout;
   options.rise = pool.rise;
   options.fall = pool.fall;
   options.when_all_lagging = cluster.when_all_lagging;

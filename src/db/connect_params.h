@@ -22,6 +22,9 @@ struct ConnectParams {
   // transaction may sit idle, before the server gives up on it.
   std::chrono::milliseconds lock_timeout{5'000};
   std::chrono::milliseconds idle_in_transaction_timeout{60'000};
+  // PostgreSQL: the session's statement_timeout, for what sets none of its
+  // own (the probe; catalog queries set theirs). 0: none.
+  std::chrono::milliseconds statement_timeout{0};
   TlsMode tls_mode = TlsMode::kPrefer;
   std::string tls_ca_file;
   std::string tls_cert_file;

@@ -40,6 +40,7 @@ ColumnKind KindOf(pqxx::oid type) {
 // receive is *behind* replay until the primary next writes (on an idle primary,
 // never), and there may be no replay timestamp at all. Only when WAL waits to
 // be replayed is the age of the last replayed commit the lag.
+constexpr const char* kProbeName = "replica_sql_exporter_probe";
 constexpr const char* kProbeSql = R"(
 SELECT pg_is_in_recovery(),
        CASE WHEN NOT pg_is_in_recovery() THEN NULL
@@ -60,7 +61,9 @@ PostgresConnection::PostgresConnection(std::unique_ptr<pqxx::connection> conn, c
 
 Status PostgresConnection::Stream(std::string_view sql, const Deadline& deadline,
                                   std::string_view name, size_t max_rows, RowSink& sink) {
-  auto done = Run<bool>(deadline, name, sql, [&](const pqxx::result& result) -> StatusOr<bool> {
+  auto done = Run<bool>(deadline, [&](pqxx::nontransaction& tx,
+                                      std::chrono::milliseconds remaining) -> StatusOr<bool> {
+    const pqxx::result result = ExecReadOnly(tx, sql, remaining, name);
     // libpq holds the whole result (libpqxx 6.4 offers no single-row mode);
     // the sink gets views into it, so no row is copied before it is mapped.
     std::vector<Column> columns;
@@ -86,8 +89,17 @@ Status PostgresConnection::Stream(std::string_view sql, const Deadline& deadline
 }
 
 StatusOr<ReplicaState> PostgresConnection::Probe(const Deadline& deadline) {
-  return Run<ReplicaState>(deadline, "", kProbeSql,
-                           [&](const pqxx::result& result) -> StatusOr<ReplicaState> {
+  return Run<ReplicaState>(deadline, [&](pqxx::nontransaction& tx,
+                                          std::chrono::milliseconds) -> StatusOr<ReplicaState> {
+    // Our own fixed, read-only SQL: no transaction of ours around it, and
+    // prepared once per session (planned once, not on every scrape): one
+    // round trip. Bounded by the session's statement_timeout (the probe
+    // timeout, see OpenSession) and the watchdog's cancel.
+    if (!probe_prepared_) {
+      conn_->prepare(kProbeName, kProbeSql);
+      probe_prepared_ = true;
+    }
+    const pqxx::result result = tx.exec_prepared(kProbeName);
     if (result.size() != 1) return Status::Internal("postgres: the probe returned no row");
     const pqxx::row row = result[0];
     ReplicaState state;
@@ -187,16 +199,15 @@ pqxx::result PostgresConnection::ExecReadOnly(pqxx::nontransaction& tx, std::str
 }
 
 template <typename T>
-StatusOr<T> PostgresConnection::Run(const Deadline& deadline, std::string_view name,
-                                    std::string_view sql,
-                                    const std::function<StatusOr<T>(const pqxx::result&)>& body) {
+StatusOr<T> PostgresConnection::Run(
+    const Deadline& deadline,
+    const std::function<StatusOr<T>(pqxx::nontransaction&, std::chrono::milliseconds)>& body) {
   return guard_.Run<T>(deadline, [&](std::chrono::milliseconds remaining) -> StatusOr<T> {
     // Constructed inside the try: libpqxx 6.4 reconnects a lost connection
     // when a transaction starts, and throws broken_connection from here.
     std::optional<pqxx::nontransaction> open;
     try {
-      pqxx::nontransaction& tx = open.emplace(*conn_);
-      return body(ExecReadOnly(tx, sql, remaining, name));
+      return body(open.emplace(*conn_), remaining);
     } catch (const pqxx::broken_connection& e) {
       guard_.MarkBroken();
       return Status::Unavailable(std::string("postgres: connection lost: ") + e.what());

@@ -1,6 +1,7 @@
 // Internal to db/postgres: one libpq session behind the Connection interface.
-// Every statement runs in a read-only transaction with SET LOCAL
-// statement_timeout; the watchdog sends PQcancel if it runs past that.
+// Every catalog query runs in a read-only transaction with SET LOCAL
+// statement_timeout, the probe (prepared) under the session's own; the
+// watchdog sends PQcancel if either runs past its deadline.
 #pragma once
 
 #include <memory>
@@ -25,14 +26,16 @@ class PostgresConnection final : public Connection {
   bool Usable() const override { return guard_.Usable(); }
 
  private:
-  // Runs `sql` in a read-only transaction bounded by `deadline` on the
-  // server (statement_timeout) and here (the watchdog's cancel), named after
-  // `name` (see db/query_tag.h) when it is not empty, and hands its result to
-  // `body`.
+  // Runs `body` on the session within `deadline` (the watchdog cancels it on
+  // the server past that), turning libpqxx's errors into our codes; `body`
+  // gets what is left of the deadline.
   template <typename T>
-  StatusOr<T> Run(const Deadline& deadline, std::string_view name, std::string_view sql,
-                  const std::function<StatusOr<T>(const pqxx::result&)>& body);
-  // BEGIN READ ONLY, the limits, `sql` and ROLLBACK: one round trip for one
+  StatusOr<T> Run(const Deadline& deadline,
+                  const std::function<StatusOr<T>(pqxx::nontransaction&, std::chrono::milliseconds)>&
+                      body);
+  // `sql` in a read-only transaction with a server-side time limit of
+  // `remaining`, named after `name` (see db/query_tag.h) when it is not empty:
+  // BEGIN READ ONLY, the limits, `sql` and ROLLBACK, one round trip for one
   // statement, two when `sql` may hold several. Throws libpqxx's errors.
   pqxx::result ExecReadOnly(pqxx::nontransaction& tx, std::string_view sql,
                             std::chrono::milliseconds remaining, std::string_view name);
@@ -44,6 +47,7 @@ class PostgresConnection final : public Connection {
   const std::shared_ptr<pqxx::connection> conn_;
   SideTasks* const cancels_;
   SessionGuard guard_;
+  bool probe_prepared_ = false;  // The probe's statement is defined on conn_.
 };
 
 }  // namespace rse::postgres

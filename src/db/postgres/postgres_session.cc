@@ -39,6 +39,7 @@ std::string ConnectionString(const ConnectParams& params, int connect_timeout_se
       Quote("-c lock_timeout=" + std::to_string(params.lock_timeout.count()) +
             " -c idle_in_transaction_session_timeout=" +
             std::to_string(params.idle_in_transaction_timeout.count()) +
+            " -c statement_timeout=" + std::to_string(params.statement_timeout.count()) +
             // A "COMMIT; ..." inside the SQL must not escape into a writable transaction.
             " -c default_transaction_read_only=on -c TimeZone=UTC");
   if (!params.password.empty()) s += " password=" + Quote(params.password);

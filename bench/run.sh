@@ -32,9 +32,11 @@ done
 
 if [ "$smoke" = 1 ]; then
   N=3; WRK_SECONDS=1; BIG_ROWS=2000; BIG_SCRAPES=2; KILL_LOOP=20; ROUNDS=2; LONG=50
+  HUGE_ROWS=20000
   SCRAPERS_SECONDS=2
 else
   N=30; WRK_SECONDS=10; BIG_ROWS=100000; BIG_SCRAPES=20; KILL_LOOP=1000; ROUNDS=10; LONG=10000
+  HUGE_ROWS=1000000
   SCRAPERS_SECONDS=10
 fi
 
@@ -422,6 +424,54 @@ row "postgres: $BIG_ROWS series, CPU per scrape (s)" "$o_cpu" postgres_exporter 
 row "postgres: $BIG_ROWS series, peak resident memory (MiB)" "$o_peak" postgres_exporter "$p_peak" "$(ratio "$o_peak" "$p_peak")"
 row "postgres: $BIG_ROWS series, resident after $BIG_SCRAPES scrapes (MiB; ours idle $ours_idle)" "$o_after" postgres_exporter "$p_after" "$(ratio "$o_after" "$p_after")"
 
+# A runaway query: $HUGE_ROWS rows, past the default max_series (10 000), beside
+# a sentinel query. Ours only: the query fails (too_many_series) and the rest
+# is served; the driver still receives every row (libpq and libmariadb hold
+# the whole result), and the memory must come back afterwards.
+for engine in postgres mysql; do
+  huge_toml="$work/huge-$engine.toml"
+  if [ "$engine" = postgres ]; then
+    huge_sql="SELECT g::text AS id, g AS v FROM generate_series(1, $HUGE_ROWS) g"
+    replica=$PG_REPLICA
+  else
+    huge_sql="SELECT CONCAT(seq, '') AS id, seq AS v FROM seq_1_to_$HUGE_ROWS"
+    replica=$MY_REPLICA
+  fi
+  cat >"$huge_toml" <<EOF
+[[query]]
+name = "huge"
+sql = "$huge_sql"
+  [[query.metrics]]
+  name = "bench_huge_v"
+  help = "Too many series."
+  labels = ["id"]
+  value = "v"
+[[query]]
+name = "sentinel"
+sql = "SELECT 1 AS v"
+  [[query.metrics]]
+  name = "bench_sentinel"
+  help = "Served beside it."
+  value = "v"
+EOF
+  pid=$(start_ours "$(ours_config "$engine" "$replica" "$huge_toml" 19420)")
+  pids+=("$pid")
+  wait_up http://127.0.0.1:19420/-/healthy "$pid"
+  huge_idle=$(rss_mib "$pid")
+  served=0
+  for _ in 1 2 3; do
+    body=$(curl -s http://127.0.0.1:19420/metrics)
+    if grep -q '^bench_sentinel 1$' <<<"$body" &&
+      grep -q '^replica_sql_query_success{query="huge"} 0$' <<<"$body"; then
+      served=$((served + 1))
+    fi
+  done
+  sleep 1
+  row "$engine: a query of $HUGE_ROWS rows past max_series, 3 scrapes: scrapes where it alone failed; peak / after / idle resident memory (MiB)" \
+    "$served of 3; $(hwm_mib "$pid") / $(rss_mib "$pid") / $huge_idle" - - -
+  stop "$pid"
+done
+
 # Four 0.5 s queries, and a 3 s query under a 1 s timeout header.
 sleep_toml="$work/sleep.toml"
 sleep_yaml="$work/sleep.yaml"
@@ -520,7 +570,7 @@ tests/scripts/start_databases.sh postgres >/dev/null 2>&1
   echo "| --- | --- | --- | --- | --- |"
   printf '%s\n' "${rows[@]}"
 } >"$out"
-expected_rows=18
+expected_rows=20
 if [ "${#rows[@]}" -ne "$expected_rows" ]; then
   echo "bench: ${#rows[@]} result rows, expected $expected_rows" >&2
   exit 1

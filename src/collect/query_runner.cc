@@ -1,5 +1,9 @@
 #include "collect/query_runner.h"
 
+#include <malloc.h>
+
+#include <algorithm>
+
 namespace rse {
 
 std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connection& connection,
@@ -19,6 +23,12 @@ std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connectio
   RowMapper mapper(query, exclusive);
   Status streamed = connection.Stream(query.sql, deadline, query.name, max_rows, mapper);
   const TimePoint end = clock_->Now();
+  // The driver's copy of a big result (libmariadb keeps it in many small
+  // blocks) is freed by now, but glibc keeps freed heap pages: 1M rows left
+  // 78 MiB resident after the scrape. Handed back after big results only (a
+  // trim walks every arena): many rows, or reading stopped at the cap, when
+  // the driver may have held far more than were read.
+  if (mapper.rows() >= std::min(max_rows, kTrimAfterRows)) malloc_trim(0);
   {
     std::lock_guard<std::mutex> lock(mu_);
     running_.erase(&connection);
@@ -33,6 +43,7 @@ std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connectio
   }
   MappedQuery mapped = mapper.Finish();
   outcome->rows = mapper.rows();
+
   outcome->families = std::move(mapped.families);
   outcome->mapping_errors = std::move(mapped.errors);
   if (mapped.failed) {

@@ -17,6 +17,8 @@ namespace rse {
 
 class QueryRunner {
  public:
+  // After a result of more rows than this, freed memory goes back to the system.
+  static constexpr size_t kTrimAfterRows = 20'000;
   explicit QueryRunner(const Clock* clock) : clock_(clock) {}
   QueryRunner(const QueryRunner&) = delete;
   QueryRunner& operator=(const QueryRunner&) = delete;

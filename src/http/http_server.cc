@@ -7,8 +7,8 @@
 #include "exposition/content_type.h"
 #include "exposition/text_format.h"
 #include "http/basic_auth.h"
-#include "http/elastic_thread_pool.h"
 #include "http/connection_server.h"
+#include "http/elastic_thread_pool.h"
 #include "http/response_body.h"
 #include "http/tls_context.h"
 

@@ -207,6 +207,17 @@ Exposition ScrapeEngine::Scrape(std::chrono::milliseconds budget) {
   auto batch = std::make_shared<Batch>(pool_, Deadline(start + budget), logger_);
   const Deadline& deadline = batch->session.deadline();
 
+  // The executions this scrape leads stay joinable until it returns, even
+  // those already finished (see SingleFlight): a scrape that starts meanwhile
+  // shares them instead of running them again.
+  struct Retire {
+    SingleFlight* flight;
+    std::vector<std::pair<const std::string*, std::shared_ptr<SingleFlight::Execution>>> led;
+    ~Retire() {
+      for (const auto& [name, execution] : led) flight->Retire(*name, execution);
+    }
+  } retire{&flight_, {}};
+
   // First what needs no replica of this scrape's own: cached results, and
   // executions other scrapes already run (joined, not repeated).
   std::vector<QueryPlan> plans;
@@ -222,9 +233,10 @@ Exposition ScrapeEngine::Scrape(std::chrono::milliseconds budget) {
       stale = cache_.Get(query.name, query.max_staleness);
     }
     SingleFlight::Ticket ticket = flight_.Begin(query.name, start);
-    if (ticket.leader)
+    if (ticket.leader) {
       batch->queue.push_back({&query, ticket.execution});
-    else if (options_.on_joined)
+      retire.led.emplace_back(&query.name, ticket.execution);
+    } else if (options_.on_joined)
       options_.on_joined(query.name);
     if (stale)
       plan.fresh = std::move(stale);

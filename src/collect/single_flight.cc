@@ -13,15 +13,20 @@ SingleFlight::Ticket SingleFlight::Begin(const std::string& key, TimePoint now) 
 }
 
 void SingleFlight::Finish(const std::string& key, SharedOutcome outcome) {
-  std::promise<SharedOutcome> promise;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = running_.find(key);
-    if (it == running_.end()) return;
-    promise = std::move(it->second.promise);
-    running_.erase(it);
-  }
-  promise.set_value(std::move(outcome));
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = running_.find(key);
+  if (it == running_.end() || it->second.finished) return;
+  it->second.promise.set_value(std::move(outcome));  // Joiners only read the shared future.
+  it->second.finished = true;
+  if (it->second.retired) running_.erase(it);
+}
+
+void SingleFlight::Retire(const std::string& key, const std::shared_ptr<Execution>& execution) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = running_.find(key);
+  if (it == running_.end() || it->second.execution != execution) return;
+  it->second.retired = true;
+  if (it->second.finished) running_.erase(it);
 }
 
 }  // namespace rse

@@ -1,6 +1,9 @@
 // Coalesces concurrent executions of the same query: the first caller leads
-// (and must call Finish), later callers join and share its result. Two
-// Prometheus servers of an HA pair thus cost the database one execution.
+// (and must call Finish when it ran, Retire when its scrape is done), later
+// callers join and share its result. An execution is joined until it has
+// finished *and* its leading scrape is done, so a scrape that starts while
+// another is still running shares even the queries that one already finished:
+// two Prometheus servers of an HA pair cost the database one execution.
 // Each execution also carries its timing, so a scrape that stops waiting for
 // it at its deadline can say how long it waited and ran. Thread-safe.
 #pragma once
@@ -36,12 +39,17 @@ class SingleFlight {
   };
 
   Ticket Begin(const std::string& key, TimePoint now);
+  // The execution of `key` ended with `outcome`.
   void Finish(const std::string& key, SharedOutcome outcome);
+  // The scrape that led `execution` is done with it.
+  void Retire(const std::string& key, const std::shared_ptr<Execution>& execution);
 
  private:
   struct Running {
     std::promise<SharedOutcome> promise;
     std::shared_ptr<Execution> execution;
+    bool finished = false;
+    bool retired = false;
   };
   std::mutex mu_;
   std::map<std::string, Running> running_;  // Guarded by mu_.

@@ -173,6 +173,32 @@ TEST_F(ScrapeEngineTest, ConcurrentScrapesShareOneExecution) {
   EXPECT_EQ(backend_.Get(1).queries, 1) << "two scrapes, one execution";
 }
 
+TEST_F(ScrapeEngineTest, AScrapeStartingWhileAnotherRunsSharesWhatThatOneAlreadyFinished) {
+  // "a" is done and "b" still runs when the second scrape of an HA pair
+  // arrives: it shares both rather than running "a" again.
+  Make({Query("a"), Query("b")});
+  Gate gate;
+  OnQuery(1, [&](std::string_view sql, const Deadline&) -> StatusOr<RowSet> {
+    if (sql.find('b') != std::string_view::npos) gate.Wait();
+    return Value(7);
+  });
+  auto first = std::async(std::launch::async, [&] { return engine_->Scrape(60s).Flatten(); });
+  ASSERT_TRUE(gate.AwaitWaiting(1));
+  ASSERT_TRUE(published_.AwaitCount(1)) << "a finished";
+  auto second = std::async(std::launch::async, [&] { return engine_->Scrape(60s).Flatten(); });
+  ASSERT_TRUE(joined_.AwaitCount(2)) << "the second scrape joins a (finished) and b (running)";
+  gate.Release();
+  EXPECT_EQ(Find(first.get(), "a_value"), 7);
+  auto families = second.get();
+  EXPECT_EQ(Find(families, "a_value"), 7);
+  EXPECT_EQ(Find(families, "b_value"), 7);
+  EXPECT_EQ(backend_.Get(1).queries, 2) << "two scrapes, one execution of each query";
+  // Once both scrapes are done, the next one runs the queries again.
+  auto third = engine_->Scrape(60s).Flatten();
+  EXPECT_EQ(Find(third, "a_value"), 7);
+  EXPECT_EQ(backend_.Get(1).queries, 4);
+}
+
 TEST_F(ScrapeEngineTest, NoHealthyReplicaMeansUpZeroAndNoQueryMetrics) {
   Make({Query("q"), Query("cached", 5min)});
   ASSERT_EQ(Find(engine_->Scrape(2s).Flatten(), "cached_value"), 1);

@@ -37,15 +37,33 @@ TEST(SingleFlightTest, KeysAreIndependent) {
   EXPECT_FALSE(flight.Begin("a", kT0).leader);
 }
 
-TEST(SingleFlightTest, AfterFinishTheNextCallerLeadsANewExecution) {
+TEST(SingleFlightTest, AfterFinishAndRetireTheNextCallerLeadsANewExecution) {
   SingleFlight flight;
   auto first = flight.Begin("q", kT0);
   flight.Finish("q", Rows(1));
+  flight.Retire("q", first.execution);
   auto second = flight.Begin("q", kT0);
   EXPECT_TRUE(second.leader) << "results are not kept: that is the cache's job";
+  flight.Retire("q", second.execution);  // Before it finished: it is joined until then.
+  EXPECT_FALSE(flight.Begin("q", kT0).leader);
   flight.Finish("q", Rows(2));
   EXPECT_EQ(second.execution->result.get()->rows, 2u);
   EXPECT_EQ(first.execution->result.get()->rows, 1u);
+  EXPECT_TRUE(flight.Begin("q", kT0).leader) << "finished and retired: gone";
+}
+
+TEST(SingleFlightTest, AFinishedExecutionIsJoinedUntilItsScrapeIsDone) {
+  SingleFlight flight;
+  auto leader = flight.Begin("q", kT0);
+  flight.Finish("q", Rows(4));
+  auto late = flight.Begin("q", kT0);  // A scrape starting while the leader's still runs.
+  EXPECT_FALSE(late.leader);
+  EXPECT_EQ(late.execution->result.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  EXPECT_EQ(late.execution->result.get()->rows, 4u);
+  flight.Retire("q", std::make_shared<SingleFlight::Execution>(kT0));  // Not its execution.
+  EXPECT_FALSE(flight.Begin("q", kT0).leader);
+  flight.Retire("q", leader.execution);
+  EXPECT_TRUE(flight.Begin("q", kT0).leader);
 }
 
 TEST(SingleFlightTest, FinishingAnUnknownKeyIsHarmless) {

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "db/query_tag.h"
+#include "db/sql_text.h"
 
 namespace rse::mysql {
 namespace {
@@ -37,15 +38,6 @@ ColumnKind KindOf(int type) {
     case sql::DataType::SET: return ColumnKind::kText;
     default: return ColumnKind::kOther;
   }
-}
-
-// A trailing ";" would end the statement that SET STATEMENT ... FOR wraps.
-std::string WithoutTrailingSemicolons(std::string_view sql) {
-  while (!sql.empty() &&
-         (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())))) {
-    sql.remove_suffix(1);
-  }
-  return std::string(sql);
 }
 
 // Passes up to `max_rows` rows to `sink`, each converted from the result set
@@ -97,7 +89,7 @@ MysqlConnection::~MysqlConnection() { EnsureThreadInit(driver_); }
 
 Status MysqlConnection::Stream(std::string_view sql, const Deadline& deadline,
                                std::string_view name, size_t max_rows, RowSink& sink) {
-  const std::string statement = WithoutTrailingSemicolons(sql);
+  const std::string statement(WithoutTrailingSemicolons(sql));
   const std::string tag = QueryComment(name);  // Leads, so the processlist shows it first.
   auto done = Run<bool>(deadline, [&](sql::Statement& stmt, double seconds) -> StatusOr<bool> {
     char limit[64];

@@ -3,13 +3,13 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "db/postgres/postgres_session.h"
 #include "db/query_tag.h"
+#include "db/sql_text.h"
 
 namespace rse::postgres {
 namespace {
@@ -138,18 +138,6 @@ void PostgresConnection::Abort() {
   if (int fd = conn_->sock(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
 }
 
-namespace {
-
-// The statement without trailing semicolons and blanks.
-std::string_view Trimmed(std::string_view sql) {
-  while (!sql.empty() &&
-         (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back()))))
-    sql.remove_suffix(1);
-  return sql;
-}
-
-}  // namespace
-
 pqxx::result PostgresConnection::ExecReadOnly(pqxx::nontransaction& tx, std::string_view sql,
                                               std::chrono::milliseconds remaining,
                                               std::string_view name) {
@@ -172,7 +160,7 @@ pqxx::result PostgresConnection::ExecReadOnly(pqxx::nontransaction& tx, std::str
   }
   // On lines of its own: a trailing "-- comment" must not swallow what follows.
   std::string statement = "\n";
-  statement += Trimmed(sql);
+  statement += WithoutTrailingSemicolons(sql);
   statement += '\n';
   if (statement.find(';') == std::string::npos) {
     // One statement (no ";" anywhere): everything goes in one string through

@@ -25,8 +25,7 @@ int TlsVersion(const std::string& name) {
 // RequestClientCert and RequireAnyClientCert take any certificate, as Go does.
 int AcceptAnyCertificate(int, X509_STORE_CTX*) { return 1; }
 
-}  // namespace
-
+// Loads `config` into `ctx`.
 Status ConfigureServerTls(SSL_CTX& ctx, const TlsServerConfig& config) {
   ERR_clear_error();
   if (SSL_CTX_use_certificate_chain_file(&ctx, config.cert_file.c_str()) != 1) {
@@ -84,6 +83,8 @@ Status ConfigureServerTls(SSL_CTX& ctx, const TlsServerConfig& config) {
   SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
   return Status::Ok();
 }
+
+}  // namespace
 
 StatusOr<SslCtxPtr> BuildServerTls(const TlsServerConfig& config) {
   SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);

@@ -15,11 +15,8 @@ namespace rse {
 
 using SslCtxPtr = std::shared_ptr<SSL_CTX>;
 
-// Loads certificate, key (checked to match), client CAs and the protocol
-// range into `ctx`. Errors name the file and OpenSSL's reason.
-Status ConfigureServerTls(SSL_CTX& ctx, const TlsServerConfig& config);
-
-// A new server context configured from `config`.
+// A new server context from `config`: certificate, key (checked to match),
+// client CAs and the protocol range. Errors name the file and OpenSSL's reason.
 StatusOr<SslCtxPtr> BuildServerTls(const TlsServerConfig& config);
 
 class TlsContextHolder {

@@ -1,20 +1,30 @@
-# replica_sql_exporter on Debian 12, built from this source tree.
+# replica_sql_exporter on Debian 12 (or 13: --build-arg DEBIAN=13), built from
+# this source tree.
 #   docker build -t replica-sql-exporter .
-FROM debian:12 AS build
+ARG DEBIAN=12
+FROM debian:${DEBIAN} AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake make pkg-config libpqxx-dev libmysqlcppconn-dev libcpp-httplib-dev libtomlplusplus-dev \
       zlib1g-dev libyaml-cpp-dev libcrypt-dev libssl-dev libboost-dev \
     && rm -rf /var/lib/apt/lists/*
 COPY . /src
+# The runtime packages are the ones that own the libraries the binary links
+# (as dpkg-shlibdeps finds them), not a list that drifts from the build:
+# /build/runtime-packages.
 RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DRSE_BUILD_TESTS=OFF \
     && cmake --build /build -j"$(nproc)" --target replica_sql_exporter \
-    && strip /build/src/replica_sql_exporter
+    && strip /build/src/replica_sql_exporter \
+    && ldd /build/src/replica_sql_exporter | awk '/=> \// { print $3 }' \
+       | xargs -r readlink -f | xargs -r dpkg -S 2>/dev/null | cut -d: -f1 | sort -u \
+       > /build/runtime-packages \
+    && test -s /build/runtime-packages
 
 # Runtime: only the shared libraries the binary links, no compiler, no shell tools.
-FROM debian:12-slim
+FROM debian:${DEBIAN}-slim
+COPY --from=build /build/runtime-packages /tmp/runtime-packages
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libpqxx-6.4 libmysqlcppconn7v5 libcpp-httplib0.11 libyaml-cpp0.7 libssl3 ca-certificates \
-    && rm -rf /var/lib/apt/lists/*
+      $(cat /tmp/runtime-packages) ca-certificates \
+    && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages
 COPY --from=build /build/src/replica_sql_exporter /usr/local/bin/replica_sql_exporter
 COPY config /etc/replica_sql_exporter/config
 COPY queries /etc/replica_sql_exporter/queries

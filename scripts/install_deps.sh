@@ -1,25 +1,46 @@
 #!/usr/bin/env bash
-# Installs, from Debian 12's packages, everything needed to build, test and
-# demo replica_sql_exporter. Idempotent; runs apt only when something is missing.
+# Installs, from the running Debian release's packages (12 or 13), everything
+# needed to build, test and demo replica_sql_exporter. Versioned packages are
+# resolved, not named: the release's default PostgreSQL, and the sanitizer and
+# libFuzzer runtime of its default clang. Idempotent; runs apt only when
+# something is missing.
 set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config git ca-certificates curl
   libpqxx-dev libmysqlcppconn-dev libcpp-httplib-dev libtomlplusplus-dev libgtest-dev libgmock-dev zlib1g-dev
   libyaml-cpp-dev libcrypt-dev libssl-dev
-  postgresql-15 postgresql-client-15 mariadb-server mariadb-client galera-4 openssl
+  postgresql postgresql-client mariadb-server mariadb-client galera-4 openssl
+  # tests/scripts/proxies.sh: what production puts in front of replicas.
+  pgbouncer haproxy
   prometheus docker-compose
   # scripts/fuzz.sh: clang, and its runtime libraries (libFuzzer, ASan), which
   # clang only recommends: --no-install-recommends below would leave them out.
-  clang libclang-rt-14-dev
+  clang
   # bench/run.sh: the peers it is measured against, and the load generator.
   prometheus-postgres-exporter prometheus-sql-exporter wrk
 )
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+# clang only recommends its runtime (libclang-rt-N-dev): N is the major
+# version of the release's default clang, read from the clang package itself.
+clang_runtime() {
+  local version
+  version=$(apt-cache depends clang 2>/dev/null | sed -n 's/.*Depends: clang-\([0-9][0-9]*\)$/\1/p' | head -n 1)
+  [ -n "$version" ] && echo "libclang-rt-$version-dev"
+}
+
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  installed "$p" || missing+=("$p")
 done
+runtime=$(clang_runtime || true)
+if [ -z "$runtime" ] && [ "$(id -u)" -eq 0 ]; then
+  apt-get update -q >/dev/null
+  runtime=$(clang_runtime || true)
+fi
+[ -n "$runtime" ] && ! installed "$runtime" && missing+=("$runtime")
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
@@ -35,7 +56,7 @@ apt-get update -q
 # engine, and prometheus its web console assets; we need neither.
 apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 # Debian starts some daemons on install where it can; ours run on their own ports.
-for service in prometheus mariadb postgresql prometheus-postgres-exporter prometheus-sql-exporter; do
+for service in prometheus mariadb postgresql pgbouncer haproxy prometheus-postgres-exporter prometheus-sql-exporter; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
     systemctl stop "$service" || true
   fi

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 scripts/install_deps.sh
 tests/scripts/start_databases.sh all
+tests/scripts/proxies.sh start
 scripts/build.sh test -DCMAKE_BUILD_TYPE=Debug -DRSE_SANITIZE=ON -DRSE_WERROR=ON
 ctest --test-dir build/test --output-on-failure --timeout 600
 # A short run of every libFuzzer target (the long run: scripts/fuzz.sh --seconds 600).

@@ -45,6 +45,8 @@ toml::table Cluster(const ClusterConfig& cluster) {
       {"tls_cert_file", cluster.tls_cert_file},
       {"tls_key_file", cluster.tls_key_file},
       {"session_sql", Strings(cluster.session_sql)},
+      {"pooler", PoolerName(cluster.pooler)},
+      {"members_are", MembersAreName(cluster.members_are)},
   };
   switch (cluster.password.kind) {
     case PasswordSource::Kind::kNone: break;

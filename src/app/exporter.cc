@@ -20,6 +20,8 @@ PoolOptions MakePoolOptions(const ClusterConfig& cluster, const PoolConfig& pool
   options.connect.tls_cert_file = cluster.tls_cert_file;
   options.connect.tls_key_file = cluster.tls_key_file;
   options.connect.session_sql = cluster.session_sql;
+  options.connect.pooler = cluster.pooler;
+  options.members_are = cluster.members_are;
   options.password = [source = cluster.password] { return ResolvePassword(source); };
   options.max_replication_lag = cluster.max_replication_lag;
   options.connections_per_replica = pool.connections_per_replica;

@@ -17,6 +17,7 @@ class Status {
     kUnavailable,
     kDeadlineExceeded,
     kAborted,  // The server gave up for a reason of its own state; another server may not.
+    kFailedPrecondition,  // The session reached a server that must not serve (a primary).
     kInternal
   };
 
@@ -27,21 +28,34 @@ class Status {
   }
   static Status NotFound(std::string msg) { return Status(Code::kNotFound, std::move(msg)); }
   static Status Unavailable(std::string msg) { return Status(Code::kUnavailable, std::move(msg)); }
+  // Unavailable because the connection was refused at once (nothing listens,
+  // or the server is starting or stopping): cheap to try again at the next
+  // chance, unlike a timeout, a TLS or an authentication failure.
+  static Status Refused(std::string msg) {
+    Status status(Code::kUnavailable, std::move(msg));
+    status.refused_ = true;
+    return status;
+  }
   static Status DeadlineExceeded(std::string msg) {
     return Status(Code::kDeadlineExceeded, std::move(msg));
   }
   static Status Aborted(std::string msg) { return Status(Code::kAborted, std::move(msg)); }
+  static Status FailedPrecondition(std::string msg) {
+    return Status(Code::kFailedPrecondition, std::move(msg));
+  }
   static Status Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
+  bool refused() const { return refused_; }
 
  private:
   Status(Code code, std::string msg) : code_(code), message_(std::move(msg)) {}
 
   Code code_ = Code::kOk;
   std::string message_;
+  bool refused_ = false;
 };
 
 // Holds either a value or the non-OK Status that explains its absence.

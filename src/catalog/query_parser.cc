@@ -6,6 +6,7 @@
 #include <set>
 
 #include "catalog/metric_name.h"
+#include "catalog/sql_statements.h"
 #include "config/toml_fields.h"
 #include "model/self_metric_names.h"
 
@@ -181,7 +182,11 @@ std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
   // Once the name is known, every later message says which query it is about.
   TableReader q(r.table(), file, query.name.empty() ? "" : "query '" + query.name + "': ", errors);
   if (auto sql = q.String("sql", true)) {
-    if (IsBlank(*sql)) q.Error("sql", "must not be empty");
+    if (IsBlank(*sql)) {
+      q.Error("sql", "must not be empty");
+    } else if (std::string why = RowlessStatementError(*sql); !why.empty()) {
+      q.Error("sql", why);
+    }
     query.sql = *sql;
   }
   if (auto timeout = q.Duration("timeout")) {

@@ -26,7 +26,8 @@ std::string QueryErrorList() {
 QueryError QueryErrorFor(const Status& status) {
   switch (status.code()) {
     case Status::Code::kDeadlineExceeded: return QueryError::kTimeout;
-    case Status::Code::kUnavailable: return QueryError::kConnection;
+    case Status::Code::kUnavailable:
+    case Status::Code::kFailedPrecondition: return QueryError::kConnection;
     case Status::Code::kAborted: return QueryError::kRecoveryConflict;
     default: return QueryError::kSql;
   }

@@ -31,8 +31,8 @@ const char* QueryErrorLabel(QueryError error);
 std::string QueryErrorList();
 
 // How a failed statement is counted, from the code the backend gave its Status
-// (see db/connection.h): DeadlineExceeded is a timeout, Unavailable a
-// connection failure, Aborted a recovery conflict, anything else the SQL's fault.
+// (see db/connection.h): DeadlineExceeded is a timeout, Unavailable (or a session
+// that reached a primary) a connection failure, Aborted a recovery conflict, anything else the SQL's fault.
 QueryError QueryErrorFor(const Status& status);
 
 }  // namespace rse

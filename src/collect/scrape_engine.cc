@@ -94,6 +94,10 @@ SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
       return failed(QueryError::kTimeout,
                     Status::DeadlineExceeded("not started before the scrape deadline"));
     }
+    // A query that left its session unusable (its own failure closed it) must
+    // not hand the next query a broken session: that would be a verdict on
+    // the replica. The next query gets a session of its own.
+    if (*lease && !(**lease).connection().Usable()) lease->reset();
     if (!*lease) {
       auto more = session.AcquireMore();
       if (!more.ok()) {
@@ -139,7 +143,7 @@ SharedOutcome ScrapeEngine::RetryElsewhere(const Task& task, ScrapeSession& sess
   outcome->wait_seconds = Seconds(began - task.execution->planned_at);
   outcome->replica = pool_->label(other->member());
   if (!outcome->ok() && outcome->reason == QueryError::kConnection)
-    pool_->MarkDown(other->member(), outcome->status.message());
+    pool_->MarkDown(other->member(), outcome->status);
   return outcome;
 }
 

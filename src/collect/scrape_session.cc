@@ -43,6 +43,18 @@ StatusOr<Lease> ScrapeSession::FailOver(Lease failed, const Status& error) {
   // together must not each pick a different successor.
   std::lock_guard<std::mutex> one_at_a_time(failover_mu_);
   const size_t from = failed.member();
+  if (error.code() == Status::Code::kFailedPrecondition) {
+    // The session reached a primary. Behind a load balancer that condemns the
+    // session, not the address: a new session there (probed first) serves on.
+    { Lease wrong = std::move(failed); }
+    bool replace = pool_->RejectSession(from, error);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      replace = replace && member_ == from && replacements_ < kMaxReplacements;
+      if (replace) ++replacements_;
+    }
+    if (replace) return pool_->AcquireMore(from, deadline_);
+  }
   std::set<size_t> exclude;
   std::optional<size_t> moved_to;
   {
@@ -53,7 +65,7 @@ StatusOr<Lease> ScrapeSession::FailOver(Lease failed, const Status& error) {
   }
   { Lease broken = std::move(failed); }  // Dropped now: the pool discards an unusable session.
   if (moved_to) return pool_->AcquireMore(*moved_to, deadline_);  // Another worker moved us.
-  pool_->MarkDown(from, error.message());
+  if (error.code() != Status::Code::kFailedPrecondition) pool_->MarkDown(from, error);
   auto next = pool_->AcquireForScrape(deadline_, exclude);
   if (!next.ok()) return next;
   logger_->Info("failing over mid-scrape",

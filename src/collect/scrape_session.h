@@ -46,7 +46,10 @@ class ScrapeSession {
 
   // `failed`'s session broke with `error`. Its replica is reported down and
   // this scrape moves to the next healthy replica not yet tried; a worker
-  // whose replica was already left behind just follows the move.
+  // whose replica was already left behind just follows the move. A session
+  // that reached a primary (FailedPrecondition) behind a load balancer is
+  // replaced by a new one to the same address, at most kMaxReplacements times
+  // a scrape; directly, the replica is a primary and the scrape moves.
   StatusOr<Lease> FailOver(Lease failed, const Status& error);
 
  private:
@@ -60,6 +63,8 @@ class ScrapeSession {
   std::optional<double> lag_;       // Guarded by mu_. Its probed lag when chosen.
   std::set<size_t> tried_;          // Guarded by mu_. Members that failed this scrape.
   bool retried_elsewhere_ = false;  // Guarded by mu_.
+  int replacements_ = 0;            // Guarded by mu_.
+  static constexpr int kMaxReplacements = 8;
 };
 
 }  // namespace rse

@@ -56,7 +56,14 @@ std::vector<MetricFamily> ReplicaFamilies(const std::vector<MemberSnapshot>& mem
                          "conflicts); each was retried once on another replica.",
                          MetricType::kCounter,
                          {}};
+  MetricFamily rejected{kReplicaSessionsRejectedMetric,
+                        "Sessions closed because the server they reached may not serve: behind "
+                        "a load balancer, a primary or lagging server; a statement that found a "
+                        "primary (PostgreSQL replica gate).",
+                        MetricType::kCounter,
+                        {}};
   for (const MemberSnapshot& m : members) {
+    rejected.samples.push_back({{{"replica", m.label}}, static_cast<double>(m.sessions_rejected)});
     conflicts.samples.push_back(
         {{{"replica", m.label}}, static_cast<double>(m.recovery_conflicts)});
     changes.samples.push_back({{{"replica", m.label}}, static_cast<double>(m.state_changes)});
@@ -69,8 +76,8 @@ std::vector<MetricFamily> ReplicaFamilies(const std::vector<MemberSnapshot>& mem
     served.samples.push_back({{{"replica", m.label}}, static_cast<double>(m.scrapes_served)});
   }
   std::vector<MetricFamily> out;  // Moved in: an initializer list would copy each.
-  out.reserve(6);
-  for (MetricFamily* family : {&up, &state, &lag, &served, &changes, &conflicts})
+  out.reserve(7);
+  for (MetricFamily* family : {&up, &state, &lag, &served, &changes, &conflicts, &rejected})
     out.push_back(std::move(*family));
   return out;
 }

@@ -104,7 +104,7 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
   r.RejectUnknownKeys({"name", "engine", "database", "user", "password", "password_file",
                        "password_env", "replicas", "connect_timeout", "max_replication_lag",
                        "failover", "when_all_lagging", "tls_mode", "tls_ca_file", "tls_cert_file",
-                       "tls_key_file", "session_sql"});
+                       "tls_key_file", "session_sql", "pooler", "members_are"});
   for (auto [key, field] : {std::pair{"name", &cluster.name},
                             {"database", &cluster.database},
                             {"user", &cluster.user}}) {
@@ -172,6 +172,13 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
       r.Error("tls_mode", "verify-ca and verify-full need tls_ca_file");
   }
   if (auto v = r.StringArray("session_sql", "SQL strings")) cluster.session_sql = *v;
+  if (auto v = ReadEnum(r, "pooler", kAllPoolers, PoolerName)) {
+    if (*v != Pooler::kNone && cluster.engine != Engine::kPostgres)
+      r.Error("pooler", "PgBouncer pools PostgreSQL sessions only; use \"none\" with mysql");
+    else
+      cluster.pooler = *v;
+  }
+  if (auto v = ReadEnum(r, "members_are", kAllMembersAre, MembersAreName)) cluster.members_are = *v;
 }
 
 void ReadPool(TableReader& r, PoolConfig& pool) {

@@ -10,6 +10,7 @@
 #include "base/host_port.h"
 #include "base/status.h"
 #include "base/tls_mode.h"
+#include "base/topology.h"
 
 namespace rse {
 
@@ -65,6 +66,8 @@ struct ClusterConfig {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::vector<std::string> session_sql;  // Run once on every new connection.
+  Pooler pooler = Pooler::kNone;           // PostgreSQL only: PgBouncer's pooling mode.
+  MembersAre members_are = MembersAre::kServers;
   bool operator==(const ClusterConfig&) const = default;
 };
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/tls_mode.h"
+#include "base/topology.h"
 
 namespace rse {
 
@@ -30,6 +31,14 @@ struct ConnectParams {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::vector<std::string> session_sql;
+  // PostgreSQL: PgBouncer in front, by pooling mode. Decides where the guards
+  // go (startup options, the session, or every transaction) and whether a
+  // prepared statement may be kept.
+  Pooler pooler = Pooler::kNone;
+  // PostgreSQL: every catalog statement runs after a gate that stops its
+  // transaction on a server not in recovery. Only the tests of the read-only
+  // guards turn it off, to reach a primary with them.
+  bool replica_gate = true;
 };
 
 }  // namespace rse

@@ -6,6 +6,10 @@
 //   DeadlineExceeded - the statement ran out of time and was stopped on the server;
 //   Aborted          - the server cancelled it for its own reasons (a hot standby's recovery
 //                      conflict): the session is fine, and another replica may run it;
+//   FailedPrecondition - the server this session reached must not serve (it is not a
+//                      replica; behind a pooler or load balancer a session may reach
+//                      any server): the statement did not run; close the session and
+//                      try another;
 //   InvalidArgument  - the SQL itself failed (syntax, permission, write attempt): the query's
 //   fault.
 #pragma once

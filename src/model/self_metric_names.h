@@ -31,5 +31,7 @@ inline constexpr const char* kReplicaScrapesMetric = "replica_sql_replica_scrape
 inline constexpr const char* kReplicaStateChangesMetric = "replica_sql_replica_state_changes_total";
 inline constexpr const char* kReplicaRecoveryConflictsMetric =
     "replica_sql_replica_recovery_conflicts_total";
+inline constexpr const char* kReplicaSessionsRejectedMetric =
+    "replica_sql_replica_sessions_rejected_total";
 
 }  // namespace rse

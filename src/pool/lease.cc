@@ -29,6 +29,11 @@ Lease& Lease::operator=(Lease&& other) noexcept {
 
 Lease::~Lease() { Release(); }
 
+void Lease::Discard() {
+  if (pool_ && connection_) pool_->GiveBack(member_, std::move(connection_), /*keep=*/false);
+  pool_ = nullptr;
+}
+
 void Lease::Release() {
   if (pool_ && connection_) pool_->GiveBack(member_, std::move(connection_));
   pool_ = nullptr;

@@ -24,6 +24,8 @@ class Lease {
   ~Lease();
 
   Connection& connection() { return *connection_; }
+  // Closes the session now instead of giving it back (it reached an unfit server).
+  void Discard();
   size_t member() const { return member_; }
   bool reused() const { return reused_; }
 

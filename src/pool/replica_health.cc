@@ -62,7 +62,7 @@ bool MemberHealth::Apply(const HealthVerdict& verdict) {
     state_ = verdict.state;
     reason_ = verdict.reason;
   } else if (healthy) {
-    if (!in_rotation() && good_ >= rise_) {
+    if (!in_rotation() && (good_ >= rise_ || state_ == MemberState::kDown)) {
       state_ = MemberState::kHealthy;
       reason_.clear();
     } else if (!in_rotation()) {

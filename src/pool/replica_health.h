@@ -27,6 +27,9 @@ struct HealthVerdict {
   MemberState state = MemberState::kHealthy;
   std::string reason;        // Why it may not serve; empty when healthy.
   bool stream_down = false;  // Healthy but for a broken replication stream: a last resort.
+  // Down because the connection was refused (a restart): looked at again at
+  // the next scrape, not after a backoff.
+  bool retry_now = false;
 };
 
 // Healthy: a replica, applying changes, lag known and within `max_lag`, and
@@ -38,7 +41,8 @@ HealthVerdict JudgeProbe(const ReplicaState& state, std::chrono::milliseconds ma
 // HAProxy-style damping: a healthy member leaves the rotation after `fall`
 // consecutive lagging verdicts and comes back after `rise` consecutive healthy
 // ones. A down verdict (its session or server failed) takes it out at once:
-// there is nothing left to serve from. The first verdict on a member is taken
+// there is nothing left to serve from; and a down member's first healthy
+// verdict brings it back at once (a restarted replica; rise damps lag only). The first verdict on a member is taken
 // as it is, and role is never damped: primary or refused applies at once.
 // Not thread-safe (the pool guards it).
 class MemberHealth {

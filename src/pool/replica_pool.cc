@@ -14,6 +14,7 @@ struct ReplicaPool::Slot {
   std::optional<double> lag_seconds;
   uint64_t scrapes_served = 0;
   uint64_t recovery_conflicts = 0;
+  uint64_t sessions_rejected = 0;
   TimePoint retry_after{};
   std::chrono::milliseconds backoff{0};
 };
@@ -44,6 +45,7 @@ size_t ReplicaPool::AdoptMembersFrom(ReplicaPool& previous) {
       slot.lag_seconds = old.lag_seconds;
       slot.scrapes_served = old.scrapes_served;
       slot.recovery_conflicts = old.recovery_conflicts;
+      slot.sessions_rejected = old.sessions_rejected;
       slot.retry_after = old.retry_after;
       slot.backoff = old.backoff;
       ++adopted;
@@ -105,12 +107,12 @@ std::optional<StatusOr<Lease>> ReplicaPool::TryTake(size_t member, const Deadlin
   return StatusOr<Lease>(Lease(this, member, std::move(*connection)));
 }
 
-void ReplicaPool::GiveBack(size_t member, std::unique_ptr<Connection> connection) {
+void ReplicaPool::GiveBack(size_t member, std::unique_ptr<Connection> connection, bool keep) {
   std::unique_ptr<Connection> discard;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Slot& slot = slots_[member];
-    if (connection->Usable() && KeepsConnections(slot.health.state())) {
+    if (keep && connection->Usable() && KeepsConnections(slot.health.state())) {
       slot.idle.push_back(std::move(connection));
     } else {
       --slot.open;
@@ -121,9 +123,25 @@ void ReplicaPool::GiveBack(size_t member, std::unique_ptr<Connection> connection
   // `discard` closes its session here, outside the lock.
 }
 
-void ReplicaPool::MarkDown(size_t member, const std::string& reason) {
+void ReplicaPool::MarkDown(size_t member, const Status& why) {
   std::optional<double> no_lag;
-  Record(member, {MemberState::kDown, reason, false}, no_lag);
+  HealthVerdict verdict{MemberState::kDown, why.message(), false};
+  verdict.retry_now = why.refused();
+  Record(member, verdict, no_lag);
+}
+
+bool ReplicaPool::RejectSession(size_t member, const Status& why) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++slots_[member].sessions_rejected;
+  }
+  if (options_.members_are == MembersAre::kLoadBalancers) {
+    logger_->Debug("session reached a server that may not serve; another is opened",
+                   {{"replica", slots_[member].member.label}, {"err", why.message()}});
+    return true;
+  }
+  Record(member, {MemberState::kPrimary, why.message(), false}, std::nullopt);
+  return false;
 }
 
 bool ReplicaPool::Record(size_t member, const HealthVerdict& verdict, std::optional<double> lag) {
@@ -141,8 +159,13 @@ bool ReplicaPool::Record(size_t member, const HealthVerdict& verdict, std::optio
     if (verdict.state == MemberState::kHealthy) slot.backoff = std::chrono::milliseconds(0);
     // A member found down, or a primary (listed by mistake, or promoted), is
     // looked at again only after a growing backoff, not on every rotation.
-    if ((verdict.state == MemberState::kDown && state == MemberState::kDown) ||
-        state == MemberState::kPrimary) {
+    // A refused connection costs nothing and is what a restarting server
+    // gives: it is tried again at the next scrape.
+    if (verdict.retry_now) {
+      slot.backoff = std::chrono::milliseconds(0);
+      slot.retry_after = clock_->Now();
+    } else if ((verdict.state == MemberState::kDown && state == MemberState::kDown) ||
+               state == MemberState::kPrimary) {
       slot.backoff = std::clamp(slot.backoff * 2, options_.min_backoff, options_.max_backoff);
       slot.retry_after = clock_->Now() + slot.backoff;
     }
@@ -177,7 +200,7 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
   if (!taken.ok()) {
     if (taken.status().code() == Status::Code::kDeadlineExceeded)
       return out_of_budget(taken.status());
-    MarkDown(member, taken.status().message());
+    MarkDown(member, taken.status());
     judgement->reasons.push_back(label + ": down: " + taken.status().message());
     return std::nullopt;
   }
@@ -198,17 +221,25 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
     if (!fresh->ok()) {
       if (fresh->status().code() == Status::Code::kDeadlineExceeded)
         return out_of_budget(fresh->status());
-      MarkDown(member, fresh->status().message());
+      MarkDown(member, fresh->status());
       judgement->reasons.push_back(label + ": down: " + fresh->status().message());
       return std::nullopt;
     }
     taken = std::move(*fresh);
     probe = taken->connection().Probe(probe_deadline);
   }
+  if (probe.ok()) ProbeBehindBalancer(member, taken, probe, probe_deadline, deadline);
+  if (!taken.ok()) {
+    if (taken.status().code() == Status::Code::kDeadlineExceeded)
+      return out_of_budget(taken.status());
+    MarkDown(member, taken.status());
+    judgement->reasons.push_back(label + ": down: " + taken.status().message());
+    return std::nullopt;
+  }
   if (!probe.ok()) {
     if (probe.status().code() == Status::Code::kDeadlineExceeded && !full_probe_time)
       return out_of_budget(probe.status());
-    MarkDown(member, "probe failed: " + probe.status().message());
+    MarkDown(member, Status::Unavailable("probe failed: " + probe.status().message()));
     judgement->reasons.push_back(label + ": down: probe failed: " + probe.status().message());
     return std::nullopt;
   }
@@ -304,10 +335,59 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
                              (all.empty() ? std::string("every member was excluded") : all));
 }
 
+void ReplicaPool::ProbeBehindBalancer(size_t member, StatusOr<Lease>& taken,
+                                      StatusOr<ReplicaState>& probe,
+                                      const Deadline& probe_deadline, const Deadline& deadline) {
+  if (options_.members_are != MembersAre::kLoadBalancers) return;
+  for (int tries = 1; tries < kLoadBalancerTries && taken.ok() && probe.ok(); ++tries) {
+    const HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
+    if (verdict.state == MemberState::kHealthy || verdict.state == MemberState::kRefused) return;
+    // This session reached an unfit server behind the balancer; the next one
+    // may reach another. A verdict on the session, not yet on the address.
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++slots_[member].sessions_rejected;
+    }
+    logger_->Debug("session reached an unfit server behind a load balancer; opening another",
+                   {{"replica", slots_[member].member.label}, {"reason", verdict.reason}});
+    taken->Discard();
+    std::optional<StatusOr<Lease>> fresh = TryTake(member, deadline);
+    if (!fresh) {
+      taken = Status::Unavailable("no session slot free for another try");
+      return;
+    }
+    taken = std::move(*fresh);
+    if (taken.ok()) probe = taken->connection().Probe(probe_deadline);
+  }
+}
+
+StatusOr<Lease> ReplicaPool::VerifyOpened(size_t member, Lease lease, const Deadline& deadline) {
+  const Deadline probe_deadline = deadline.Min(Deadline::After(*clock_, options_.probe_timeout));
+  StatusOr<Lease> taken = std::move(lease);
+  StatusOr<ReplicaState> probe = taken->connection().Probe(probe_deadline);
+  if (probe.ok()) ProbeBehindBalancer(member, taken, probe, probe_deadline, deadline);
+  if (!taken.ok()) return taken.status();
+  if (!probe.ok()) return Status::Unavailable("probe failed: " + probe.status().message());
+  const HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
+  const bool unfit = verdict.state == MemberState::kPrimary ||
+                     verdict.state == MemberState::kRefused ||
+                     (options_.members_are == MembersAre::kLoadBalancers &&
+                      verdict.state != MemberState::kHealthy);
+  if (!unfit) return taken;  // A member chosen for this scrape: lag was judged on its first session.
+  Record(member, verdict, probe->lag_seconds);
+  if (verdict.state == MemberState::kRefused) RefuseCluster(member, verdict.reason);
+  taken->Discard();
+  return Status::FailedPrecondition(slots_[member].member.label + ": " +
+                                    MemberStateName(verdict.state) + ": " + verdict.reason);
+}
+
 StatusOr<Lease> ReplicaPool::AcquireMore(size_t member, const Deadline& deadline) {
   while (true) {
     auto taken = TryTake(member, deadline);
-    if (taken) return std::move(*taken);
+    if (taken) {
+      if (!taken->ok() || (*taken)->reused()) return std::move(*taken);
+      return VerifyOpened(member, std::move(**taken), deadline);
+    }
     std::unique_lock<std::mutex> lock(mu_);
     const Slot& slot = slots_[member];
     bool freed = slot_freed_.wait_until(lock, deadline.at(), [&] {
@@ -369,7 +449,7 @@ std::vector<MemberSnapshot> ReplicaPool::Snapshot() const {
   std::vector<MemberSnapshot> out;
   for (const Slot& slot : slots_)
     out.push_back({slot.member.label, slot.health.state(), slot.lag_seconds, slot.scrapes_served,
-                   slot.health.changes(), slot.recovery_conflicts});
+                   slot.health.changes(), slot.recovery_conflicts, slot.sessions_rejected});
   return out;
 }
 

@@ -40,7 +40,16 @@ struct PoolOptions {
   int rise = 2;  // Consecutive healthy verdicts before a member returns to the rotation.
   int fall = 2;  // Consecutive lagging verdicts before it leaves (down leaves at once).
   WhenAllLagging when_all_lagging = WhenAllLagging::kRefuse;
+  // Load balancers: a session that reaches a server unfit to serve (a primary,
+  // a lagging replica) is closed and another opened, up to kLoadBalancerTries
+  // in a row; the address is judged only when all of them were unfit.
+  MembersAre members_are = MembersAre::kServers;
 };
+
+// Sessions opened in a row to one load-balanced address before its verdict is
+// the last one's: a round-robin balancer over a primary and two replicas
+// reaches a replica within two.
+inline constexpr int kLoadBalancerTries = 3;
 
 // What replica_sql_replica_* metrics show of one member.
 struct MemberSnapshot {
@@ -50,6 +59,9 @@ struct MemberSnapshot {
   uint64_t scrapes_served = 0;
   uint64_t state_changes = 0;
   uint64_t recovery_conflicts = 0;
+  // Sessions closed because the server they reached was unfit (load
+  // balancers), or whose statement found a primary there (replica gate).
+  uint64_t sessions_rejected = 0;
 };
 
 class ReplicaPool {
@@ -72,12 +84,21 @@ class ReplicaPool {
   StatusOr<Lease> AcquireForScrape(const Deadline& deadline, const std::set<size_t>& exclude = {});
 
   // One more connection to `member`, already chosen for this scrape, for a
-  // query that runs in parallel. Waits for a free slot until `deadline`.
+  // query that runs in parallel. Waits for a free slot until `deadline`. A
+  // session opened for it is probed first, like the scrape's first: every
+  // session is checked on the server it reached before it runs a query.
   StatusOr<Lease> AcquireMore(size_t member, const Deadline& deadline);
 
   // `member` failed at the connection level (a query's session broke, a
-  // probe failed): it is down, and retried only after a growing backoff.
-  void MarkDown(size_t member, const std::string& reason);
+  // probe failed): it is down. Retried at the next scrape when the connection
+  // was refused (nothing listens yet: a restart), else after a growing backoff.
+  void MarkDown(size_t member, const Status& why);
+
+  // A statement on `member` found its session on a server that must not serve
+  // (Status::FailedPrecondition, the PostgreSQL replica gate). Servers: the
+  // member is a primary. Load balancers: that session alone was wrong; it is
+  // counted. True when `member` may go on serving (load balancers).
+  bool RejectSession(size_t member, const Status& why);
 
   // Connects to each member once and refuses the cluster if any belongs to
   // a master-election system. Unreachable members are fine (they may come back).
@@ -111,11 +132,20 @@ class ReplicaPool {
   // when the member may serve a scrape; otherwise notes why in `judgement`.
   std::optional<Lease> ProbeAndJudge(size_t member, StatusOr<Lease> taken, const Deadline& deadline,
                                      Judgement* judgement);
+  // Load balancers: while the session in `taken` reached a server whose
+  // `verdict` says it may not serve, closes it and probes a new one (up to
+  // kLoadBalancerTries sessions). Leaves the last session and its probe.
+  void ProbeBehindBalancer(size_t member, StatusOr<Lease>& taken, StatusOr<ReplicaState>& probe,
+                           const Deadline& probe_deadline, const Deadline& deadline);
 
   // Takes an idle connection or opens one if under the cap; nullopt when the
   // member's slots are all in use.
   std::optional<StatusOr<Lease>> TryTake(size_t member, const Deadline& deadline);
-  void GiveBack(size_t member, std::unique_ptr<Connection> connection);
+  // `keep` false: the session is closed even if it could serve (it reached an unfit server).
+  void GiveBack(size_t member, std::unique_ptr<Connection> connection, bool keep = true);
+  // A session just opened for AcquireMore, probed before it serves: a primary
+  // (or, behind a load balancer, any unfit server) is FailedPrecondition.
+  StatusOr<Lease> VerifyOpened(size_t member, Lease lease, const Deadline& deadline);
   // Applies one verdict to the member's damped state, logs a change once,
   // and closes connections a member may no longer keep. True when it may serve.
   bool Record(size_t member, const HealthVerdict& verdict, std::optional<double> lag);

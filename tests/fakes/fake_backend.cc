@@ -9,8 +9,9 @@ ReplicaState Primary() { return ReplicaState{false, false, false, std::nullopt, 
 
 class FakeConnection final : public Connection {
  public:
-  FakeConnection(FakeBackend* backend, int port, int generation)
-      : backend_(backend), port_(port), generation_(generation) {}
+  // `server`: which of the member's `servers` this session reached (-1: none).
+  FakeConnection(FakeBackend* backend, int port, int generation, int server)
+      : backend_(backend), port_(port), generation_(generation), server_(server) {}
   ~FakeConnection() override {
     backend_->Edit(port_, [](FakeMember& m) { --m.open_connections; });
   }
@@ -26,12 +27,18 @@ class FakeConnection final : public Connection {
   StatusOr<RowSet> Rows(std::string_view sql, const Deadline& deadline) {
     std::function<StatusOr<RowSet>(std::string_view, const Deadline&)> query;
     bool closed = false;
+    bool on_primary = false;
     backend_->Edit(port_, [&](FakeMember& m) {
       closed = m.generation != generation_;
-      if (!closed) ++m.queries;
+      on_primary = server_ >= 0 && !m.servers[server_].is_replica;
+      if (!closed && !on_primary) ++m.queries;
       query = m.query;
     });
     if (closed) return Closed();
+    if (on_primary) {
+      broken_ = true;
+      return Status::FailedPrecondition("the server this session reached is not a replica");
+    }
     if (!query) return RowSet{{{"v", ColumnKind::kInteger}}, {{Cell("1")}}};
     auto result = query(sql, deadline);
     if (!result.ok() && result.status().code() == Status::Code::kUnavailable) broken_ = true;
@@ -44,7 +51,7 @@ class FakeConnection final : public Connection {
     backend_->Edit(port_, [&](FakeMember& m) {
       closed = m.generation != generation_;
       if (!closed) ++m.probes;
-      probe = m.probe;
+      probe = server_ >= 0 ? StatusOr<ReplicaState>(m.servers[server_]) : m.probe;
     });
     if (closed) return Closed();
     if (!probe.ok() && probe.status().code() == Status::Code::kUnavailable) broken_ = true;
@@ -69,6 +76,7 @@ class FakeConnection final : public Connection {
   FakeBackend* const backend_;
   const int port_;
   const int generation_;
+  const int server_;
   std::atomic<bool> broken_ = false;
   std::atomic<bool> cancelled_ = false;
 };
@@ -77,7 +85,9 @@ StatusOr<std::unique_ptr<Connection>> FakeBackend::Connect(const ConnectParams& 
                                                            const Deadline&) {
   Status error;
   int generation = 0;
+  int server = -1;
   Edit(params.port, [&](FakeMember& m) {
+    if (!m.servers.empty()) server = m.connects % static_cast<int>(m.servers.size());
     ++m.connects;
     error = m.connect_error;
     generation = m.generation;
@@ -89,7 +99,7 @@ StatusOr<std::unique_ptr<Connection>> FakeBackend::Connect(const ConnectParams& 
   }
   if (!error.ok()) return error;
   return std::unique_ptr<Connection>(
-      std::make_unique<FakeConnection>(this, params.port, generation));
+      std::make_unique<FakeConnection>(this, params.port, generation, server));
 }
 
 void FakeBackend::Edit(int port, const std::function<void(FakeMember&)>& change) {

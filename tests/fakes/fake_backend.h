@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include "db/connect_params.h"
 #include "db/connection.h"
@@ -14,6 +15,11 @@ namespace rse::testing {
 
 struct FakeMember {
   StatusOr<ReplicaState> probe = ReplicaState{true, true, true, 0.0, ""};
+  // A load balancer: when not empty, each new session lands on the next of
+  // these servers in turn (round-robin per connection); its probe answers as
+  // that server, and a query on a server that is not a replica fails as the
+  // PostgreSQL replica gate does (FailedPrecondition).
+  std::vector<ReplicaState> servers;
   Status connect_error;
   // Answers a query; the default returns one row "v" = "1".
   std::function<StatusOr<RowSet>(std::string_view sql, const Deadline& deadline)> query;

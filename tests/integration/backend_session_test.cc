@@ -15,8 +15,54 @@ namespace {
 // The same fixture, as its own suite.
 class BackendSessionTest : public BackendTest {};
 
+// PostgreSQL: a session that reached a primary (a load balancer, a pooler, a
+// promotion) runs no catalog statement there: the gate in its transaction stops it.
+// What a statement sent on a session does to it must not fail the next probe:
+// PostgreSQL's DEALLOCATE ALL (not undone by our ROLLBACK; the catalog refuses
+// it at load, but a function could send it) drops the probe's prepared
+// statement, which is then defined again.
+TEST_P(BackendSessionTest, AProbeSurvivesAStatementThatDroppedItsPreparedStatement) {
+  auto conn = std::move(backend_->Connect(env().Params(env().replicas[0]), In(5s))).value();
+  ASSERT_TRUE(conn->Probe(In(5s)).ok());
+  (void)conn->Query(pg() ? "DEALLOCATE ALL" : "SELECT 1 INTO @x", In(5s), "it", kNoRowLimit);
+  auto fresh = std::move(backend_->Connect(env().Params(env().replicas[0]), In(5s))).value();
+  for (Connection* c : {conn.get(), fresh.get()}) {
+    if (!c->Usable()) continue;  // A session its statement broke is replaced by the pool.
+    auto probe = c->Probe(In(5s));
+    ASSERT_TRUE(probe.ok()) << probe.status().message();
+    EXPECT_TRUE(probe->is_replica);
+  }
+  EXPECT_TRUE(!pg() || conn->Usable()) << "DEALLOCATE ALL leaves a PostgreSQL session usable";
+}
+
+// MariaDB has no gate statement: a session is admitted by its probe, which
+// says "not a replica" there.
+TEST_P(BackendSessionTest, OnAPrimaryTheReplicaGateStopsTheStatementBeforeItRuns) {
+  auto connected = backend_->Connect(env().Params(env().primary), In(5s));
+  ASSERT_TRUE(connected.ok()) << connected.status().message();
+  if (!pg()) {
+    auto probe = (*connected)->Probe(In(5s));
+    ASSERT_TRUE(probe.ok()) << probe.status().message();
+    EXPECT_FALSE(probe->is_replica);
+    return;
+  }
+  for (const std::string& sql : {std::string("SELECT 1 AS v"), std::string("SELECT 1 AS v; SELECT 2 AS w")}) {
+    SCOPED_TRACE(sql);
+    auto conn = std::move(backend_->Connect(env().Params(env().primary), In(5s))).value();
+    auto result = conn->Query(sql, In(5s), "it", kNoRowLimit);
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.status().code(), Status::Code::kFailedPrecondition) << result.status().message();
+    EXPECT_NE(result.status().message().find("not a replica"), std::string::npos);
+    EXPECT_FALSE(conn->Usable()) << "a session on a primary is not kept";
+  }
+  auto replica = std::move(backend_->Connect(env().Params(env().replicas[0]), In(5s))).value();
+  EXPECT_TRUE(replica->Query("SELECT 1 AS v", In(5s), "it", kNoRowLimit).ok());
+}
+
 TEST_P(BackendSessionTest, WritesFailAndWriteNothingEvenOnThePrimaryAsASuperuser) {
-  auto connected = backend_->Connect(env().AdminParams(env().primary), In(5s));
+  ConnectParams params = env().AdminParams(env().primary);
+  params.replica_gate = false;  // The read-only guards themselves, on a primary.
+  auto connected = backend_->Connect(params, In(5s));
   ASSERT_TRUE(connected.ok()) << connected.status().message();
   auto& conn = *connected;
   const std::string table = "rse_write_probe";

@@ -82,6 +82,68 @@ TEST_P(FaultTest, AReplicaKilledWithSigkillCostsNoScrapeAndComesBack) {
             << SecondsSince(started) << " s after its start\n";
 }
 
+// A restart refuses connections for a while: a refused connection costs
+// nothing, so it is retried at every scrape (no backoff), and a member that
+// was down returns at its first healthy probe (rise damps lag only).
+TEST_P(FaultTest, ARestartedReplicaIsBackWithinASecondOfAcceptingConnections) {
+  auto exporter = MakeExporter(kCountQuery);
+  ASSERT_TRUE(exporter);
+  for (int i = 0; i < 2; ++i) exporter->Scrape({});
+  testing::StopMember(env(), "replica1");
+  struct Restart {
+    const ClusterEnv& env;
+    ~Restart() { testing::StartMember(env, "replica1"); }
+  } restart{env()};
+  const std::string healthy = "replica_sql_replica_state{replica=\"" +
+                              env().replicas[0].ToString() + "\",state=\"healthy\"} 1";
+  // Down for ~4 s, scraped all along, as Prometheus would with a short interval.
+  const auto stopped = std::chrono::steady_clock::now();
+  while (SecondsSince(stopped) < 4) {
+    EXPECT_EQ(RenderText(exporter->Scrape({})).find(healthy), std::string::npos);
+    std::this_thread::sleep_for(100ms);
+  }
+  // The first moment the server takes a TCP connection, seen from outside.
+  std::atomic<bool> accepting = false;
+  std::atomic<int64_t> accepted_at_ns = 0;
+  std::thread watch([&] {
+    const auto give_up = std::chrono::steady_clock::now() + 60s;
+    while (!accepting && std::chrono::steady_clock::now() < give_up) {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<uint16_t>(env().replicas[0].port));
+      ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+        accepted_at_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+        accepting = true;
+      }
+      ::close(fd);
+      std::this_thread::sleep_for(10ms);
+    }
+  });
+  std::thread starter([&] { testing::StartMember(env(), "replica1"); });
+  bool back = false;
+  std::chrono::steady_clock::time_point back_at;
+  const auto give_up = std::chrono::steady_clock::now() + 60s;
+  while (!back && std::chrono::steady_clock::now() < give_up) {
+    back = RenderText(exporter->Scrape({})).find(healthy) != std::string::npos;
+    back_at = std::chrono::steady_clock::now();
+    if (!back) std::this_thread::sleep_for(100ms);
+  }
+  starter.join();
+  accepting = true;
+  watch.join();
+  ASSERT_TRUE(back);
+  ASSERT_NE(accepted_at_ns.load(), 0);
+  const double late =
+      std::chrono::duration<double>(back_at.time_since_epoch() -
+                                    std::chrono::steady_clock::duration(accepted_at_ns.load()))
+          .count();
+  std::cout << "[ figures  ] " << env().name << " restarted replica back in rotation " << late
+            << " s after it accepted connections (scrapes every 0.1 s)\n";
+  EXPECT_LT(late, 1.0) << log_.str();
+}
+
 TEST_P(FaultTest, AReplicaBackFromAPauseReturnsToTheRotation) {
   auto exporter = MakeExporter(kCountQuery);
   ASSERT_TRUE(exporter);

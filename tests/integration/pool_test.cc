@@ -210,7 +210,7 @@ TEST_P(PoolTest, AStoppedReplicaFailsOverWithinTheScrape) {
                                           Deadline::After(*DefaultClock(), 5s), "it", kNoRowLimit);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), Status::Code::kUnavailable) << result.status().message();
-  pool->MarkDown(chosen, result.status().message());
+  pool->MarkDown(chosen, result.status());
   // ...and moves to the next healthy replica, within the same deadline.
   auto next = pool->AcquireForScrape(Deadline::After(*DefaultClock(), 5s), {chosen});
   ASSERT_TRUE(next.ok()) << next.status().message();

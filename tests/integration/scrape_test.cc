@@ -8,6 +8,26 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A query whose own failure closes its session (MariaDB: a statement with no
+// result set) is that query's error, never a verdict on the replica: with one
+// replica, the other queries are still served, on a new session.
+TEST_P(ScrapeTest, AQueryThatBreaksItsSessionIsNotAVerdictOnTheReplica) {
+  const std::string catalog =
+      "[[query]]\nname = \"no_rows\"\nsql = \"SELECT 1 INTO @x\"\n"
+      "[[query.metrics]]\nname = \"no_rows_value\"\nhelp = \"h\"\nvalue = \"v\"\n" +
+      std::string(kCountQuery);
+  std::ostringstream text;
+  auto exporter = MakeExporter(catalog);
+  ASSERT_TRUE(exporter);
+  for (int i = 0; i < 5; ++i) {
+    const std::string out = RenderText(exporter->Scrape({}));
+    EXPECT_NE(out.find("replica_sql_up 1\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("replica_sql_query_success{query=\"no_rows\"} 0\n"), std::string::npos);
+    EXPECT_NE(out.find("count_value 2000\n"), std::string::npos) << "scrape " << i << "\n" << out;
+    EXPECT_EQ(out.find("state=\"down\"} 1"), std::string::npos) << out;
+  }
+}
+
 TEST_P(ScrapeTest, TheDemoCatalogProducesTheExpectedSeries) {
   auto exporter = MakeExporter();
   ASSERT_TRUE(exporter);

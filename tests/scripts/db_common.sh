@@ -4,7 +4,10 @@
 RSE_DB_DIR=${RSE_DB_DIR:-/var/lib/rse-testdb}
 RSE_EXPORTER_PASSWORD=${RSE_EXPORTER_PASSWORD:-exporter-demo-pw}
 
-PG_BIN=/usr/lib/postgresql/15/bin
+# The release's default PostgreSQL (15 on Debian 12, 17 on Debian 13): the
+# newest server installed under /usr/lib/postgresql.
+PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_ROOT=$RSE_DB_DIR/postgres
 PG_RUN=$PG_ROOT/run
 PG_PRIMARY_PORT=55432

@@ -17,7 +17,7 @@ source "$here/db_common.sh"
 
 which=${1:-all}
 [ "$(id -u)" -eq 0 ] || die "run as root (servers run as the postgres and mysql users)"
-[ -x "$PG_BIN/postgres" ] || die "PostgreSQL 15 is not installed (scripts/install_deps.sh)"
+[ -x "$PG_BIN/postgres" ] || die "PostgreSQL is not installed (scripts/install_deps.sh)"
 command -v mariadbd >/dev/null || die "MariaDB is not installed (scripts/install_deps.sh)"
 
 mkdir -p "$RSE_DB_DIR"

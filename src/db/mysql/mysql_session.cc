@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <filesystem>
 #include <map>
 
@@ -128,6 +129,7 @@ StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver*
     if (!params.tls_key_file.empty()) options["sslKey"] = sql::SQLString(params.tls_key_file);
     if (params.tls_mode >= TlsMode::kVerifyCa) options["sslVerify"] = true;
   }
+  const auto began = std::chrono::steady_clock::now();
   try {
     std::unique_ptr<sql::Connection> session(driver->connect(options));
     std::unique_ptr<sql::Statement> stmt(session->createStatement());
@@ -159,8 +161,17 @@ StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver*
     for (const std::string& sql : params.session_sql) stmt->execute(sql);
     return session;
   } catch (const sql::SQLException& e) {
-    return Status::Unavailable(where + ": cannot connect: " + Trimmed(e.what()) + " [errno " +
-                               std::to_string(e.getErrorCode()) + "]");
+    std::string message = where + ": cannot connect: " + Trimmed(e.what()) + " [errno " +
+                          std::to_string(e.getErrorCode()) + "]";
+    // "Can't connect" (2002/2003) at once: nothing listens (libmariadb reports
+    // ECONNREFUSED as 111, or as 115 from its non-blocking connect); a silent
+    // host would have taken the connect timeout. 1053: the server shuts down.
+    const bool at_once = std::chrono::steady_clock::now() - began < std::chrono::milliseconds(200);
+    const bool refused =
+        ((e.getErrorCode() == 2002 || e.getErrorCode() == 2003) &&
+         (message.find("(111)") != std::string::npos || at_once)) ||
+        e.getErrorCode() == 1053;
+    return refused ? Status::Refused(std::move(message)) : Status::Unavailable(std::move(message));
   }
 }
 

@@ -23,7 +23,9 @@ class PostgresBackend final : public Backend {
     auto session = postgres::OpenSession(params, budget);
     if (!session.ok()) return session.status();
     return std::unique_ptr<Connection>(std::make_unique<postgres::PostgresConnection>(
-        std::move(*session), clock_, &watchdog_, &cancels_));
+        std::move(*session), params.pooler, params.replica_gate,
+        postgres::TransactionGuards(params), clock_,
+        &watchdog_, &cancels_));
   }
 
  private:

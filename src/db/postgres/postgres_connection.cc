@@ -50,14 +50,29 @@ SELECT pg_is_in_recovery(),
        EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'),
        EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()))";
 
+// Runs before every catalog statement, in its transaction: the probe admitted
+// a session, but behind PgBouncer's transaction pooling or a load balancer the
+// next transaction may reach another server, and a direct server may have been
+// promoted since. A primary refuses here, before the query runs.
+constexpr const char* kReplicaGate =
+    "DO $rse$BEGIN IF NOT pg_is_in_recovery() THEN RAISE EXCEPTION "
+    "'postgres: the server this session reached is not a replica (not in recovery); the "
+    "query did not run' USING ERRCODE = 'RSE01'; END IF; END$rse$";
+
 }  // namespace
 
-PostgresConnection::PostgresConnection(std::unique_ptr<pqxx::connection> conn, const Clock* clock,
-                                       CancelWatchdog* watchdog, SideTasks* cancels)
+PostgresConnection::PostgresConnection(std::unique_ptr<pqxx::connection> conn, Pooler pooler,
+                                       bool replica_gate,
+                                       std::vector<std::string> transaction_guards,
+                                       const Clock* clock, CancelWatchdog* watchdog,
+                                       SideTasks* cancels)
     : conn_(std::move(conn)),
       cancels_(cancels),
       guard_(
-          "postgres", clock, watchdog, [this] { Cancel(); }, [this] { Abort(); }) {}
+          "postgres", clock, watchdog, [this] { Cancel(); }, [this] { Abort(); }),
+      pooler_(pooler),
+      replica_gate_(replica_gate),
+      transaction_guards_(std::move(transaction_guards)) {}
 
 Status PostgresConnection::Stream(std::string_view sql, const Deadline& deadline,
                                   std::string_view name, size_t max_rows, RowSink& sink) {
@@ -90,16 +105,42 @@ Status PostgresConnection::Stream(std::string_view sql, const Deadline& deadline
 
 StatusOr<ReplicaState> PostgresConnection::Probe(const Deadline& deadline) {
   return Run<ReplicaState>(deadline, [&](pqxx::nontransaction& tx,
-                                          std::chrono::milliseconds) -> StatusOr<ReplicaState> {
-    // Our own fixed, read-only SQL: no transaction of ours around it, and
-    // prepared once per session (planned once, not on every scrape): one
-    // round trip. Bounded by the session's statement_timeout (the probe
-    // timeout, see OpenSession) and the watchdog's cancel.
-    if (!probe_prepared_) {
-      conn_->prepare(kProbeName, kProbeSql);
-      probe_prepared_ = true;
+                                          std::chrono::milliseconds remaining)
+                                          -> StatusOr<ReplicaState> {
+    pqxx::result result;
+    if (pooler_ == Pooler::kTransaction || pooler_ == Pooler::kStatement) {
+      // The server session is ours for one transaction: nothing prepared can
+      // be relied on, and the limit is set inside the probe's own (implicit,
+      // one-message) transaction.
+      std::string text = "SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = " +
+                         std::to_string(std::max<int64_t>(1, remaining.count()));
+      for (const std::string& guard : transaction_guards_) text += "; " + guard;
+      result = tx.exec(text + ";" + kProbeSql);
+    } else {
+      // Our own fixed, read-only SQL: no transaction of ours around it, and
+      // prepared once per session (planned once, not on every scrape): one
+      // round trip. Bounded by the session's statement_timeout (the probe
+      // timeout, see OpenSession) and the watchdog's cancel.
+      auto exec = [&] {
+        const std::string name = kProbeName + std::string("_") + std::to_string(probe_generation_);
+        if (!probe_prepared_) {
+          conn_->prepare(name, kProbeSql);
+          probe_prepared_ = true;
+        }
+        return tx.exec_prepared(name);
+      };
+      try {
+        result = exec();
+      } catch (const pqxx::sql_error& e) {
+        // Something sent on this session dropped it (DEALLOCATE ALL; a pooler's
+        // DISCARD ALL): defined again under a new name, since libpqxx still
+        // believes the old one exists. Nothing was in a transaction.
+        if (e.sqlstate() != "26000") throw;
+        ++probe_generation_;
+        probe_prepared_ = false;
+        result = exec();
+      }
     }
-    const pqxx::result result = tx.exec_prepared(kProbeName);
     if (result.size() != 1) return Status::Internal("postgres: the probe returned no row");
     const pqxx::row row = result[0];
     ReplicaState state;
@@ -138,17 +179,11 @@ void PostgresConnection::Abort() {
   if (int fd = conn_->sock(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
 }
 
-pqxx::result PostgresConnection::ExecReadOnly(pqxx::nontransaction& tx, std::string_view sql,
-                                              std::chrono::milliseconds remaining,
-                                              std::string_view name) {
-  // Our own BEGIN and ROLLBACK around the statement (not pqxx's
-  // read_transaction, which sends each alone). Read-only either way: the
-  // session has default_transaction_read_only = on. Rolled back, never
-  // committed: a read-only transaction has nothing to keep, and a ROLLBACK
-  // also undoes any SET or set_config() the query made, so no query can
-  // change the session under the next one.
-  std::vector<std::string> before = {
-      "BEGIN READ ONLY", "SET LOCAL statement_timeout = " + std::to_string(remaining.count())};
+std::vector<std::string> PostgresConnection::Preamble(pqxx::transaction_base& tx,
+                                                      std::chrono::milliseconds remaining,
+                                                      std::string_view name) const {
+  std::vector<std::string> before = {"SET LOCAL statement_timeout = " +
+                                     std::to_string(std::max<int64_t>(1, remaining.count()))};
   // Until the transaction ends, pg_stat_activity shows which query this is.
   if (!name.empty()) {
     // esc() and our own quotes rather than quote(): GCC 12 warns about
@@ -158,19 +193,46 @@ pqxx::result PostgresConnection::ExecReadOnly(pqxx::nontransaction& tx, std::str
     set_name += '\'';
     before.push_back(std::move(set_name));
   }
+  before.insert(before.end(), transaction_guards_.begin(), transaction_guards_.end());
+  if (replica_gate_) before.push_back(kReplicaGate);
+  return before;
+}
+
+pqxx::result PostgresConnection::ExecReadOnly(pqxx::nontransaction& tx, std::string_view sql,
+                                              std::chrono::milliseconds remaining,
+                                              std::string_view name) {
   // On lines of its own: a trailing "-- comment" must not swallow what follows.
   std::string statement = "\n";
   statement += WithoutTrailingSemicolons(sql);
   statement += '\n';
+  const std::vector<std::string> before = Preamble(tx, remaining, name);
+  if (pooler_ == Pooler::kStatement) {
+    // PgBouncer closes a client whose transaction outlives one message (even
+    // one left aborted by an error). One message, one implicit transaction:
+    // committed at its end (a read-only one has nothing to keep), rolled back
+    // by the server on any error. libpq returns the last statement's result.
+    std::string text = "SET TRANSACTION READ ONLY";
+    for (const std::string& prefix : before) text += "; " + prefix;
+    return tx.exec(text + ";" + statement);
+  }
+  // Our own BEGIN and ROLLBACK around the statement (not pqxx's
+  // read_transaction, which sends each alone). Read-only either way: the
+  // session has default_transaction_read_only = on. Rolled back, never
+  // committed: a read-only transaction has nothing to keep, and a ROLLBACK
+  // also undoes any SET or set_config() the query made, so no query can
+  // change the session under the next one.
   if (statement.find(';') == std::string::npos) {
     // One statement (no ";" anywhere): everything goes in one string through
     // a pipeline, which hands back each statement's result: one round trip.
     pqxx::pipeline pipe(tx);
-    pipe.retain(8);  // Sent together by resume(), not one by one.
-    for (const std::string& prefix : before) pipe.insert(prefix);
+    pipe.retain(static_cast<int>(before.size()) + 3);  // Sent together by resume().
+    std::vector<pqxx::pipeline::query_id> ids = {pipe.insert("BEGIN READ ONLY")};
+    for (const std::string& prefix : before) ids.push_back(pipe.insert(prefix));
     const pqxx::pipeline::query_id query = pipe.insert(statement);
     const pqxx::pipeline::query_id rollback = pipe.insert("ROLLBACK");
     pipe.resume();
+    // In order: the first failure (the gate's, on a primary) is the one thrown.
+    for (pqxx::pipeline::query_id id : ids) pipe.retrieve(id);
     pqxx::result result = pipe.retrieve(query);  // Throws the statement's error.
     pipe.retrieve(rollback);
     pipe.complete();  // Every result read: nothing left for the pipeline to cancel.
@@ -179,9 +241,9 @@ pqxx::result PostgresConnection::ExecReadOnly(pqxx::nontransaction& tx, std::str
   // Maybe several statements (or a ";" in a literal): a pipeline needs one
   // result per statement, so the SQL goes last in one string, whose last
   // result libpq returns, and the ROLLBACK follows alone: two round trips.
-  std::string text;
-  for (const std::string& prefix : before) text += prefix + "; ";
-  pqxx::result result = tx.exec(text + statement);
+  std::string text = "BEGIN READ ONLY";
+  for (const std::string& prefix : before) text += "; " + prefix;
+  pqxx::result result = tx.exec(text + ";" + statement);
   tx.exec0("ROLLBACK");
   return result;
 }
@@ -207,7 +269,8 @@ StatusOr<T> PostgresConnection::Run(
         lost = true;
         status = Status::Unavailable(std::string("postgres: connection lost: ") + e.what());
       }
-      if (lost)
+      // A session that reached a primary is not kept, whatever it could still do.
+      if (lost || status.code() == Status::Code::kFailedPrecondition)
         guard_.MarkBroken();
       else if (open)
         RollbackAfterError(*open);
@@ -232,6 +295,8 @@ StatusOr<T> PostgresConnection::Run(
 
 void PostgresConnection::RollbackAfterError(pqxx::transaction_base& tx) {
   if (!guard_.Usable()) return;  // Cancelled or broken: not used again anyway.
+  // One message, one implicit transaction: the server rolled it back already.
+  if (pooler_ == Pooler::kStatement) return;
   try {
     tx.exec0("ROLLBACK");
   } catch (const std::exception&) {

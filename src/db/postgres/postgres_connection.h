@@ -1,12 +1,18 @@
 // Internal to db/postgres: one libpq session behind the Connection interface.
 // Every catalog query runs in a read-only transaction with SET LOCAL
-// statement_timeout, the probe (prepared) under the session's own; the
+// statement_timeout, after a gate that refuses to go on unless the server is
+// in recovery (behind a pooler or load balancer, any transaction may reach
+// another server); the probe is prepared when the session is ours, inline in
+// its own transaction behind PgBouncer's transaction or statement pooling. The
 // watchdog sends PQcancel if either runs past its deadline.
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 #include <pqxx/pqxx>
 
+#include "base/topology.h"
 #include "db/connection.h"
 #include "db/session_guard.h"
 #include "db/side_tasks.h"
@@ -15,7 +21,10 @@ namespace rse::postgres {
 
 class PostgresConnection final : public Connection {
  public:
-  PostgresConnection(std::unique_ptr<pqxx::connection> conn, const Clock* clock,
+  // `pooler`, `replica_gate` and `transaction_guards` (see TransactionGuards) come from the
+  // session's ConnectParams.
+  PostgresConnection(std::unique_ptr<pqxx::connection> conn, Pooler pooler, bool replica_gate,
+                     std::vector<std::string> transaction_guards, const Clock* clock,
                      CancelWatchdog* watchdog, SideTasks* cancels);
 
   Status Stream(std::string_view sql, const Deadline& deadline, std::string_view name,
@@ -35,8 +44,11 @@ class PostgresConnection final : public Connection {
                       body);
   // `sql` in a read-only transaction with a server-side time limit of
   // `remaining`, named after `name` (see db/query_tag.h) when it is not empty:
-  // BEGIN READ ONLY, the limits, `sql` and ROLLBACK, one round trip for one
-  // statement, two when `sql` may hold several. Throws libpqxx's errors.
+  // BEGIN READ ONLY, the limits, the gate, `sql` and ROLLBACK, one round trip
+  // for one statement, two when `sql` may hold several. Behind statement
+  // pooling, where no transaction may outlive one message, one implicit
+  // transaction instead (SET TRANSACTION READ ONLY ... `sql`, one message).
+  // Throws libpqxx's errors.
   pqxx::result ExecReadOnly(pqxx::nontransaction& tx, std::string_view sql,
                             std::chrono::milliseconds remaining, std::string_view name);
   // Ends the transaction a failed statement left open (aborted); a session
@@ -47,7 +59,17 @@ class PostgresConnection final : public Connection {
   const std::shared_ptr<pqxx::connection> conn_;
   SideTasks* const cancels_;
   SessionGuard guard_;
-  bool probe_prepared_ = false;  // The probe's statement is defined on conn_.
+  // The statements before `sql` in every transaction: limits, name, guards, gate.
+  std::vector<std::string> Preamble(pqxx::transaction_base& tx, std::chrono::milliseconds remaining,
+                                    std::string_view name) const;
+
+  const Pooler pooler_;
+  const bool replica_gate_;
+  const std::vector<std::string> transaction_guards_;
+  // The probe's prepared statement on conn_ (none/session pooling): its name,
+  // renewed when a statement on the session dropped it (DEALLOCATE ALL).
+  int probe_generation_ = 0;
+  bool probe_prepared_ = false;
 };
 
 }  // namespace rse::postgres

@@ -6,6 +6,7 @@
 #include <memory>
 #include <pqxx/pqxx>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "db/connect_params.h"
@@ -18,8 +19,17 @@ namespace rse::postgres {
 StatusOr<std::unique_ptr<pqxx::connection>> OpenSession(const ConnectParams& params,
                                                         std::chrono::milliseconds budget);
 
-// The libpq connection string for `params`, values quoted.
+// The SQLSTATE of the replica gate's refusal (see postgres_connection.cc).
+inline constexpr const char* kNotAReplicaState = "RSE01";
+
+// The libpq connection string for `params`, values quoted. Behind PgBouncer it
+// carries no startup "options" (PgBouncer refuses them).
 std::string ConnectionString(const ConnectParams& params, int connect_timeout_seconds);
+
+// The guards a transaction must set for itself ("SET LOCAL ..."), when the
+// server session is not ours beyond one transaction (pgbouncer-transaction and
+// -statement); empty otherwise (the startup options or the session hold them).
+std::vector<std::string> TransactionGuards(const ConnectParams& params);
 
 // Maps a statement's SQL error to our codes (see db/connection.h); sets
 // `*connection_lost` when the session is gone rather than the statement wrong.

@@ -43,6 +43,8 @@ TEST(ExporterConfigTest, ReferenceFileShowsEveryDefault) {
   EXPECT_EQ(config->pool.rise, defaults.pool.rise);
   EXPECT_EQ(config->pool.fall, defaults.pool.fall);
   EXPECT_EQ(config->cluster.when_all_lagging, defaults.cluster.when_all_lagging);
+  EXPECT_EQ(config->cluster.pooler, defaults.cluster.pooler);
+  EXPECT_EQ(config->cluster.members_are, defaults.cluster.members_are);
   EXPECT_TRUE(config->warnings.empty());
 }
 
@@ -68,6 +70,7 @@ when_all_lagging = "least_lagged"
 tls_mode = "verify-full"
 tls_ca_file = "/etc/passwd"
 session_sql = ["SET SESSION sql_mode = ''"]
+members_are = "load_balancers"
 [pool]
 connections_per_replica = 3
 probe_timeout = "750ms"
@@ -97,7 +100,28 @@ files = ["q/*.toml", "/abs/x.toml"]
   EXPECT_EQ(config->pool.rise, 3);
   EXPECT_EQ(config->pool.fall, 2);
   EXPECT_EQ(config->cluster.when_all_lagging, WhenAllLagging::kLeastLagged);
+  EXPECT_EQ(config->cluster.members_are, MembersAre::kLoadBalancers);
   EXPECT_EQ(config->query_files, (std::vector<std::string>{"/etc/rse/q/*.toml", "/abs/x.toml"}));
+}
+
+TEST(ExporterConfigTest, PoolerIsAPostgresSettingNamedByPgBouncersPoolMode) {
+  const std::string head = "[cluster]\nname = \"x\"\ndatabase = \"d\"\nuser = \"u\"\n"
+                           "replicas = [\"db:5432\"]\n";
+  auto pg = ParseExporterConfig(head + "engine = \"postgres\"\npooler = \"pgbouncer-transaction\"\n",
+                                "pg.toml", ".");
+  ASSERT_TRUE(pg.ok()) << pg.status().message();
+  EXPECT_EQ(pg->cluster.pooler, Pooler::kTransaction);
+  auto my = ParseExporterConfig(head + "engine = \"mysql\"\npooler = \"pgbouncer-session\"\n",
+                                "my.toml", ".");
+  ASSERT_FALSE(my.ok());
+  EXPECT_NE(my.status().message().find("my.toml:7: [cluster] pooler: PgBouncer pools PostgreSQL"),
+            std::string::npos)
+      << my.status().message();
+  auto typo = ParseExporterConfig(head + "engine = \"postgres\"\npooler = \"pgbouncer\"\n",
+                                  "typo.toml", ".");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().message().find("pgbouncer-statement"), std::string::npos)
+      << typo.status().message();
 }
 
 TEST(ExporterConfigTest, InlinePasswordIsAcceptedWithAWarningThatDoesNotShowIt) {

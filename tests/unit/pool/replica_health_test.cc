@@ -137,6 +137,19 @@ TEST(MemberHealthTest, ALostConnectionLeavesAtOnceWhateverFall) {
   EXPECT_EQ(health.state(), MemberState::kDown);
 }
 
+TEST(MemberHealthTest, ADownMemberReturnsAtItsFirstHealthyProbeRiseDampsLagOnly) {
+  MemberHealth health(/*rise=*/3, /*fall=*/2);
+  health.Apply(kGood);
+  health.Apply(kDown);  // Stopped, restarted.
+  EXPECT_TRUE(health.Apply(kGood)) << "a restarted replica is back as soon as it answers";
+  EXPECT_TRUE(health.in_rotation());
+  health.Apply(kLag);
+  health.Apply(kLag);
+  EXPECT_EQ(health.state(), MemberState::kLagging);
+  EXPECT_FALSE(health.Apply(kGood)) << "out for lag: rise still applies";
+  EXPECT_EQ(health.state(), MemberState::kLagging);
+}
+
 TEST(MemberHealthTest, OneLagSpikeDoesNotTakeAMemberOutWithTheDefaultFall) {
   MemberHealth health(/*rise=*/2, /*fall=*/2);
   health.Apply(kGood);

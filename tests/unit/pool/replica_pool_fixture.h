@@ -29,6 +29,7 @@ class ReplicaPoolTest : public ::testing::Test {
     options.connections_per_replica = connections_per_replica;
     options.when_all_lagging = when_all_lagging;
     options.fall = fall;
+    options.members_are = members_are_;
     options.password = [this]() -> StatusOr<std::string> {
       if (!password_ok_) return Status::NotFound("password_file: /run/secret: cannot open file");
       return std::string("s3cret");
@@ -56,6 +57,7 @@ class ReplicaPoolTest : public ::testing::Test {
   FakeBackend backend_;
   std::unique_ptr<ReplicaPool> pool_;
   bool password_ok_ = true;
+  MembersAre members_are_ = MembersAre::kServers;
   std::string last_error_;
 };
 

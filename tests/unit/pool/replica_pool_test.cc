@@ -104,10 +104,9 @@ TEST_F(ReplicaPoolTest, FailsOverWithinTheScrapeWhenAMemberIsDown) {
   EXPECT_EQ(NextScrape(), 2);
 }
 
-TEST_F(ReplicaPoolTest, ADownMemberIsRetriedOnlyAfterABackoffThatDoubles) {
+TEST_F(ReplicaPoolTest, AMemberThatTimesOutIsRetriedOnlyAfterABackoffThatDoubles) {
   MakePool(1);
-  backend_.Edit(1,
-                [](FakeMember& m) { m.connect_error = Status::Unavailable("connection refused"); });
+  backend_.Edit(1, [](FakeMember& m) { m.connect_error = Status::Unavailable("timeout expired"); });
   EXPECT_EQ(NextScrape(), -1);
   EXPECT_EQ(NextScrape(), -1);
   EXPECT_EQ(backend_.Get(1).connects, 1) << "no retry before the backoff";
@@ -120,9 +119,69 @@ TEST_F(ReplicaPoolTest, ADownMemberIsRetriedOnlyAfterABackoffThatDoubles) {
   EXPECT_EQ(backend_.Get(1).connects, 2) << "the second backoff is 2s";
   backend_.Edit(1, [](FakeMember& m) { m.connect_error = Status::Ok(); });
   clock_.Advance(1000ms);
-  EXPECT_EQ(NextScrape(), -1) << "one healthy probe of rise = 2";
-  EXPECT_EQ(NextScrape(), 1) << "back after the second";
+  EXPECT_EQ(NextScrape(), 1) << "back at its first healthy probe: rise damps lag only";
   EXPECT_EQ(StateOf(1), MemberState::kHealthy);
+}
+
+TEST_F(ReplicaPoolTest, ARefusedConnectionIsRetriedAtEveryScrapeWithoutBackoff) {
+  MakePool(1);
+  backend_.Edit(1, [](FakeMember& m) { m.connect_error = Status::Refused("Connection refused"); });
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_EQ(NextScrape(), -1);
+    EXPECT_EQ(backend_.Get(1).connects, i) << "a restarting replica is tried again at once";
+  }
+  EXPECT_EQ(StateOf(1), MemberState::kDown);
+  backend_.Edit(1, [](FakeMember& m) { m.connect_error = Status::Ok(); });
+  EXPECT_EQ(NextScrape(), 1) << "served by the first scrape after it accepts connections";
+}
+
+// A round-robin load balancer over a primary and two replicas (a cloud reader
+// endpoint during a failover): sessions that land on the primary are closed
+// and replaced; the address serves on and is never judged a primary.
+TEST_F(ReplicaPoolTest, BehindALoadBalancerASessionOnAPrimaryIsReplacedNotTheAddressJudged) {
+  members_are_ = MembersAre::kLoadBalancers;
+  MakePool(1, /*connections_per_replica=*/4);
+  backend_.Edit(1, [](FakeMember& m) {
+    m.servers = {testing::Primary(), testing::HealthyReplica(), testing::HealthyReplica()};
+  });
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(NextScrape(), 1) << last_error_;
+  std::vector<Lease> leases;  // Parallel sessions: each new one is checked too.
+  for (int i = 0; i < 3; ++i) {
+    auto more = pool_->AcquireMore(0, Soon());
+    ASSERT_TRUE(more.ok()) << more.status().message();
+    leases.push_back(std::move(*more));
+  }
+  for (Lease& lease : leases) {
+    auto rows = lease.connection().Query("SELECT 1", Soon(), "q", 10);
+    EXPECT_TRUE(rows.ok()) << "a session handed out never sits on the primary: "
+                           << rows.status().message();
+  }
+  EXPECT_EQ(StateOf(1), MemberState::kHealthy);
+  EXPECT_GE(pool_->Snapshot()[0].sessions_rejected, 1u);
+  EXPECT_EQ(log_.str().find("replica skipped"), std::string::npos) << log_.str();
+}
+
+TEST_F(ReplicaPoolTest, BehindALoadBalancerOnlyPrimariesIsAPrimaryAfterEveryTry) {
+  members_are_ = MembersAre::kLoadBalancers;
+  MakePool(1);
+  backend_.Edit(1, [](FakeMember& m) { m.servers = {testing::Primary()}; });
+  EXPECT_EQ(NextScrape(), -1);
+  EXPECT_EQ(backend_.Get(1).connects, kLoadBalancerTries);
+  EXPECT_EQ(StateOf(1), MemberState::kPrimary);
+}
+
+TEST_F(ReplicaPoolTest, DirectlyASessionOnAPrimaryMakesTheMemberAPrimary) {
+  MakePool(1);
+  backend_.Edit(1, [](FakeMember& m) {
+    m.servers = {testing::HealthyReplica(), testing::Primary()};
+  });
+  auto first = pool_->AcquireForScrape(Soon());
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  auto more = pool_->AcquireMore(0, Soon());  // A new session: it reaches the primary.
+  ASSERT_FALSE(more.ok());
+  EXPECT_EQ(more.status().code(), Status::Code::kFailedPrecondition) << more.status().message();
+  EXPECT_EQ(StateOf(1), MemberState::kPrimary) << "a server address that answers as a primary is one";
+  EXPECT_EQ(backend_.Get(1).queries, 0);
 }
 
 TEST_F(ReplicaPoolTest, ExcludedMembersAreNotChosen) {
@@ -135,7 +194,7 @@ TEST_F(ReplicaPoolTest, ExcludedMembersAreNotChosen) {
 TEST_F(ReplicaPoolTest, ConnectionFailureReportedMidScrapeMarksTheMemberDown) {
   MakePool(2);
   ASSERT_EQ(NextScrape(), 1);
-  pool_->MarkDown(0, "server closed the connection");
+  pool_->MarkDown(0, Status::Unavailable("server closed the connection"));
   EXPECT_EQ(StateOf(1), MemberState::kDown);
   EXPECT_EQ(NextScrape(), 2);
   EXPECT_EQ(NextScrape(), 2);

@@ -1,0 +1,30 @@
+// What stands between the exporter and the servers: a connection pooler
+// (PgBouncer, by pooling mode) and whether a configured address is one server
+// or a load balancer over several. Shared by the config, the backends and the pool.
+#pragma once
+
+namespace rse {
+
+// How a PostgreSQL session maps onto server sessions.
+enum class Pooler {
+  kNone,         // "none": our session is the server's session.
+  kSession,      // "pgbouncer-session": one server session for our session's life.
+  kTransaction,  // "pgbouncer-transaction": a server session per transaction.
+  kStatement,    // "pgbouncer-statement": a server session per statement; no
+                 // transaction may outlive one query message.
+};
+inline constexpr Pooler kAllPoolers[] = {Pooler::kNone, Pooler::kSession, Pooler::kTransaction,
+                                         Pooler::kStatement};
+// "none", "pgbouncer-session", "pgbouncer-transaction", "pgbouncer-statement".
+const char* PoolerName(Pooler pooler);
+
+// What one configured address reaches.
+enum class MembersAre {
+  kServers,        // "servers": one server; a primary seen there makes the address a primary.
+  kLoadBalancers,  // "load_balancers": any of several servers, per connection: a primary
+                   // seen on one connection condemns that connection, not the address.
+};
+inline constexpr MembersAre kAllMembersAre[] = {MembersAre::kServers, MembersAre::kLoadBalancers};
+const char* MembersAreName(MembersAre members);
+
+}  // namespace rse

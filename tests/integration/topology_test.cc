@@ -1,0 +1,239 @@
+// The exporter behind what production puts in front of replicas, started by
+// tests/scripts/proxies.sh: PgBouncer in each pooling mode (default settings)
+// in front of a PostgreSQL replica, and HAProxy (TCP, round-robin per
+// connection) over the primary AND both replicas of each engine. The servers'
+// own statement logs prove no business statement ever ran on the primary.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "app/exporter.h"
+#include "db_env.h"
+#include "exposition/text_format.h"
+
+namespace rse::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kPgBouncerSession = 26441;
+constexpr int kPgBouncerTransaction = 26442;
+constexpr int kPgBouncerStatement = 26443;
+constexpr int kHaproxyPostgres = 26450;
+constexpr int kHaproxyMariadb = 23350;
+constexpr const char* kMarker = "rse_topology_marker";
+
+// Four queries, each carrying the marker in its text; one reads back the
+// session guards as the server applied them.
+std::string Catalog(bool pg) {
+  std::string out;
+  for (int i = 1; i <= 3; ++i) {
+    out += "[[query]]\nname = \"topo_q" + std::to_string(i) +
+           "\"\nsql = \"SELECT count(*) AS v FROM orders /* " + kMarker + " */\"\n" +
+           "[[query.metrics]]\nname = \"topo_q" + std::to_string(i) +
+           "_orders\"\nhelp = \"h\"\nvalue = \"v\"\n";
+  }
+  out += "[[query]]\nname = \"topo_guards\"\nsql = \"\"\"SELECT ";
+  out += pg ? "EXTRACT(EPOCH FROM current_setting('lock_timeout')::interval) AS lock_s, "
+              "CASE WHEN current_setting('transaction_read_only') = 'on' THEN 1 ELSE 0 END AS ro, "
+              "CASE WHEN current_setting('TimeZone') = 'UTC' THEN 1 ELSE 0 END AS utc "
+            : "@@lock_wait_timeout AS lock_s, @@tx_read_only AS ro, "
+              "CASE WHEN @@time_zone = '+00:00' THEN 1 ELSE 0 END AS utc ";
+  out += std::string("/* ") + kMarker + " */\"\"\"\n";
+  for (const char* column : {"lock_s", "ro", "utc"}) {
+    out += std::string("[[query.metrics]]\nname = \"topo_guard_") + column +
+           "\"\nhelp = \"h\"\nvalue = \"" + column + "\"\n";
+  }
+  return out;
+}
+
+class TopologyTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Exporter> MakeExporter(const ClusterEnv& env, int port, const std::string& extra,
+                                         const std::string& catalog) {
+    std::ostringstream text;
+    text << "[scrape]\ntimeout = \"5s\"\nmax_concurrent_queries = 4\n[cluster]\nname = \"shop\"\n"
+         << "engine = \"" << (env.engine == Engine::kPostgres ? "postgres" : "mysql") << "\"\n"
+         << "database = \"shop\"\nuser = \"exporter\"\npassword_env = \"RSE_IT_PASSWORD\"\n"
+         << "tls_mode = \"disable\"\nreplicas = [\"127.0.0.1:" << port << "\"]\n"
+         << extra << "[pool]\nconnections_per_replica = 4\n";
+    setenv("RSE_IT_PASSWORD", env.password.c_str(), 1);
+    auto config = ParseExporterConfig(text.str(), "topology.toml", ".");
+    EXPECT_TRUE(config.ok()) << config.status().message();
+    auto parsed = ParseQueryCatalog({{"topology.toml", catalog}});
+    EXPECT_TRUE(parsed.ok()) << parsed.status().message();
+    if (!config.ok() || !parsed.ok()) return nullptr;
+    auto exporter = Exporter::Create(*config, *parsed, &logger_, DefaultClock());
+    EXPECT_TRUE(exporter.ok()) << exporter.status().message();
+    return exporter.ok() ? std::move(*exporter) : nullptr;
+  }
+
+  std::ostringstream log_;
+  Logger logger_{LogLevel::kInfo, LogFormat::kLogfmt, &log_};
+};
+
+bool Has(const std::string& text, const std::string& line) {
+  return text.find(line + "\n") != std::string::npos;
+}
+
+void ExpectGuardsHeld(const std::string& text, bool pg) {
+  EXPECT_TRUE(Has(text, "topo_guard_lock_s 5")) << "lock_timeout 5s: " << text;
+  EXPECT_TRUE(Has(text, "topo_guard_ro 1")) << "read-only: " << text;
+  EXPECT_TRUE(Has(text, "topo_guard_utc 1")) << "UTC: " << text;
+  (void)pg;
+}
+
+TEST_F(TopologyTest, PostgresBehindPgBouncerInEveryPoolingModeWithItsDefaultSettings) {
+  const ClusterEnv& env = PostgresEnv();
+  WaitReplicasCaughtUp(env);
+  for (auto [mode, port] : {std::pair{"pgbouncer-session", kPgBouncerSession},
+                            {"pgbouncer-transaction", kPgBouncerTransaction},
+                            {"pgbouncer-statement", kPgBouncerStatement}}) {
+    SCOPED_TRACE(mode);
+    auto exporter =
+        MakeExporter(env, port, std::string("pooler = \"") + mode + "\"\n", Catalog(true));
+    ASSERT_NE(exporter, nullptr);
+    for (int i = 0; i < 10; ++i) {
+      const std::string text = RenderText(exporter->Scrape({}));
+      ASSERT_TRUE(Has(text, "replica_sql_up 1")) << text << log_.str();
+      for (const char* q : {"topo_q1", "topo_q2", "topo_q3", "topo_guards"})
+        ASSERT_TRUE(Has(text, std::string("replica_sql_query_success{query=\"") + q + "\"} 1"))
+            << q << "\n" << text;
+      ExpectGuardsHeld(text, true);
+    }
+  }
+}
+
+TEST_F(TopologyTest, PostgresBehindPgBouncerWithoutPoolerSaysWhatToSet) {
+  const ClusterEnv& env = PostgresEnv();
+  auto exporter = MakeExporter(env, kPgBouncerTransaction, "", Catalog(true));
+  ASSERT_NE(exporter, nullptr);
+  const std::string text = RenderText(exporter->Scrape({}));
+  EXPECT_TRUE(Has(text, "replica_sql_up 0")) << text;
+  EXPECT_NE(log_.str().find("set [cluster] pooler to its pool_mode"), std::string::npos)
+      << log_.str();
+}
+
+TEST_F(TopologyTest, PostgresBehindPgBouncerADeadlineStillCancelsOnTheServer) {
+  const ClusterEnv& env = PostgresEnv();
+  const std::string sleep =
+      "[[query]]\nname = \"slow\"\nsql = \"SELECT 1 AS v FROM pg_sleep(3)\"\ntimeout = \"1s\"\n"
+      "[[query.metrics]]\nname = \"slow_value\"\nhelp = \"h\"\nvalue = \"v\"\n";
+  for (auto [mode, port] : {std::pair{"pgbouncer-transaction", kPgBouncerTransaction},
+                            {"pgbouncer-statement", kPgBouncerStatement}}) {
+    SCOPED_TRACE(mode);
+    auto exporter = MakeExporter(env, port, std::string("pooler = \"") + mode + "\"\n", sleep);
+    ASSERT_NE(exporter, nullptr);
+    const auto start = std::chrono::steady_clock::now();
+    const std::string text = RenderText(exporter->Scrape({}));
+    EXPECT_TRUE(Has(text, "replica_sql_query_success{query=\"slow\"} 0")) << text;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2500ms);
+    // Gone from the replica behind PgBouncer within the grace period.
+    EXPECT_TRUE(Eventually(
+        [&] {
+          auto rows = AdminQuery(env, env.replicas[0],
+                                 "SELECT count(*) FROM pg_stat_activity WHERE usename = 'exporter' "
+                                 "AND state = 'active' AND query LIKE '%pg_sleep(3)%'");
+          return !rows.empty() && rows[0][0] == "0";
+        },
+        1500ms));
+  }
+}
+
+// The statement log of the primary: PostgreSQL logs each completed statement
+// of the exporter role (log_min_duration_statement = 0, a "duration:" line);
+// MariaDB's general log (as a table) every statement it received.
+class PrimaryStatementLog {
+ public:
+  explicit PrimaryStatementLog(const ClusterEnv& env) : env_(env) {
+    if (pg()) {
+      AdminExec(env_, env_.primary, "ALTER ROLE exporter SET log_min_duration_statement = 0");
+      std::ifstream in(PostgresLogPath("primary"), std::ios::ate);
+      offset_ = in.tellg();
+    } else {
+      AdminExec(env_, env_.primary, "SET GLOBAL log_output = 'TABLE'");
+      AdminExec(env_, env_.primary, "SET GLOBAL general_log = 1");
+      before_ = MariadbCount();
+    }
+  }
+  ~PrimaryStatementLog() {
+    if (pg())
+      AdminExec(env_, env_.primary, "ALTER ROLE exporter RESET log_min_duration_statement");
+    else
+      AdminExec(env_, env_.primary, "SET GLOBAL general_log = 0");
+  }
+
+  // Business statements (carrying the marker) the primary ran since the start.
+  int BusinessStatements() {
+    if (!pg()) return MariadbCount() - before_;
+    std::ifstream in(PostgresLogPath("primary"));
+    in.seekg(offset_);
+    int count = 0;
+    for (std::string line; std::getline(in, line);)
+      count += line.find("duration:") != std::string::npos && line.find(kMarker) != std::string::npos;
+    return count;
+  }
+
+ private:
+  bool pg() const { return env_.engine == Engine::kPostgres; }
+  int MariadbCount() {
+    // The pattern is built so that this statement does not count itself.
+    auto rows = AdminQuery(env_, env_.primary,
+                           "SELECT count(*) FROM mysql.general_log WHERE user_host LIKE "
+                           "'exporter%' AND argument LIKE CONCAT('%rse_topology', '_marker%')");
+    return rows.empty() ? -1 : std::stoi(rows[0][0]);
+  }
+
+  const ClusterEnv& env_;
+  std::streamoff offset_ = 0;
+  int before_ = 0;
+};
+
+class LoadBalancerTest : public TopologyTest,
+                         public ::testing::WithParamInterface<const ClusterEnv*> {};
+
+TEST_P(LoadBalancerTest, BehindABalancerThatStillListsThePrimaryNothingRunsOnThePrimary) {
+  const ClusterEnv& env = *GetParam();
+  const bool pg = env.engine == Engine::kPostgres;
+  WaitReplicasCaughtUp(env);
+  PrimaryStatementLog primary_log(env);
+  auto exporter = MakeExporter(env, pg ? kHaproxyPostgres : kHaproxyMariadb,
+                               "members_are = \"load_balancers\"\n", Catalog(pg));
+  ASSERT_NE(exporter, nullptr);
+  constexpr int kScrapes = 200;
+  int served = 0;
+  std::string last;
+  for (int i = 0; i < kScrapes; ++i) {
+    last = RenderText(exporter->Scrape({}));
+    served += Has(last, "replica_sql_up 1") &&
+              Has(last, "replica_sql_query_success{query=\"topo_q3\"} 1");
+  }
+  const int on_primary = primary_log.BusinessStatements();
+  std::cerr << env.name << ": " << served << " of " << kScrapes << " scrapes served, "
+            << on_primary << " business statements on the primary\n";
+  EXPECT_EQ(on_primary, 0) << "the primary's own statement log";
+  EXPECT_EQ(served, kScrapes) << last << log_.str();
+  EXPECT_EQ(log_.str().find("replica skipped"), std::string::npos)
+      << "the address is never judged a primary: " << log_.str();
+  EXPECT_NE(last.find("replica_sql_replica_sessions_rejected_total{replica=\"127.0.0.1:"),
+            std::string::npos);
+}
+
+TEST_P(LoadBalancerTest, AsServersTheSameAddressIsRefusedAsAPrimaryAndNothingRunsThere) {
+  const ClusterEnv& env = *GetParam();
+  const bool pg = env.engine == Engine::kPostgres;
+  WaitReplicasCaughtUp(env);
+  PrimaryStatementLog primary_log(env);
+  auto exporter =
+      MakeExporter(env, pg ? kHaproxyPostgres : kHaproxyMariadb, "", Catalog(pg));
+  ASSERT_NE(exporter, nullptr);
+  for (int i = 0; i < 30; ++i) RenderText(exporter->Scrape({}));
+  EXPECT_EQ(primary_log.BusinessStatements(), 0) << "the primary's own statement log";
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, LoadBalancerTest, ::testing::ValuesIn(AllEnvs()),
+                         [](const auto& info) { return info.param->name; });
+
+}  // namespace
+}  // namespace rse::testing

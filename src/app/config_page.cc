@@ -53,6 +53,11 @@ toml::table Cluster(const ClusterConfig& cluster) {
     case PasswordSource::Kind::kFile: table.insert("password_file", cluster.password.file); break;
     case PasswordSource::Kind::kEnv: table.insert("password_env", cluster.password.env); break;
     case PasswordSource::Kind::kInline: table.insert("password", kSecretMask); break;
+    case PasswordSource::Kind::kCommand:
+      table.insert("password_command", Strings(cluster.password.command.argv));
+      table.insert("password_ttl", Duration(cluster.password.command.ttl));
+      table.insert("password_command_timeout", Duration(cluster.password.command.timeout));
+      break;
   }
   return table;
 }

@@ -22,7 +22,17 @@ PoolOptions MakePoolOptions(const ClusterConfig& cluster, const PoolConfig& pool
   options.connect.session_sql = cluster.session_sql;
   options.connect.pooler = cluster.pooler;
   options.members_are = cluster.members_are;
-  options.password = [source = cluster.password] { return ResolvePassword(source); };
+  if (cluster.password.kind == PasswordSource::Kind::kCommand) {
+    auto command = std::make_shared<PasswordCommand>(cluster.password.command);
+    options.password = [command, user = cluster.user, database = cluster.database](
+                           const std::string& host, int port) {
+      return command->Get({host, port, user, database});
+    };
+  } else {
+    options.password = [source = cluster.password](const std::string&, int) {
+      return ResolvePassword(source);
+    };
+  }
   options.max_replication_lag = cluster.max_replication_lag;
   options.connections_per_replica = pool.connections_per_replica;
   options.probe_timeout = pool.probe_timeout;

@@ -26,7 +26,14 @@ StatusOr<LoadedConfig> LoadEverything(const ConfigPaths& paths) {
                 ": [cluster] failover = \"automatic\" declares master election; " +
                 kPerInstanceAdvice + ".\n";
   }
-  if (auto password = ResolvePassword(cluster.password); !password.ok()) {
+  if (cluster.password.kind == PasswordSource::Kind::kCommand) {
+    // Not run here (--config.check contacts nothing): found and executable.
+    const std::string& program = cluster.password.command.argv.front();
+    if (!FindExecutable(program)) {
+      problems += loaded.config.source + ": [cluster] password_command: '" + program +
+                  "' is not an executable file (nor found in PATH)\n";
+    }
+  } else if (auto password = ResolvePassword(cluster.password); !password.ok()) {
     problems += loaded.config.source + ": [cluster] " + password.status().message() + "\n";
   }
   auto catalog = LoadQueryCatalog(loaded.config.query_files);

@@ -79,21 +79,39 @@ void ReadScrape(TableReader& r, ScrapeConfig& scrape) {
 
 void ReadPassword(TableReader& r, const std::string& base_dir, ClusterConfig& cluster,
                   std::vector<std::string>& warnings) {
-  int given = r.Has("password") + r.Has("password_file") + r.Has("password_env");
+  int given = r.Has("password") + r.Has("password_file") + r.Has("password_env") +
+              r.Has("password_command");
   if (given > 1) {
-    r.Error(r.Has("password_env") ? "password_env" : "password_file",
-            "set only one of password_file, password_env and password");
+    r.Error(r.Has("password_command") ? "password_command"
+            : r.Has("password_env")   ? "password_env"
+                                      : "password_file",
+            "set only one of password_file, password_env, password_command and password");
     return;
+  }
+  for (const char* key : {"password_ttl", "password_command_timeout"}) {
+    if (r.Has(key) && !r.Has("password_command")) r.Error(key, "only applies with password_command");
   }
   PasswordSource& source = cluster.password;
   if (auto v = r.String("password_file")) {
     if (v->empty()) r.Error("password_file", "must not be empty");
-    source = {PasswordSource::Kind::kFile, ResolvePath(base_dir, *v), "", ""};
+    source = {PasswordSource::Kind::kFile, ResolvePath(base_dir, *v), "", "", {}};
   } else if (auto v = r.String("password_env")) {
     if (v->empty()) r.Error("password_env", "must not be empty");
-    source = {PasswordSource::Kind::kEnv, "", *v, ""};
+    source = {PasswordSource::Kind::kEnv, "", *v, "", {}};
+  } else if (auto v = r.StringArray("password_command", "program and arguments")) {
+    if (v->empty() || v->front().empty())
+      r.Error("password_command", "must name a program: [\"program\", \"arg\", ...]");
+    source.kind = PasswordSource::Kind::kCommand;
+    source.command.argv = *v;
+    if (auto ttl = r.Duration("password_ttl")) source.command.ttl = *ttl;
+    if (auto timeout = r.Duration("password_command_timeout")) {
+      if (timeout->count() <= 0)
+        r.Error("password_command_timeout", "must be positive");
+      else
+        source.command.timeout = *timeout;
+    }
   } else if (auto v = r.String("password")) {
-    source = {PasswordSource::Kind::kInline, "", "", *v};
+    source = {PasswordSource::Kind::kInline, "", "", *v, {}};
     warnings.push_back(
         "[cluster] password is set in the config file; prefer password_file or password_env");
   }
@@ -102,7 +120,8 @@ void ReadPassword(TableReader& r, const std::string& base_dir, ClusterConfig& cl
 void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& config) {
   ClusterConfig& cluster = config.cluster;
   r.RejectUnknownKeys({"name", "engine", "database", "user", "password", "password_file",
-                       "password_env", "replicas", "connect_timeout", "max_replication_lag",
+                       "password_env", "password_command", "password_ttl",
+                       "password_command_timeout", "replicas", "connect_timeout", "max_replication_lag",
                        "failover", "when_all_lagging", "tls_mode", "tls_ca_file", "tls_cert_file",
                        "tls_key_file", "session_sql", "pooler", "members_are"});
   for (auto [key, field] : {std::pair{"name", &cluster.name},

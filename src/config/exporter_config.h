@@ -11,6 +11,7 @@
 #include "base/status.h"
 #include "base/tls_mode.h"
 #include "base/topology.h"
+#include "config/password_command.h"
 
 namespace rse {
 
@@ -42,11 +43,12 @@ struct ScrapeConfig {
 // Where the database password comes from. It is read when connecting, never
 // stored in the config struct, so it cannot be printed by accident.
 struct PasswordSource {
-  enum class Kind { kNone, kFile, kEnv, kInline };
+  enum class Kind { kNone, kFile, kEnv, kInline, kCommand };
   Kind kind = Kind::kNone;
   std::string file;           // kFile: path, relative to the config file's directory when relative.
   std::string env;            // kEnv: variable name.
   std::string inline_secret;  // kInline: discouraged; a warning is logged at load.
+  PasswordCommandSpec command;  // kCommand: password_command, password_ttl, password_command_timeout.
   bool operator==(const PasswordSource&) const = default;
 };
 

@@ -24,6 +24,8 @@ StatusOr<std::string> ResolvePassword(const PasswordSource& source) {
       if (secret.empty()) return Status::NotFound("password_file: '" + source.file + "' is empty");
       return secret;
     }
+    case PasswordSource::Kind::kCommand:
+      return Status::Internal("password_command is run per connection (PasswordCommand)");
   }
   return Status::Internal("unknown password source");
 }

@@ -205,7 +205,11 @@ class ConnectionStream final : public httplib::Stream {
   size_t end_ = 0;
 };
 
+thread_local bool close_after_response = false;
+
 }  // namespace
+
+void CloseConnectionAfterResponse() { close_after_response = true; }
 
 bool ConnectionServer::process_and_close_socket(socket_t sock) {
   bool ok = false;
@@ -228,8 +232,9 @@ bool ConnectionServer::process_and_close_socket(socket_t sock) {
       // answered with "Connection: close".
       for (size_t left = keep_alive_max_count_; left > 0 && stream.NextRequest(svr_sock_); --left) {
         bool closed = false;
+        close_after_response = false;
         ok = process_request(stream, left == 1, closed, nullptr);
-        if (!ok || closed) break;
+        if (!ok || closed || close_after_response) break;
       }
     }
   }  // The TLS session ends before its socket does.

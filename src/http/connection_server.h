@@ -23,6 +23,12 @@ struct ConnectionTimeouts {
   std::chrono::milliseconds write{5000};       // Per write that makes no progress.
 };
 
+// From a handler or the logger, in the thread that serves the request: the
+// connection is closed once this response is written, whatever keep-alive
+// says (a request whose framing cannot be trusted: what follows it on the
+// connection cannot be parsed safely).
+void CloseConnectionAfterResponse();
+
 class ConnectionServer : public httplib::Server {
  public:
   // With `tls`, every connection starts with a TLS handshake on the context

@@ -91,6 +91,9 @@ HttpServer::HttpServer(HttpServerOptions options, MetricsHandler metrics, Logger
   // freed memory back to the system. (/metrics bodies do it when released.)
   server_->set_logger([](const httplib::Request&, const httplib::Response& res) {
     if (res.body.size() >= kTrimAfterBytes) malloc_trim(0);
+    // After a malformed request line or header the next request's start is
+    // unknown: close rather than resynchronise (RFC 9112 §6.1, request smuggling).
+    if (res.status == 400) CloseConnectionAfterResponse();
   });
   InstallRoutes();
 }
@@ -128,6 +131,13 @@ void HttpServer::InstallRoutes() {
   server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     auto security = this->security();
     for (const auto& [name, value] : security->headers) res.set_header(name, value);
+    // Framed two ways: a proxy and this server could disagree on where the
+    // body ends, and the rest would be read as another request (smuggling).
+    if (req.has_header("Transfer-Encoding") && req.has_header("Content-Length")) {
+      res.set_header("Connection", "close");
+      SetPlainText(res, 400, "400 Bad Request: both Content-Length and Transfer-Encoding\n");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const std::string& path = req.path;
     if (!IsOpenPath(path) && security->auth->enabled() &&
         !security->auth->Allows(req.get_header_value("Authorization"))) {
@@ -156,7 +166,7 @@ void HttpServer::InstallRoutes() {
       return httplib::Server::HandlerResponse::Handled;
     }
     if (get) return httplib::Server::HandlerResponse::Unhandled;
-    const bool known = path == "/" || path == options_.telemetry_path || IsOpenPath(path) ||
+    const bool known = req.method == "CONNECT" || path == "/" || path == options_.telemetry_path || IsOpenPath(path) ||
                        (path == "/config" && options_.config_page);
     if (known) {
       res.set_header("Allow", "GET, HEAD");

@@ -98,7 +98,7 @@ std::optional<StatusOr<Lease>> ReplicaPool::TryTake(size_t member, const Deadlin
   params.host = slots_[member].member.address.host;
   params.port = slots_[member].member.address.port;
   if (options_.password) {
-    auto password = options_.password();
+    auto password = options_.password(params.host, params.port);
     if (!password.ok()) return fail(Status::Unavailable(password.status().message()));
     params.password = std::move(*password);
   }

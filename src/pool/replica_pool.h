@@ -29,7 +29,8 @@ namespace rse {
 struct PoolOptions {
   ConnectParams
       connect;  // Shared by all members; host, port and password are filled per connection.
-  std::function<StatusOr<std::string>()> password;  // Read at each connect, never stored.
+  // Read at each connect to a member's host and port, never stored here.
+  std::function<StatusOr<std::string>(const std::string& host, int port)> password;
   std::chrono::milliseconds max_replication_lag{30'000};
   int connections_per_replica = 2;
   std::chrono::milliseconds min_backoff{1'000};  // A down member is retried after this, doubling...

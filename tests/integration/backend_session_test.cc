@@ -172,8 +172,8 @@ TEST_P(BackendSessionTest, PasswordFromFileAndEnvironment) {
   std::ofstream(file) << env().password << "\n";
   setenv("RSE_TEST_PASSWORD", env().password.c_str(), 1);
   for (const PasswordSource& source :
-       {PasswordSource{PasswordSource::Kind::kFile, file, "", ""},
-        PasswordSource{PasswordSource::Kind::kEnv, "", "RSE_TEST_PASSWORD", ""}}) {
+       {PasswordSource{PasswordSource::Kind::kFile, file, "", "", {}},
+        PasswordSource{PasswordSource::Kind::kEnv, "", "RSE_TEST_PASSWORD", "", {}}}) {
     auto password = ResolvePassword(source);
     ASSERT_TRUE(password.ok()) << password.status().message();
     ConnectParams params = env().Params(env().replicas[0]);

@@ -152,7 +152,7 @@ ClusterConfig ClusterEnv::Cluster(const std::vector<HostPort>& members) const {
   cluster.engine = engine;
   cluster.database = "shop";
   cluster.user = user;
-  cluster.password = {PasswordSource::Kind::kInline, "", "", password};
+  cluster.password = {PasswordSource::Kind::kInline, "", "", password, {}};
   cluster.replicas = members;
   cluster.tls_mode = TlsMode::kDisable;
   return cluster;

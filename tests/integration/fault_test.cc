@@ -1,6 +1,7 @@
 // Faults on the real clusters, for both engines: a replica hung (SIGSTOP),
 // back from a pause, a black-holed port, sessions killed while idle.
 #include "scrape_fixture.h"
+#include "tcp_proxy.h"
 
 namespace rse::testing {
 namespace {
@@ -43,6 +44,37 @@ TEST_P(FaultTest, AHungReplicaCostsAScrapeAtMostTheProbeTimeout) {
   EXPECT_LT(stopped, 2.5);
   std::cout << "[ figures  ] " << env().name << " SIGSTOPped replica: slowest of 6 scrapes "
             << slowest << " s, exporter stopped in " << stopped << " s\n";
+}
+
+// The same hang behind a TCP proxy of ours (as behind HAProxy, ProxySQL or
+// NAT): the server's view of our address is the proxy's, so the session's
+// socket must be found from our own side to be broken at the deadline.
+TEST_P(FaultTest, AMemberHungBehindAProxyCostsAScrapeAtMostTheProbeTimeout) {
+  TcpProxy proxy(env().replicas[1]);
+  auto exporter =
+      MakeExporter(kCountQuery, {proxy.address().ToString(), env().replicas[0].ToString()});
+  ASSERT_TRUE(exporter);
+  for (int i = 0; i < 2; ++i)
+    ASSERT_NE(RenderText(exporter->Scrape({})).find("count_value 2000\n"), std::string::npos);
+  proxy.Freeze();
+  double slowest = 0;
+  for (const char* header : {"10", "2", "10", "2"}) {
+    ScrapeRequest request;
+    request.timeout_header = header;
+    const auto start = std::chrono::steady_clock::now();
+    const std::string text = RenderText(exporter->Scrape(request));
+    slowest = std::max(slowest, SecondsSince(start));
+    EXPECT_NE(text.find("replica_sql_up 1\n"), std::string::npos) << "header " << header << "\n" << text;
+    EXPECT_NE(text.find("count_value 2000\n"), std::string::npos) << text;
+  }
+  EXPECT_LT(slowest, 2.5) << "probe_timeout 1 s + 0.5 s to break the session";
+  const auto stop = std::chrono::steady_clock::now();
+  exporter.reset();
+  const double stopped = SecondsSince(stop);
+  EXPECT_LT(stopped, 2.5) << "shutdown does not wait for the frozen member";
+  proxy.Thaw();
+  std::cout << "[ figures  ] " << env().name << " member frozen behind a proxy: slowest of 4 "
+            << "scrapes " << slowest << " s, exporter stopped in " << stopped << " s\n";
 }
 
 TEST_P(FaultTest, AReplicaKilledWithSigkillCostsNoScrapeAndComesBack) {

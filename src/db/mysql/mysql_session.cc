@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <map>
 
+#include "db/mysql/own_socket.h"
+
 namespace rse::mysql {
 namespace {
 
@@ -131,7 +133,13 @@ StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver*
   }
   const auto began = std::chrono::steady_clock::now();
   try {
-    std::unique_ptr<sql::Connection> session(driver->connect(options));
+    std::unique_ptr<sql::Connection> session;
+    int own_socket = -1;
+    {
+      SocketWatch watch(params.host, params.port);
+      session.reset(driver->connect(options));
+      own_socket = watch.Finish();
+    }
     std::unique_ptr<sql::Statement> stmt(session->createStatement());
     {
       std::unique_ptr<sql::ResultSet> rs(
@@ -142,7 +150,10 @@ StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver*
       rs->next();
       info->mariadb = std::string(rs->getString(1)).find("MariaDB") != std::string::npos;
       info->connection_id = rs->getInt64(2);
+      // The server's view of our address is exact when nothing sits in
+      // between; behind a proxy, the socket our connect opened is.
       info->socket_fd = FindTcpSocket(std::string(rs->getString(4)), params.port);
+      if (info->socket_fd < 0) info->socket_fd = own_socket;
       if (params.tls_mode >= TlsMode::kRequire && std::string(rs->getString(3)).empty()) {
         return Status::Unavailable(
             where + ": TLS is required (tls_mode) but the server did not encrypt the session");

@@ -124,6 +124,30 @@ TEST(ExporterConfigTest, PoolerIsAPostgresSettingNamedByPgBouncersPoolMode) {
       << typo.status().message();
 }
 
+TEST(ExporterConfigTest, PasswordCommandWithItsTtlAndTimeout) {
+  const std::string head = "[cluster]\nname = \"x\"\nengine = \"postgres\"\ndatabase = \"d\"\n"
+                           "user = \"u\"\nreplicas = [\"db:5432\"]\n";
+  auto config = ParseExporterConfig(
+      head + "password_command = [\"aws\", \"rds\", \"generate-db-auth-token\"]\n"
+             "password_ttl = \"10m\"\npassword_command_timeout = \"3s\"\n",
+      "cmd.toml", ".");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->cluster.password.kind, PasswordSource::Kind::kCommand);
+  EXPECT_EQ(config->cluster.password.command.argv.size(), 3u);
+  EXPECT_EQ(config->cluster.password.command.ttl, std::chrono::minutes(10));
+  EXPECT_EQ(config->cluster.password.command.timeout, std::chrono::seconds(3));
+  auto both = ParseExporterConfig(head + "password_env = \"X\"\npassword_command = [\"h\"]\n",
+                                  "both.toml", ".");
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.status().message().find("set only one of"), std::string::npos);
+  auto stray = ParseExporterConfig(head + "password_env = \"X\"\npassword_ttl = \"1m\"\n",
+                                   "stray.toml", ".");
+  ASSERT_FALSE(stray.ok());
+  EXPECT_NE(stray.status().message().find("stray.toml:8: [cluster] password_ttl: only applies"),
+            std::string::npos)
+      << stray.status().message();
+}
+
 TEST(ExporterConfigTest, InlinePasswordIsAcceptedWithAWarningThatDoesNotShowIt) {
   auto config = ParseExporterConfig(R"(
 [cluster]

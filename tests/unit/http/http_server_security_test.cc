@@ -3,10 +3,12 @@
 // proven against the built binary (tests/binary/web_security_test.cc).
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 
 #include "http/http_server.h"
 #include "testing/http_test_util.h"
@@ -159,6 +161,76 @@ TEST_F(HttpServerSecurityTest, TraceAndConnectAre405AndUnknownPathsStay404) {
   std::string unknown = RawExchange(server_->port(), "TRACE /nope HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(unknown.rfind("HTTP/1.1 404", 0), 0u) << unknown;
   EXPECT_EQ(scrapes_.load(), 0);
+}
+
+TEST_F(HttpServerSecurityTest, ConnectToAnAuthorityIs405) {
+  Start(HttpServerOptions{});
+  std::string connect =
+      RawExchange(server_->port(), "CONNECT example.org:443 HTTP/1.1\r\nHost: example.org\r\n\r\n");
+  EXPECT_EQ(connect.rfind("HTTP/1.1 405", 0), 0u) << connect;
+}
+
+// Everything the server sends on one connection until it closes it (or 5 s pass).
+std::string AllUntilClose(int port, const std::string& request, bool* closed) {
+  int fd = testing::ConnectLoopback(port);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  std::string out;
+  *closed = false;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < give_up) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      *closed = true;
+      break;
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+size_t Responses(const std::string& wire) {
+  size_t count = 0;
+  for (size_t at = wire.find("HTTP/1.1 "); at != std::string::npos; at = wire.find("HTTP/1.1 ", at + 1))
+    ++count;
+  return count;
+}
+
+// RFC 9112 §6.1: a request framed both ways is refused and the connection
+// closed, so a request hidden in its body is never read (request smuggling).
+TEST_F(HttpServerSecurityTest, ContentLengthWithTransferEncodingIs400AndClosesTheConnection) {
+  HttpServerOptions options;
+  options.enable_lifecycle = true;
+  std::atomic<int> quits = 0;
+  options.quit = [&quits] { ++quits; };
+  options.reload = [] { return Status::Ok(); };
+  Start(options);
+  const std::string hidden = "POST /-/quit HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+  bool closed = false;
+  const std::string wire = AllUntilClose(
+      server_->port(),
+      "POST /-/healthy HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(5 + hidden.size()) +
+          "\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + hidden,
+      &closed);
+  EXPECT_EQ(wire.rfind("HTTP/1.1 400", 0), 0u) << wire;
+  EXPECT_EQ(Responses(wire), 1u) << wire;
+  EXPECT_TRUE(closed) << "closed after the 400, not kept open";
+  EXPECT_EQ(quits.load(), 0) << "the hidden POST /-/quit was never run";
+}
+
+TEST_F(HttpServerSecurityTest, AMalformedRequestIs400AndClosesTheConnection) {
+  Start(HttpServerOptions{});
+  bool closed = false;
+  const std::string wire = AllUntilClose(
+      server_->port(), "NOT A REQUEST LINE AT ALL\r\n\r\nGET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n",
+      &closed);
+  EXPECT_EQ(wire.rfind("HTTP/1.1 400", 0), 0u) << wire;
+  EXPECT_EQ(Responses(wire), 1u) << "no resynchronising on what follows: " << wire;
+  EXPECT_TRUE(closed);
 }
 
 TEST_F(HttpServerSecurityTest, GzipRefusedWithQZeroIsNotSent) {

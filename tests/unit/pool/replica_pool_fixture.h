@@ -30,7 +30,7 @@ class ReplicaPoolTest : public ::testing::Test {
     options.when_all_lagging = when_all_lagging;
     options.fall = fall;
     options.members_are = members_are_;
-    options.password = [this]() -> StatusOr<std::string> {
+    options.password = [this](const std::string&, int) -> StatusOr<std::string> {
       if (!password_ok_) return Status::NotFound("password_file: /run/secret: cannot open file");
       return std::string("s3cret");
     };

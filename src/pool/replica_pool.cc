@@ -192,18 +192,19 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
   const std::string& label = slots_[member].member.label;
   // Running out of this scrape's own budget says nothing about the member:
   // one client sending a tiny timeout header must not mark replicas down for all.
-  auto out_of_budget = [&](const Status& status) {
+  auto out_of_budget = [&](const Status& status) -> std::optional<Lease> {
     judgement->reasons.push_back(label + ": not judged: " + status.message() +
                                  " (the scrape's budget ran out)");
     return std::nullopt;
   };
-  if (!taken.ok()) {
-    if (taken.status().code() == Status::Code::kDeadlineExceeded)
-      return out_of_budget(taken.status());
-    MarkDown(member, taken.status());
-    judgement->reasons.push_back(label + ": down: " + taken.status().message());
+  // No session to probe: the member is down, unless the budget ran out.
+  auto not_opened = [&](const Status& status) -> std::optional<Lease> {
+    if (status.code() == Status::Code::kDeadlineExceeded) return out_of_budget(status);
+    MarkDown(member, status);
+    judgement->reasons.push_back(label + ": down: " + status.message());
     return std::nullopt;
-  }
+  };
+  if (!taken.ok()) return not_opened(taken.status());
   const Deadline probe_deadline = deadline.Min(Deadline::After(*clock_, options_.probe_timeout));
   const bool full_probe_time = probe_deadline.at() < deadline.at();
   auto probe = taken->connection().Probe(probe_deadline);
@@ -218,24 +219,12 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
       judgement->reasons.push_back(label + ": busy");
       return std::nullopt;
     }
-    if (!fresh->ok()) {
-      if (fresh->status().code() == Status::Code::kDeadlineExceeded)
-        return out_of_budget(fresh->status());
-      MarkDown(member, fresh->status());
-      judgement->reasons.push_back(label + ": down: " + fresh->status().message());
-      return std::nullopt;
-    }
+    if (!fresh->ok()) return not_opened(fresh->status());
     taken = std::move(*fresh);
     probe = taken->connection().Probe(probe_deadline);
   }
   if (probe.ok()) ProbeBehindBalancer(member, taken, probe, probe_deadline, deadline);
-  if (!taken.ok()) {
-    if (taken.status().code() == Status::Code::kDeadlineExceeded)
-      return out_of_budget(taken.status());
-    MarkDown(member, taken.status());
-    judgement->reasons.push_back(label + ": down: " + taken.status().message());
-    return std::nullopt;
-  }
+  if (!taken.ok()) return not_opened(taken.status());
   if (!probe.ok()) {
     if (probe.status().code() == Status::Code::kDeadlineExceeded && !full_probe_time)
       return out_of_budget(probe.status());

@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
       [&](const ScrapeRequest& request) {
         Exposition exposition = (*exporter)->Scrape(request);
         reloader->AppendFamilies(&exposition.families);
+        (*exporter)->AppendFamilies(&exposition.families);
         AppendProcessMetrics(&exposition.families);
         return exposition;
       },

@@ -47,6 +47,7 @@ toml::table Cluster(const ClusterConfig& cluster) {
       {"session_sql", Strings(cluster.session_sql)},
       {"pooler", PoolerName(cluster.pooler)},
       {"members_are", MembersAreName(cluster.members_are)},
+      {"dns_refresh", Duration(cluster.dns_refresh)},
   };
   switch (cluster.password.kind) {
     case PasswordSource::Kind::kNone: break;

@@ -51,9 +51,9 @@ Exporter::Generation::~Generation() {
 
 Exporter::~Exporter() = default;
 
-StatusOr<std::shared_ptr<Exporter::Generation>> Exporter::Build(const ExporterConfig& config,
-                                                                const QueryCatalog& catalog,
-                                                                const Generation* previous) {
+StatusOr<std::shared_ptr<Exporter::Generation>> Exporter::Build(
+    const ExporterConfig& config, const QueryCatalog& catalog, const Generation* previous,
+    const std::vector<Member>* members) {
   const ClusterConfig& cluster = config.cluster;
   if (cluster.failover == Failover::kAutomatic) {
     return Status::InvalidArgument(config.source +
@@ -71,7 +71,7 @@ StatusOr<std::shared_ptr<Exporter::Generation>> Exporter::Build(const ExporterCo
     b.replicas.clear();
     return a == b && before.config.pool == config.pool;
   };
-  if (previous != nullptr && previous->config.cluster == cluster &&
+  if (members == nullptr && previous != nullptr && previous->config.cluster == cluster &&
       previous->config.pool == config.pool) {
     generation->backend = previous->backend;
     generation->pool = previous->pool;
@@ -80,7 +80,7 @@ StatusOr<std::shared_ptr<Exporter::Generation>> Exporter::Build(const ExporterCo
     generation->backend = adopt ? previous->backend
                           : cluster.engine == Engine::kPostgres ? MakePostgresBackend(clock_)
                                                                 : MakeMysqlBackend(clock_);
-    generation->pool = std::make_shared<ReplicaPool>(ExpandMembers(cluster.replicas),
+    generation->pool = std::make_shared<ReplicaPool>(members ? *members : ExpandMembers(cluster.replicas),
                                                      MakePoolOptions(cluster, config.pool),
                                                      generation->backend.get(), clock_, logger_);
     if (adopt) generation->members_kept = generation->pool->AdoptMembersFrom(*previous->pool);
@@ -110,6 +110,8 @@ StatusOr<std::unique_ptr<Exporter>> Exporter::Create(const ExporterConfig& confi
   auto generation = exporter->Build(config, catalog, nullptr);
   if (!generation.ok()) return generation.status();
   exporter->current_ = std::move(*generation);
+  exporter->catalog_ = catalog;
+  exporter->next_resolution_ = clock->Now() + config.cluster.dns_refresh;
   return exporter;
 }
 
@@ -132,13 +134,68 @@ Status Exporter::Reload(const ExporterConfig& config, const QueryCatalog& catalo
     summary->members_kept = summary->pool_kept ? (*next)->pool->Snapshot().size()
                                                : (*next)->members_kept;
   }
+  catalog_ = catalog;
   std::lock_guard<std::mutex> lock(mu_);
   current_ = *next;
   // `previous` goes when the last scrape using it ends.
   return Status::Ok();
 }
 
+void Exporter::RefreshMembers() {
+  std::shared_ptr<Generation> generation = current();
+  const ClusterConfig& cluster = generation->config.cluster;
+  if (cluster.dns_refresh.count() == 0 || !AnyHostName(cluster.replicas)) return;
+  // No scrape waits for another's resolution: at most one runs.
+  std::unique_lock<std::mutex> dns(dns_mu_, std::try_to_lock);
+  if (!dns.owns_lock() || clock_->Now() < next_resolution_) return;
+  next_resolution_ = clock_->Now() + cluster.dns_refresh;
+  auto members = ResolveMembers(cluster.replicas);
+  if (!members.ok()) {
+    ++dns_failed_;
+    if (!resolution_failing_)
+      logger_->Warn("replica names do not resolve; the members known are kept",
+                    {{"err", members.status().message()}});
+    resolution_failing_ = true;
+    return;
+  }
+  if (resolution_failing_) logger_->Info("replica names resolve again");
+  resolution_failing_ = false;
+  if (SameMembers(*members, generation->pool->members())) {
+    ++dns_unchanged_;
+    return;
+  }
+  // As a reload of the member list: one at a time with reloads.
+  std::lock_guard<std::mutex> reload_lock(reload_mu_);
+  std::shared_ptr<Generation> previous = current();
+  auto next = Build(previous->config, catalog_, previous.get(), &*members);
+  if (!next.ok()) {
+    ++dns_failed_;
+    logger_->Warn("the resolved replicas were not taken", {{"err", next.status().message()}});
+    return;
+  }
+  (*next)->engine->AdoptFrom(*previous->engine);
+  std::string now;
+  for (const Member& m : *members) now += (now.empty() ? "" : ",") + m.label;
+  logger_->Info("replica addresses changed", {{"replicas", now},
+                                               {"members_kept", std::to_string((*next)->members_kept)}});
+  ++dns_changed_;
+  std::lock_guard<std::mutex> lock(mu_);
+  current_ = *next;
+}
+
+void Exporter::AppendFamilies(std::vector<MetricFamily>* families) const {
+  families->push_back({"replica_sql_dns_refreshes_total",
+                       "Resolutions of the replica names at scrape time (dns_refresh), by result: "
+                       "the members unchanged, changed, or a name that did not resolve (the "
+                       "members known were kept).",
+                       MetricType::kCounter,
+                       {{{{"result", "unchanged"}}, static_cast<double>(dns_unchanged_.load())},
+                        {{{"result", "changed"}}, static_cast<double>(dns_changed_.load())},
+                        {{{"result", "failed"}}, static_cast<double>(dns_failed_.load())}}});
+}
+
 Exposition Exporter::Scrape(const ScrapeRequest& request) {
+  RefreshMembers();
   std::shared_ptr<Generation> generation = current();
   std::optional<std::string_view> header;
   if (request.timeout_header) header = *request.timeout_header;

@@ -3,8 +3,10 @@
 // serving. main() adds flags, HTTP and signals.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "base/log.h"
 #include "base/status.h"
@@ -12,6 +14,8 @@
 #include "collect/scrape_engine.h"
 #include "config/exporter_config.h"
 #include "http/http_server.h"
+#include "model/metric_family.h"
+#include "pool/member.h"
 #include "pool/replica_pool.h"
 
 namespace rse {
@@ -40,7 +44,14 @@ class Exporter {
   Status Reload(const ExporterConfig& config, const QueryCatalog& catalog,
                 ReloadSummary* summary = nullptr);
 
+  // Runs the catalog for one scrape. First, when a replica is given by name
+  // and dns_refresh has passed, resolves the names again: a changed address
+  // list becomes a new pool that takes over the members still listed (their
+  // sessions, health and counters), as a reload of the member list would.
   Exposition Scrape(const ScrapeRequest& request);
+
+  // replica_sql_dns_refreshes_total{result="unchanged|changed|failed"}.
+  void AppendFamilies(std::vector<MetricFamily>* families) const;
 
  private:
   // What one loaded config runs on. Declared so that destruction goes engine,
@@ -57,9 +68,13 @@ class Exporter {
   Exporter(Logger* logger, const Clock* clock) : logger_(logger), clock_(clock) {}
   // A generation for `config`: the pool of `previous` when its cluster and
   // pool settings are the same, else a new one, checked for master election.
+  // With `members`, a new pool over them, adopting from `previous`'s.
   StatusOr<std::shared_ptr<Generation>> Build(const ExporterConfig& config,
                                               const QueryCatalog& catalog,
-                                              const Generation* previous);
+                                              const Generation* previous,
+                                              const std::vector<Member>* members = nullptr);
+  // The DNS refresh of Scrape(); at most one at a time, never blocking a scrape.
+  void RefreshMembers();
   std::shared_ptr<Generation> current() const;
 
   Logger* const logger_;
@@ -67,6 +82,11 @@ class Exporter {
   std::mutex reload_mu_;  // One reload at a time.
   mutable std::mutex mu_;
   std::shared_ptr<Generation> current_;  // Guarded by mu_.
+  QueryCatalog catalog_;                  // Guarded by reload_mu_. The catalog current_ runs.
+  std::mutex dns_mu_;
+  TimePoint next_resolution_{};           // Guarded by dns_mu_.
+  bool resolution_failing_ = false;       // Guarded by dns_mu_.
+  std::atomic<uint64_t> dns_unchanged_{0}, dns_changed_{0}, dns_failed_{0};
 };
 
 }  // namespace rse

@@ -123,7 +123,7 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
                        "password_env", "password_command", "password_ttl",
                        "password_command_timeout", "replicas", "connect_timeout", "max_replication_lag",
                        "failover", "when_all_lagging", "tls_mode", "tls_ca_file", "tls_cert_file",
-                       "tls_key_file", "session_sql", "pooler", "members_are"});
+                       "tls_key_file", "session_sql", "pooler", "members_are", "dns_refresh"});
   for (auto [key, field] : {std::pair{"name", &cluster.name},
                             {"database", &cluster.database},
                             {"user", &cluster.user}}) {
@@ -198,6 +198,12 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
       cluster.pooler = *v;
   }
   if (auto v = ReadEnum(r, "members_are", kAllMembersAre, MembersAreName)) cluster.members_are = *v;
+  if (auto v = r.Duration("dns_refresh")) {
+    if (v->count() < 0)
+      r.Error("dns_refresh", "must not be negative");
+    else
+      cluster.dns_refresh = *v;
+  }
 }
 
 void ReadPool(TableReader& r, PoolConfig& pool) {

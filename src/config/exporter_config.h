@@ -70,6 +70,9 @@ struct ClusterConfig {
   std::vector<std::string> session_sql;  // Run once on every new connection.
   Pooler pooler = Pooler::kNone;           // PostgreSQL only: PgBouncer's pooling mode.
   MembersAre members_are = MembersAre::kServers;
+  // A replica given by name is resolved again at a scrape at most this often
+  // (0: only at start and reload): addresses come and go with their series.
+  milliseconds dns_refresh{30'000};
   bool operator==(const ClusterConfig&) const = default;
 };
 

@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <set>
 
 namespace rse {
@@ -43,6 +45,35 @@ std::vector<Member> ExpandMembers(const std::vector<HostPort>& replicas, const R
     }
   }
   return members;
+}
+
+bool AnyHostName(const std::vector<HostPort>& replicas) {
+  for (const HostPort& replica : replicas) {
+    unsigned char buffer[sizeof(in6_addr)];
+    if (inet_pton(AF_INET, replica.host.c_str(), buffer) != 1 &&
+        inet_pton(AF_INET6, replica.host.c_str(), buffer) != 1)
+      return true;
+  }
+  return false;
+}
+
+StatusOr<std::vector<Member>> ResolveMembers(const std::vector<HostPort>& replicas,
+                                             const Resolver& resolve) {
+  for (const HostPort& replica : replicas) {
+    if (AnyHostName({replica}) && resolve(replica.host).empty())
+      return Status::NotFound("\"" + replica.host + "\" does not resolve");
+  }
+  return ExpandMembers(replicas, resolve);
+}
+
+bool SameMembers(std::vector<Member> a, std::vector<Member> b) {
+  auto key = [](const Member& m) { return m.label + "|" + m.address.ToString(); };
+  auto less = [&](const Member& x, const Member& y) { return key(x) < key(y); };
+  std::sort(a.begin(), a.end(), less);
+  std::sort(b.begin(), b.end(), less);
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(),
+                    [&](const Member& x, const Member& y) { return key(x) == key(y); });
 }
 
 }  // namespace rse

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/host_port.h"
+#include "base/status.h"
 
 namespace rse {
 
@@ -21,9 +22,21 @@ using Resolver = std::function<std::vector<std::string>(const std::string& host)
 // getaddrinfo(3), deduplicated, in the order the system returns them.
 std::vector<std::string> ResolveHost(const std::string& host);
 
-// Resolves each name once, at startup. A name that resolves to one address,
-// or not at all (the database may be down), stays as written.
+// Resolves each name. A name that resolves to one address, or not at all
+// (the database may be down), stays as written.
 std::vector<Member> ExpandMembers(const std::vector<HostPort>& replicas,
                                   const Resolver& resolve = ResolveHost);
+
+// Whether any of `replicas` is a name rather than an address: only then can
+// the member list change between resolutions.
+bool AnyHostName(const std::vector<HostPort>& replicas);
+
+// The member list again, for a refresh: NotFound naming the first name that
+// does not resolve now (the caller keeps the members it has).
+StatusOr<std::vector<Member>> ResolveMembers(const std::vector<HostPort>& replicas,
+                                             const Resolver& resolve = ResolveHost);
+
+// Same members, whatever their order.
+bool SameMembers(std::vector<Member> a, std::vector<Member> b);
 
 }  // namespace rse

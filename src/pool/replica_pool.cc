@@ -400,6 +400,12 @@ Status ReplicaPool::CheckForMasterElection(const Deadline& deadline) {
   return Status::Ok();
 }
 
+std::vector<Member> ReplicaPool::members() const {
+  std::vector<Member> out;
+  for (const Slot& slot : slots_) out.push_back(slot.member);  // Fixed at construction.
+  return out;
+}
+
 const std::string& ReplicaPool::label(size_t member) const { return slots_[member].member.label; }
 
 std::optional<double> ReplicaPool::lag(size_t member) const {

@@ -112,6 +112,7 @@ class ReplicaPool {
   bool AnyInRotation() const;
 
   std::vector<MemberSnapshot> Snapshot() const;
+  std::vector<Member> members() const;
   const std::string& label(size_t member) const;
   // The lag its latest probe measured (nullopt when unknown or never probed).
   std::optional<double> lag(size_t member) const;

@@ -10,11 +10,15 @@
 
 namespace rse::testing {
 
-TcpProxy::TcpProxy(HostPort target) : target_(std::move(target)) {
+TcpProxy::TcpProxy(HostPort target, HostPort listen)
+    : target_(std::move(target)), listen_host_(listen.host) {
   listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(listen.port));
+  ::inet_pton(AF_INET, listen.host.c_str(), &addr.sin_addr);
   ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   ::listen(listener_, 64);
   socklen_t len = sizeof addr;

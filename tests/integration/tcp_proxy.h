@@ -16,12 +16,13 @@ namespace rse::testing {
 
 class TcpProxy {
  public:
-  explicit TcpProxy(HostPort target);
+  // Listens on `listen` (port 0: any free port).
+  explicit TcpProxy(HostPort target, HostPort listen = {"127.0.0.1", 0});
   ~TcpProxy();
   TcpProxy(const TcpProxy&) = delete;
   TcpProxy& operator=(const TcpProxy&) = delete;
 
-  HostPort address() const { return {"127.0.0.1", port_}; }
+  HostPort address() const { return {listen_host_, port_}; }
   void Freeze() { frozen_ = true; }
   void Thaw() { frozen_ = false; }
 
@@ -30,6 +31,7 @@ class TcpProxy {
   void Pump(int client, int server);
 
   const HostPort target_;
+  std::string listen_host_;
   int listener_ = -1;
   int port_ = 0;
   std::atomic<bool> frozen_ = false;

@@ -15,6 +15,7 @@
 #include "app/exporter.h"
 #include "db_env.h"
 #include "exposition/text_format.h"
+#include "tcp_proxy.h"
 
 namespace rse::testing {
 namespace {
@@ -302,6 +303,76 @@ TEST_P(RotationTest, ARotatedPasswordFileAndHelperAreReadForTheNextConnection) {
   }
   std::system(("rm -rf " + dir).c_str());
 }
+
+// Replicas found by DNS, through the real resolver (getaddrinfo, /etc/hosts
+// here): a name whose addresses come and go, each address a member of its
+// own (proxies of ours on 127.0.0.2 and 127.0.0.3 in front of the replicas).
+class DnsTest : public TopologyTest, public ::testing::WithParamInterface<const ClusterEnv*> {};
+
+TEST_P(DnsTest, AddressesThatComeAndGoBehindANameAreMembersOfTheirOwn) {
+  const ClusterEnv& env = *GetParam();
+  const bool pg = env.engine == Engine::kPostgres;
+  TcpProxy first(env.replicas[0], {"127.0.0.2", 0});
+  TcpProxy second(env.replicas[1], {"127.0.0.3", first.address().port});
+  const int port = first.address().port;
+  const std::string name = "rse-dns-test-" + env.name + ".invalid";
+  std::string original;
+  {
+    std::ifstream in("/etc/hosts");
+    std::stringstream all;
+    all << in.rdbuf();
+    original = all.str();
+  }
+  struct RestoreHosts {
+    const std::string& text;
+    ~RestoreHosts() { std::ofstream("/etc/hosts", std::ios::trunc) << text; }
+  } restore{original};
+  auto hosts = [&](const std::vector<std::string>& addresses) {
+    std::ofstream out("/etc/hosts", std::ios::trunc);
+    out << original;
+    for (const std::string& a : addresses) out << a << " " << name << "\n";
+  };
+  hosts({"127.0.0.2"});
+  std::ostringstream text;
+  text << "[cluster]\nname = \"shop\"\nengine = \"" << (pg ? "postgres" : "mysql")
+       << "\"\ndatabase = \"shop\"\nuser = \"exporter\"\npassword_env = \"RSE_IT_PASSWORD\"\n"
+       << "tls_mode = \"disable\"\nreplicas = [\"" << name << ":" << port << "\"]\n"
+       << "dns_refresh = \"1ms\"\n";
+  setenv("RSE_IT_PASSWORD", env.password.c_str(), 1);
+  auto config = ParseExporterConfig(text.str(), "dns.toml", ".");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  auto catalog = ParseQueryCatalog({{"dns.toml", Catalog(pg)}});
+  ASSERT_TRUE(catalog.ok());
+  auto exporter = Exporter::Create(*config, *catalog, &logger_, DefaultClock());
+  ASSERT_TRUE(exporter.ok()) << exporter.status().message();
+  const std::string a = "127.0.0.2:" + std::to_string(port), b = "127.0.0.3:" + std::to_string(port);
+  auto up = [](const std::string& member) {
+    return "replica_sql_replica_up{replica=\"" + member + "\"} 1";
+  };
+  std::string out = RenderText((*exporter)->Scrape({}));
+  EXPECT_TRUE(Has(out, "replica_sql_up 1")) << out;
+  hosts({"127.0.0.2", "127.0.0.3"});  // A second address: two members.
+  (*exporter)->Scrape({});
+  out = RenderText((*exporter)->Scrape({}));
+  EXPECT_TRUE(Has(out, "replica_sql_up 1")) << out;
+  EXPECT_TRUE(Has(out, up(a)) && Has(out, up(b))) << out;
+  hosts({"127.0.0.3"});  // The first goes: its series go with it.
+  out = RenderText((*exporter)->Scrape({}));
+  EXPECT_TRUE(Has(out, "replica_sql_up 1")) << out;
+  EXPECT_EQ(out.find(a), std::string::npos) << out;
+  hosts({});  // Resolution fails: the members known are kept and serve.
+  out = RenderText((*exporter)->Scrape({}));
+  EXPECT_TRUE(Has(out, "replica_sql_up 1")) << out << log_.str();
+  std::vector<MetricFamily> families;
+  (*exporter)->AppendFamilies(&families);
+  const std::string dns = RenderText(Exposition{{}, families});
+  EXPECT_EQ(dns.find("replica_sql_dns_refreshes_total{result=\"failed\"} 0"), std::string::npos) << dns;
+  EXPECT_EQ(dns.find("replica_sql_dns_refreshes_total{result=\"changed\"} 0"), std::string::npos) << dns;
+  EXPECT_NE(log_.str().find("replica names do not resolve"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, DnsTest, ::testing::ValuesIn(AllEnvs()),
+                         [](const auto& info) { return info.param->name; });
 
 INSTANTIATE_TEST_SUITE_P(Engines, RotationTest, ::testing::ValuesIn(AllEnvs()),
                          [](const auto& info) { return info.param->name; });

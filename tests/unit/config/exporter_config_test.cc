@@ -45,6 +45,7 @@ TEST(ExporterConfigTest, ReferenceFileShowsEveryDefault) {
   EXPECT_EQ(config->cluster.when_all_lagging, defaults.cluster.when_all_lagging);
   EXPECT_EQ(config->cluster.pooler, defaults.cluster.pooler);
   EXPECT_EQ(config->cluster.members_are, defaults.cluster.members_are);
+  EXPECT_EQ(config->cluster.dns_refresh, defaults.cluster.dns_refresh);
   EXPECT_TRUE(config->warnings.empty());
 }
 

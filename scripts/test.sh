@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one command that installs, builds and runs every test, on a fresh
-# Debian 12 machine as root: unit tests, and integration tests against real
-# PostgreSQL and MariaDB primaries and replicas started on 127.0.0.1, then a
-# short run of each fuzz target.
+# Debian 12 or 13 machine as root: unit tests, and integration tests against
+# real PostgreSQL and MariaDB primaries and replicas started on 127.0.0.1, a
+# short run of each fuzz target, then the same suites on the other Debian
+# release in a debootstrap root (scripts/test_in_debian.sh).
 # The test build uses AddressSanitizer + UndefinedBehaviorSanitizer and -Werror.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,3 +15,19 @@ scripts/build.sh test -DCMAKE_BUILD_TYPE=Debug -DRSE_SANITIZE=ON -DRSE_WERROR=ON
 ctest --test-dir build/test --output-on-failure --timeout 600
 # A short run of every libFuzzer target (the long run: scripts/fuzz.sh --seconds 600).
 scripts/fuzz.sh --seconds 10
+
+# Portability: the unit, binary and integration suites again on the other
+# supported Debian release (13 from a 12 host, 12 from a 13 host), built with
+# its compiler and libraries against its PostgreSQL and MariaDB, in a
+# debootstrap root (RSE_OTHER_RELEASE=none skips it for a quick local run).
+case "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" in
+  trixie) other=bookworm ;;
+  *) other=trixie ;;
+esac
+other=${RSE_OTHER_RELEASE:-$other}
+if [ "$other" != none ]; then
+  scripts/test_in_debian.sh "$other"
+  # The root's servers used our fixed ports: the host's clusters come back.
+  tests/scripts/start_databases.sh all
+  tests/scripts/proxies.sh start
+fi

@@ -13,6 +13,7 @@
 #include "app/dry_run.h"
 #include "app/exporter.h"
 #include "app/loaded_config.h"
+#include "app/open_file_limit.h"
 #include "app/process_metrics.h"
 #include "app/reloader.h"
 #include "base/build_info.h"
@@ -62,7 +63,7 @@ int main(int argc, char** argv) {
   if (flags->dry_run) return DryRun(*loaded, &logger, std::cout, std::cerr);
 
   // Signals are taken by one thread with sigwait, so no handler runs inside
-  // httplib's threads and shutdown is an ordinary function call.
+  // the server's threads and shutdown is an ordinary function call.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
   // threshold to the size of the first big block freed, and later big blocks
   // stay in the heap after the scrape.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  RaiseOpenFileLimit();
 
   auto exporter = Exporter::Create(loaded->config, loaded->catalog, &logger, DefaultClock());
   if (!exporter.ok()) return Fail(exporter.status().message());

@@ -7,9 +7,9 @@ ElasticThreadPool::ElasticThreadPool(size_t min_threads, size_t max_threads,
     : min_threads_(min_threads), max_threads_(std::max(max_threads, min_threads)),
       idle_exit_(idle_exit) {}
 
-ElasticThreadPool::~ElasticThreadPool() { shutdown(); }
+ElasticThreadPool::~ElasticThreadPool() { Shutdown(); }
 
-void ElasticThreadPool::enqueue(std::function<void()> fn) {
+void ElasticThreadPool::Enqueue(std::function<void()> fn) {
   std::unique_lock<std::mutex> lock(mu_);
   JoinFinishedLocked(lock);
   jobs_.push_back(std::move(fn));
@@ -40,7 +40,7 @@ void ElasticThreadPool::Work(std::list<std::thread>::iterator self) {
     lock.lock();
   }
   finished_.push_back(self);
-  work_.notify_all();  // shutdown() may be waiting for the last thread.
+  work_.notify_all();  // Shutdown() may be waiting for the last thread.
 }
 
 void ElasticThreadPool::JoinFinishedLocked(std::unique_lock<std::mutex>& lock) {
@@ -55,7 +55,7 @@ void ElasticThreadPool::JoinFinishedLocked(std::unique_lock<std::mutex>& lock) {
   }
 }
 
-void ElasticThreadPool::shutdown() {
+void ElasticThreadPool::Shutdown() {
   std::unique_lock<std::mutex> lock(mu_);
   shutdown_ = true;
   work_.notify_all();

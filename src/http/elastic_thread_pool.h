@@ -1,12 +1,8 @@
-// httplib's task queue for connections: a thread per connection from a
-// pool that grows on demand up to `max_threads` and shrinks back to
-// `min_threads` when idle. httplib's own pool has a fixed size, so a few slow
-// or idle keep-alive clients held every worker and scrapes queued behind them
-// without their deadline running; here a new connection gets a thread at once
-// while fewer than `max_threads` are busy.
+// The threads that run request handlers (a scrape blocks for its deadline):
+// a pool that grows on demand up to `max_threads` and shrinks back to
+// `min_threads` when idle, so a handler gets a thread at once while fewer
+// than `max_threads` are busy, and queues past that.
 #pragma once
-
-#include <httplib.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -15,18 +11,21 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace rse {
 
-class ElasticThreadPool final : public httplib::TaskQueue {
+class ElasticThreadPool {
  public:
   ElasticThreadPool(size_t min_threads, size_t max_threads,
                     std::chrono::milliseconds idle_exit = std::chrono::seconds(30));
-  ~ElasticThreadPool() override;
+  ~ElasticThreadPool();
+  ElasticThreadPool(const ElasticThreadPool&) = delete;
+  ElasticThreadPool& operator=(const ElasticThreadPool&) = delete;
 
-  void enqueue(std::function<void()> fn) override;
+  void Enqueue(std::function<void()> fn);
   // Runs what is queued, then joins every thread.
-  void shutdown() override;
+  void Shutdown();
 
   size_t threads() const;
 

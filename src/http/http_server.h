@@ -1,10 +1,7 @@
-// The exporter's HTTP endpoints: "/" (landing page), the telemetry path
-// ("/metrics"), "/config", "/-/healthy", "/-/ready", and with the lifecycle
-// API "/-/reload" and "/-/quit" (POST or PUT). Other methods get 405, other
-// paths 404. TLS, basic auth and extra headers come from the web config
-// (exporter-toolkit format) and can be replaced while serving; the health
-// endpoints stay open so probes need no credentials. httplib stays behind
-// this header. Serve() blocks; Stop() may be called from any thread.
+// The exporter's HTTP server: the routes (http/routes.h) on the transport
+// (http/http_transport.h). TLS, basic auth and extra headers come from the
+// web config (exporter-toolkit format) and can be replaced while serving.
+// Serve() blocks; Stop() may be called from any thread.
 #pragma once
 
 #include <chrono>
@@ -19,41 +16,21 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "config/web_config.h"
-#include "http/landing_page.h"
-#include "model/exposition.h"
-
-namespace httplib {
-class Server;
-}
+#include "http/routes.h"
 
 namespace rse {
 
-class BasicAuthenticator;
+class HttpTransport;
 class TlsContextHolder;
-class StableRunCache;
 
-// What a scrape request tells the collector.
-struct ScrapeRequest {
-  std::optional<std::string> timeout_header;  // X-Prometheus-Scrape-Timeout-Seconds, verbatim.
-};
-
-using MetricsHandler = std::function<Exposition(const ScrapeRequest&)>;
-
-struct HttpServerOptions {
-  LandingInfo landing;
-  std::string telemetry_path = "/metrics";
-  // Connections get a thread each, from a pool that grows to max_threads.
+struct HttpServerOptions : RouteOptions {
+  // Requests are handled on threads from a pool that grows to max_threads.
   int min_threads = 4;
   int max_threads = 256;
   // A request (and a TLS handshake) must arrive whole within this time,
   // however slowly its bytes come.
   std::chrono::milliseconds request_timeout{5000};
   WebSecurityConfig web;  // At start; ApplyWebConfig() replaces it.
-  // POST/PUT /-/reload and /-/quit; without it they answer 403, as Prometheus does.
-  bool enable_lifecycle = false;
-  std::function<Status()> reload;          // Required with enable_lifecycle.
-  std::function<void()> quit;              // Same.
-  std::function<std::string()> config_page;  // GET /config; 404 when empty.
 };
 
 class HttpServer {
@@ -67,7 +44,7 @@ class HttpServer {
   // if the address is in use by anyone, including another exporter, or if the
   // web config's TLS files cannot be loaded.
   Status Bind(const HostPort& address);
-  int port() const { return port_; }
+  int port() const;
   bool tls() const;
 
   // Takes a reloaded web config for the requests that arrive from now on.
@@ -80,23 +57,17 @@ class HttpServer {
   void Stop();
 
  private:
-  struct Security;
-  void InstallRoutes();
-  std::shared_ptr<const Security> security() const;
+  std::shared_ptr<const RouteSecurity> security() const;
 
   const HttpServerOptions options_;
-  const MetricsHandler metrics_;
   Logger* const logger_;
   Status init_error_;  // A TLS context that could not be set up at construction.
   std::unique_ptr<TlsContextHolder> tls_holder_;
-  // Self-metrics compressed by earlier scrapes; declared before server_, so
-  // it outlives every request the server still runs.
-  std::unique_ptr<StableRunCache> stable_runs_;
-  std::unique_ptr<httplib::Server> server_;
+  // Declared before transport_, so they outlive every request it still runs.
+  std::unique_ptr<Routes> routes_;
   mutable std::mutex mu_;
-  std::shared_ptr<const Security> security_;  // Guarded by mu_.
-  int port_ = -1;
-  int listen_socket_ = -1;  // Seen in httplib's socket-options hook, before it listens.
+  std::shared_ptr<const RouteSecurity> security_;  // Guarded by mu_.
+  std::unique_ptr<HttpTransport> transport_;
 };
 
 }  // namespace rse

@@ -17,11 +17,11 @@ TEST(ElasticThreadPoolTest, EveryConnectionGetsAThreadAtOnceUpToTheMaximum) {
   ElasticThreadPool pool(2, 50);
   Gate gate;
   // 40 slow clients, more than any fixed pool of 8: all run at the same time.
-  for (int i = 0; i < 40; ++i) pool.enqueue([&] { gate.Wait(); });
+  for (int i = 0; i < 40; ++i) pool.Enqueue([&] { gate.Wait(); });
   ASSERT_TRUE(gate.AwaitWaiting(40));
   EXPECT_EQ(pool.threads(), 40u);
   gate.Release();
-  pool.shutdown();
+  pool.Shutdown();
   EXPECT_EQ(pool.threads(), 0u);
 }
 
@@ -29,7 +29,7 @@ TEST(ElasticThreadPoolTest, PastTheMaximumTasksQueueAndStillRun) {
   ElasticThreadPool pool(1, 4);
   Gate gate;
   std::atomic<int> done = 0;
-  for (int i = 0; i < 10; ++i) pool.enqueue([&] {
+  for (int i = 0; i < 10; ++i) pool.Enqueue([&] {
       gate.Wait();
       ++done;
     });
@@ -37,7 +37,7 @@ TEST(ElasticThreadPoolTest, PastTheMaximumTasksQueueAndStillRun) {
   EXPECT_EQ(pool.threads(), 4u);
   EXPECT_EQ(gate.waiting(), 4) << "only max_threads run at once";
   gate.Release();
-  pool.shutdown();  // Runs what is queued before it returns.
+  pool.Shutdown();  // Runs what is queued before it returns.
   EXPECT_EQ(done.load(), 10);
 }
 
@@ -47,7 +47,7 @@ TEST(ElasticThreadPoolTest, IdleThreadsAreReusedNotMultiplied) {
     std::mutex mu;
     std::condition_variable cv;
     bool ran = false;
-    pool.enqueue([&] {
+    pool.Enqueue([&] {
       std::lock_guard<std::mutex> lock(mu);
       ran = true;
       cv.notify_all();
@@ -60,20 +60,20 @@ TEST(ElasticThreadPoolTest, IdleThreadsAreReusedNotMultiplied) {
   // wait gets a thread of its own; on a loaded machine that happens a few times,
   // never once per job.
   EXPECT_LT(pool.threads(), 25u);
-  pool.shutdown();
+  pool.Shutdown();
 }
 
 TEST(ElasticThreadPoolTest, ThreadsAboveTheMinimumLeaveWhenIdle) {
   ElasticThreadPool pool(1, 20, std::chrono::milliseconds(20));
   Gate gate;
-  for (int i = 0; i < 10; ++i) pool.enqueue([&] { gate.Wait(); });
+  for (int i = 0; i < 10; ++i) pool.Enqueue([&] { gate.Wait(); });
   ASSERT_TRUE(gate.AwaitWaiting(10));
   gate.Release();
   // Shrinking is driven by the 20 ms idle timeout: poll for it, bounded by 10 s.
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (pool.threads() > 1 && std::chrono::steady_clock::now() < until) std::this_thread::yield();
   EXPECT_EQ(pool.threads(), 1u) << "back to min_threads";
-  pool.shutdown();
+  pool.Shutdown();
   EXPECT_EQ(pool.threads(), 0u);
 }
 

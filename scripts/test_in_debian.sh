@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The portability suite: makes a root of another Debian release with
+# debootstrap (from the archive this machine's apt uses), installs that
+# release's packages in it with scripts/install_deps.sh, builds this checkout
+# there with 0 warnings (-Werror), starts that release's PostgreSQL and
+# MariaDB primaries and replicas, PgBouncer and HAProxy inside it, and runs
+# the unit, binary and integration suites.
+#
+# Usage: scripts/test_in_debian.sh CODENAME    (as root; e.g. trixie)
+#
+# The root's servers listen on the same fixed 127.0.0.1 ports as the host's
+# test clusters, so those (started by tests/scripts/start_databases.sh and
+# proxies.sh, ended by PID) are stopped first; run scripts/test.sh again, or
+# tests/scripts/start_databases.sh all, to have them back. A root this script
+# made is reused when it is complete (RSE_DEBIAN_FRESH=1 makes a new one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+codename=${1:?usage: scripts/test_in_debian.sh CODENAME}
+work=${RSE_DEBIAN_DIR:-/var/tmp/rse-debian}
+root=$work/$codename
+tree=/work/replica_sql_exporter
+start=$SECONDS
+
+log() { echo "[debian-$codename $((SECONDS - start))s] $*" >&2; }
+die() { echo "[debian-$codename] ERROR: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "run as root (debootstrap and chroot)"
+
+mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
+mirror=${mirror:-http://deb.debian.org/debian}
+
+if ! command -v debootstrap >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap </dev/null >/dev/null
+fi
+
+mkdir -p "$work"
+if [ "${RSE_DEBIAN_FRESH:-0}" = 1 ] || [ ! -f "$root/.rse-ready" ]; then
+  rm -rf "$root"
+  log "debootstrap --variant=minbase $codename from $mirror"
+  debootstrap --variant=minbase "$codename" "$root" "$mirror" >"$work/debootstrap-$codename.log" 2>&1 ||
+    die "debootstrap failed; see $work/debootstrap-$codename.log"
+  touch "$root/.rse-ready"
+fi
+# Packages do not start their daemons inside the root; ours run on their own.
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod +x "$root/usr/sbin/policy-rc.d"
+echo "deb $mirror $codename main" >"$root/etc/apt/sources.list"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+grep -q localhost "$root/etc/hosts" 2>/dev/null || printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' >"$root/etc/hosts"
+
+in_root() {
+  chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME=/root LANG=C.UTF-8 TERM=dumb CI="${CI:-}" bash -c "cd $tree && $1"
+}
+
+mounted=()
+mount_in_root() {  # SOURCE TARGET [mount options...]
+  local target=$root$2
+  mkdir -p "$target"
+  mountpoint -q "$target" && return 0
+  mount "${@:3}" "$1" "$target"
+  mounted=("$target" "${mounted[@]}")
+}
+cleanup() {
+  local rc=$?
+  if [ -x "$root$tree/tests/scripts/stop_databases.sh" ]; then
+    in_root "tests/scripts/proxies.sh stop; tests/scripts/stop_databases.sh" >/dev/null 2>&1 || true
+  fi
+  for target in "${mounted[@]}"; do umount -l "$target" 2>/dev/null || true; done
+  log "done (exit $rc)"
+}
+trap cleanup EXIT
+mount_in_root proc /proc -t proc
+mount_in_root sysfs /sys -t sysfs
+mount_in_root /dev /dev --bind
+mount_in_root devpts /dev/pts -t devpts -o newinstance,ptmxmode=0666
+mount_in_root tmpfs /dev/shm -t tmpfs -o mode=1777
+
+# This checkout as it is (tracked and new files; no build output).
+rm -rf "$root$tree"
+mkdir -p "$root$tree"
+git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c '[ -e "{}" ] && printf "%s\0" "{}"' |
+  tar --null -T - -cf - | tar -C "$root$tree" -xf -
+
+log "the host's test clusters stop (same ports)"
+tests/scripts/proxies.sh stop >/dev/null 2>&1 || true
+tests/scripts/stop_databases.sh >/dev/null 2>&1 || true
+
+log "installing $codename's packages"
+in_root "scripts/install_deps.sh" >"$work/install-$codename.log" 2>&1 ||
+  { tail -n 30 "$work/install-$codename.log" >&2; die "install_deps.sh failed"; }
+in_root "dpkg-query -W -f='\${Package} \${Version}\n' g++ libpqxx-dev libboost-dev libtomlplusplus-dev libyaml-cpp-dev libgtest-dev postgresql mariadb-server pgbouncer haproxy cmake" >&2
+
+log "starting PostgreSQL and MariaDB primaries and replicas, PgBouncer and HAProxy"
+in_root "tests/scripts/start_databases.sh all && tests/scripts/proxies.sh start"
+
+log "building (Debug, -Werror)"
+if ! in_root "scripts/build.sh debian -DCMAKE_BUILD_TYPE=Debug -DRSE_WERROR=ON" >"$work/build-$codename.log" 2>&1; then
+  grep -E -B2 -A6 'error|warning' "$work/build-$codename.log" | head -n 80 >&2
+  die "the build failed; see $work/build-$codename.log"
+fi
+log "built with $(grep -c 'warning:' "$work/build-$codename.log" || true) warnings"
+
+log "unit, binary and integration suites"
+in_root "ctest --test-dir build/debian --output-on-failure --timeout 600 -j2"
+log "all suites passed on Debian $codename"

@@ -1,0 +1,395 @@
+#include "http/http_transport.h"
+
+#include <malloc.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <optional>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "http/elastic_thread_pool.h"
+
+namespace rse {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using beast::error_code;
+using SslStream = beast::ssl_stream<beast::tcp_stream>;
+
+// Two loop threads: TLS handshakes are CPU work; everything else is waiting.
+constexpr int kLoopThreads = 2;
+// After a response this big, the freed memory goes back to the system.
+constexpr size_t kTrimAfterBytes = 256 << 10;
+// How long a closing connection waits for the client's last bytes (plain) or
+// its close_notify (TLS), so the last response is not cut by a reset.
+constexpr std::chrono::milliseconds kLinger{1000};
+constexpr size_t kReadChunk = 4096;
+
+// What every connection of one transport shares.
+struct Shared {
+  TransportOptions options;
+  RequestHandler handler;
+  ElasticThreadPool* workers;
+};
+
+HttpRequest ToRequest(const http::request<http::string_body>& message) {
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  const size_t query = request.target.find('?');
+  request.path = PercentDecode(std::string_view(request.target).substr(0, query));
+  if (query != std::string::npos) request.query = request.target.substr(query + 1);
+  request.version = static_cast<int>(message.version());
+  for (const auto& field : message) {
+    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  return request;
+}
+
+// Status line and headers, as Beast serialises them.
+std::string SerializeHead(const HttpResponse& response, unsigned version, bool keep_alive) {
+  http::response<http::empty_body> head;
+  head.version(version);
+  head.result(static_cast<unsigned>(response.status));
+  for (const auto& [name, value] : response.headers) head.set(name, value);
+  head.content_length(response.size());
+  head.keep_alive(keep_alive);
+  std::ostringstream out;
+  out << head.base();
+  return out.str();
+}
+
+// A request the parser refused: answered, then the connection closes. Not
+// a client that went away or ran out of time (those are just closed).
+std::optional<HttpResponse> RefusedRequest(const error_code& ec) {
+  if (ec.category() != http::make_error_code(http::error::bad_method).category()) return std::nullopt;
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message) return std::nullopt;
+  HttpResponse response;
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+    response = PlainText(431, "431 Request Header Fields Too Large\n");
+  } else if (ec == http::error::body_limit) {
+    response = PlainText(413, "413 Payload Too Large\n");
+  } else {
+    response = PlainText(400, "400 Bad Request: " + ec.message() + "\n");
+  }
+  response.close = true;
+  return response;
+}
+
+template <class Stream>
+Stream MakeStream(tcp::socket&& socket, ssl::context* tls);
+template <>
+beast::tcp_stream MakeStream(tcp::socket&& socket, ssl::context*) {
+  return beast::tcp_stream(std::move(socket));
+}
+template <>
+SslStream MakeStream(tcp::socket&& socket, ssl::context* tls) {
+  return SslStream(std::move(socket), *tls);
+}
+
+// One connection: wait for a request, read it whole, hand it to a handler
+// thread, write the answer, again. Only one operation is in flight at a
+// time, all on the connection's strand.
+template <class Stream>
+class Connection : public std::enable_shared_from_this<Connection<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, SslStream>;
+
+ public:
+  Connection(tcp::socket socket, std::shared_ptr<ssl::context> tls, const Shared* shared)
+      : shared_(shared),
+        tls_(std::move(tls)),
+        stream_(MakeStream<Stream>(std::move(socket), tls_.get())),
+        buffer_(shared->options.header_limit + shared->options.body_limit + kReadChunk) {}
+
+  void Start() {
+    if constexpr (kTls) {
+      Tcp().expires_after(shared_->options.request);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](const error_code& ec) {
+                                if (ec) return self->Abort();
+                                self->WaitForRequest();
+                              });
+    } else {
+      WaitForRequest();
+    }
+  }
+
+ private:
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  // The request's time limit starts at its first byte: until then the
+  // connection is idle, for at most the keep-alive time.
+  void WaitForRequest() {
+    if (buffer_.size() > 0) return ReadRequest();
+    Tcp().expires_after(shared_->options.keep_alive);
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = this->shared_from_this()](const error_code& ec, size_t n) {
+                              if (ec) return self->Close();
+                              self->buffer_.commit(n);
+                              self->ReadRequest();
+                            });
+  }
+
+  void ReadRequest() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(shared_->options.header_limit));
+    parser_->body_limit(shared_->options.body_limit);
+    Tcp().expires_after(shared_->options.request);  // Not renewed by the bytes that come.
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](const error_code& ec, size_t) {
+                       self->OnRequest(ec);
+                     });
+  }
+
+  void OnRequest(const error_code& ec) {
+    if (ec) {
+      if (auto refused = RefusedRequest(ec)) return Respond(std::move(*refused), 11, false, false);
+      return Abort();
+    }
+    Tcp().expires_never();  // A handler takes as long as its own deadline says.
+    auto request = std::make_shared<const HttpRequest>(ToRequest(parser_->get()));
+    const bool keep_alive = parser_->get().keep_alive();
+    const unsigned version = parser_->get().version();
+    parser_.reset();
+    shared_->workers->Enqueue([self = this->shared_from_this(), request, keep_alive, version] {
+      HttpResponse response = self->shared_->handler(*request);
+      const bool head = request->method == "HEAD";
+      net::post(self->stream_.get_executor(),
+                [self, response = std::move(response), version, keep_alive, head]() mutable {
+                  self->Respond(std::move(response), version, keep_alive, head);
+                });
+    });
+  }
+
+  void Respond(HttpResponse response, unsigned version, bool keep_alive, bool head) {
+    ++served_;
+    close_after_ = response.close || !keep_alive ||
+                   served_ >= shared_->options.max_requests_per_connection;
+    out_.emplace();
+    out_->response = std::move(response);
+    out_->head = SerializeHead(out_->response, version, !close_after_);
+    std::vector<net::const_buffer> buffers{net::buffer(out_->head)};
+    if (!head && out_->response.runs) {
+      for (std::string_view run : out_->response.runs->runs()) {
+        buffers.push_back(net::buffer(run.data(), run.size()));
+      }
+    } else if (!head) {
+      buffers.push_back(net::buffer(out_->response.body));
+    }
+    out_->pending.emplace(std::move(buffers));
+    WriteSome();
+  }
+
+  // In steps, each allowed `write` to make progress: a big body to a slow
+  // but live client goes on, a client that stopped reading is dropped.
+  void WriteSome() {
+    if (beast::buffer_bytes(*out_->pending) == 0) return OnWritten();
+    Tcp().expires_after(shared_->options.write);
+    stream_.async_write_some(*out_->pending,
+                             [self = this->shared_from_this()](const error_code& ec, size_t n) {
+                               if (ec) return self->Abort();
+                               self->out_->pending->consume(n);
+                               self->WriteSome();
+                             });
+  }
+
+  void OnWritten() {
+    const size_t size = out_->response.size();
+    out_.reset();  // The body, and with it a big uncached result, goes now.
+    if (size >= kTrimAfterBytes) malloc_trim(0);
+    if (close_after_) return Close();
+    WaitForRequest();
+  }
+
+  // Ends the connection after a response: the client's last bytes (or its
+  // close_notify) are awaited briefly, so closing with unread input does not
+  // reset the connection before the client has read the answer.
+  void Close() {
+    Tcp().expires_after(kLinger);
+    if constexpr (kTls) {
+      stream_.async_shutdown([self = this->shared_from_this()](const error_code&) { self->Abort(); });
+    } else {
+      error_code ignored;
+      Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      Drain();
+    }
+  }
+
+  void Drain() {
+    buffer_.clear();
+    Tcp().async_read_some(buffer_.prepare(kReadChunk),
+                          [self = this->shared_from_this()](const error_code& ec, size_t) {
+                            if (ec) return self->Abort();
+                            self->Drain();
+                          });
+  }
+
+  void Abort() {
+    error_code ignored;
+    Tcp().socket().close(ignored);
+  }
+
+  struct Outgoing {
+    HttpResponse response;
+    std::string head;
+    std::optional<beast::buffers_suffix<std::vector<net::const_buffer>>> pending;
+  };
+
+  const Shared* const shared_;
+  const std::shared_ptr<ssl::context> tls_;  // Before stream_, which is built on it.
+  Stream stream_;
+  beast::flat_buffer buffer_;  // Bytes read past the current request stay for the next.
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<Outgoing> out_;
+  size_t served_ = 0;
+  bool close_after_ = false;
+};
+
+}  // namespace
+
+class HttpTransport::Impl {
+ public:
+  Impl(TransportOptions options, RequestHandler handler, TlsContextSource tls, Logger* logger)
+      : ioc_(kLoopThreads),
+        acceptor_(ioc_),
+        retry_(ioc_),
+        workers_(std::max<size_t>(1, options.min_threads),
+                 std::max(options.min_threads, options.max_threads)),
+        shared_{options, std::move(handler), &workers_},
+        tls_(std::move(tls)),
+        logger_(logger) {}
+
+  ~Impl() { Stop(); }
+
+  Status Bind(const std::string& host, int port) {
+    error_code ec;
+    tcp::resolver resolver(ioc_);
+    auto endpoints = resolver.resolve(host, std::to_string(port),
+                                      tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec) return Status::Unavailable("cannot resolve " + host + ": " + ec.message());
+    for (const auto& entry : endpoints) {
+      acceptor_.open(entry.endpoint().protocol(), ec);
+      // SO_REUSEADDR alone: a restarted exporter binds at once, a second
+      // one on the same port fails instead of taking half the scrapes.
+      if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+      if (!ec) acceptor_.bind(entry.endpoint(), ec);
+      if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+      if (!ec) return Status::Ok();
+      error_code ignored;
+      acceptor_.close(ignored);
+    }
+    return Status::Unavailable("cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                               (ec ? ec.message() : std::string("no address")));
+  }
+
+  int port() const {
+    error_code ec;
+    auto endpoint = acceptor_.local_endpoint(ec);
+    return ec ? -1 : endpoint.port();
+  }
+
+  Status Serve() {
+    if (!acceptor_.is_open()) return Status::Internal("HttpTransport::Serve() called before Bind()");
+    running_ = true;
+    net::post(acceptor_.get_executor(), [this] { Accept(); });
+    std::vector<std::thread> loops;
+    for (int i = 1; i < kLoopThreads; ++i) loops.emplace_back([this] { Run(); });
+    Run();
+    for (std::thread& loop : loops) loop.join();
+    workers_.Shutdown();  // Handlers still running finish; their answers go nowhere.
+    running_ = false;
+    return Status::Ok();
+  }
+
+  bool IsRunning() const { return running_ && !ioc_.stopped(); }
+
+  void Stop() { ioc_.stop(); }
+
+ private:
+  void Run() {
+    while (!ioc_.stopped()) {
+      try {
+        ioc_.run();
+      } catch (const std::exception& e) {
+        logger_->Error("HTTP connection failed", {{"err", e.what()}});
+      }
+    }
+  }
+
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [this](const error_code& ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted) return;
+      if (ec) {
+        // Out of descriptors or memory: try again shortly rather than spin.
+        if (!accept_failing_.exchange(true)) {
+          logger_->Warn("cannot accept connections", {{"err", ec.message()}});
+        }
+        retry_.expires_after(std::chrono::milliseconds(50));
+        retry_.async_wait([this](const error_code& wait) {
+          if (!wait) Accept();
+        });
+        return;
+      }
+      accept_failing_ = false;
+      // A response leaves in one gather write, but a reused connection
+      // should not wait for the client's delayed ACK either.
+      error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      StartConnection(std::move(socket));
+      Accept();
+    });
+  }
+
+  void StartConnection(tcp::socket socket) {
+    if (!tls_) {
+      std::make_shared<Connection<beast::tcp_stream>>(std::move(socket), nullptr, &shared_)->Start();
+      return;
+    }
+    std::shared_ptr<SSL_CTX> ctx = tls_();  // Taken now: a reload swaps it for later connections.
+    if (!ctx) return;                       // Closes the socket.
+    // asio's context takes a reference of its own and drops it when done.
+    SSL_CTX_up_ref(ctx.get());
+    auto context = std::make_shared<ssl::context>(ctx.get());
+    std::make_shared<Connection<SslStream>>(std::move(socket), std::move(context), &shared_)->Start();
+  }
+
+  // Declared before what uses it: destroyed last, after the handler threads
+  // (which hold connections) are joined.
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  net::steady_timer retry_;
+  ElasticThreadPool workers_;
+  const Shared shared_;
+  const TlsContextSource tls_;
+  Logger* const logger_;
+  std::atomic<bool> running_{false};
+  std::atomic<bool> accept_failing_{false};
+};
+
+HttpTransport::HttpTransport(TransportOptions options, RequestHandler handler, TlsContextSource tls,
+                             Logger* logger)
+    : impl_(std::make_unique<Impl>(options, std::move(handler), std::move(tls), logger)) {}
+
+HttpTransport::~HttpTransport() = default;
+
+Status HttpTransport::Bind(const std::string& host, int port) { return impl_->Bind(host, port); }
+int HttpTransport::port() const { return impl_->port(); }
+Status HttpTransport::Serve() { return impl_->Serve(); }
+bool HttpTransport::IsRunning() const { return impl_->IsRunning(); }
+void HttpTransport::Stop() { impl_->Stop(); }
+
+}  // namespace rse

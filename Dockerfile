@@ -19,12 +19,15 @@ RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DRSE_BUILD_TESTS=OFF \
        > /build/runtime-packages \
     && test -s /build/runtime-packages
 
-# Runtime: only the shared libraries the binary links, no compiler, no shell tools.
+# Runtime: only the shared libraries the binary links, no compiler, no shell
+# tools; apt's package lists and caches (~80 MB after an update: pkgcache.bin,
+# srcpkgcache.bin) go in the same layer.
 FROM debian:${DEBIAN}-slim
 COPY --from=build /build/runtime-packages /tmp/runtime-packages
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       $(cat /tmp/runtime-packages) ca-certificates \
-    && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb \
+              /var/log/apt /var/log/dpkg.log /tmp/runtime-packages
 COPY --from=build /build/src/replica_sql_exporter /usr/local/bin/replica_sql_exporter
 COPY config /etc/replica_sql_exporter/config
 COPY queries /etc/replica_sql_exporter/queries

@@ -106,10 +106,17 @@ start_ours() {  # config
 }
 
 start_postgres_exporter() {  # queries port
+  # Only the custom queries: the built-in collectors this version has are off
+  # (0.11 on Debian 12 has "bgwriter", 0.17 on Debian 13 "stat_bgwriter").
+  local off=() collector help
+  help=$(prometheus-postgres-exporter --help 2>&1)
+  for collector in database bgwriter stat_bgwriter; do
+    grep -qE -- "collector\.$collector( |$)" <<<"$help" && off+=("--no-collector.$collector")
+  done
   DATA_SOURCE_NAME="postgresql://exporter:$PW@$PG_REPLICA/shop?sslmode=disable" \
     prometheus-postgres-exporter --web.listen-address="127.0.0.1:$2" --log.level=error \
-    --disable-default-metrics --disable-settings-metrics --no-collector.database \
-    --no-collector.bgwriter --extend.query-path="$1" >"$work/pge.log" 2>&1 &
+    --disable-default-metrics --disable-settings-metrics "${off[@]}" \
+    --extend.query-path="$1" >"$work/pge.log" 2>&1 &
   echo $!
 }
 

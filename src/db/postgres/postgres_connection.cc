@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "db/postgres/postgres_session.h"
+#include "db/postgres/pqxx_compat.h"
 #include "db/query_tag.h"
 #include "db/sql_text.h"
 
@@ -127,7 +128,7 @@ StatusOr<ReplicaState> PostgresConnection::Probe(const Deadline& deadline) {
           conn_->prepare(name, kProbeSql);
           probe_prepared_ = true;
         }
-        return tx.exec_prepared(name);
+        return ExecPrepared(tx, name);
       };
       try {
         result = exec();
@@ -244,7 +245,7 @@ pqxx::result PostgresConnection::ExecReadOnly(pqxx::nontransaction& tx, std::str
   std::string text = "BEGIN READ ONLY";
   for (const std::string& prefix : before) text += "; " + prefix;
   pqxx::result result = tx.exec(text + ";" + statement);
-  tx.exec0("ROLLBACK");
+  tx.exec("ROLLBACK");
   return result;
 }
 
@@ -258,6 +259,17 @@ StatusOr<T> PostgresConnection::Run(
     std::optional<pqxx::nontransaction> open;
     try {
       return body(open.emplace(*conn_), remaining);
+    } catch (const pqxx::statement_completion_unknown& e) {  // A transaction_rollback: first.
+      guard_.MarkBroken();
+      return Status::Unavailable(std::string("postgres: ") + e.what());
+    } catch (const pqxx::transaction_rollback& e) {
+      // 40001 (serialization_failure) and 40P01 (deadlock_detected): on a hot
+      // standby both mean a recovery conflict; the session itself is fine.
+      // Before sql_error: libpqxx 7 derives this from sql_error, 6.4 does not.
+      std::string message = e.what();
+      while (!message.empty() && message.back() == '\n') message.pop_back();
+      if (open) RollbackAfterError(*open);
+      return Status::Aborted("postgres: " + message);
     } catch (const pqxx::broken_connection& e) {
       guard_.MarkBroken();
       return Status::Unavailable(std::string("postgres: connection lost: ") + e.what());
@@ -275,17 +287,6 @@ StatusOr<T> PostgresConnection::Run(
       else if (open)
         RollbackAfterError(*open);
       return status;
-    } catch (const pqxx::statement_completion_unknown& e) {
-      guard_.MarkBroken();
-      return Status::Unavailable(std::string("postgres: ") + e.what());
-    } catch (const pqxx::transaction_rollback& e) {
-      // libpqxx 6.4 throws 40001 (serialization_failure) and 40P01
-      // (deadlock_detected) as transaction_rollback, not as sql_error. On a hot
-      // standby both mean a recovery conflict; the session itself is fine.
-      std::string message = e.what();
-      while (!message.empty() && message.back() == '\n') message.pop_back();
-      if (open) RollbackAfterError(*open);
-      return Status::Aborted("postgres: " + message);
     } catch (const std::exception& e) {
       guard_.MarkBroken();
       return Status::Unavailable(std::string("postgres: ") + e.what());
@@ -298,7 +299,7 @@ void PostgresConnection::RollbackAfterError(pqxx::transaction_base& tx) {
   // One message, one implicit transaction: the server rolled it back already.
   if (pooler_ == Pooler::kStatement) return;
   try {
-    tx.exec0("ROLLBACK");
+    tx.exec("ROLLBACK");
   } catch (const std::exception&) {
     guard_.MarkBroken();
   }

@@ -92,7 +92,7 @@ StatusOr<std::unique_ptr<pqxx::connection>> OpenSession(const ConnectParams& par
     setup.insert(setup.end(), params.session_sql.begin(), params.session_sql.end());
     for (const std::string& sql : setup) {
       pqxx::nontransaction tx(*conn);
-      tx.exec0(sql);
+      tx.exec(sql);
     }
     return conn;
   } catch (const pqxx::sql_error& e) {

@@ -78,7 +78,7 @@ TEST_F(HttpServerSecurityTest, RightCredentialsScrapeAndCarryTheConfiguredHeader
   Start(WithUsers());
   client_->set_basic_auth("alice", "s3cret");
   for (int i = 0; i < 3; ++i) {
-    auto res = client_->Get("/metrics");
+    auto res = client_->Get("/metrics", testing::Identity());
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 200);
     EXPECT_NE(res->body.find("shop_orders 3"), std::string::npos);

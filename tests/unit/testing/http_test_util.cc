@@ -41,4 +41,9 @@ RunningServer::~RunningServer() {
   thread_.join();
 }
 
+httplib::Headers Identity(httplib::Headers headers) {
+  if (headers.find("Accept-Encoding") == headers.end()) headers.emplace("Accept-Encoding", "identity");
+  return headers;
+}
+
 }  // namespace rse::testing

@@ -2,6 +2,8 @@
 // HttpServer on a free loopback port that stops when the fixture ends.
 #pragma once
 
+#include <httplib.h>
+
 #include <memory>
 #include <string>
 #include <thread>
@@ -11,6 +13,11 @@
 namespace rse::testing {
 
 std::string Gunzip(const std::string& compressed);
+
+// `headers` with "Accept-Encoding: identity" unless they name an encoding:
+// cpp-httplib 0.18's client asks for gzip on its own (0.11's did not), so a
+// test that reads the bytes on the wire says what it accepts.
+httplib::Headers Identity(httplib::Headers headers = {});
 
 class RunningServer {
  public:

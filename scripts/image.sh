@@ -3,7 +3,8 @@
 # checks that it starts: buildah (chroot isolation, host network) on a Debian
 # base made locally with debootstrap (no image registry is needed), then, in
 # the built image: --version, --config.check of the shipped config, the user it
-# runs as, no compiler in the runtime stage, and what the runtime adds over its base.
+# runs as, no compiler in the runtime stage, a real scrape (--dry-run) of the
+# test replicas, and what the runtime adds over its base.
 # Usage: scripts/image.sh [12|13]   (as root; installs buildah, podman, debootstrap)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +54,29 @@ run() { buildah run --isolation chroot --network host "$ctr" -- "$@"; }
 run /usr/local/bin/replica_sql_exporter --version
 run sh -c 'cd /etc/replica_sql_exporter && /usr/local/bin/replica_sql_exporter --config.file=config/replica_sql_exporter.toml --config.check' ||
   true  # The reference config names /run/secrets/...: the check must say so, not crash.
+# A real scrape from inside the image (host network): --dry-run runs every
+# shipped query once on a test replica (tests/scripts/start_databases.sh) and
+# prints the exposition.
+check_config=$work/image-check.toml
+cat >"$check_config" <<EOF
+[cluster]
+name = "image-check"
+engine = "postgres"
+database = "shop"
+user = "exporter"
+password_file = "/tmp/image-check-password"
+replicas = ["127.0.0.1:55433", "127.0.0.1:55434"]
+[queries]
+files = ["/etc/replica_sql_exporter/queries/shop/*.toml"]
+EOF
+printf '%s\n' "${RSE_EXPORTER_PASSWORD:-exporter-demo-pw}" >"$work/image-check-password"
+buildah copy --chown 65534:65534 --chmod 0600 "$ctr" "$work/image-check-password" /tmp/image-check-password >/dev/null
+buildah copy --chown 65534:65534 "$ctr" "$check_config" /tmp/image-check.toml >/dev/null
+exposition=$(run /usr/local/bin/replica_sql_exporter --config.file=/tmp/image-check.toml --dry-run 2>&1) ||
+  { echo "$exposition" | tail -n 20 >&2; echo "image.sh: --dry-run inside the image failed" >&2; exit 1; }
+grep -q '^replica_sql_up 1' <<<"$exposition" ||
+  { echo "$exposition" | tail -n 20 >&2; echo "image.sh: no replica served the scrape inside the image" >&2; exit 1; }
+log "a real scrape inside the image: replica_sql_up 1, $(grep -c '^replica_sql_query_success{.*} 1' <<<"$exposition") queries succeeded"
 user=$(buildah inspect --format '{{.OCIv1.Config.User}}' "$tag")
 [ "$user" = "65534:65534" ] || { echo "image.sh: runs as '$user', not nobody" >&2; exit 1; }
 if run sh -c 'command -v cc || command -v c++ || command -v g++' >/dev/null 2>&1; then

@@ -2,7 +2,8 @@
 # The one command that installs, builds and runs every test, on a fresh
 # Debian 12 or 13 machine as root: unit tests, and integration tests against
 # real PostgreSQL and MariaDB primaries and replicas started on 127.0.0.1, a
-# short run of each fuzz target, then the same suites on the other Debian
+# short run of each fuzz target, the Debian package and the container image
+# built and run, then the same suites and the package on the other Debian
 # release in a debootstrap root (scripts/test_in_debian.sh).
 # The test build uses AddressSanitizer + UndefinedBehaviorSanitizer and -Werror.
 set -euo pipefail
@@ -12,9 +13,18 @@ scripts/install_deps.sh
 tests/scripts/start_databases.sh all
 tests/scripts/proxies.sh start
 scripts/build.sh test -DCMAKE_BUILD_TYPE=Debug -DRSE_SANITIZE=ON -DRSE_WERROR=ON
-ctest --test-dir build/test --output-on-failure --timeout 600
+# Two at a time; the integration tests (which stop, pause and promote the
+# shared servers) run alone (RUN_SERIAL).
+ctest --test-dir build/test --output-on-failure --timeout 600 -j2
 # A short run of every libFuzzer target (the long run: scripts/fuzz.sh --seconds 600).
 scripts/fuzz.sh --seconds 10
+
+# What users install: the Debian package (built, lintian-clean, installed with
+# apt-get and run as its unit does) and the container image (built from the
+# Dockerfile with buildah, run: --version, a real scrape, non-root, no compiler).
+deb=$(scripts/package.sh | tail -n 1)
+tests/scripts/check_package.sh "$deb"
+scripts/image.sh "$(. /etc/os-release && echo "${VERSION_ID%%.*}")"
 
 # Portability: the unit, binary and integration suites again on the other
 # supported Debian release (13 from a 12 host, 12 from a 13 host), built with

@@ -4,7 +4,8 @@
 # release's packages in it with scripts/install_deps.sh, builds this checkout
 # there with 0 warnings (-Werror), starts that release's PostgreSQL and
 # MariaDB primaries and replicas, PgBouncer and HAProxy inside it, and runs
-# the unit, binary and integration suites.
+# the unit, binary and integration suites; then builds the Debian package
+# there, installs it with apt-get and runs it as its unit does.
 #
 # Usage: scripts/test_in_debian.sh CODENAME    (as root; e.g. trixie)
 #
@@ -103,4 +104,8 @@ log "built with $(grep -c 'warning:' "$work/build-$codename.log" || true) warnin
 
 log "unit, binary and integration suites"
 in_root "ctest --test-dir build/debian --output-on-failure --timeout 600 -j2"
+
+log "the Debian package: Release build, lintian, installed with apt-get and run as its unit"
+deb=$(in_root "scripts/package.sh build/debian-package" | tail -n 1)
+in_root "tests/scripts/check_package.sh $deb"
 log "all suites passed on Debian $codename"

@@ -31,14 +31,16 @@ pkg_log "installed: $(dpkg-query -W -f='${Package} ${Version}; Depends: ${Depend
 getent passwd replica-sql-exporter >/dev/null || pkg_die "no system user replica-sql-exporter"
 [ -f /lib/systemd/system/replica-sql-exporter.service ] || [ -f /usr/lib/systemd/system/replica-sql-exporter.service ] ||
   pkg_die "no systemd unit"
-runuser -u replica-sql-exporter -- /usr/bin/replica_sql_exporter --config.file="$conf" --config.check >/dev/null ||
-  pkg_die "the shipped config fails --config.check"
-
-# A user's edit: the local test replicas, and the password file the config names.
-sed -i "s|^replicas = .*|replicas = [\"127.0.0.1:${PG_REPLICA_PORTS[0]}\", \"127.0.0.1:${PG_REPLICA_PORTS[1]}\"]|" "$conf"
+# What the README tells a user to do: the password file the config names,
+# readable by the service's group only. Then the shipped config checks out.
 printf '%s\n' "$RSE_EXPORTER_PASSWORD" >"$etc/db-password"
 chown root:replica-sql-exporter "$etc/db-password"
 chmod 0640 "$etc/db-password"
+runuser -u replica-sql-exporter -- /usr/bin/replica_sql_exporter --config.file="$conf" --config.check >/dev/null ||
+  pkg_die "the shipped config fails --config.check"
+
+# A user's edit: the local test replicas.
+sed -i "s|^replicas = .*|replicas = [\"127.0.0.1:${PG_REPLICA_PORTS[0]}\", \"127.0.0.1:${PG_REPLICA_PORTS[1]}\"]|" "$conf"
 
 # ExecStart of the installed unit, continuation lines joined, $ARGS from /etc/default.
 unit=$(ls /lib/systemd/system/replica-sql-exporter.service /usr/lib/systemd/system/replica-sql-exporter.service 2>/dev/null | head -n 1)

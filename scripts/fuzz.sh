@@ -26,11 +26,16 @@ seed web_config tests/testdata/web/bad/*.yml examples/prometheus/*.yml
 seed scrape_timeout
 seed content_negotiation
 seed renderer
+seed request_stream
+printf 'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nPOST /-/quit HTTP/1.1\r\nContent-Length: 0\r\n\r\n' \
+  >"$build/corpus/request_stream/pipelined"
+printf 'POST /-/healthy HTTP/1.1\r\nContent-Length: 60\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nPOST /-/quit HTTP/1.1\r\n\r\n' \
+  >"$build/corpus/request_stream/smuggled"
 printf '10' >"$build/corpus/scrape_timeout/ten"
 printf 'application/openmetrics-text;version=1.0.0,text/plain;q=0.5' >"$build/corpus/content_negotiation/prom"
 
 status=0
-for target in exporter_config query_catalog web_config scrape_timeout content_negotiation renderer; do
+for target in exporter_config query_catalog web_config scrape_timeout content_negotiation renderer request_stream; do
   binary="$build/fuzz_$target"
   regressions="fuzz/regressions/$target"
   if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then

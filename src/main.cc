@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
   options.telemetry_path = flags->telemetry_path;
   options.web = loaded->web;
   options.enable_lifecycle = flags->enable_lifecycle;
+  options.max_connections = flags->max_connections;
   options.reload = [&reloader] { return reloader->Reload("POST /-/reload"); };
   options.quit = [&quit_requested] {
     quit_requested = true;

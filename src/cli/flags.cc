@@ -1,5 +1,8 @@
 #include "cli/flags.h"
 
+#include <cerrno>
+#include <cstdlib>
+
 #include "config/exporter_config.h"
 
 namespace rse {
@@ -20,6 +23,8 @@ std::string UsageText() {
          "  --web.config.file=PATH      exporter-toolkit web config (TLS, basic auth, headers)\n"
          "  --web.telemetry-path=PATH   path of the metrics (default \"/metrics\")\n"
          "  --web.enable-lifecycle      serve POST /-/reload and POST /-/quit\n"
+         "  --web.max-connections=N     open HTTP connections at most; more are closed at once\n"
+         "                              (default 16384)\n"
          "  --config.check              validate the config, query catalog and web config as a\n"
          "                              start would (no database contacted), print a summary, exit\n"
          "  --dry-run                   take one healthy replica, run every query once, print the\n"
@@ -61,7 +66,8 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       continue;
     }
     if (name != "config.file" && name != "web.listen-address" && name != "log.level" &&
-        name != "log.format" && name != "web.config.file" && name != "web.telemetry-path") {
+        name != "log.format" && name != "web.config.file" && name != "web.telemetry-path" &&
+        name != "web.max-connections") {
       return Status::InvalidArgument("unknown flag --" + name + " (see --help)");
     }
     if (!value) {
@@ -90,6 +96,15 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
         }
       }
       flags.telemetry_path = *value;
+    } else if (name == "web.max-connections") {
+      char* end = nullptr;
+      errno = 0;
+      const long n = std::strtol(value->c_str(), &end, 10);
+      if (value->empty() || *end != '\0' || errno != 0 || n < 1 || n > 1'000'000) {
+        return Status::InvalidArgument("--web.max-connections must be a whole number from 1 to 1000000, got \"" +
+                                       *value + "\"");
+      }
+      flags.max_connections = static_cast<int>(n);
     } else if (name == "log.level") {
       auto level = ParseLogLevel(*value);
       if (!level.ok()) return level.status();

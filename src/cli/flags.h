@@ -19,6 +19,7 @@ struct Flags {
   std::string web_config_file;           // --web.config.file; empty: plain HTTP, no auth
   std::string telemetry_path = "/metrics";  // --web.telemetry-path
   bool enable_lifecycle = false;            // --web.enable-lifecycle
+  int max_connections = 16384;              // --web.max-connections
   LogLevel log_level = LogLevel::kInfo;  // --log.level
   LogFormat log_format = LogFormat::kLogfmt;  // --log.format
   bool version = false;                       // --version

@@ -45,6 +45,7 @@ HttpServer::HttpServer(HttpServerOptions options, MetricsHandler metrics, Logger
   transport.write = kWriteTimeout;
   transport.min_threads = static_cast<size_t>(std::max(1, options_.min_threads));
   transport.max_threads = static_cast<size_t>(std::max(options_.min_threads, options_.max_threads));
+  transport.max_connections = static_cast<size_t>(std::max(1, options_.max_connections));
   transport_ = std::make_unique<HttpTransport>(
       transport,
       [this](const HttpRequest& request) { return routes_->Handle(request, *security()); },

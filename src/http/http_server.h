@@ -30,6 +30,8 @@ struct HttpServerOptions : RouteOptions {
   // A request (and a TLS handshake) must arrive whole within this time,
   // however slowly its bytes come.
   std::chrono::milliseconds request_timeout{5000};
+  // Open connections at most; one more is closed as soon as it is accepted.
+  int max_connections = 16384;
   WebSecurityConfig web;  // At start; ApplyWebConfig() replaces it.
 };
 

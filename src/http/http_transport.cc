@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "http/elastic_thread_pool.h"
+#include "http/request_reader.h"
 
 namespace rse {
 namespace {
@@ -44,21 +45,8 @@ struct Shared {
   TransportOptions options;
   RequestHandler handler;
   ElasticThreadPool* workers;
+  mutable std::atomic<size_t> open{0};  // Connections alive.
 };
-
-HttpRequest ToRequest(const http::request<http::string_body>& message) {
-  HttpRequest request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
-  const size_t query = request.target.find('?');
-  request.path = PercentDecode(std::string_view(request.target).substr(0, query));
-  if (query != std::string::npos) request.query = request.target.substr(query + 1);
-  request.version = static_cast<int>(message.version());
-  for (const auto& field : message) {
-    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
-  return request;
-}
 
 // Status line and headers, as Beast serialises them.
 std::string SerializeHead(const HttpResponse& response, unsigned version, bool keep_alive) {
@@ -71,23 +59,6 @@ std::string SerializeHead(const HttpResponse& response, unsigned version, bool k
   std::ostringstream out;
   out << head.base();
   return out.str();
-}
-
-// A request the parser refused: answered, then the connection closes. Not
-// a client that went away or ran out of time (those are just closed).
-std::optional<HttpResponse> RefusedRequest(const error_code& ec) {
-  if (ec.category() != http::make_error_code(http::error::bad_method).category()) return std::nullopt;
-  if (ec == http::error::end_of_stream || ec == http::error::partial_message) return std::nullopt;
-  HttpResponse response;
-  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
-    response = PlainText(431, "431 Request Header Fields Too Large\n");
-  } else if (ec == http::error::body_limit) {
-    response = PlainText(413, "413 Payload Too Large\n");
-  } else {
-    response = PlainText(400, "400 Bad Request: " + ec.message() + "\n");
-  }
-  response.close = true;
-  return response;
 }
 
 template <class Stream>
@@ -113,7 +84,10 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       : shared_(shared),
         tls_(std::move(tls)),
         stream_(MakeStream<Stream>(std::move(socket), tls_.get())),
-        buffer_(shared->options.header_limit + shared->options.body_limit + kReadChunk) {}
+        buffer_(shared->options.header_limit + shared->options.body_limit + kReadChunk) {
+    ++shared_->open;
+  }
+  ~Connection() { --shared_->open; }
 
   void Start() {
     if constexpr (kTls) {
@@ -146,8 +120,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 
   void ReadRequest() {
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(shared_->options.header_limit));
-    parser_->body_limit(shared_->options.body_limit);
+    ApplyLimits({shared_->options.header_limit, shared_->options.body_limit}, &*parser_);
     Tcp().expires_after(shared_->options.request);  // Not renewed by the bytes that come.
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](const error_code& ec, size_t) {
@@ -253,7 +226,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   const std::shared_ptr<ssl::context> tls_;  // Before stream_, which is built on it.
   Stream stream_;
   beast::flat_buffer buffer_;  // Bytes read past the current request stay for the next.
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::optional<Outgoing> out_;
   size_t served_ = 0;
   bool close_after_ = false;
@@ -269,7 +242,7 @@ class HttpTransport::Impl {
         retry_(ioc_),
         workers_(std::max<size_t>(1, options.min_threads),
                  std::max(options.min_threads, options.max_threads)),
-        shared_{options, std::move(handler), &workers_},
+        shared_{options, std::move(handler), &workers_, {}},
         tls_(std::move(tls)),
         logger_(logger) {}
 
@@ -345,6 +318,19 @@ class HttpTransport::Impl {
         return;
       }
       accept_failing_ = false;
+      if (shared_.open.load() >= shared_.options.max_connections) {
+        // Over the limit: closed now (the client sees the connection end),
+        // rather than held where no deadline runs.
+        if (!over_limit_.exchange(true)) {
+          logger_->Warn("too many open HTTP connections; closing new ones",
+                        {{"limit", std::to_string(shared_.options.max_connections)}});
+        }
+        error_code ignored;
+        socket.close(ignored);
+        Accept();
+        return;
+      }
+      over_limit_ = false;
       // A response leaves in one gather write, but a reused connection
       // should not wait for the client's delayed ACK either.
       error_code ignored;
@@ -378,6 +364,7 @@ class HttpTransport::Impl {
   Logger* const logger_;
   std::atomic<bool> running_{false};
   std::atomic<bool> accept_failing_{false};
+  std::atomic<bool> over_limit_{false};
 };
 
 HttpTransport::HttpTransport(TransportOptions options, RequestHandler handler, TlsContextSource tls,

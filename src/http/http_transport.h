@@ -28,6 +28,9 @@ struct TransportOptions {
   size_t min_threads = 4;                      // Handler threads kept when idle.
   size_t max_threads = 256;                    // Handlers running at once; more queue.
   size_t max_requests_per_connection = 1000;   // The last is answered "Connection: close".
+  // Open connections at most: one more is closed as soon as it is accepted
+  // (refused at once, not queued without a deadline).
+  size_t max_connections = 16384;
   size_t header_limit = 16 << 10;              // Request line and headers: 431 past it.
   size_t body_limit = 64 << 10;                // 413 past it (no route takes a body).
 };

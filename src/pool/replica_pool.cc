@@ -3,7 +3,17 @@
 #include <algorithm>
 #include <limits>
 
+#include "db/session_guard.h"
+
 namespace rse {
+namespace {
+
+// What a hung session costs past its deadline before it is aborted.
+constexpr std::chrono::milliseconds kSessionAbortAfter = kCancelGrace + kAbortGrace;
+// Enough for a healthy replica, even a network away, to answer the probe.
+constexpr std::chrono::milliseconds kMinProbeTime{250};
+
+}  // namespace
 
 struct ReplicaPool::Slot {
   Slot(Member m, int rise, int fall) : member(std::move(m)), health(rise, fall) {}
@@ -205,10 +215,27 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
     return std::nullopt;
   };
   if (!taken.ok()) return not_opened(taken.status());
-  const Deadline probe_deadline = deadline.Min(Deadline::After(*clock_, options_.probe_timeout));
-  const bool full_probe_time = probe_deadline.at() < deadline.at();
+  const Deadline limit = deadline.Min(Deadline::After(*clock_, options_.probe_timeout));
+  const bool full_probe_time = limit.at() < deadline.at();  // probe_timeout, not the scrape, binds.
+  // A probe that hangs is aborted kSessionAbortAfter past its deadline. When
+  // that would land past `deadline` (this member's share of the scrape), the
+  // probe's deadline comes that much earlier, if it still leaves the probe
+  // time to answer.
+  Deadline probe_deadline = limit;
+  if (limit.at() + kSessionAbortAfter > deadline.at() &&
+      deadline.Remaining(*clock_) >= kSessionAbortAfter + kMinProbeTime) {
+    probe_deadline = Deadline(deadline.at() - kSessionAbortAfter);
+  }
+  // Silence from a probe given its full time, or enough for a healthy server
+  // to answer, is a verdict on the member; from a shorter one it is not.
+  const bool verdict_if_silent = full_probe_time || probe_deadline.Remaining(*clock_) >= kMinProbeTime;
+  const TimePoint probe_started = clock_->Now();
   auto probe = taken->connection().Probe(probe_deadline);
-  if (!probe.ok() && probe.status().code() == Status::Code::kUnavailable && taken->reused()) {
+  // Only a session that failed at once was closed while idle; one that ran
+  // into its deadline found the member hung: no second session for it now.
+  const bool failed_at_once = clock_->Now() - probe_started < kMinProbeTime;
+  if (!probe.ok() && probe.status().code() == Status::Code::kUnavailable && taken->reused() &&
+      failed_at_once) {
     // A session closed while it sat idle (idle_session_timeout, wait_timeout,
     // a pooler, NAT, an administrator) says nothing about the member: its idle
     // siblings are suspect too, so they go, and one new session is probed.
@@ -226,7 +253,7 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
   if (probe.ok()) ProbeBehindBalancer(member, taken, probe, probe_deadline, deadline);
   if (!taken.ok()) return not_opened(taken.status());
   if (!probe.ok()) {
-    if (probe.status().code() == Status::Code::kDeadlineExceeded && !full_probe_time)
+    if (probe.status().code() == Status::Code::kDeadlineExceeded && !verdict_if_silent)
       return out_of_budget(probe.status());
     MarkDown(member, Status::Unavailable("probe failed: " + probe.status().message()));
     judgement->reasons.push_back(label + ": down: probe failed: " + probe.status().message());
@@ -255,6 +282,12 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
   return std::nullopt;
 }
 
+Deadline ReplicaPool::ShareOf(const Deadline& deadline, size_t members_left) const {
+  if (members_left <= 1) return deadline;
+  const auto each = deadline.Remaining(*clock_) / static_cast<int64_t>(members_left);
+  return deadline.Min(Deadline::After(*clock_, each));
+}
+
 StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
                                               const std::set<size_t>& exclude) {
   std::vector<size_t> order;
@@ -271,26 +304,50 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
     ++slots_[lease.member()].scrapes_served;
     return lease;
   };
-  for (size_t member : order) {
-    if (exclude.count(member)) continue;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
+  // The members to try now, in the rotation's order: not excluded, not
+  // waiting out a backoff. When the scrape is too short to judge a down
+  // member due for a retry, it goes last: a hung one would cost the scrape
+  // and give no verdict.
+  std::vector<size_t> tries;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<size_t> up;
+    std::vector<size_t> retries;
+    for (size_t member : order) {
+      if (exclude.count(member)) continue;
       const Slot& slot = slots_[member];
       const MemberState state = slot.health.state();
-      if ((state == MemberState::kDown || state == MemberState::kPrimary) &&
-          clock_->Now() < slot.retry_after) {
+      const bool down = state == MemberState::kDown || state == MemberState::kPrimary;
+      if (down && clock_->Now() < slot.retry_after) {
         judgement.reasons.push_back(slot.member.label + ": " + MemberStateName(state) + ": " +
                                     slot.health.reason() + " (retried after a backoff)");
         continue;
       }
+      tries.push_back(member);
+      (down ? retries : up).push_back(member);
     }
-    auto taken = TryTake(member, deadline);
+    const auto judgeable = (kSessionAbortAfter + kMinProbeTime) * static_cast<int64_t>(tries.size());
+    if (!retries.empty() && deadline.Remaining(*clock_) < judgeable) {
+      tries = up;
+      tries.insert(tries.end(), retries.begin(), retries.end());
+    }
+  }
+  for (size_t i = 0; i < tries.size(); ++i) {
+    const size_t member = tries[i];
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
+    }
+    // A member that hangs (connect, TLS, authentication, probe) must leave
+    // time for the others: each try may take an equal share of what is left
+    // among the members still to try; the last one may take all of it.
+    const Deadline share = ShareOf(deadline, tries.size() - i);
+    auto taken = TryTake(member, share);
     if (!taken) {
       busy.push_back(member);
       continue;
     }
-    if (auto lease = ProbeAndJudge(member, std::move(*taken), deadline, &judgement))
+    if (auto lease = ProbeAndJudge(member, std::move(*taken), share, &judgement))
       return served(std::move(*lease));
   }
   // Every slot of these members is serving other scrapes: wait for one.

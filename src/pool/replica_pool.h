@@ -145,6 +145,9 @@ class ReplicaPool {
   std::optional<StatusOr<Lease>> TryTake(size_t member, const Deadline& deadline);
   // `keep` false: the session is closed even if it could serve (it reached an unfit server).
   void GiveBack(size_t member, std::unique_ptr<Connection> connection, bool keep = true);
+  // `deadline`, or sooner: an equal share of its time for each of the
+  // members still to try.
+  Deadline ShareOf(const Deadline& deadline, size_t members_left) const;
   // A session just opened for AcquireMore, probed before it serves: a primary
   // (or, behind a load balancer, any unfit server) is FailedPrecondition.
   StatusOr<Lease> VerifyOpened(size_t member, Lease lease, const Deadline& deadline);

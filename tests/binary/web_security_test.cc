@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <iostream>
 #include <memory>
 #include <string>
 
@@ -70,6 +74,44 @@ TEST_F(WebSecurityTest, ServesMetricsOverTlsAndRefusesPlainHttpCleanly) {
   auto again = Tls()->Get("/-/healthy");  // The server is still fine.
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 200);
+}
+
+// A TLS handshake that trickles in is cut at the request time limit (5 s),
+// as a plain request is: a byte every 300 ms would take over 30 s. Meanwhile
+// a real client is served.
+TEST_F(WebSecurityTest, ATricklingTlsHandshakeIsCutAtTheRequestTimeLimit) {
+  StartWith("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
+  int fd = testing::ConnectLoopback(ws_.port());
+  ASSERT_GE(fd, 0);
+  // A TLS record header announcing a 100-byte handshake, then filler.
+  std::string hello = std::string("\x16\x03\x01\x00\x64", 5) + std::string(100, '\x01');
+  const auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (size_t i = 0; i < hello.size(); ++i) {
+    if (::send(fd, &hello[i], 1, MSG_NOSIGNAL) != 1) {
+      closed = true;
+      break;
+    }
+    pollfd pfd{fd, POLLIN, 0};
+    if (::poll(&pfd, 1, 300) > 0) {
+      char buf[256];
+      if (::recv(fd, buf, sizeof buf, 0) <= 0) {
+        closed = true;
+        break;
+      }
+    }
+    if (i == 10) {
+      auto res = Tls()->Get("/-/healthy");
+      ASSERT_TRUE(res);
+      EXPECT_EQ(res->status, 200);
+    }
+  }
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ::close(fd);
+  EXPECT_TRUE(closed) << "still open after the whole trickle";
+  EXPECT_LT(took, 8.0) << "cut near the 5 s limit";
+  std::cout << "[ figures ] trickled TLS handshake closed after " << took << " s\n";
 }
 
 TEST_F(WebSecurityTest, PipelinedRequestsOverTlsAreAllAnsweredInOrder) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "http/http_server.h"
 #include "testing/http_test_util.h"
@@ -116,6 +117,44 @@ TEST(HttpConnectionTest, IdleKeepAliveConnectionsDoNotDelayStop) {
   EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(1000))
       << "not the 2 s keep-alive of each idle connection";
   for (int fd : sockets) close(fd);
+}
+
+TEST(HttpConnectionTest, ConnectionsOverTheLimitAreClosedAtOnceAndTheLimitFreesUp) {
+  HttpServerOptions options;
+  options.max_connections = 3;
+  testing::RunningServer server(std::move(options), OneGauge);
+  const std::string request = "GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::vector<int> held;
+  for (int i = 0; i < 3; ++i) {
+    int fd = ConnectLoopback(server.port());
+    ASSERT_GE(fd, 0);
+    // Answered once, so the server has surely counted it; then kept open.
+    ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+    char buffer[512];
+    ASSERT_GT(recv(fd, buffer, sizeof buffer, 0), 0);
+    held.push_back(fd);
+  }
+  int over = ConnectLoopback(server.port());
+  ASSERT_GE(over, 0);
+  (void)!write(over, request.data(), request.size());
+  bool closed = false;
+  const std::string refused = ReadUntilClosed(over, std::chrono::seconds(5), &closed);
+  close(over);
+  EXPECT_TRUE(closed) << "closed, not queued";
+  EXPECT_EQ(refused.find("200 OK"), std::string::npos) << refused;
+  for (int fd : held) close(fd);
+  // The server notices the closes; then new connections are served again.
+  bool served = false;
+  for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+    int fd = ConnectLoopback(server.port());
+    ASSERT_GE(fd, 0);
+    const std::string last = "GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    (void)!write(fd, last.data(), last.size());
+    bool ended = false;
+    served = ReadUntilClosed(fd, std::chrono::seconds(3), &ended).find("200 OK") != std::string::npos;
+    close(fd);
+  }
+  EXPECT_TRUE(served);
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Only the last request may close the connection.
     if (!read.keep_alive[i] && i + 1 != read.requests.size()) __builtin_trap();
     const int before = fixture->lifecycle;
-    rse::HttpResponse response = fixture->routes->Handle(read.requests[i], *fixture->security);
+    rse::HttpResponse response = fixture->routes->Handle(read.requests[i], fixture->security);
     if (response.status < 200 || response.status > 599) __builtin_trap();
     if (response.status == 400 && !response.close) __builtin_trap();
     // The fuzzer cannot know alice's password's bcrypt: the lifecycle stays shut.

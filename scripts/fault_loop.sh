@@ -6,7 +6,10 @@
 # SIGSTOPped) and resumed, a replica lags past max_replication_lag (replay
 # stopped while the primary writes) and catches up, a replica is restarted, a
 # replica is promoted (and stays a primary), and then the last replica is
-# stopped (no healthy replica at all) and started again.
+# stopped (no healthy replica at all) and started again. Replica 1 is reached
+# through a TCP proxy of the script's own (HAProxy), which is frozen (SIGSTOP:
+# connections accepted, nothing answered) for a while, under the short
+# scrape timeouts Prometheus may send (1 s and 2 s).
 # It counts failed scrapes while a replica was healthy (expected 0), checks
 # that every scrape is HTTP 200 with the exporter's own metrics, and proves
 # from the promoted server's own statement log (PostgreSQL: the exporter
@@ -38,9 +41,10 @@ source "$root/tests/scripts/db_common.sh"
 member() { tests/scripts/member.sh "$1" "$engine" "$2" >/dev/null; }
 
 work=$(mktemp -d /tmp/rse_faultsXXXXXX)
-exporter_pid=""
+exporter_pid="" proxy_pid=""
 cleanup() {
   [ -n "$exporter_pid" ] && kill "$exporter_pid" 2>/dev/null && wait "$exporter_pid" 2>/dev/null || true
+  if [ -n "$proxy_pid" ]; then kill -CONT "$proxy_pid" 2>/dev/null; kill "$proxy_pid" 2>/dev/null || true; fi
   member resume replica1 2>/dev/null || true
   member resume replica2 2>/dev/null || true
   statement_log off 2>/dev/null || true
@@ -86,6 +90,21 @@ else
   promote2() { my_sql replica2 "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = 0"; }
 fi
 
+# Replica 1 behind a TCP proxy the loop can freeze.
+proxy=127.0.0.1:19431
+cat >"$work/proxy.cfg" <<CFG
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 1h
+  timeout server 1h
+listen replica1
+  bind $proxy
+  server replica1 $r1
+CFG
+haproxy -db -f "$work/proxy.cfg" </dev/null >"$work/proxy.log" 2>&1 &
+proxy_pid=$!
+
 statement_log on
 touch "$log2"
 start_mark=$(stat -c %s "$log2")
@@ -99,7 +118,7 @@ database = "shop"
 user = "exporter"
 password_env = "FAULTS_PASSWORD"
 tls_mode = "disable"
-replicas = ["$r1", "$r2"]
+replicas = ["$proxy", "$r2"]
 max_replication_lag = "2s"
 [queries]
 files = ["$root/queries/shop/*.toml"]
@@ -113,9 +132,10 @@ for _ in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:19430/-/healthy &
 at() { echo $(($1 * scrapes / 1200)); }
 kill_at=$(at 100) kill_end=$(at 200) hang_at=$(at 300) hang_end=$(at 400)
 lag_at=$(at 500) lag_end=$(at 600) restart_at=$(at 700) promote_at=$(at 800)
+freeze_at=$(at 220) freeze_end=$(at 290)
 none_at=$(at 950) none_end=$(at 1050) grace=100
 promoted_mark=""
-failed=0 unhealthy_ok=0 not_200=0 no_self=0 slowest=0
+failed=0 unhealthy_ok=0 not_200=0 no_self=0 slowest=0 late=0
 for i in $(seq "$scrapes"); do
   case "$i" in
     "$kill_at") member kill replica1 ;;
@@ -128,13 +148,22 @@ for i in $(seq "$scrapes"); do
     "$promote_at") promote2; promoted_mark=$(stat -c %s "$log2") ;;
     "$none_at") member stop replica1 ;;
     "$none_end") member start replica1 ;;
+    "$freeze_at") kill -STOP "$proxy_pid" ;;
+    "$freeze_end") kill -CONT "$proxy_pid" ;;
   esac
+  # While the proxy is frozen, Prometheus' short timeouts: 1 s and 2 s.
+  header=5
+  if [ "$i" -ge "$freeze_at" ] && [ "$i" -lt "$freeze_end" ]; then header=$((1 + i % 2)); fi
   # The primary keeps writing through the lag window, so WAL waits to be replayed.
   if [ "$i" -gt "$lag_at" ] && [ "$i" -lt "$lag_end" ] && [ $((i % 10)) -eq 0 ]; then write_primary; fi
-  out=$(curl -s -w "\n%{http_code} %{time_total}" -H "X-Prometheus-Scrape-Timeout-Seconds: 5" \
+  out=$(curl -s -w "\n%{http_code} %{time_total}" -H "X-Prometheus-Scrape-Timeout-Seconds: $header" \
     http://127.0.0.1:19430/metrics)
   read -r code took <<<"$(tail -n1 <<<"$out")"
   [ "$code" = 200 ] || not_200=$((not_200 + 1))
+  if awk -v t="$took" -v h="$header" 'BEGIN { exit !(t > h) }'; then
+    late=$((late + 1))
+    echo "fault_loop: scrape $i answered in ${took}s, past its ${header}s timeout" >&2
+  fi
   grep -q "^replica_sql_scrape_duration_seconds " <<<"$out" || no_self=$((no_self + 1))
   slowest=$(awk -v a="$slowest" -v b="$took" 'BEGIN {print (b > a ? b : a)}')
   served=1
@@ -159,9 +188,11 @@ recovered=$(curl -s http://127.0.0.1:19430/metrics | grep -c "^replica_sql_up 1$
 echo "fault_loop: engine $engine, $scrapes scrapes: $failed failed while a replica was healthy;" \
   "$unhealthy_ok answered with replica_sql_up 0 while none was (or it was coming back);" \
   "$not_200 not HTTP 200; $no_self without self-metrics; slowest ${slowest}s;" \
+  "$late answered past their timeout header (1-2 s while the proxy to replica 1 was frozen);" \
   "business statements on the promoted server after its promotion: $business_on_promoted" \
   "(before it, as a replica: $business_before);" \
   "serving again at the end: $([ "$recovered" = 1 ] && echo yes || echo no)"
-[ "$failed" = 0 ] && [ "$not_200" = 0 ] && [ "$no_self" = 0 ] && [ "$business_on_promoted" = 0 ] &&
+[ "$failed" = 0 ] && [ "$not_200" = 0 ] && [ "$no_self" = 0 ] && [ "$late" = 0 ] &&
+  [ "$business_on_promoted" = 0 ] &&
   [ "$business_before" -gt 0 ] &&
   [ "$recovered" = 1 ]

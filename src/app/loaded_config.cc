@@ -1,14 +1,13 @@
 #include "app/loaded_config.h"
 
-#include "config/password.h"
 #include "http/tls_context.h"
-#include "pool/replica_health.h"
 
 namespace rse {
 
 StatusOr<LoadedConfig> LoadEverything(const ConfigPaths& paths) {
   LoadedConfig loaded;
-  auto config = LoadExporterConfig(paths.config_file);
+  // With what a start refuses beyond the text: all of it at once, with lines.
+  auto config = LoadExporterConfig(paths.config_file, {.for_start = true});
   if (!config.ok()) return Status::InvalidArgument("invalid config:\n" + config.status().message());
   loaded.config = std::move(*config);
   if (paths.listen_address) {
@@ -19,23 +18,7 @@ StatusOr<LoadedConfig> LoadEverything(const ConfigPaths& paths) {
     }
     loaded.config.web.listen = *listen;
   }
-  const ClusterConfig& cluster = loaded.config.cluster;
   std::string problems;
-  if (cluster.failover == Failover::kAutomatic) {
-    problems += loaded.config.source +
-                ": [cluster] failover = \"automatic\" declares master election; " +
-                kPerInstanceAdvice + ".\n";
-  }
-  if (cluster.password.kind == PasswordSource::Kind::kCommand) {
-    // Not run here (--config.check contacts nothing): found and executable.
-    const std::string& program = cluster.password.command.argv.front();
-    if (!FindExecutable(program)) {
-      problems += loaded.config.source + ": [cluster] password_command: '" + program +
-                  "' is not an executable file (nor found in PATH)\n";
-    }
-  } else if (auto password = ResolvePassword(cluster.password); !password.ok()) {
-    problems += loaded.config.source + ": [cluster] " + password.status().message() + "\n";
-  }
   auto catalog = LoadQueryCatalog(loaded.config.query_files);
   if (!catalog.ok()) {
     std::string from = loaded.config.query_files_where.empty()

@@ -27,4 +27,11 @@ enum class MembersAre {
 inline constexpr MembersAre kAllMembersAre[] = {MembersAre::kServers, MembersAre::kLoadBalancers};
 const char* MembersAreName(MembersAre members);
 
+// What to do instead of pointing this exporter at a master-election cluster;
+// said wherever such a cluster is refused (config, startup, runtime).
+inline constexpr const char* kPerInstanceAdvice =
+    "such clusters must be monitored per instance: run one postgres_exporter or mysqld_exporter "
+    "per server and handle masterness in Prometheus; this exporter only serves clusters whose "
+    "replicas are interchangeable";
+
 }  // namespace rse

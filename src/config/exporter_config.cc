@@ -7,6 +7,9 @@
 #include <filesystem>
 
 #include "base/read_file.h"
+#include "base/topology.h"
+#include "config/password.h"
+#include "config/password_command.h"
 #include "config/toml_fields.h"
 
 namespace rse {
@@ -78,7 +81,7 @@ void ReadScrape(TableReader& r, ScrapeConfig& scrape) {
 }
 
 void ReadPassword(TableReader& r, const std::string& base_dir, ClusterConfig& cluster,
-                  std::vector<std::string>& warnings) {
+                  std::vector<std::string>& warnings, ConfigChecks checks) {
   int given = r.Has("password") + r.Has("password_file") + r.Has("password_env") +
               r.Has("password_command");
   if (given > 1) {
@@ -115,9 +118,28 @@ void ReadPassword(TableReader& r, const std::string& base_dir, ClusterConfig& cl
     warnings.push_back(
         "[cluster] password is set in the config file; prefer password_file or password_env");
   }
+  if (!checks.for_start) return;
+  // As a connection will: the helper is not run here (--config.check
+  // contacts nothing), only found.
+  if (source.kind == PasswordSource::Kind::kCommand) {
+    if (!source.command.argv.empty() && !source.command.argv.front().empty() &&
+        !FindExecutable(source.command.argv.front())) {
+      r.Error("password_command", "'" + source.command.argv.front() +
+                                      "' is not an executable file (nor found in PATH)");
+    }
+  } else if (source.kind == PasswordSource::Kind::kFile || source.kind == PasswordSource::Kind::kEnv) {
+    const char* key = source.kind == PasswordSource::Kind::kFile ? "password_file" : "password_env";
+    if (auto password = ResolvePassword(source); !password.ok()) {
+      std::string message = password.status().message();
+      const std::string prefix = std::string(key) + ": ";
+      if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
+      r.Error(key, message);
+    }
+  }
 }
 
-void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& config) {
+void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& config,
+                 ConfigChecks checks) {
   ClusterConfig& cluster = config.cluster;
   r.RejectUnknownKeys({"name", "engine", "database", "user", "password", "password_file",
                        "password_env", "password_command", "password_ttl",
@@ -134,7 +156,7 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
   }
   if (!r.Has("engine")) r.Error("engine", "required (\"postgres\" or \"mysql\")");
   if (auto v = ReadEnum(r, "engine", kEngines)) cluster.engine = *v;
-  ReadPassword(r, base_dir, cluster, config.warnings);
+  ReadPassword(r, base_dir, cluster, config.warnings, checks);
   const char* kReplicasExpected = "\"host:port\" strings";
   if (!r.Has("replicas"))
     r.Error("replicas", std::string("required: an array of ") + kReplicasExpected);
@@ -170,6 +192,9 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
       cluster.max_replication_lag = *v;
   }
   if (auto v = ReadEnum(r, "failover", kFailovers)) cluster.failover = *v;
+  if (checks.for_start && cluster.failover == Failover::kAutomatic) {
+    r.Error("failover", std::string("\"automatic\" declares master election; ") + kPerInstanceAdvice);
+  }
   if (auto v = ReadEnum(r, "when_all_lagging", kWhenAllLagging)) cluster.when_all_lagging = *v;
   if (auto v = ReadEnum(r, "tls_mode", kAllTlsModes, TlsModeName)) cluster.tls_mode = *v;
   for (auto [key, field] : {std::pair{"tls_ca_file", &cluster.tls_ca_file},
@@ -238,7 +263,7 @@ void ReadQueries(TableReader& r, const std::string& base_dir, ExporterConfig& co
 const char* EngineName(Engine engine) { return engine == Engine::kPostgres ? "postgres" : "mysql"; }
 
 StatusOr<ExporterConfig> ParseExporterConfig(std::string_view text, const std::string& name,
-                                             const std::string& base_dir) {
+                                             const std::string& base_dir, ConfigChecks checks) {
   auto parsed = ParseTomlText(text, name);
   if (!parsed.ok()) return parsed.status();
   ExporterConfig config;
@@ -259,18 +284,18 @@ StatusOr<ExporterConfig> ParseExporterConfig(std::string_view text, const std::s
   section("web", [&](TableReader& r) { ReadWeb(r, config.web); });
   section("scrape", [&](TableReader& r) { ReadScrape(r, config.scrape); });
   if (!root.Has("cluster")) root.Error("[cluster]", "required section is missing");
-  section("cluster", [&](TableReader& r) { ReadCluster(r, base_dir, config); });
+  section("cluster", [&](TableReader& r) { ReadCluster(r, base_dir, config, checks); });
   section("pool", [&](TableReader& r) { ReadPool(r, config.pool); });
   section("queries", [&](TableReader& r) { ReadQueries(r, base_dir, config); });
   if (Status status = ErrorsToStatus(errors); !status.ok()) return status;
   return config;
 }
 
-StatusOr<ExporterConfig> LoadExporterConfig(const std::string& path) {
+StatusOr<ExporterConfig> LoadExporterConfig(const std::string& path, ConfigChecks checks) {
   auto text = ReadFile(path);
   if (!text.ok()) return text.status();
   std::string base_dir = fs::path(path).parent_path().string();
-  return ParseExporterConfig(*text, path, base_dir.empty() ? "." : base_dir);
+  return ParseExporterConfig(*text, path, base_dir.empty() ? "." : base_dir, checks);
 }
 
 }  // namespace rse

@@ -95,12 +95,21 @@ struct ExporterConfig {
   std::vector<std::string> warnings;     // Accepted but discouraged settings, for the log.
 };
 
+// What is checked beyond the text itself.
+struct ConfigChecks {
+  // What a start refuses that the text alone does not show, reported with
+  // the text's own problems: the password can be had (the file exists and is
+  // not empty, the variable is set, the helper is an executable) and the
+  // cluster has no master election (failover = "automatic").
+  bool for_start = false;
+};
+
 // Loads and validates a config file; every problem in it is reported at once,
 // each as "file:line: [section] key: message".
-StatusOr<ExporterConfig> LoadExporterConfig(const std::string& path);
+StatusOr<ExporterConfig> LoadExporterConfig(const std::string& path, ConfigChecks checks = {});
 
 // Same for text already in memory; relative paths resolve against `base_dir`.
 StatusOr<ExporterConfig> ParseExporterConfig(std::string_view text, const std::string& name,
-                                             const std::string& base_dir);
+                                             const std::string& base_dir, ConfigChecks checks = {});
 
 }  // namespace rse

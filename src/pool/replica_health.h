@@ -2,6 +2,8 @@
 // verdict on one probe of it, and the damped state those verdicts drive.
 #pragma once
 
+#include "base/topology.h"  // kPerInstanceAdvice
+
 #include <chrono>
 #include <string>
 
@@ -16,12 +18,6 @@ inline constexpr MemberState kAllMemberStates[] = {MemberState::kHealthy, Member
                                                    MemberState::kRefused};
 const char* MemberStateName(MemberState state);
 
-// What to do instead of pointing this exporter at a master-election cluster;
-// said wherever such a cluster is refused (config, startup, runtime).
-inline constexpr const char* kPerInstanceAdvice =
-    "such clusters must be monitored per instance: run one postgres_exporter or mysqld_exporter "
-    "per server and handle masterness in Prometheus; this exporter only serves clusters whose "
-    "replicas are interchangeable";
 
 struct HealthVerdict {
   MemberState state = MemberState::kHealthy;

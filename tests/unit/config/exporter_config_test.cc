@@ -22,6 +22,49 @@ TEST(ExporterConfigTest, EachBadFileFailsWithItsMessage) {
   }
 }
 
+TEST(ExporterConfigTest, WhatAStartRefusesIsReportedWithLinesAndWithTheTextsOwnProblems) {
+  const std::string text =
+      "[cluster]\n"
+      "name = \"shop\"\n"
+      "engine = \"postgres\"\n"
+      "database = \"shop\"\n"
+      "user = \"exporter\"\n"
+      "password_file = \"no_such_password_file\"\n"
+      "replicas = [\"127.0.0.1:5432\"]\n"
+      "failover = \"automatic\"\n"
+      "connect_timeout = \"soon\"\n";
+  // The text alone: only the duration is wrong.
+  auto text_only = ParseExporterConfig(text, "shop.toml", "/nonexistent-dir");
+  ASSERT_FALSE(text_only.ok());
+  EXPECT_EQ(text_only.status().message().find("password_file"), std::string::npos);
+  // For a start: all three, each with its line.
+  auto for_start = ParseExporterConfig(text, "shop.toml", "/nonexistent-dir", {.for_start = true});
+  ASSERT_FALSE(for_start.ok());
+  const std::string& message = for_start.status().message();
+  EXPECT_NE(message.find("shop.toml:6: [cluster] password_file: "), std::string::npos) << message;
+  EXPECT_NE(message.find("shop.toml:8: [cluster] failover: \"automatic\" declares master election"),
+            std::string::npos) << message;
+  EXPECT_NE(message.find("shop.toml:9: [cluster] connect_timeout: "), std::string::npos) << message;
+  // An unset variable and a helper that is not there, the same way.
+  auto env = ParseExporterConfig(
+      "[cluster]\nname = \"a\"\nengine = \"mysql\"\ndatabase = \"a\"\nuser = \"a\"\n"
+      "password_env = \"RSE_TEST_NEVER_SET_EITHER\"\nreplicas = [\"h:3306\"]\n",
+      "env.toml", ".", {.for_start = true});
+  ASSERT_FALSE(env.ok());
+  EXPECT_NE(env.status().message().find(
+                "env.toml:6: [cluster] password_env: environment variable RSE_TEST_NEVER_SET_EITHER is not set"),
+            std::string::npos)
+      << env.status().message();
+  auto helper = ParseExporterConfig(
+      "[cluster]\nname = \"a\"\nengine = \"mysql\"\ndatabase = \"a\"\nuser = \"a\"\n"
+      "password_command = [\"rse-no-such-helper\"]\nreplicas = [\"h:3306\"]\n",
+      "helper.toml", ".", {.for_start = true});
+  ASSERT_FALSE(helper.ok());
+  EXPECT_NE(helper.status().message().find("helper.toml:6: [cluster] password_command: 'rse-no-such-helper'"),
+            std::string::npos)
+      << helper.status().message();
+}
+
 TEST(ExporterConfigTest, ReferenceFileShowsEveryDefault) {
   auto config =
       LoadExporterConfig(std::string(RSE_SOURCE_DIR) + "/config/replica_sql_exporter.toml");

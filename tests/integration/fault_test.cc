@@ -10,7 +10,24 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class FaultTest : public ScrapeTest {};
+class FaultTest : public ScrapeTest {
+ protected:
+  // An exporter over `proxy` (in front of replica 2, listed first) and
+  // replica 1, proven to serve, then the proxy frozen. Null if it did not serve.
+  std::unique_ptr<Exporter> ServingThenFrozen(TcpProxy& proxy) {
+    auto exporter =
+        MakeExporter(kCountQuery, {proxy.address().ToString(), env().replicas[0].ToString()});
+    if (!exporter) return nullptr;
+    for (int i = 0; i < 2; ++i) {
+      if (RenderText(exporter->Scrape({})).find("count_value 2000\n") == std::string::npos) {
+        ADD_FAILURE() << "not serving before the freeze";
+        return nullptr;
+      }
+    }
+    proxy.Freeze();
+    return exporter;
+  }
+};
 
 TEST_P(FaultTest, AHungReplicaCostsAScrapeAtMostTheProbeTimeout) {
   auto exporter = MakeExporter(kCountQuery);
@@ -53,12 +70,8 @@ TEST_P(FaultTest, AHungReplicaCostsAScrapeAtMostTheProbeTimeout) {
 // socket must be found from our own side to be broken at the deadline.
 TEST_P(FaultTest, AMemberHungBehindAProxyCostsAScrapeAtMostTheProbeTimeout) {
   TcpProxy proxy(env().replicas[1]);
-  auto exporter =
-      MakeExporter(kCountQuery, {proxy.address().ToString(), env().replicas[0].ToString()});
+  auto exporter = ServingThenFrozen(proxy);
   ASSERT_TRUE(exporter);
-  for (int i = 0; i < 2; ++i)
-    ASSERT_NE(RenderText(exporter->Scrape({})).find("count_value 2000\n"), std::string::npos);
-  proxy.Freeze();
   double slowest = 0;
   for (const char* header : {"10", "2", "10", "2"}) {
     ScrapeRequest request;
@@ -84,12 +97,8 @@ TEST_P(FaultTest, AMemberHungBehindAProxyCostsAScrapeAtMostTheProbeTimeout) {
 // the scrape's time, so every scrape is served.
 TEST_P(FaultTest, AMemberHungBehindAProxyLeavesTimeForTheHealthyOneUnderShortDeadlines) {
   TcpProxy proxy(env().replicas[1]);
-  auto exporter =
-      MakeExporter(kCountQuery, {proxy.address().ToString(), env().replicas[0].ToString()});
+  auto exporter = ServingThenFrozen(proxy);
   ASSERT_TRUE(exporter);
-  for (int i = 0; i < 2; ++i)
-    ASSERT_NE(RenderText(exporter->Scrape({})).find("count_value 2000\n"), std::string::npos);
-  proxy.Freeze();
   double slowest = 0;
   int failed = 0;
   int scrapes = 0;

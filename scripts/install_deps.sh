@@ -12,7 +12,7 @@ packages=(
   libyaml-cpp-dev libcrypt-dev libssl-dev
   postgresql postgresql-client mariadb-server mariadb-client galera-4 openssl
   # tests/scripts/proxies.sh: what production puts in front of replicas.
-  pgbouncer haproxy
+  pgbouncer haproxy dnsmasq-base
   prometheus docker-compose
   # scripts/fuzz.sh: clang, and its runtime libraries (libFuzzer, ASan), which
   # clang only recommends: --no-install-recommends below would leave them out.

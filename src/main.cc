@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
     kill(getpid(), SIGTERM);  // The signal thread stops the server, as for any SIGTERM.
   };
   options.config_page = [&reloader] { return RenderConfigPage(*reloader->current()); };
+  options.groups = [&exporter] { return (*exporter)->Groups(); };
   HttpServer server(
       options,
       [&](const ScrapeRequest& request) {

@@ -35,6 +35,7 @@ toml::table Cluster(const ClusterConfig& cluster) {
       {"database", cluster.database},
       {"user", cluster.user},
       {"replicas", replicas},
+      {"replicas_srv", Strings(cluster.replicas_srv)},
       {"connect_timeout", Duration(cluster.connect_timeout)},
       {"max_replication_lag", Duration(cluster.max_replication_lag)},
       {"failover", cluster.failover == Failover::kAutomatic ? "automatic" : "none"},

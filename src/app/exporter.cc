@@ -43,13 +43,28 @@ PoolOptions MakePoolOptions(const ClusterConfig& cluster, const PoolConfig& pool
   return options;
 }
 
+// The members at start or reload: the replicas listed, then the SRV names'
+// targets (a name that does not resolve yet is looked at again every
+// dns_refresh; with no member at all, scrapes say so until one appears).
+std::vector<Member> StartMembers(const ClusterConfig& cluster, Logger* logger) {
+  std::vector<HostPort> named = cluster.replicas;
+  if (Status srv = AddSrvTargets(cluster.replicas_srv, &named); !srv.ok())
+    logger->Warn("replicas_srv: retried at scrapes", {{"err", srv.message()}});
+  return ExpandMembers(named);
+}
+
 }  // namespace
 
 Exporter::Generation::~Generation() {
   engine.reset();  // Stops its work while the pool it uses still lives.
 }
 
-Exporter::~Exporter() = default;
+Exporter::~Exporter() { AwaitMemberRefresh(); }
+
+void Exporter::AwaitMemberRefresh() {
+  std::lock_guard<std::mutex> dns(dns_mu_);
+  if (refresher_.joinable()) refresher_.join();
+}
 
 StatusOr<std::shared_ptr<Exporter::Generation>> Exporter::Build(
     const ExporterConfig& config, const QueryCatalog& catalog, const Generation* previous,
@@ -69,6 +84,8 @@ StatusOr<std::shared_ptr<Exporter::Generation>> Exporter::Build(
     ClusterConfig a = before.config.cluster, b = cluster;
     a.replicas.clear();
     b.replicas.clear();
+    a.replicas_srv.clear();
+    b.replicas_srv.clear();
     return a == b && before.config.pool == config.pool;
   };
   if (members == nullptr && previous != nullptr && previous->config.cluster == cluster &&
@@ -80,7 +97,7 @@ StatusOr<std::shared_ptr<Exporter::Generation>> Exporter::Build(
     generation->backend = adopt ? previous->backend
                           : cluster.engine == Engine::kPostgres ? MakePostgresBackend(clock_)
                                                                 : MakeMysqlBackend(clock_);
-    generation->pool = std::make_shared<ReplicaPool>(members ? *members : ExpandMembers(cluster.replicas),
+    generation->pool = std::make_shared<ReplicaPool>(members ? *members : StartMembers(cluster, logger_),
                                                      MakePoolOptions(cluster, config.pool),
                                                      generation->backend.get(), clock_, logger_);
     if (adopt) generation->members_kept = generation->pool->AdoptMembersFrom(*previous->pool);
@@ -96,7 +113,7 @@ StatusOr<std::shared_ptr<Exporter::Generation>> Exporter::Build(
   // and at least one scrape's worth.
   options.workers = std::max(config.scrape.max_concurrent_queries,
                              config.pool.connections_per_replica *
-                                 static_cast<int>(config.cluster.replicas.size()));
+                                 static_cast<int>(generation->pool->members().size()));
   options.default_refresh_timeout = config.scrape.timeout;
   generation->engine = std::make_unique<ScrapeEngine>(catalog.queries, options,
                                                       generation->pool.get(), clock_, logger_);
@@ -144,12 +161,31 @@ Status Exporter::Reload(const ExporterConfig& config, const QueryCatalog& catalo
 void Exporter::RefreshMembers() {
   std::shared_ptr<Generation> generation = current();
   const ClusterConfig& cluster = generation->config.cluster;
-  if (cluster.dns_refresh.count() == 0 || !AnyHostName(cluster.replicas)) return;
-  // No scrape waits for another's resolution: at most one runs.
+  if (cluster.dns_refresh.count() == 0 ||
+      (!AnyHostName(cluster.replicas) && cluster.replicas_srv.empty()))
+    return;
+  // No scrape waits for a resolution: at most one runs, on its own thread (a
+  // resolver that does not answer costs its timeout there, not a scrape's).
   std::unique_lock<std::mutex> dns(dns_mu_, std::try_to_lock);
-  if (!dns.owns_lock() || clock_->Now() < next_resolution_) return;
+  if (!dns.owns_lock() || refreshing_) return;
+  // A pool without members (an SRV name that did not resolve yet) looks at every scrape.
+  const bool empty = generation->pool->members().empty();
+  if (clock_->Now() < next_resolution_ && !empty) return;
   next_resolution_ = clock_->Now() + cluster.dns_refresh;
-  auto members = ResolveMembers(cluster.replicas);
+  if (refresher_.joinable()) refresher_.join();  // Finished: refreshing_ was false.
+  refreshing_ = true;
+  refresher_ = std::thread([this] {
+    ResolveMembersAgain();
+    refreshing_ = false;
+  });
+}
+
+void Exporter::ResolveMembersAgain() {
+  std::shared_ptr<Generation> generation = current();
+  const ClusterConfig& cluster = generation->config.cluster;
+  std::vector<HostPort> named = cluster.replicas;
+  Status srv = AddSrvTargets(cluster.replicas_srv, &named);
+  auto members = srv.ok() ? ResolveMembers(named) : StatusOr<std::vector<Member>>(srv);
   if (!members.ok()) {
     ++dns_failed_;
     if (!resolution_failing_)
@@ -167,6 +203,9 @@ void Exporter::RefreshMembers() {
   // As a reload of the member list: one at a time with reloads.
   std::lock_guard<std::mutex> reload_lock(reload_mu_);
   std::shared_ptr<Generation> previous = current();
+  if (previous->config.cluster.replicas != cluster.replicas ||
+      previous->config.cluster.replicas_srv != cluster.replicas_srv)
+    return;  // A reload changed the names meanwhile: its own members stand.
   auto next = Build(previous->config, catalog_, previous.get(), &*members);
   if (!next.ok()) {
     ++dns_failed_;
@@ -200,7 +239,10 @@ Exposition Exporter::Scrape(const ScrapeRequest& request) {
   std::optional<std::string_view> header;
   if (request.timeout_header) header = *request.timeout_header;
   const ScrapeConfig& scrape = generation->config.scrape;
-  return generation->engine->Scrape(ScrapeBudget(header, scrape.timeout_offset, scrape.timeout));
+  return generation->engine->Scrape(ScrapeBudget(header, scrape.timeout_offset, scrape.timeout),
+                                    request.groups);
 }
+
+std::vector<std::string> Exporter::Groups() const { return current()->engine->Groups(); }
 
 }  // namespace rse

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "base/log.h"
@@ -44,11 +45,19 @@ class Exporter {
   Status Reload(const ExporterConfig& config, const QueryCatalog& catalog,
                 ReloadSummary* summary = nullptr);
 
-  // Runs the catalog for one scrape. First, when a replica is given by name
-  // and dns_refresh has passed, resolves the names again: a changed address
-  // list becomes a new pool that takes over the members still listed (their
-  // sessions, health and counters), as a reload of the member list would.
+  // Runs the catalog for one scrape. When a replica is given by name (or SRV)
+  // and dns_refresh has passed, the scrape also starts resolving the names
+  // again beside it, never waiting for the resolver: a changed address list
+  // becomes a new pool for the scrapes after it, taking over the members
+  // still listed (their sessions, health and counters), as a reload of the
+  // member list would.
   Exposition Scrape(const ScrapeRequest& request);
+
+  // The query groups of the catalog now served (see QuerySpec::group).
+  std::vector<std::string> Groups() const;
+
+  // Waits for a resolution a scrape started, if any (tests, shutdown).
+  void AwaitMemberRefresh();
 
   // replica_sql_dns_refreshes_total{result="unchanged|changed|failed"}.
   void AppendFamilies(std::vector<MetricFamily>* families) const;
@@ -73,8 +82,11 @@ class Exporter {
                                               const QueryCatalog& catalog,
                                               const Generation* previous,
                                               const std::vector<Member>* members = nullptr);
-  // The DNS refresh of Scrape(); at most one at a time, never blocking a scrape.
+  // The DNS refresh of Scrape(): starts ResolveMembersAgain() on its own
+  // thread when due; at most one at a time, never blocking a scrape.
   void RefreshMembers();
+  // Resolves the names; swaps in a pool over the new member list if it changed.
+  void ResolveMembersAgain();
   std::shared_ptr<Generation> current() const;
 
   Logger* const logger_;
@@ -85,8 +97,10 @@ class Exporter {
   QueryCatalog catalog_;                  // Guarded by reload_mu_. The catalog current_ runs.
   std::mutex dns_mu_;
   TimePoint next_resolution_{};           // Guarded by dns_mu_.
-  bool resolution_failing_ = false;       // Guarded by dns_mu_.
+  bool resolution_failing_ = false;       // Only the refresher thread uses it.
+  std::atomic<bool> refreshing_{false};   // A resolution is running.
   std::atomic<uint64_t> dns_unchanged_{0}, dns_changed_{0}, dns_failed_{0};
+  std::thread refresher_;  // Guarded by dns_mu_. The resolution running or last run.
 };
 
 }  // namespace rse

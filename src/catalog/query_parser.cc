@@ -15,6 +15,14 @@ namespace {
 
 bool IsQueryName(std::string_view name) { return IsValidLabelName(name); }
 
+// A group is written into scrape URLs (?group=x): nothing that needs escaping.
+bool IsGroupName(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+  });
+}
+
 bool IsBlank(std::string_view s) {
   return std::all_of(s.begin(), s.end(),
                      [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
@@ -170,7 +178,7 @@ std::optional<MetricSpec> ParseMetric(TableReader& r) {
 std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
                                     std::vector<std::string>* errors) {
   r.RejectUnknownKeys(
-      {"name", "sql", "timeout", "cache", "max_staleness", "max_series", "metrics"});
+      {"name", "sql", "group", "timeout", "cache", "max_staleness", "max_series", "metrics"});
   QuerySpec query;
   query.where = r.Where(r.table());
   query.where.resize(query.where.size() - 2);
@@ -188,6 +196,11 @@ std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
       q.Error("sql", why);
     }
     query.sql = *sql;
+  }
+  if (auto group = q.String("group")) {
+    if (!IsGroupName(*group))
+      q.Error("group", "\"" + *group + "\" must be a URL token: 1 to 64 of [a-zA-Z0-9_-]");
+    query.group = *group;
   }
   if (auto timeout = q.Duration("timeout")) {
     if (timeout->count() <= 0) q.Error("timeout", "must be positive");

@@ -42,6 +42,9 @@ struct QuerySpec {
   std::string name;  // Unique; the `query` label of self-metrics.
   std::string sql;
   std::string where;  // "file:line" of its [[query]] table, for messages.
+  // Empty: served by plain /metrics. Else only by /metrics?group=<group>, its
+  // own Prometheus job with its own interval and timeout.
+  std::string group;
   std::optional<std::chrono::milliseconds> timeout;  // Capped by the scrape deadline.
   // Set: a slow query whose result may be reused this long.
   std::optional<std::chrono::milliseconds> cache;

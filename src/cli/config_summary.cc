@@ -15,6 +15,8 @@ std::string DescribeConfig(const ExporterConfig& config, const QueryCatalog& cat
          cluster.database + ", user " + cluster.user + ", tls " + TlsModeName(cluster.tls_mode) +
          ")\n";
   out += "  replicas:  " + std::to_string(cluster.replicas.size()) + ": " + replicas + "\n";
+  for (const std::string& name : cluster.replicas_srv)
+    out += "  replicas:  SRV " + name + " (its targets, resolved at start and every dns_refresh)\n";
   out += "  scrape:    timeout " + FormatDuration(config.scrape.timeout) + ", offset " +
          FormatDuration(config.scrape.timeout_offset) + ", " +
          std::to_string(config.scrape.max_concurrent_queries) + " queries at once\n";

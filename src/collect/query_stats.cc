@@ -38,12 +38,22 @@ void QueryStats::CopyFrom(const QueryStats& other, const std::string& query) {
 }
 
 MetricFamily QueryStats::ErrorsFamily() const {
+  std::set<std::string> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& entry : errors_) all.insert(entry.first);
+  }
+  return ErrorsFamily(all);
+}
+
+MetricFamily QueryStats::ErrorsFamily(const std::set<std::string>& only) const {
   MetricFamily family{kQueryErrorsMetric,
                       "Errors of catalog queries by reason: " + QueryErrorList() + ".",
                       MetricType::kCounter,
                       {}};
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [query, reasons] : errors_) {
+    if (!only.count(query)) continue;
     for (const auto& [reason, count] : reasons) {
       family.samples.push_back(
           {{{"query", query}, {"reason", reason}}, static_cast<double>(count)});

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,8 @@ class QueryStats {
 
   // One family, every (query, reason) pair.
   MetricFamily ErrorsFamily() const;
+  // The same, for the queries in `only`.
+  MetricFamily ErrorsFamily(const std::set<std::string>& only) const;
 
  private:
   mutable std::mutex mu_;

@@ -206,8 +206,23 @@ void ScrapeEngine::Cut(QueryPlan& plan) {
     stats_.Count(plan.query->name, QueryError::kTimeout);
 }
 
-Exposition ScrapeEngine::Scrape(std::chrono::milliseconds budget) {
+std::vector<std::string> ScrapeEngine::Groups() const {
+  std::set<std::string> groups;
+  for (const QuerySpec& query : queries_)
+    if (!query.group.empty()) groups.insert(query.group);
+  return {groups.begin(), groups.end()};
+}
+
+Exposition ScrapeEngine::Scrape(std::chrono::milliseconds budget,
+                                const std::vector<std::string>& groups) {
   const TimePoint start = clock_->Now();
+  auto selected = [&](const QuerySpec& query) {
+    if (groups.empty()) return query.group.empty();
+    return std::find(groups.begin(), groups.end(), query.group) != groups.end();
+  };
+  std::set<std::string> scope;  // The queries of this scrape, for the self-metrics.
+  for (const QuerySpec& query : queries_)
+    if (selected(query)) scope.insert(query.name);
   auto batch = std::make_shared<Batch>(pool_, Deadline(start + budget), logger_);
   const Deadline& deadline = batch->session.deadline();
 
@@ -226,6 +241,7 @@ Exposition ScrapeEngine::Scrape(std::chrono::milliseconds budget) {
   // executions other scrapes already run (joined, not repeated).
   std::vector<QueryPlan> plans;
   for (const QuerySpec& query : queries_) {
+    if (!scope.count(query.name)) continue;
     QueryPlan& plan = plans.emplace_back();
     plan.query = &query;
     SharedOutcome stale;
@@ -301,7 +317,7 @@ Exposition ScrapeEngine::Scrape(std::chrono::milliseconds budget) {
   ScrapeAssembly assembly{&cache_, &stats_, clock_, serving && serving->mixed, &shared_queries_};
   Exposition exposition = assembly.Assemble(plans);
   AppendSelfMetrics(up, std::chrono::duration<double>(clock_->Now() - start).count(),
-                    pool_->Snapshot(), stats_, &exposition.families);
+                    pool_->Snapshot(), stats_, scope, &exposition.families);
   AppendServingFamilies(serving ? std::optional<std::string>(serving->replica) : std::nullopt,
                         serving ? serving->lag_seconds : std::nullopt, &exposition.families);
   if (logger_->Enabled(LogLevel::kDebug)) {

@@ -99,8 +99,9 @@ void AppendServingFamilies(const std::optional<std::string>& replica,
 }
 
 void AppendSelfMetrics(bool up, double scrape_seconds, const std::vector<MemberSnapshot>& members,
-                       const QueryStats& stats, std::vector<MetricFamily>* families) {
-  families->push_back(stats.ErrorsFamily());
+                       const QueryStats& stats, const std::set<std::string>& queries,
+                       std::vector<MetricFamily>* families) {
+  families->push_back(stats.ErrorsFamily(queries));
   families->push_back(UpFamily(up));
   families->push_back(ScrapeDurationFamily(scrape_seconds));
   for (MetricFamily& family : ReplicaFamilies(members)) families->push_back(std::move(family));

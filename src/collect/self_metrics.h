@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,10 @@ std::vector<MetricFamily> ReplicaFamilies(const std::vector<MemberSnapshot>& mem
 void AppendServingFamilies(const std::optional<std::string>& replica,
                            std::optional<double> lag_seconds, std::vector<MetricFamily>* families);
 
-// All of the above but the serving families, plus replica_sql_query_errors_total, appended to
-// `families`.
+// All of the above but the serving families, plus replica_sql_query_errors_total
+// for the queries in `queries`, appended to `families`.
 void AppendSelfMetrics(bool up, double scrape_seconds, const std::vector<MemberSnapshot>& members,
-                       const QueryStats& stats, std::vector<MetricFamily>* families);
+                       const QueryStats& stats, const std::set<std::string>& queries,
+                       std::vector<MetricFamily>* families);
 
 }  // namespace rse

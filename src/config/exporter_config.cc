@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -143,7 +144,7 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
   ClusterConfig& cluster = config.cluster;
   r.RejectUnknownKeys({"name", "engine", "database", "user", "password", "password_file",
                        "password_env", "password_command", "password_ttl",
-                       "password_command_timeout", "replicas", "connect_timeout", "max_replication_lag",
+                       "password_command_timeout", "replicas", "replicas_srv", "connect_timeout", "max_replication_lag",
                        "failover", "when_all_lagging", "tls_mode", "tls_ca_file", "tls_cert_file",
                        "tls_key_file", "session_sql", "pooler", "members_are", "dns_refresh"});
   for (auto [key, field] : {std::pair{"name", &cluster.name},
@@ -158,10 +159,29 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
   if (auto v = ReadEnum(r, "engine", kEngines)) cluster.engine = *v;
   ReadPassword(r, base_dir, cluster, config.warnings, checks);
   const char* kReplicasExpected = "\"host:port\" strings";
-  if (!r.Has("replicas"))
-    r.Error("replicas", std::string("required: an array of ") + kReplicasExpected);
+  if (!r.Has("replicas") && !r.Has("replicas_srv"))
+    r.Error("replicas", std::string("required: an array of ") + kReplicasExpected +
+                            " (or replicas_srv: DNS SRV names)");
+  if (auto list = r.StringArray("replicas_srv", "DNS SRV names (\"_service._tcp.domain\")")) {
+    const toml::array& nodes = *r.table().get("replicas_srv")->as_array();
+    if (list->empty() && !r.Has("replicas")) r.Error("replicas_srv", "must list at least one name");
+    for (size_t i = 0; i < list->size(); ++i) {
+      const std::string& name = (*list)[i];
+      if (name.empty() || name.find_first_of(" \t:/@") != std::string::npos) {
+        r.ErrorAt(*nodes.get(i), "replicas_srv",
+                  "\"" + name + "\" is not a DNS name (e.g. \"_postgresql._tcp.replicas.example\"; "
+                  "the port comes from the SRV records)");
+      } else if (std::find(cluster.replicas_srv.begin(), cluster.replicas_srv.end(), name) !=
+                 cluster.replicas_srv.end()) {
+        r.ErrorAt(*nodes.get(i), "replicas_srv", "\"" + name + "\" is listed twice");
+      } else {
+        cluster.replicas_srv.push_back(name);
+      }
+    }
+  }
   if (auto list = r.StringArray("replicas", kReplicasExpected)) {
-    if (list->empty()) r.Error("replicas", "must list at least one replica");
+    if (list->empty() && cluster.replicas_srv.empty())
+      r.Error("replicas", "must list at least one replica");
     const toml::array& nodes = *r.table().get("replicas")->as_array();
     for (size_t i = 0; i < list->size(); ++i) {
       auto parsed =

@@ -59,6 +59,9 @@ struct ClusterConfig {
   std::string user;
   PasswordSource password;
   std::vector<HostPort> replicas;
+  // DNS SRV names whose targets are replicas too ("_postgresql._tcp.db.svc"):
+  // each target's addresses are members, found again like `replicas` names.
+  std::vector<std::string> replicas_srv;
   milliseconds connect_timeout{2'000};
   milliseconds max_replication_lag{30'000};
   Failover failover = Failover::kNone;

@@ -67,6 +67,11 @@ class Connection {
 
   // False once the session failed or was cancelled: the pool discards it.
   virtual bool Usable() const = 0;
+  // What the server's settings leave unguarded, found when the session opened
+  // (e.g. behind PgBouncer in statement mode, a role without
+  // default_transaction_read_only); empty when nothing. The pool logs it once
+  // per member.
+  virtual std::string SetupAdvice() const { return {}; }
 };
 
 struct ConnectParams;

@@ -19,6 +19,11 @@ struct ReplicaState {
   // Non-empty when this server belongs to a master-election system (Galera,
   // Group Replication): says which, for the refusal message.
   std::string election;
+  // Which server answered, as it names itself (PostgreSQL: its address and
+  // port; MySQL/MariaDB: host, port and server_id); empty when unknown. Two
+  // sessions to one address that report different servers went through a
+  // load balancer.
+  std::string server;
 };
 
 }  // namespace rse

@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <algorithm>
+
 namespace rse {
 namespace {
 
@@ -66,6 +68,22 @@ std::string PercentDecode(std::string_view text) {
     out.push_back(text[i]);
   }
   return out;
+}
+
+std::vector<std::string> QueryValues(std::string_view query, std::string_view key) {
+  std::vector<std::string> values;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    std::string name = PercentDecode(pair.substr(0, eq));
+    if (name != key) continue;
+    std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    std::replace(value.begin(), value.end(), '+', ' ');
+    values.push_back(PercentDecode(value));
+  }
+  return values;
 }
 
 }  // namespace rse

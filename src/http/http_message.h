@@ -48,4 +48,8 @@ HttpResponse PlainText(int status, std::string body);
 // "%2e" -> "."; a malformed escape is kept as it is.
 std::string PercentDecode(std::string_view text);
 
+// The values of `key` in a URL query ("a=1&group=x&group=y" -> x, y), in
+// order, percent-decoded ('+' is a space, as forms send it).
+std::vector<std::string> QueryValues(std::string_view query, std::string_view key);
+
 }  // namespace rse

@@ -1,5 +1,6 @@
 #include "http/routes.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "exposition/content_type.h"
@@ -121,6 +122,19 @@ HttpResponse Routes::Metrics(const HttpRequest& request) const {
   ScrapeRequest scrape;
   if (auto timeout = request.Header("X-Prometheus-Scrape-Timeout-Seconds")) {
     scrape.timeout_header = std::string(*timeout);
+  }
+  if (!request.query.empty()) {
+    const std::vector<std::string> known = options_.groups ? options_.groups() : std::vector<std::string>{};
+    for (const std::string& group : QueryValues(request.query, "group")) {
+      if (std::find(known.begin(), known.end(), group) == known.end()) {
+        std::string names;
+        for (const std::string& name : known) names += (names.empty() ? "" : ", ") + name;
+        return PlainText(400, "unknown query group \"" + group + "\"; the catalog's groups: " +
+                                  (names.empty() ? "none" : names) + "\n");
+      }
+      if (std::find(scrape.groups.begin(), scrape.groups.end(), group) == scrape.groups.end())
+        scrape.groups.push_back(group);
+    }
   }
   const ExpositionFormat format = NegotiateFormat(HeaderOr(request, "Accept"));
   // Compressed here, by our reading of Accept-Encoding (q=0 refuses).

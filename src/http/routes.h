@@ -27,6 +27,8 @@ class StableRunCache;
 // What a scrape request tells the collector.
 struct ScrapeRequest {
   std::optional<std::string> timeout_header;  // X-Prometheus-Scrape-Timeout-Seconds, verbatim.
+  // ?group=a&group=b: the query groups to run; empty: the queries without one.
+  std::vector<std::string> groups;
 };
 
 using MetricsHandler = std::function<Exposition(const ScrapeRequest&)>;
@@ -39,6 +41,8 @@ struct RouteOptions {
   std::function<Status()> reload;            // Required with enable_lifecycle.
   std::function<void()> quit;                // Same.
   std::function<std::string()> config_page;  // GET /config; 404 when empty.
+  // The query groups a scrape may ask for (?group=); unset: none.
+  std::function<std::vector<std::string>()> groups;
 };
 
 // What the web config decides per request; a reload replaces it as a whole.

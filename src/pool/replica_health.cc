@@ -62,9 +62,10 @@ bool MemberHealth::Apply(const HealthVerdict& verdict) {
     state_ = verdict.state;
     reason_ = verdict.reason;
   } else if (healthy) {
-    if (!in_rotation() && (good_ >= rise_ || state_ == MemberState::kDown)) {
+    if (!in_rotation() && (good_ >= rise_ || (state_ == MemberState::kDown && !joining_))) {
       state_ = MemberState::kHealthy;
       reason_.clear();
+      joining_ = false;
     } else if (!in_rotation()) {
       // Stays out, with the reason it left and how far back it is.
       const std::string recovering = " (recovering: ";
@@ -75,9 +76,26 @@ bool MemberHealth::Apply(const HealthVerdict& verdict) {
     state_ = verdict.state;
     reason_ = verdict.reason;
   }
-  if (judged_ && state_ != before) ++changes_;
+  if (seen_ && state_ != before) ++changes_;
   judged_ = true;
+  seen_ = true;
   return state_ != before;
+}
+
+void MemberHealth::Forget() {
+  judged_ = false;
+  joining_ = false;
+  good_ = 0;
+  bad_ = 0;
+}
+
+void MemberHealth::Join() {
+  judged_ = true;
+  joining_ = true;
+  good_ = 0;
+  state_ = MemberState::kDown;
+  reason_ = "new address, not yet in the rotation (recovering: 0 of " + std::to_string(rise_) +
+            " healthy probes)";
 }
 
 }  // namespace rse

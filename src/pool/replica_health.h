@@ -38,8 +38,11 @@ HealthVerdict JudgeProbe(const ReplicaState& state, std::chrono::milliseconds ma
 // consecutive lagging verdicts and comes back after `rise` consecutive healthy
 // ones. A down verdict (its session or server failed) takes it out at once:
 // there is nothing left to serve from; and a down member's first healthy
-// verdict brings it back at once (a restarted replica; rise damps lag only). The first verdict on a member is taken
-// as it is, and role is never damped: primary or refused applies at once.
+// verdict brings it back at once (a restarted replica; rise damps lag only).
+// The first verdict on a member is taken as it is, except for a member that
+// joined a running pool (a new address behind a name): it enters the
+// rotation after `rise` healthy verdicts. Role is never damped: primary or
+// refused applies at once.
 // Not thread-safe (the pool guards it).
 class MemberHealth {
  public:
@@ -48,6 +51,13 @@ class MemberHealth {
   // Applies one verdict; true when the exposed state changed (the reason may
   // change on every probe: it carries the lag).
   bool Apply(const HealthVerdict& verdict);
+
+  // A member new to a pool that already serves: out of the rotation until
+  // `rise` consecutive healthy verdicts, whatever comes before them.
+  void Join();
+  // What was judged no longer holds (it was one server's behind a load
+  // balancer): the next verdict is taken as it is. The state stays until then.
+  void Forget();
 
   MemberState state() const { return state_; }
   const std::string& reason() const { return reason_; }
@@ -59,9 +69,11 @@ class MemberHealth {
  private:
   int rise_;  // Not const: a reload copies a member's health to its new pool.
   int fall_;
-  bool judged_ = false;
+  bool judged_ = false;  // The next verdict is not taken as it is.
+  bool seen_ = false;    // Some verdict was applied: later state changes count.
   MemberState state_ = MemberState::kDown;
   std::string reason_ = "not contacted yet";
+  bool joining_ = false;  // Joined a running pool and not yet in the rotation.
   int good_ = 0;  // Consecutive healthy verdicts.
   int bad_ = 0;   // Consecutive down or lagging verdicts.
   uint64_t changes_ = 0;

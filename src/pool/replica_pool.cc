@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 #include "db/session_guard.h"
 
@@ -27,6 +28,10 @@ struct ReplicaPool::Slot {
   uint64_t sessions_rejected = 0;
   TimePoint retry_after{};
   std::chrono::milliseconds backoff{0};
+  bool adopted = false;  // Taken over from the previous pool (AdoptMembersFrom).
+  std::string server;    // The server its sessions first reported (ReplicaState::server).
+  bool balancer_seen = false;  // Its sessions reported different servers.
+  bool advised = false;        // Its sessions' SetupAdvice was logged.
 };
 
 ReplicaPool::ReplicaPool(std::vector<Member> members, PoolOptions options, Backend* backend,
@@ -44,13 +49,17 @@ size_t ReplicaPool::AdoptMembersFrom(ReplicaPool& previous) {
   size_t adopted = 0;
   for (Slot& slot : slots_) {
     for (Slot& old : previous.slots_) {
-      if (old.member.label != slot.member.label || !(old.member.address == slot.member.address))
+      const bool same_ip = !old.member.ip.empty() && old.member.ip == slot.member.ip &&
+                           old.member.address.port == slot.member.address.port;
+      if (!same_ip &&
+          (old.member.label != slot.member.label || !(old.member.address == slot.member.address)))
         continue;
       // Leased sessions go back to `previous` and close with it; idle ones move.
       for (std::unique_ptr<Connection>& connection : TakeIdle(old)) {
         slot.idle.push_back(std::move(connection));
         ++slot.open;
       }
+      slot.adopted = true;
       slot.health = old.health;
       slot.lag_seconds = old.lag_seconds;
       slot.scrapes_served = old.scrapes_served;
@@ -58,8 +67,18 @@ size_t ReplicaPool::AdoptMembersFrom(ReplicaPool& previous) {
       slot.sessions_rejected = old.sessions_rejected;
       slot.retry_after = old.retry_after;
       slot.backoff = old.backoff;
+      slot.server = old.server;
+      slot.balancer_seen = old.balancer_seen;
       ++adopted;
       break;
+    }
+  }
+  // A new address beside members that serve (a name that now resolves to one
+  // more) proves itself with `rise` healthy probes before it serves; a list
+  // that is new as a whole is judged as at start-up.
+  if (adopted > 0) {
+    for (Slot& slot : slots_) {
+      if (!slot.adopted) slot.health.Join();
     }
   }
   return adopted;
@@ -114,6 +133,14 @@ std::optional<StatusOr<Lease>> ReplicaPool::TryTake(size_t member, const Deadlin
   }
   auto connection = backend_->Connect(params, deadline);
   if (!connection.ok()) return fail(connection.status());
+  if (std::string advice = (*connection)->SetupAdvice(); !advice.empty()) {
+    bool first;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      first = !std::exchange(slots_[member].advised, true);
+    }
+    if (first) logger_->Warn(advice, {{"replica", slots_[member].member.label}});
+  }
   return StatusOr<Lease>(Lease(this, member, std::move(*connection)));
 }
 
@@ -145,7 +172,7 @@ bool ReplicaPool::RejectSession(size_t member, const Status& why) {
     std::lock_guard<std::mutex> lock(mu_);
     ++slots_[member].sessions_rejected;
   }
-  if (options_.members_are == MembersAre::kLoadBalancers) {
+  if (BehindBalancer(member)) {
     logger_->Debug("session reached a server that may not serve; another is opened",
                    {{"replica", slots_[member].member.label}, {"err", why.message()}});
     return true;
@@ -250,7 +277,10 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
     taken = std::move(*fresh);
     probe = taken->connection().Probe(probe_deadline);
   }
-  if (probe.ok()) ProbeBehindBalancer(member, taken, probe, probe_deadline, deadline);
+  if (probe.ok()) {
+    NoteServer(member, probe->server);
+    ProbeBehindBalancer(member, taken, probe, probe_deadline, deadline);
+  }
   if (!taken.ok()) return not_opened(taken.status());
   if (!probe.ok()) {
     if (probe.status().code() == Status::Code::kDeadlineExceeded && !verdict_if_silent)
@@ -294,6 +324,8 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
+    if (slots_.empty())
+      return Status::Unavailable("no replica known: the replica names do not resolve yet");
     for (size_t i = 0; i < slots_.size(); ++i) order.push_back((next_ + i) % slots_.size());
     next_ = (next_ + 1) % slots_.size();
   }
@@ -384,7 +416,7 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
 void ReplicaPool::ProbeBehindBalancer(size_t member, StatusOr<Lease>& taken,
                                       StatusOr<ReplicaState>& probe,
                                       const Deadline& probe_deadline, const Deadline& deadline) {
-  if (options_.members_are != MembersAre::kLoadBalancers) return;
+  if (!BehindBalancer(member)) return;
   for (int tries = 1; tries < kLoadBalancerTries && taken.ok() && probe.ok(); ++tries) {
     const HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
     if (verdict.state == MemberState::kHealthy || verdict.state == MemberState::kRefused) return;
@@ -404,21 +436,55 @@ void ReplicaPool::ProbeBehindBalancer(size_t member, StatusOr<Lease>& taken,
     }
     taken = std::move(*fresh);
     if (taken.ok()) probe = taken->connection().Probe(probe_deadline);
+    if (taken.ok() && probe.ok()) NoteServer(member, probe->server);
   }
+}
+
+bool ReplicaPool::BehindBalancer(size_t member) const {
+  if (options_.members_are == MembersAre::kLoadBalancers) return true;
+  std::lock_guard<std::mutex> lock(mu_);
+  return slots_[member].balancer_seen;
+}
+
+void ReplicaPool::NoteServer(size_t member, const std::string& server) {
+  if (server.empty() || options_.members_are == MembersAre::kLoadBalancers) return;
+  std::string first;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Slot& slot = slots_[member];
+    if (slot.server.empty()) slot.server = server;
+    if (slot.server == server || slot.balancer_seen) return;
+    slot.balancer_seen = true;
+    first = slot.server;
+    // What was judged of the address came from one session, so one server
+    // behind it: from now on each session is judged on its own.
+    if (slot.health.state() == MemberState::kPrimary ||
+        slot.health.state() == MemberState::kLagging) {
+      slot.health.Forget();
+      slot.backoff = std::chrono::milliseconds(0);
+      slot.retry_after = TimePoint{};
+    }
+  }
+  logger_->Warn("sessions to one replica address reached different servers: it is a load "
+                "balancer, and each session is judged on its own from now on (say so with "
+                "[cluster] members_are = \"load_balancers\")",
+                {{"replica", slots_[member].member.label}, {"server", first}, {"then", server}});
 }
 
 StatusOr<Lease> ReplicaPool::VerifyOpened(size_t member, Lease lease, const Deadline& deadline) {
   const Deadline probe_deadline = deadline.Min(Deadline::After(*clock_, options_.probe_timeout));
   StatusOr<Lease> taken = std::move(lease);
   StatusOr<ReplicaState> probe = taken->connection().Probe(probe_deadline);
-  if (probe.ok()) ProbeBehindBalancer(member, taken, probe, probe_deadline, deadline);
+  if (probe.ok()) {
+    NoteServer(member, probe->server);
+    ProbeBehindBalancer(member, taken, probe, probe_deadline, deadline);
+  }
   if (!taken.ok()) return taken.status();
   if (!probe.ok()) return Status::Unavailable("probe failed: " + probe.status().message());
   const HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
   const bool unfit = verdict.state == MemberState::kPrimary ||
                      verdict.state == MemberState::kRefused ||
-                     (options_.members_are == MembersAre::kLoadBalancers &&
-                      verdict.state != MemberState::kHealthy);
+                     (BehindBalancer(member) && verdict.state != MemberState::kHealthy);
   if (!unfit) return taken;  // A member chosen for this scrape: lag was judged on its first session.
   Record(member, verdict, probe->lag_seconds);
   if (verdict.state == MemberState::kRefused) RefuseCluster(member, verdict.reason);

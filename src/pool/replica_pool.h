@@ -43,7 +43,8 @@ struct PoolOptions {
   WhenAllLagging when_all_lagging = WhenAllLagging::kRefuse;
   // Load balancers: a session that reaches a server unfit to serve (a primary,
   // a lagging replica) is closed and another opened, up to kLoadBalancerTries
-  // in a row; the address is judged only when all of them were unfit.
+  // in a row; the address is judged only when all of them were unfit. A
+  // "servers" member whose sessions report different servers is treated so.
   MembersAre members_are = MembersAre::kServers;
 };
 
@@ -76,7 +77,8 @@ class ReplicaPool {
   // After a reload that changed only the member list: takes over, for every
   // member `previous` also had, its idle sessions, health and counters. Both
   // pools must use the same backend (sessions belong to it). Call before this
-  // pool is shared. Returns how many members were taken over.
+  // pool is shared. Returns how many members were taken over. When some
+  // were, the others are new and wait for `rise` healthy probes.
   size_t AdoptMembersFrom(ReplicaPool& previous);
 
   // A probed connection to a healthy replica for one scrape, round-robin over
@@ -139,6 +141,14 @@ class ReplicaPool {
   // kLoadBalancerTries sessions). Leaves the last session and its probe.
   void ProbeBehindBalancer(size_t member, StatusOr<Lease>& taken, StatusOr<ReplicaState>& probe,
                            const Deadline& probe_deadline, const Deadline& deadline);
+
+  // Each session is judged on its own: configured (members_are), or seen
+  // (its sessions reported different servers).
+  bool BehindBalancer(size_t member) const;
+  // Remembers the server a session of `member` reached; a second, different
+  // one makes the member a load balancer (logged once), and a verdict its
+  // address got from one session (primary, lagging) is forgotten.
+  void NoteServer(size_t member, const std::string& server);
 
   // Takes an idle connection or opens one if under the cap; nullopt when the
   // member's slots are all in use.

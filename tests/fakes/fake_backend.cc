@@ -4,8 +4,8 @@
 
 namespace rse::testing {
 
-ReplicaState HealthyReplica(double lag) { return ReplicaState{true, true, true, lag, ""}; }
-ReplicaState Primary() { return ReplicaState{false, false, false, std::nullopt, ""}; }
+ReplicaState HealthyReplica(double lag) { return ReplicaState{true, true, true, lag, "", ""}; }
+ReplicaState Primary() { return ReplicaState{false, false, false, std::nullopt, "", ""}; }
 
 class FakeConnection final : public Connection {
  public:

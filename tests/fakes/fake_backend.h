@@ -14,7 +14,7 @@
 namespace rse::testing {
 
 struct FakeMember {
-  StatusOr<ReplicaState> probe = ReplicaState{true, true, true, 0.0, ""};
+  StatusOr<ReplicaState> probe = ReplicaState{true, true, true, 0.0, "", ""};
   // A load balancer: when not empty, each new session lands on the next of
   // these servers in turn (round-robin per connection); its probe answers as
   // that server, and a query on a server that is not a replica fails as the

@@ -29,7 +29,7 @@ class PoolTest : public ::testing::TestWithParam<const ClusterEnv*> {
                                         WhenAllLagging when_all_lagging = WhenAllLagging::kRefuse) {
     std::vector<HostPort> all = {env().primary, env().replicas[0], env().replicas[1]};
     std::vector<Member> list;
-    for (int m : members) list.push_back({all[m].ToString(), all[m]});
+    for (int m : members) list.push_back({all[m].ToString(), all[m], ""});
     PoolOptions options;
     options.connect = env().Params(all[0]);
     options.max_replication_lag = max_lag;
@@ -247,7 +247,7 @@ TEST_P(PoolTest, WithThePrimaryDownTheReplicasKeepServingTheLastData) {
 }
 
 TEST_P(PoolTest, StartsWhenEveryDatabaseIsDownAndSaysSo) {
-  std::vector<Member> list = {{"127.0.0.1:1", {"127.0.0.1", 1}}, {"127.0.0.1:2", {"127.0.0.1", 2}}};
+  std::vector<Member> list = {{"127.0.0.1:1", {"127.0.0.1", 1}, ""}, {"127.0.0.1:2", {"127.0.0.1", 2}, ""}};
   PoolOptions options;
   options.connect = env().Params(env().primary);
   ReplicaPool pool(std::move(list), options, backend_.get(), DefaultClock(), &logger_);

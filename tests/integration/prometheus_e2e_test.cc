@@ -71,6 +71,14 @@ class PrometheusEndToEndTest : public ::testing::Test {
               "/client.crt\n      key_file: " + dir_ + "/client.key\n"
               "    basic_auth:\n      username: prometheus\n      password_file: " + dir_ +
               "/scrape.password\n    static_configs:\n      - targets: [\"127.0.0.1:" +
+              std::string(port[1]) + "\"]\n" +
+              // The catalog's hourly group, its own job (here every 2 s).
+              "  - job_name: replica_sql_exporter_hourly\n    scrape_interval: 2s\n"
+              "    params:\n      group: [hourly]\n    scheme: https\n"
+              "    tls_config:\n      ca_file: " + dir_ + "/ca.crt\n      cert_file: " + dir_ +
+              "/client.crt\n      key_file: " + dir_ + "/client.key\n"
+              "    basic_auth:\n      username: prometheus\n      password_file: " + dir_ +
+              "/scrape.password\n    static_configs:\n      - targets: [\"127.0.0.1:" +
               std::string(port[1]) + "\"]\n");
     prometheus_port_ = FreePort();
     prometheus_ = std::make_unique<BackgroundProcess>(
@@ -116,7 +124,7 @@ class PrometheusEndToEndTest : public ::testing::Test {
 TEST_F(PrometheusEndToEndTest, ScrapesOverTlsWithAuthAndSurvivesAStoppedReplica) {
   ASSERT_TRUE(Eventually([&] { return Equals("up{job=\"replica_sql_exporter\"}", 1); }))
       << "Prometheus never scraped the exporter over TLS + client cert + basic auth";
-  ASSERT_TRUE(Eventually([&] { return Equals("replica_sql_up", 1); }));
+  ASSERT_TRUE(Eventually([&] { return Equals("replica_sql_up{job=\"replica_sql_exporter\"}", 1); }));
   // Business series, with their labels, equal to what the database says.
   const ClusterEnv& pg = PostgresEnv();
   auto expected = AdminQuery(pg, pg.primary,
@@ -127,21 +135,37 @@ TEST_F(PrometheusEndToEndTest, ScrapesOverTlsWithAuthAndSurvivesAStoppedReplica)
     EXPECT_TRUE(Equals("shop_customers{country=\"" + row[0] + "\"}", std::stod(row[1])))
         << row[0];
   }
+  // The hourly group: scraped by its own job, and only by it.
+  auto registered = AdminQuery(pg, pg.primary, "SELECT count(*) FROM customers");
+  ASSERT_TRUE(Eventually([&] {
+    return Equals("shop_customers_registered{job=\"replica_sql_exporter_hourly\"}",
+                  std::stod(registered[0][0]));
+  }));
+  EXPECT_TRUE(Query("shop_customers_registered{job=\"replica_sql_exporter\"}").empty());
+  EXPECT_TRUE(Query("shop_customers{job=\"replica_sql_exporter_hourly\"}").empty());
+  EXPECT_TRUE(Equals("up{job=\"replica_sql_exporter_hourly\"}", 1));
 
   StopMember(pg, "replica1");
+  struct Restart {  // Whatever fails below, the cluster is restored.
+    const ClusterEnv& pg;
+    ~Restart() {
+      StartMember(pg, "replica1");
+      WaitReplicasCaughtUp(pg);
+    }
+  } restart{pg};
   // Ten scrapes later, none of them missed: both stayed at 1 throughout.
   const auto stopped_at = std::chrono::steady_clock::now();
   ASSERT_TRUE(Eventually([&] {
     return std::chrono::steady_clock::now() - stopped_at > std::chrono::seconds(10) &&
-           Equals("replica_sql_replica_up{replica=\"" + pg.replicas[0].ToString() + "\"}", 0);
+           Equals("replica_sql_replica_up{job=\"replica_sql_exporter\",replica=\"" +
+                      pg.replicas[0].ToString() + "\"}",
+                  0);
   }));
   EXPECT_TRUE(Equals("min_over_time(up{job=\"replica_sql_exporter\"}[10s])", 1));
-  EXPECT_TRUE(Equals("min_over_time(replica_sql_up[10s])", 1));
+  EXPECT_TRUE(Equals("min_over_time(replica_sql_up{job=\"replica_sql_exporter\"}[10s])", 1));
   auto scrapes = Query("count_over_time(up{job=\"replica_sql_exporter\"}[10s])");
   ASSERT_EQ(scrapes.size(), 1u);
   EXPECT_GE(scrapes[0].second, 5) << "scraped every second";
-  StartMember(pg, "replica1");
-  WaitReplicasCaughtUp(pg);
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ TEST(RefusalTest, AGaleraMemberRefusesTheClusterInThePool) {
   Logger logger(LogLevel::kDebug, LogFormat::kLogfmt, &log);
   PoolOptions options;
   options.connect = env.Params(galera);
-  ReplicaPool pool({{env.replicas[0].ToString(), env.replicas[0]}, {galera.ToString(), galera}},
+  ReplicaPool pool({{env.replicas[0].ToString(), env.replicas[0], ""}, {galera.ToString(), galera, ""}},
                    options, backend.get(), DefaultClock(), &logger);
   Status startup = pool.CheckForMasterElection(Deadline::After(*DefaultClock(), 5s));
   ASSERT_FALSE(startup.ok());

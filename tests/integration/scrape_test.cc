@@ -28,6 +28,38 @@ TEST_P(ScrapeTest, AQueryThatBreaksItsSessionIsNotAVerdictOnTheReplica) {
   }
 }
 
+// Query groups: each URL runs its own queries on the replica, and only those.
+TEST_P(ScrapeTest, EachQueryGroupIsScrapedOnItsOwnAndPlainMetricsRunsTheRest) {
+  const std::string catalog =
+      std::string(kCountQuery) +
+      "[[query]]\nname = \"hourly_orders\"\ngroup = \"hourly\"\n"
+      "sql = \"SELECT count(*) AS v FROM orders\"\n"
+      "[[query.metrics]]\nname = \"hourly_orders\"\nhelp = \"h\"\nvalue = \"v\"\n"
+      "[[query]]\nname = \"daily_broken\"\ngroup = \"daily\"\nsql = \"SELECT v FROM no_such_table\"\n"
+      "[[query.metrics]]\nname = \"daily_broken\"\nhelp = \"h\"\nvalue = \"v\"\n";
+  auto exporter = MakeExporter(catalog);
+  ASSERT_TRUE(exporter);
+  EXPECT_EQ(exporter->Groups(), (std::vector<std::string>{"daily", "hourly"}));
+  const std::string plain = RenderText(exporter->Scrape({}));
+  EXPECT_NE(plain.find("count_value 2000\n"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("hourly_orders"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("daily_broken"), std::string::npos) << plain;
+  ScrapeRequest request;
+  request.groups = {"hourly"};
+  const std::string hourly = RenderText(exporter->Scrape(request));
+  EXPECT_NE(hourly.find("hourly_orders 2000\n"), std::string::npos) << hourly;
+  EXPECT_NE(hourly.find("replica_sql_query_success{query=\"hourly_orders\"} 1\n"),
+            std::string::npos) << hourly;
+  EXPECT_EQ(hourly.find("count_value"), std::string::npos) << hourly;
+  EXPECT_EQ(hourly.find("query=\"count\""), std::string::npos) << "self-metrics scoped: " << hourly;
+  EXPECT_NE(hourly.find("replica_sql_up 1\n"), std::string::npos) << hourly;
+  request.groups = {"hourly", "daily"};
+  const std::string both = RenderText(exporter->Scrape(request));
+  EXPECT_NE(both.find("hourly_orders 2000\n"), std::string::npos) << both;
+  EXPECT_NE(both.find("replica_sql_query_success{query=\"daily_broken\"} 0\n"), std::string::npos)
+      << "one group's broken query never takes the other's down: " << both;
+}
+
 TEST_P(ScrapeTest, TheDemoCatalogProducesTheExpectedSeries) {
   auto exporter = MakeExporter();
   ASSERT_TRUE(exporter);

@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -16,6 +17,7 @@
 #include "db_env.h"
 #include "exposition/text_format.h"
 #include "tcp_proxy.h"
+#include "testing/subprocess.h"
 
 namespace rse::testing {
 namespace {
@@ -108,6 +110,55 @@ TEST_F(TopologyTest, PostgresBehindPgBouncerInEveryPoolingModeWithItsDefaultSett
       ExpectGuardsHeld(text, true);
     }
   }
+}
+
+// Statement pooling: no transaction of ours spans two statements, so the
+// role's defaults are the last guard; a role without them is pointed out once
+// per member, a role with them is not.
+TEST_F(TopologyTest, PostgresBehindPgBouncerInStatementModeTheRoleDefaultsAreChecked) {
+  const ClusterEnv& env = PostgresEnv();
+  auto scrape_once = [&](const std::string& database) {
+    log_.str("");
+    std::ostringstream text;
+    text << "[cluster]\nname = \"shop\"\nengine = \"postgres\"\ndatabase = \"" << database
+         << "\"\nuser = \"exporter\"\npassword_env = \"RSE_IT_PASSWORD\"\n"
+         << "tls_mode = \"disable\"\nreplicas = [\"127.0.0.1:" << kPgBouncerStatement << "\"]\n"
+         << "pooler = \"pgbouncer-statement\"\n";
+    setenv("RSE_IT_PASSWORD", env.password.c_str(), 1);
+    auto config = ParseExporterConfig(text.str(), "statement.toml", ".");
+    EXPECT_TRUE(config.ok()) << config.status().message();
+    auto catalog = ParseQueryCatalog(
+        {{"q.toml", "[[query]]\nname = \"one\"\nsql = \"SELECT 1 AS v\"\n"
+                    "[[query.metrics]]\nname = \"one\"\nhelp = \"h\"\nvalue = \"v\"\n"}});
+    EXPECT_TRUE(config.ok() && catalog.ok());
+    if (!config.ok() || !catalog.ok()) return std::string();
+    auto exporter = Exporter::Create(*config, *catalog, &logger_, DefaultClock());
+    EXPECT_TRUE(exporter.ok()) << exporter.status().message();
+    if (!exporter.ok()) return std::string();
+    for (int i = 0; i < 3; ++i) {
+      const std::string out = RenderText((*exporter)->Scrape({}));
+      EXPECT_TRUE(Has(out, "replica_sql_query_success{query=\"one\"} 1")) << out << log_.str();
+    }
+    return log_.str();
+  };
+  std::string log = scrape_once("shop");  // The test role has no such default in "shop".
+  size_t first = log.find("default_transaction_read_only is off");
+  EXPECT_NE(first, std::string::npos) << log;
+  EXPECT_EQ(log.find("default_transaction_read_only is off", first + 1), std::string::npos)
+      << "once per member, not per session: " << log;
+  EXPECT_NE(log.find("ALTER ROLE <exporter role> SET default_transaction_read_only = on"),
+            std::string::npos) << log;
+  // A database of its own, where the role has the default (PgBouncer opens
+  // server sessions for it after the setting, which applies at their start).
+  if (AdminQuery(env, env.primary,
+                 "SELECT 1 FROM pg_database WHERE datname = 'rse_statement_mode'").empty())
+    AdminExec(env, env.primary, "CREATE DATABASE rse_statement_mode");
+  AdminExec(env, env.primary,
+            "ALTER ROLE exporter IN DATABASE rse_statement_mode "
+            "SET default_transaction_read_only = on");
+  WaitReplicasCaughtUp(env);
+  log = scrape_once("rse_statement_mode");
+  EXPECT_EQ(log.find("default_transaction_read_only"), std::string::npos) << log;
 }
 
 TEST_F(TopologyTest, PostgresBehindPgBouncerWithoutPoolerSaysWhatToSet) {
@@ -225,7 +276,11 @@ TEST_P(LoadBalancerTest, BehindABalancerThatStillListsThePrimaryNothingRunsOnThe
             std::string::npos);
 }
 
-TEST_P(LoadBalancerTest, AsServersTheSameAddressIsRefusedAsAPrimaryAndNothingRunsThere) {
+// Told nothing, the exporter sees the balancer: sessions to one address that
+// report different servers (inet_server_addr:port, @@server_id). Until then a
+// session on the primary is refused; afterwards each session is judged on its
+// own and the address serves. Nothing ever runs on the primary.
+TEST_P(LoadBalancerTest, AsServersTheBalancerIsSeenByTheServersItReachesAndServes) {
   const ClusterEnv& env = *GetParam();
   const bool pg = env.engine == Engine::kPostgres;
   WaitReplicasCaughtUp(env);
@@ -233,7 +288,19 @@ TEST_P(LoadBalancerTest, AsServersTheSameAddressIsRefusedAsAPrimaryAndNothingRun
   auto exporter =
       MakeExporter(env, pg ? kHaproxyPostgres : kHaproxyMariadb, "", Catalog(pg));
   ASSERT_NE(exporter, nullptr);
-  for (int i = 0; i < 30; ++i) RenderText(exporter->Scrape({}));
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  while (log_.str().find("it is a load balancer") == std::string::npos &&
+         std::chrono::steady_clock::now() < give_up)
+    RenderText(exporter->Scrape({}));
+  ASSERT_NE(log_.str().find("it is a load balancer"), std::string::npos) << log_.str();
+  int served = 0;
+  std::string last;
+  for (int i = 0; i < 30; ++i) {
+    last = RenderText(exporter->Scrape({}));
+    served += Has(last, "replica_sql_up 1") &&
+              Has(last, "replica_sql_query_success{query=\"topo_q3\"} 1");
+  }
+  EXPECT_EQ(served, 30) << last << log_.str();
   EXPECT_EQ(primary_log.BusinessStatements(), 0) << "the primary's own statement log";
 }
 
@@ -349,19 +416,30 @@ TEST_P(DnsTest, AddressesThatComeAndGoBehindANameAreMembersOfTheirOwn) {
   auto up = [](const std::string& member) {
     return "replica_sql_replica_up{replica=\"" + member + "\"} 1";
   };
+  // A scrape starts the resolution beside it; the scrape after it uses the result.
+  auto refreshed = [&] {
+    (*exporter)->AwaitMemberRefresh();
+    (*exporter)->Scrape({});
+    (*exporter)->AwaitMemberRefresh();
+    return RenderText((*exporter)->Scrape({}));
+  };
   std::string out = RenderText((*exporter)->Scrape({}));
   EXPECT_TRUE(Has(out, "replica_sql_up 1")) << out;
   hosts({"127.0.0.2", "127.0.0.3"});  // A second address: two members.
-  (*exporter)->Scrape({});
-  out = RenderText((*exporter)->Scrape({}));
+  out = refreshed();
+  EXPECT_TRUE(Has(out, "replica_sql_up 1")) << out;
+  EXPECT_TRUE(Has(out, up(a))) << out;
+  EXPECT_TRUE(Has(out, "replica_sql_replica_up{replica=\"" + b + "\"} 0"))
+      << "a new address beside a serving one waits for rise (2) healthy probes: " << out;
+  for (int i = 0; i < 6 && !Has(out, up(b)); ++i) out = RenderText((*exporter)->Scrape({}));
   EXPECT_TRUE(Has(out, "replica_sql_up 1")) << out;
   EXPECT_TRUE(Has(out, up(a)) && Has(out, up(b))) << out;
   hosts({"127.0.0.3"});  // The first goes: its series go with it.
-  out = RenderText((*exporter)->Scrape({}));
+  out = refreshed();
   EXPECT_TRUE(Has(out, "replica_sql_up 1")) << out;
   EXPECT_EQ(out.find(a), std::string::npos) << out;
   hosts({});  // Resolution fails: the members known are kept and serve.
-  out = RenderText((*exporter)->Scrape({}));
+  out = refreshed();
   EXPECT_TRUE(Has(out, "replica_sql_up 1")) << out << log_.str();
   std::vector<MetricFamily> families;
   (*exporter)->AppendFamilies(&families);
@@ -370,6 +448,98 @@ TEST_P(DnsTest, AddressesThatComeAndGoBehindANameAreMembersOfTheirOwn) {
   EXPECT_EQ(dns.find("replica_sql_dns_refreshes_total{result=\"changed\"} 0"), std::string::npos) << dns;
   EXPECT_NE(log_.str().find("replica names do not resolve"), std::string::npos);
 }
+
+// Replicas named by SRV records (a Kubernetes headless Service's
+// _port._tcp names), served by a dnsmasq of the test's own that the system
+// resolver is pointed at; its records change while the exporter scrapes.
+class SrvTest : public TopologyTest, public ::testing::WithParamInterface<const ClusterEnv*> {};
+
+TEST_P(SrvTest, ReplicasNamedBySrvRecordsComeAndGoWithTheirRecords) {
+  const ClusterEnv& env = *GetParam();
+  const bool pg = env.engine == Engine::kPostgres;
+  const std::string srv = "_rse-" + env.name + "._tcp.srv.test";
+  const std::string a = "rse-a-" + env.name + ".srv.test", b = "rse-b-" + env.name + ".srv.test";
+  const int port_a = env.replicas[0].port, port_b = env.replicas[1].port;
+  const std::string dir = ::testing::TempDir();
+  std::unique_ptr<BackgroundProcess> dns;
+  // Serves `targets` (name, port) for `srv`, each name an A record for 127.0.0.1.
+  auto serve = [&](const std::vector<std::pair<std::string, int>>& targets) {
+    dns.reset();  // SIGKILLs the one before: its records go with it.
+    std::vector<std::string> args = {"/usr/sbin/dnsmasq", "--keep-in-foreground",
+                                     "--conf-file=/dev/null", "--listen-address=127.0.0.153",
+                                     "--port=53", "--bind-interfaces", "--no-resolv", "--no-hosts",
+                                     "--user=root", "--log-facility=-",
+                                     "--pid-file=" + dir + "/rse-dnsmasq.pid"};
+    for (const auto& [name, port] : targets) {
+      args.push_back("--srv-host=" + srv + "," + name + "," + std::to_string(port));
+      args.push_back("--host-record=" + name + ",127.0.0.1");
+    }
+    dns = std::make_unique<BackgroundProcess>(args, dir);
+    std::string log;
+    ASSERT_TRUE(dns->WaitForLog("started, version", 5000, &log)) << log;
+  };
+  std::string original;
+  {
+    std::ifstream in("/etc/resolv.conf");
+    std::stringstream all;
+    all << in.rdbuf();
+    original = all.str();
+  }
+  struct RestoreResolvConf {
+    const std::string& text;
+    ~RestoreResolvConf() { std::ofstream("/etc/resolv.conf", std::ios::trunc) << text; }
+  } restore{original};
+  std::ofstream("/etc/resolv.conf", std::ios::trunc)
+      << "nameserver 127.0.0.153\noptions timeout:1 attempts:1\n";
+  serve({{a, port_a}});
+  std::ostringstream text;
+  text << "[cluster]\nname = \"shop\"\nengine = \"" << (pg ? "postgres" : "mysql")
+       << "\"\ndatabase = \"shop\"\nuser = \"exporter\"\npassword_env = \"RSE_IT_PASSWORD\"\n"
+       << "tls_mode = \"disable\"\nreplicas_srv = [\"" << srv << "\"]\ndns_refresh = \"1ms\"\n";
+  setenv("RSE_IT_PASSWORD", env.password.c_str(), 1);
+  auto config = ParseExporterConfig(text.str(), "srv.toml", ".");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  auto catalog = ParseQueryCatalog({{"srv.toml", Catalog(pg)}});
+  ASSERT_TRUE(catalog.ok());
+  auto exporter = Exporter::Create(*config, *catalog, &logger_, DefaultClock());
+  ASSERT_TRUE(exporter.ok()) << exporter.status().message();
+  const std::string member_a = a + ":" + std::to_string(port_a);
+  const std::string member_b = b + ":" + std::to_string(port_b);
+  auto up = [](const std::string& member, int value) {
+    return "replica_sql_replica_up{replica=\"" + member + "\"} " + std::to_string(value);
+  };
+  auto refreshed = [&] {
+    (*exporter)->AwaitMemberRefresh();
+    (*exporter)->Scrape({});
+    (*exporter)->AwaitMemberRefresh();
+    return RenderText((*exporter)->Scrape({}));
+  };
+  std::string out = RenderText((*exporter)->Scrape({}));
+  EXPECT_TRUE(Has(out, "replica_sql_up 1")) << out << log_.str();
+  EXPECT_TRUE(Has(out, up(member_a, 1))) << out;
+  serve({{a, port_a}, {b, port_b}});  // A second target: a second member, after rise.
+  out = refreshed();
+  EXPECT_TRUE(Has(out, up(member_b, 0))) << out << log_.str();
+  for (int i = 0; i < 6 && !Has(out, up(member_b, 1)); ++i)
+    out = RenderText((*exporter)->Scrape({}));
+  EXPECT_TRUE(Has(out, up(member_a, 1)) && Has(out, up(member_b, 1))) << out << log_.str();
+  serve({{b, port_b}});  // The first target goes: its series go with it.
+  out = refreshed();
+  EXPECT_TRUE(Has(out, "replica_sql_up 1")) << out;
+  EXPECT_EQ(out.find(member_a), std::string::npos) << out;
+  dns.reset();  // No answer at all: the members known are kept and serve.
+  out = refreshed();
+  EXPECT_TRUE(Has(out, "replica_sql_up 1")) << out << log_.str();
+  EXPECT_TRUE(Has(out, up(member_b, 1))) << out;
+  std::vector<MetricFamily> families;
+  (*exporter)->AppendFamilies(&families);
+  const std::string counts = RenderText(Exposition{{}, families});
+  EXPECT_EQ(counts.find("replica_sql_dns_refreshes_total{result=\"failed\"} 0"), std::string::npos)
+      << counts;
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, SrvTest, ::testing::ValuesIn(AllEnvs()),
+                         [](const auto& info) { return info.param->name; });
 
 INSTANTIATE_TEST_SUITE_P(Engines, DnsTest, ::testing::ValuesIn(AllEnvs()),
                          [](const auto& info) { return info.param->name; });

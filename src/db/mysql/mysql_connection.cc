@@ -125,19 +125,23 @@ StatusOr<ReplicaState> MysqlConnection::Probe(const Deadline& deadline) {
     bool read_only = false;
     {
       // MariaDB: Galera is on when wsrep_on is. MySQL: Group Replication has ONLINE members.
+      // Then which server this is (server_id is unique in a replication topology).
       std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery(
           info_.mariadb
               ? "SELECT @@global.read_only, (SELECT VARIABLE_VALUE FROM "
                 "information_schema.GLOBAL_VARIABLES "
-                "WHERE VARIABLE_NAME = 'WSREP_ON')"
+                "WHERE VARIABLE_NAME = 'WSREP_ON'), "
+                "CONCAT(@@hostname, ':', @@port, '/', @@server_id)"
               : "SELECT @@global.read_only OR @@global.super_read_only, (SELECT COUNT(*) FROM "
-                "performance_schema.replication_group_members WHERE MEMBER_STATE = 'ONLINE')"));
+                "performance_schema.replication_group_members WHERE MEMBER_STATE = 'ONLINE'), "
+                "CONCAT(@@hostname, ':', @@port, '/', @@server_id)"));
       rs->next();
       read_only = rs->getInt(1) == 1;
       std::string election = rs->isNull(2) ? "" : std::string(rs->getString(2));
       if (info_.mariadb && election == "ON") state.election = "MariaDB Galera (wsrep_on = ON)";
       if (!info_.mariadb && !election.empty() && election != "0")
         state.election = "MySQL Group Replication";
+      if (!rs->isNull(3)) state.server = rs->getString(3);
     }
     std::unique_ptr<sql::ResultSet> rs(
         stmt.executeQuery(info_.mariadb ? "SHOW SLAVE STATUS" : "SHOW REPLICA STATUS"));

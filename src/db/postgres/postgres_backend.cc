@@ -22,10 +22,13 @@ class PostgresBackend final : public Backend {
     }
     auto session = postgres::OpenSession(params, budget);
     if (!session.ok()) return session.status();
-    return std::unique_ptr<Connection>(std::make_unique<postgres::PostgresConnection>(
+    std::string advice;
+    if (params.pooler == Pooler::kStatement) advice = postgres::StatementModeAdvice(**session);
+    auto connection = std::make_unique<postgres::PostgresConnection>(
         std::move(*session), params.pooler, params.replica_gate,
-        postgres::TransactionGuards(params), clock_,
-        &watchdog_, &cancels_));
+        postgres::TransactionGuards(params), clock_, &watchdog_, &cancels_);
+    connection->set_setup_advice(std::move(advice));
+    return std::unique_ptr<Connection>(std::move(connection));
   }
 
  private:

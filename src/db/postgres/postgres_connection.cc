@@ -49,7 +49,8 @@ SELECT pg_is_in_recovery(),
             ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END,
        CASE WHEN pg_is_in_recovery() THEN NOT pg_is_wal_replay_paused() ELSE false END,
        EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'),
-       EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()))";
+       EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()),
+       concat_ws(':', host(inet_server_addr()), current_setting('port')))";
 
 // Runs before every catalog statement, in its transaction: the probe admitted
 // a session, but behind PgBouncer's transaction pooling or a load balancer the
@@ -149,6 +150,7 @@ StatusOr<ReplicaState> PostgresConnection::Probe(const Deadline& deadline) {
     state.applying = row[2].as<bool>();
     state.streaming = row[3].as<bool>();
     if (!row[1].is_null()) state.lag_seconds = std::max(0.0, row[1].as<double>());
+    state.server = row[5].c_str();
     // With the stream down nothing new arrives, so "caught up" says nothing;
     // the age of the last replayed commit bounds how old the data is.
     if (state.is_replica && !state.streaming) {

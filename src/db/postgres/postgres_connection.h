@@ -33,6 +33,8 @@ class PostgresConnection final : public Connection {
   void Cancel() override;
   void Abort() override;
   bool Usable() const override { return guard_.Usable(); }
+  std::string SetupAdvice() const override { return setup_advice_; }
+  void set_setup_advice(std::string advice) { setup_advice_ = std::move(advice); }
 
  private:
   // Runs `body` on the session within `deadline` (the watchdog cancels it on
@@ -70,6 +72,7 @@ class PostgresConnection final : public Connection {
   // renewed when a statement on the session dropped it (DEALLOCATE ALL).
   int probe_generation_ = 0;
   bool probe_prepared_ = false;
+  std::string setup_advice_;  // See Connection::SetupAdvice.
 };
 
 }  // namespace rse::postgres

@@ -108,6 +108,21 @@ StatusOr<std::unique_ptr<pqxx::connection>> OpenSession(const ConnectParams& par
   }
 }
 
+std::string StatementModeAdvice(pqxx::connection& conn) {
+  constexpr const char* kAdvice =
+      "behind PgBouncer in statement mode only the role's defaults guard a statement beyond its "
+      "own message: ALTER ROLE <exporter role> SET default_transaction_read_only = on";
+  try {
+    pqxx::nontransaction tx(conn);
+    pqxx::result r = tx.exec("SHOW default_transaction_read_only");
+    if (r.size() == 1 && std::string(r[0][0].c_str()) == "on") return {};
+    return std::string("default_transaction_read_only is off for this role; ") + kAdvice;
+  } catch (const std::exception& e) {
+    return "default_transaction_read_only could not be read (" + Trimmed(e.what()) + "); " +
+           kAdvice;
+  }
+}
+
 Status FromSqlError(const pqxx::sql_error& e, bool* connection_lost) {
   const std::string state = e.sqlstate();
   const std::string message = Trimmed(e.what());

@@ -19,6 +19,12 @@ namespace rse::postgres {
 StatusOr<std::unique_ptr<pqxx::connection>> OpenSession(const ConnectParams& params,
                                                         std::chrono::milliseconds budget);
 
+// Behind PgBouncer in statement mode no transaction of ours spans two
+// statements, so the role's own defaults are the last guard: advice when the
+// role lacks default_transaction_read_only = on (empty when it has it), or
+// when it cannot be read.
+std::string StatementModeAdvice(pqxx::connection& conn);
+
 // The SQLSTATE of the replica gate's refusal (see postgres_connection.cc).
 inline constexpr const char* kNotAReplicaState = "RSE01";
 

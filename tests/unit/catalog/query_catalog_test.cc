@@ -39,6 +39,7 @@ TEST(QueryCatalogTest, ReadsEveryKey) {
 name = "orders_by_status"
 sql = "SELECT status, count(*) AS orders FROM orders GROUP BY status"
 timeout = "3s"
+group = "hourly"
 cache = "5m"
 max_series = 50
 
@@ -62,6 +63,7 @@ max_series = 50
   const QuerySpec& q = catalog->queries[0];
   EXPECT_EQ(q.where, "q.toml:2");
   EXPECT_EQ(q.timeout, std::chrono::milliseconds(3'000));
+  EXPECT_EQ(q.group, "hourly");
   EXPECT_EQ(q.cache, std::chrono::milliseconds(300'000));
   EXPECT_EQ(q.max_staleness, std::chrono::milliseconds(600'000));  // 2x cache by default.
   EXPECT_EQ(q.max_series, 50);

@@ -82,7 +82,7 @@ class ScrapeEngineTest : public ::testing::Test {
   void Make(std::vector<QuerySpec> queries, int members = 1, int max_concurrent = 4) {
     std::vector<Member> list;
     for (int port = 1; port <= members; ++port)
-      list.push_back({"db:" + std::to_string(port), {"db", port}});
+      list.push_back({"db:" + std::to_string(port), {"db", port}, ""});
     PoolOptions options;
     options.connections_per_replica = max_concurrent;
     pool_ = std::make_unique<ReplicaPool>(std::move(list), options, &backend_, &clock_, &logger_);

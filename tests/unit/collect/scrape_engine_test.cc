@@ -29,6 +29,35 @@ TEST_F(ScrapeEngineTest, ServesEveryQueryWithItsSelfMetrics) {
   EXPECT_TRUE(Find(families, "replica_sql_exporter_build_info"));
 }
 
+TEST_F(ScrapeEngineTest, AGroupRunsOnlyItsQueriesAndItsSelfMetricsAreScopedToThem) {
+  QuerySpec hourly = Query("h");
+  hourly.group = "hourly";
+  QuerySpec daily = Query("d");
+  daily.group = "daily";
+  Make({Query("a"), hourly, daily});
+  std::atomic<int> ran_h = 0;
+  OnQuery(1, [&](std::string_view sql, const Deadline&) -> StatusOr<RowSet> {
+    if (sql == "h") ++ran_h;
+    if (sql == "d") return Status::InvalidArgument("postgres: syntax error");
+    return Value(1);
+  });
+  EXPECT_EQ(engine_->Groups(), (std::vector<std::string>{"daily", "hourly"}));
+  auto plain = engine_->Scrape(2s).Flatten();
+  EXPECT_EQ(Find(plain, "a_value"), 1);
+  EXPECT_FALSE(Find(plain, "h_value"));
+  EXPECT_FALSE(Find(plain, "replica_sql_query_success", "h")) << "not this scrape's query";
+  EXPECT_FALSE(Find(plain, "replica_sql_query_errors_total", "d", "sql"));
+  EXPECT_EQ(ran_h, 0);
+  auto group = engine_->Scrape(2s, {"hourly", "daily"}).Flatten();
+  EXPECT_EQ(Find(group, "h_value"), 1);
+  EXPECT_FALSE(Find(group, "a_value"));
+  EXPECT_FALSE(Find(group, "replica_sql_query_success", "a"));
+  EXPECT_EQ(Find(group, "replica_sql_query_success", "h"), 1);
+  EXPECT_EQ(Find(group, "replica_sql_query_errors_total", "d", "sql"), 1);
+  EXPECT_EQ(Find(group, "replica_sql_up"), 1);
+  EXPECT_EQ(ran_h, 1);
+}
+
 TEST_F(ScrapeEngineTest, RunsQueriesInParallel) {
   Make({Query("a"), Query("b"), Query("c")}, 1, /*max_concurrent=*/3);
   Gate gate;

@@ -18,7 +18,7 @@ class ScrapeSessionTest : public ::testing::Test {
   void MakePool(int members) {
     std::vector<Member> list;
     for (int port = 1; port <= members; ++port)
-      list.push_back({"db:" + std::to_string(port), {"db", port}});
+      list.push_back({"db:" + std::to_string(port), {"db", port}, ""});
     PoolOptions options;
     options.connections_per_replica = 2;
     pool_ = std::make_unique<ReplicaPool>(std::move(list), options, &backend_, &clock_, &logger_);

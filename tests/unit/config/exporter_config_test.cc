@@ -168,6 +168,31 @@ TEST(ExporterConfigTest, PoolerIsAPostgresSettingNamedByPgBouncersPoolMode) {
       << typo.status().message();
 }
 
+TEST(ExporterConfigTest, ReplicasMayBeSrvNamesInsteadOfOrBesideAddresses) {
+  const std::string head = "[cluster]\nname = \"x\"\ndatabase = \"d\"\nuser = \"u\"\n"
+                           "engine = \"postgres\"\n";
+  auto srv = ParseExporterConfig(
+      head + "replicas_srv = [\"_postgresql._tcp.pg-replicas.shop.svc.cluster.local\"]\n",
+      "srv.toml", ".");
+  ASSERT_TRUE(srv.ok()) << srv.status().message();
+  EXPECT_TRUE(srv->cluster.replicas.empty());
+  EXPECT_EQ(srv->cluster.replicas_srv,
+            (std::vector<std::string>{"_postgresql._tcp.pg-replicas.shop.svc.cluster.local"}));
+  auto bad = ParseExporterConfig(
+      head + "replicas_srv = [\"_pg._tcp.a\", \"db:5432\", \"_pg._tcp.a\"]\n", "bad.toml", ".");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("bad.toml:6: [cluster] replicas_srv: \"db:5432\" is not a "
+                                        "DNS name"),
+            std::string::npos)
+      << bad.status().message();
+  EXPECT_NE(bad.status().message().find("\"_pg._tcp.a\" is listed twice"), std::string::npos)
+      << bad.status().message();
+  auto none = ParseExporterConfig(head, "none.toml", ".");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("or replicas_srv"), std::string::npos)
+      << none.status().message();
+}
+
 TEST(ExporterConfigTest, PasswordCommandWithItsTtlAndTimeout) {
   const std::string head = "[cluster]\nname = \"x\"\nengine = \"postgres\"\ndatabase = \"d\"\n"
                            "user = \"u\"\nreplicas = [\"db:5432\"]\n";

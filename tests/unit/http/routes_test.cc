@@ -21,6 +21,7 @@ HttpRequest Request(std::string method, std::string target,
   request.target = target;
   const size_t query = target.find('?');
   request.path = PercentDecode(std::string_view(target).substr(0, query));
+  if (query != std::string::npos) request.query = target.substr(query + 1);
   request.headers = std::move(headers);
   return request;
 }
@@ -39,6 +40,7 @@ class RoutesTest : public ::testing::Test {
   Routes Make() {
     return Routes(options_, [this](const ScrapeRequest& request) {
       seen_timeout_ = request.timeout_header;
+      seen_groups_ = request.groups;
       ++scrapes_;
       Exposition exposition;
       exposition.families = {{"shop_orders", "Orders.", MetricType::kGauge, {{{}, 3}}}};
@@ -58,6 +60,7 @@ class RoutesTest : public ::testing::Test {
   int quits_ = 0;
   Status reload_result_ = Status::Ok();
   std::optional<std::string> seen_timeout_;
+  std::vector<std::string> seen_groups_;
 };
 
 TEST_F(RoutesTest, MetricsPassesTheTimeoutHeaderAndNegotiatesTheFormat) {
@@ -77,6 +80,28 @@ TEST_F(RoutesTest, MetricsPassesTheTimeoutHeaderAndNegotiatesTheFormat) {
       routes.Handle(Request("GET", "/metrics", {{"Accept-Encoding", "gzip;q=0"}}), open_);
   EXPECT_FALSE(gzip.Header("Content-Encoding").has_value()) << "q=0 refuses gzip";
   EXPECT_EQ(scrapes_, 3);
+}
+
+TEST_F(RoutesTest, QueryGroupsAreAskedForByNameAndAnUnknownOneIs400WithTheKnownNames) {
+  options_.groups = [] { return std::vector<std::string>{"hourly", "slow-ones"}; };
+  Routes routes = Make();
+  EXPECT_EQ(routes.Handle(Request("GET", "/metrics"), open_).status, 200);
+  EXPECT_TRUE(seen_groups_.empty()) << "plain /metrics: the queries without a group";
+  EXPECT_EQ(routes.Handle(Request("GET", "/metrics?group=hourly&x=1&group=slow%2Dones&group=hourly"),
+                          open_).status, 200);
+  EXPECT_EQ(seen_groups_, (std::vector<std::string>{"hourly", "slow-ones"}));
+  HttpResponse unknown = routes.Handle(Request("GET", "/metrics?group=daily"), open_);
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(Body(unknown),
+            "unknown query group \"daily\"; the catalog's groups: hourly, slow-ones\n");
+  EXPECT_EQ(routes.Handle(Request("GET", "/metrics?group="), open_).status, 400);
+  EXPECT_EQ(scrapes_, 2) << "a refused group runs nothing";
+}
+
+TEST(QueryValuesTest, RepeatsInOrderDecodedOthersIgnored) {
+  EXPECT_EQ(QueryValues("group=a&b=2&group=c%20d&group=e+f&groupx=g&group", "group"),
+            (std::vector<std::string>{"a", "c d", "e f", ""}));
+  EXPECT_TRUE(QueryValues("", "group").empty());
 }
 
 TEST_F(RoutesTest, MethodsPathsAndTheirStatuses) {

@@ -88,6 +88,23 @@ TEST(MemberHealthTest, TheFirstVerdictIsTakenAsItIs) {
   EXPECT_EQ(health.changes(), 0u);
 }
 
+TEST(MemberHealthTest, AMemberThatJoinsARunningPoolWaitsForRise) {
+  MemberHealth health(/*rise=*/3, /*fall=*/1);
+  health.Join();
+  EXPECT_FALSE(health.in_rotation());
+  EXPECT_NE(health.reason().find("new address"), std::string::npos) << health.reason();
+  EXPECT_FALSE(health.Apply(kGood)) << "not the first verdict of a pool starting up";
+  EXPECT_FALSE(health.Apply(kDown));
+  EXPECT_FALSE(health.Apply(kGood)) << "down while joining: still joining, not a restart";
+  EXPECT_FALSE(health.Apply(kGood));
+  EXPECT_NE(health.reason().find("(recovering: 2 of 3 healthy probes)"), std::string::npos)
+      << health.reason();
+  EXPECT_TRUE(health.Apply(kGood));
+  EXPECT_TRUE(health.in_rotation());
+  health.Apply(kDown);
+  EXPECT_TRUE(health.Apply(kGood)) << "joined: a later restart comes back at once";
+}
+
 TEST(MemberHealthTest, LeavesAfterFallAndReturnsAfterRise) {
   MemberHealth health(/*rise=*/3, /*fall=*/2);
   health.Apply(kGood);

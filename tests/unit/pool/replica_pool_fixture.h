@@ -24,7 +24,7 @@ class ReplicaPoolTest : public ::testing::Test {
                 WhenAllLagging when_all_lagging = WhenAllLagging::kRefuse, int fall = 1) {
     std::vector<Member> list;
     for (int port = 1; port <= members; ++port)
-      list.push_back({"db" + std::to_string(port) + ":" + std::to_string(port), {"db", port}});
+      list.push_back({"db" + std::to_string(port) + ":" + std::to_string(port), {"db", port}, ""});
     PoolOptions options;
     options.connections_per_replica = connections_per_replica;
     options.when_all_lagging = when_all_lagging;

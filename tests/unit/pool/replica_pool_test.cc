@@ -184,6 +184,70 @@ TEST_F(ReplicaPoolTest, DirectlyASessionOnAPrimaryMakesTheMemberAPrimary) {
   EXPECT_EQ(backend_.Get(1).queries, 0);
 }
 
+// The same address, told nothing, turns out to be a balancer: sessions that
+// report different servers. From then on it is judged session by session.
+TEST_F(ReplicaPoolTest, AnAddressWhoseSessionsReachDifferentServersIsTreatedAsABalancer) {
+  MakePool(1, /*connections_per_replica=*/4);
+  auto named = [](ReplicaState state, const char* server) {
+    state.server = server;
+    return state;
+  };
+  backend_.Edit(1, [&](FakeMember& m) {
+    m.servers = {named(testing::HealthyReplica(), "10.0.0.2:5432"),
+                 named(testing::Primary(), "10.0.0.1:5432"),
+                 named(testing::HealthyReplica(), "10.0.0.3:5432")};
+  });
+  auto first = pool_->AcquireForScrape(Soon());
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  auto more = pool_->AcquireMore(0, Soon());  // Reaches the primary, then another server.
+  ASSERT_TRUE(more.ok()) << more.status().message();
+  EXPECT_EQ(StateOf(1), MemberState::kHealthy);
+  EXPECT_EQ(pool_->Snapshot()[0].sessions_rejected, 1u);
+  EXPECT_NE(log_.str().find("it is a load balancer"), std::string::npos) << log_.str();
+  EXPECT_EQ(log_.str().find("replica skipped"), std::string::npos) << log_.str();
+}
+
+TEST_F(ReplicaPoolTest, AnAddressJudgedAPrimaryOnOneSessionIsForgivenWhenItShowsABalancer) {
+  MakePool(1, /*connections_per_replica=*/4);
+  auto named = [](ReplicaState state, const char* server) {
+    state.server = server;
+    return state;
+  };
+  backend_.Edit(1, [&](FakeMember& m) {
+    m.servers = {named(testing::Primary(), "10.0.0.1:5432"),
+                 named(testing::HealthyReplica(), "10.0.0.2:5432")};
+  });
+  EXPECT_EQ(NextScrape(), -1) << "one session, one server: a primary as far as anyone knows";
+  EXPECT_EQ(StateOf(1), MemberState::kPrimary);
+  clock_.Advance(2s);  // Past the backoff.
+  EXPECT_EQ(NextScrape(), 1) << last_error_;
+  EXPECT_EQ(StateOf(1), MemberState::kHealthy);
+  EXPECT_EQ(pool_->Snapshot()[0].state_changes, 1u) << "counted, never reset";
+}
+
+TEST_F(ReplicaPoolTest, ANewAddressBesideServingMembersWaitsForRise) {
+  MakePool(1);
+  ASSERT_EQ(NextScrape(), 1);
+  PoolOptions options;
+  options.rise = 2;
+  options.password = [](const std::string&, int) -> StatusOr<std::string> { return std::string("s3cret"); };
+  std::vector<Member> two = {{"db1:1", {"db", 1}, ""}, {"db2:2", {"db", 2}, ""}};
+  ReplicaPool grown(two, options, &backend_, &clock_, &logger_);
+  EXPECT_EQ(grown.AdoptMembersFrom(*pool_), 1u);
+  EXPECT_EQ(grown.Snapshot()[0].state, MemberState::kHealthy) << "kept as it was";
+  EXPECT_EQ(grown.Snapshot()[1].state, MemberState::kDown);
+  std::vector<int> served;
+  for (int i = 0; i < 6; ++i) {
+    auto lease = grown.AcquireForScrape(Soon());
+    ASSERT_TRUE(lease.ok()) << lease.status().message();
+    served.push_back(static_cast<int>(lease->member()) + 1);
+  }
+  // Round-robin starts at db1; db2 is probed when it comes first (2nd, 4th
+  // scrape), enters after its second healthy probe and serves the 6th.
+  EXPECT_EQ(served, (std::vector<int>{1, 1, 1, 2, 1, 2}));
+  EXPECT_EQ(grown.Snapshot()[1].state, MemberState::kHealthy);
+}
+
 TEST_F(ReplicaPoolTest, ExcludedMembersAreNotChosen) {
   MakePool(2);
   EXPECT_EQ(NextScrape({0}), 2);

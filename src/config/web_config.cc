@@ -23,8 +23,18 @@ class Problems {
     Add(at.Mark(), key, message);
   }
   void Add(const YAML::Mark& mark, const std::string& key, const std::string& message) {
-    std::string line = mark.is_null() ? "" : ":" + std::to_string(mark.line + 1);
-    text_ += name_ + line + ": " + key + ": " + message + "\n";
+    // Appended piece by piece: `":" + std::to_string(...)` makes GCC 12 at -O2
+    // warn a false -Wrestrict (GCC bug 105329).
+    text_ += name_;
+    if (!mark.is_null()) {
+      text_ += ':';
+      text_ += std::to_string(mark.line + 1);
+    }
+    text_ += ": ";
+    text_ += key;
+    text_ += ": ";
+    text_ += message;
+    text_ += '\n';
   }
   bool empty() const { return text_.empty(); }
   Status ToStatus() const {

@@ -1,0 +1,40 @@
+// Internal to pool/: one member's slot in ReplicaPool (its sessions, health
+// and counters) and the timing both halves of the pool share. Guarded by the
+// pool's mutex.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/session_guard.h"
+#include "pool/replica_pool.h"
+
+namespace rse {
+
+// What a hung session costs past its deadline before it is aborted.
+inline constexpr std::chrono::milliseconds kSessionAbortAfter = kCancelGrace + kAbortGrace;
+// Enough for a healthy replica, even a network away, to answer the probe.
+inline constexpr std::chrono::milliseconds kMinProbeTime{250};
+
+struct ReplicaPool::Slot {
+  Slot(Member m, int rise, int fall) : member(std::move(m)), health(rise, fall) {}
+  Member member;
+  std::vector<std::unique_ptr<Connection>> idle;
+  int open = 0;  // Idle, leased, and being opened.
+  MemberHealth health;
+  std::optional<double> lag_seconds;
+  uint64_t scrapes_served = 0;
+  uint64_t recovery_conflicts = 0;
+  uint64_t sessions_rejected = 0;
+  TimePoint retry_after{};
+  std::chrono::milliseconds backoff{0};
+  bool adopted = false;  // Taken over from the previous pool (AdoptMembersFrom).
+  std::string server;    // The server its sessions first reported (ReplicaState::server).
+  bool balancer_seen = false;  // Its sessions reported different servers.
+  bool advised = false;        // Its sessions' SetupAdvice was logged.
+};
+
+}  // namespace rse

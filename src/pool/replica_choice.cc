@@ -1,0 +1,292 @@
+// ReplicaPool's choice of a member for a scrape: the rotation, each probe and
+// its verdict, sessions behind load balancers, and the look for master election.
+#include <algorithm>
+#include <limits>
+
+#include "pool/pool_slot.h"
+#include "pool/replica_pool.h"
+
+namespace rse {
+
+std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> taken,
+                                                const Deadline& deadline, Judgement* judgement) {
+  const std::string& label = slots_[member].member.label;
+  // Running out of this scrape's own budget says nothing about the member:
+  // one client sending a tiny timeout header must not mark replicas down for all.
+  auto out_of_budget = [&](const Status& status) -> std::optional<Lease> {
+    judgement->reasons.push_back(label + ": not judged: " + status.message() +
+                                 " (the scrape's budget ran out)");
+    return std::nullopt;
+  };
+  // No session to probe: the member is down, unless the budget ran out.
+  auto not_opened = [&](const Status& status) -> std::optional<Lease> {
+    if (status.code() == Status::Code::kDeadlineExceeded) return out_of_budget(status);
+    MarkDown(member, status);
+    judgement->reasons.push_back(label + ": down: " + status.message());
+    return std::nullopt;
+  };
+  if (!taken.ok()) return not_opened(taken.status());
+  const Deadline limit = deadline.Min(Deadline::After(*clock_, options_.probe_timeout));
+  const bool full_probe_time = limit.at() < deadline.at();  // probe_timeout, not the scrape, binds.
+  // A probe that hangs is aborted kSessionAbortAfter past its deadline. When
+  // that would land past `deadline` (this member's share of the scrape), the
+  // probe's deadline comes that much earlier, if it still leaves the probe
+  // time to answer.
+  Deadline probe_deadline = limit;
+  if (limit.at() + kSessionAbortAfter > deadline.at() &&
+      deadline.Remaining(*clock_) >= kSessionAbortAfter + kMinProbeTime) {
+    probe_deadline = Deadline(deadline.at() - kSessionAbortAfter);
+  }
+  // Silence from a probe given its full time, or enough for a healthy server
+  // to answer, is a verdict on the member; from a shorter one it is not.
+  const bool verdict_if_silent = full_probe_time || probe_deadline.Remaining(*clock_) >= kMinProbeTime;
+  const TimePoint probe_started = clock_->Now();
+  auto probe = taken->connection().Probe(probe_deadline);
+  // Only a session that failed at once was closed while idle; one that ran
+  // into its deadline found the member hung: no second session for it now.
+  const bool failed_at_once = clock_->Now() - probe_started < kMinProbeTime;
+  if (!probe.ok() && probe.status().code() == Status::Code::kUnavailable && taken->reused() &&
+      failed_at_once) {
+    // A session closed while it sat idle (idle_session_timeout, wait_timeout,
+    // a pooler, NAT, an administrator) says nothing about the member: its idle
+    // siblings are suspect too, so they go, and one new session is probed.
+    DropIdle(member);
+    { Lease broken = std::move(*taken); }
+    std::optional<StatusOr<Lease>> fresh = TryTake(member, deadline);
+    if (!fresh) {
+      judgement->reasons.push_back(label + ": busy");
+      return std::nullopt;
+    }
+    if (!fresh->ok()) return not_opened(fresh->status());
+    taken = std::move(*fresh);
+    probe = taken->connection().Probe(probe_deadline);
+  }
+  if (probe.ok()) {
+    NoteServer(member, probe->server);
+    ProbeBehindBalancer(member, taken, probe, probe_deadline, deadline);
+  }
+  if (!taken.ok()) return not_opened(taken.status());
+  if (!probe.ok()) {
+    if (probe.status().code() == Status::Code::kDeadlineExceeded && !verdict_if_silent)
+      return out_of_budget(probe.status());
+    MarkDown(member, Status::Unavailable("probe failed: " + probe.status().message()));
+    judgement->reasons.push_back(label + ": down: probe failed: " + probe.status().message());
+    return std::nullopt;
+  }
+  const HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
+  if (Record(member, verdict, probe->lag_seconds)) return std::move(*taken);
+  if (verdict.state == MemberState::kRefused) RefuseCluster(member, verdict.reason);
+  std::string reason;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    reason = std::string(MemberStateName(slots_[member].health.state())) + ": " +
+             slots_[member].health.reason();
+  }
+  judgement->reasons.push_back(label + ": " + reason);
+  if (verdict.stream_down && !judgement->fallback) {
+    judgement->fallback = std::move(*taken);
+  } else if (verdict.state == MemberState::kLagging || verdict.state == MemberState::kHealthy) {
+    // A verified replica out of the rotation: the candidate if every member lags.
+    const double lag = probe->lag_seconds.value_or(std::numeric_limits<double>::infinity());
+    if (!judgement->least_lagged || lag < judgement->least_lag) {
+      judgement->least_lagged = std::move(*taken);
+      judgement->least_lag = lag;
+    }
+  }
+  return std::nullopt;
+}
+
+Deadline ReplicaPool::ShareOf(const Deadline& deadline, size_t members_left) const {
+  if (members_left <= 1) return deadline;
+  const auto each = deadline.Remaining(*clock_) / static_cast<int64_t>(members_left);
+  return deadline.Min(Deadline::After(*clock_, each));
+}
+
+StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
+                                              const std::set<size_t>& exclude) {
+  std::vector<size_t> order;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
+    if (slots_.empty())
+      return Status::Unavailable("no replica known: the replica names do not resolve yet");
+    for (size_t i = 0; i < slots_.size(); ++i) order.push_back((next_ + i) % slots_.size());
+    next_ = (next_ + 1) % slots_.size();
+  }
+  Judgement judgement;
+  std::vector<size_t> busy;
+  auto served = [&](Lease lease) -> StatusOr<Lease> {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++slots_[lease.member()].scrapes_served;
+    return lease;
+  };
+  // The members to try now, in the rotation's order: not excluded, not
+  // waiting out a backoff. When the scrape is too short to judge a down
+  // member due for a retry, it goes last: a hung one would cost the scrape
+  // and give no verdict.
+  std::vector<size_t> tries;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<size_t> up;
+    std::vector<size_t> retries;
+    for (size_t member : order) {
+      if (exclude.count(member)) continue;
+      const Slot& slot = slots_[member];
+      const MemberState state = slot.health.state();
+      const bool down = state == MemberState::kDown || state == MemberState::kPrimary;
+      if (down && clock_->Now() < slot.retry_after) {
+        judgement.reasons.push_back(slot.member.label + ": " + MemberStateName(state) + ": " +
+                                    slot.health.reason() + " (retried after a backoff)");
+        continue;
+      }
+      tries.push_back(member);
+      (down ? retries : up).push_back(member);
+    }
+    const auto judgeable = (kSessionAbortAfter + kMinProbeTime) * static_cast<int64_t>(tries.size());
+    if (!retries.empty() && deadline.Remaining(*clock_) < judgeable) {
+      tries = up;
+      tries.insert(tries.end(), retries.begin(), retries.end());
+    }
+  }
+  for (size_t i = 0; i < tries.size(); ++i) {
+    const size_t member = tries[i];
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
+    }
+    // A member that hangs (connect, TLS, authentication, probe) must leave
+    // time for the others: each try may take an equal share of what is left
+    // among the members still to try; the last one may take all of it.
+    const Deadline share = ShareOf(deadline, tries.size() - i);
+    auto taken = TryTake(member, share);
+    if (!taken) {
+      busy.push_back(member);
+      continue;
+    }
+    if (auto lease = ProbeAndJudge(member, std::move(*taken), share, &judgement))
+      return served(std::move(*lease));
+  }
+  // Every slot of these members is serving other scrapes: wait for one.
+  for (size_t member : busy) {
+    auto taken = AcquireMore(member, deadline);
+    if (!taken.ok()) {
+      judgement.reasons.push_back(slots_[member].member.label +
+                                  ": busy: " + taken.status().message());
+      continue;
+    }
+    if (auto lease = ProbeAndJudge(member, std::move(taken), deadline, &judgement))
+      return served(std::move(*lease));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
+  }
+  if (judgement.fallback) {
+    // No member streams (the primary is down): the replicas still hold the
+    // last committed data, and the lag metrics say how old it is.
+    return served(std::move(*judgement.fallback));
+  }
+  if (judgement.least_lagged && options_.when_all_lagging == WhenAllLagging::kLeastLagged) {
+    // Every verified replica is out of the rotation: serve the freshest, and
+    // let the freshness metrics say how old its data is. Never a primary.
+    return served(std::move(*judgement.least_lagged));
+  }
+  std::string all;
+  for (const std::string& r : judgement.reasons) all += (all.empty() ? "" : "; ") + r;
+  return Status::Unavailable("no healthy replica: " +
+                             (all.empty() ? std::string("every member was excluded") : all));
+}
+
+void ReplicaPool::ProbeBehindBalancer(size_t member, StatusOr<Lease>& taken,
+                                      StatusOr<ReplicaState>& probe,
+                                      const Deadline& probe_deadline, const Deadline& deadline) {
+  if (!BehindBalancer(member)) return;
+  for (int tries = 1; tries < kLoadBalancerTries && taken.ok() && probe.ok(); ++tries) {
+    const HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
+    if (verdict.state == MemberState::kHealthy || verdict.state == MemberState::kRefused) return;
+    // This session reached an unfit server behind the balancer; the next one
+    // may reach another. A verdict on the session, not yet on the address.
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++slots_[member].sessions_rejected;
+    }
+    logger_->Debug("session reached an unfit server behind a load balancer; opening another",
+                   {{"replica", slots_[member].member.label}, {"reason", verdict.reason}});
+    taken->Discard();
+    std::optional<StatusOr<Lease>> fresh = TryTake(member, deadline);
+    if (!fresh) {
+      taken = Status::Unavailable("no session slot free for another try");
+      return;
+    }
+    taken = std::move(*fresh);
+    if (taken.ok()) probe = taken->connection().Probe(probe_deadline);
+    if (taken.ok() && probe.ok()) NoteServer(member, probe->server);
+  }
+}
+
+bool ReplicaPool::BehindBalancer(size_t member) const {
+  if (options_.members_are == MembersAre::kLoadBalancers) return true;
+  std::lock_guard<std::mutex> lock(mu_);
+  return slots_[member].balancer_seen;
+}
+
+void ReplicaPool::NoteServer(size_t member, const std::string& server) {
+  if (server.empty() || options_.members_are == MembersAre::kLoadBalancers) return;
+  std::string first;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Slot& slot = slots_[member];
+    if (slot.server.empty()) slot.server = server;
+    if (slot.server == server || slot.balancer_seen) return;
+    slot.balancer_seen = true;
+    first = slot.server;
+    // What was judged of the address came from one session, so one server
+    // behind it: from now on each session is judged on its own.
+    if (slot.health.state() == MemberState::kPrimary ||
+        slot.health.state() == MemberState::kLagging) {
+      slot.health.Forget();
+      slot.backoff = std::chrono::milliseconds(0);
+      slot.retry_after = TimePoint{};
+    }
+  }
+  logger_->Warn("sessions to one replica address reached different servers: it is a load "
+                "balancer, and each session is judged on its own from now on (say so with "
+                "[cluster] members_are = \"load_balancers\")",
+                {{"replica", slots_[member].member.label}, {"server", first}, {"then", server}});
+}
+
+StatusOr<Lease> ReplicaPool::VerifyOpened(size_t member, Lease lease, const Deadline& deadline) {
+  const Deadline probe_deadline = deadline.Min(Deadline::After(*clock_, options_.probe_timeout));
+  StatusOr<Lease> taken = std::move(lease);
+  StatusOr<ReplicaState> probe = taken->connection().Probe(probe_deadline);
+  if (probe.ok()) {
+    NoteServer(member, probe->server);
+    ProbeBehindBalancer(member, taken, probe, probe_deadline, deadline);
+  }
+  if (!taken.ok()) return taken.status();
+  if (!probe.ok()) return Status::Unavailable("probe failed: " + probe.status().message());
+  const HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
+  const bool unfit = verdict.state == MemberState::kPrimary ||
+                     verdict.state == MemberState::kRefused ||
+                     (BehindBalancer(member) && verdict.state != MemberState::kHealthy);
+  if (!unfit) return taken;  // A member chosen for this scrape: lag was judged on its first session.
+  Record(member, verdict, probe->lag_seconds);
+  if (verdict.state == MemberState::kRefused) RefuseCluster(member, verdict.reason);
+  taken->Discard();
+  return Status::FailedPrecondition(slots_[member].member.label + ": " +
+                                    MemberStateName(verdict.state) + ": " + verdict.reason);
+}
+
+Status ReplicaPool::CheckForMasterElection(const Deadline& deadline) {
+  for (size_t member = 0; member < slots_.size(); ++member) {
+    auto taken = TryTake(member, deadline);
+    if (!taken) continue;
+    Judgement judgement;
+    ProbeAndJudge(member, std::move(*taken), deadline, &judgement);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!cluster_refused_.empty()) return Status::InvalidArgument(RefusalReason());
+  }
+  return Status::Ok();
+}
+
+}  // namespace rse

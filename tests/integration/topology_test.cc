@@ -374,6 +374,24 @@ TEST_P(RotationTest, ARotatedPasswordFileAndHelperAreReadForTheNextConnection) {
 // Replicas found by DNS, through the real resolver (getaddrinfo, /etc/hosts
 // here): a name whose addresses come and go, each address a member of its
 // own (proxies of ours on 127.0.0.2 and 127.0.0.3 in front of the replicas).
+// A system file a test rewrites (the resolver's /etc/hosts, /etc/resolv.conf),
+// put back as it was however the test ends.
+class RestoredFile {
+ public:
+  explicit RestoredFile(std::string path) : path_(std::move(path)) {
+    std::ifstream in(path_);
+    std::stringstream all;
+    all << in.rdbuf();
+    original_ = all.str();
+  }
+  ~RestoredFile() { std::ofstream(path_, std::ios::trunc) << original_; }
+  const std::string& original() const { return original_; }
+
+ private:
+  std::string path_;
+  std::string original_;
+};
+
 class DnsTest : public TopologyTest, public ::testing::WithParamInterface<const ClusterEnv*> {};
 
 TEST_P(DnsTest, AddressesThatComeAndGoBehindANameAreMembersOfTheirOwn) {
@@ -383,17 +401,8 @@ TEST_P(DnsTest, AddressesThatComeAndGoBehindANameAreMembersOfTheirOwn) {
   TcpProxy second(env.replicas[1], {"127.0.0.3", first.address().port});
   const int port = first.address().port;
   const std::string name = "rse-dns-test-" + env.name + ".invalid";
-  std::string original;
-  {
-    std::ifstream in("/etc/hosts");
-    std::stringstream all;
-    all << in.rdbuf();
-    original = all.str();
-  }
-  struct RestoreHosts {
-    const std::string& text;
-    ~RestoreHosts() { std::ofstream("/etc/hosts", std::ios::trunc) << text; }
-  } restore{original};
+  const RestoredFile restore("/etc/hosts");
+  const std::string& original = restore.original();
   auto hosts = [&](const std::vector<std::string>& addresses) {
     std::ofstream out("/etc/hosts", std::ios::trunc);
     out << original;
@@ -478,17 +487,7 @@ TEST_P(SrvTest, ReplicasNamedBySrvRecordsComeAndGoWithTheirRecords) {
     std::string log;
     ASSERT_TRUE(dns->WaitForLog("started, version", 5000, &log)) << log;
   };
-  std::string original;
-  {
-    std::ifstream in("/etc/resolv.conf");
-    std::stringstream all;
-    all << in.rdbuf();
-    original = all.str();
-  }
-  struct RestoreResolvConf {
-    const std::string& text;
-    ~RestoreResolvConf() { std::ofstream("/etc/resolv.conf", std::ios::trunc) << text; }
-  } restore{original};
+  const RestoredFile restore("/etc/resolv.conf");
   std::ofstream("/etc/resolv.conf", std::ios::trunc)
       << "nameserver 127.0.0.153\noptions timeout:1 attempts:1\n";
   serve({{a, port_a}});

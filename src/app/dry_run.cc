@@ -33,7 +33,11 @@ int DryRun(const LoadedConfig& loaded, Logger* logger, std::ostream& out, std::o
     err << "replica_sql_exporter: " << exporter.status().message() << "\n";
     return 1;
   }
-  std::vector<MetricFamily> families = (*exporter)->Scrape(ScrapeRequest{}).Flatten();
+  // Every query once, whatever its group: "" is the queries without one.
+  ScrapeRequest everything;
+  everything.groups = {""};
+  for (const std::string& group : (*exporter)->Groups()) everything.groups.push_back(group);
+  std::vector<MetricFamily> families = (*exporter)->Scrape(everything).Flatten();
   out << RenderText(families);
   out.flush();
 

@@ -56,8 +56,8 @@ class ScrapeEngine {
   // Returns the names of the queries taken over.
   std::vector<std::string> AdoptFrom(const ScrapeEngine& previous);
 
-  // One scrape that ends within `budget`, of the queries in `groups` (empty:
-  // the queries without a group). Always returns the self-metrics, the
+  // One scrape that ends within `budget`, of the queries in `groups` ("" or
+  // an empty list: the queries without a group). Always returns the self-metrics, the
   // per-query ones for those queries only.
   Exposition Scrape(std::chrono::milliseconds budget, const std::vector<std::string>& groups = {});
 

@@ -127,14 +127,18 @@ TEST_P(OperationsTest, DryRunPrintsTheExpositionAndSaysWhichQueryFailed) {
   setenv("RSE_IT_PASSWORD", env().password.c_str(), 1);
   {
     std::ofstream(dir + "/exporter.toml") << ConfigText() << "[queries]\nfiles = [\"q.toml\"]\n";
-    std::ofstream(dir + "/q.toml") << Query("good", "SELECT 42 AS v");
+    std::ofstream(dir + "/q.toml") << Query("good", "SELECT 42 AS v")
+                                   << "[[query]]\nname = \"grouped\"\ngroup = \"hourly\"\n"
+                                      "sql = \"SELECT 7 AS v\"\n[[query.metrics]]\n"
+                                      "name = \"it_grouped\"\nhelp = \"h\"\nvalue = \"v\"\n";
   }
   auto ok = RunCommand({RSE_EXPORTER_BINARY, "--dry-run", "--config.file=" + dir + "/exporter.toml"},
                        dir);
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
   EXPECT_NE(ok.output.find("\nit_good 42\n"), std::string::npos) << ok.output;
   EXPECT_NE(ok.output.find("served by replica"), std::string::npos) << ok.output;
-  EXPECT_NE(ok.output.find("1 of 1 queries succeeded"), std::string::npos) << ok.output;
+  EXPECT_NE(ok.output.find("\nit_grouped 7\n"), std::string::npos) << "every group runs: " << ok.output;
+  EXPECT_NE(ok.output.find("2 of 2 queries succeeded"), std::string::npos) << ok.output;
 
   std::ofstream(dir + "/q.toml") << Query("good", "SELECT 42 AS v")
                                  << Query("bad", "SELECT v FROM no_such_table");

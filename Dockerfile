@@ -5,7 +5,7 @@ ARG DEBIAN=12
 FROM debian:${DEBIAN} AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake make pkg-config libpqxx-dev libmysqlcppconn-dev libtomlplusplus-dev \
-      zlib1g-dev libyaml-cpp-dev libcrypt-dev libssl-dev libboost-dev \
+      zlib1g-dev libyaml-cpp-dev libcrypt-dev libssl-dev libboost-dev nlohmann-json3-dev \
     && rm -rf /var/lib/apt/lists/*
 COPY . /src
 # The runtime packages are the ones that own the libraries the binary links

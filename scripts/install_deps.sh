@@ -9,11 +9,13 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config git ca-certificates curl
   libpqxx-dev libmysqlcppconn-dev libcpp-httplib-dev libtomlplusplus-dev libgtest-dev libgmock-dev zlib1g-dev
-  libyaml-cpp-dev libcrypt-dev libssl-dev
+  libyaml-cpp-dev libcrypt-dev libssl-dev nlohmann-json3-dev
   postgresql postgresql-client mariadb-server mariadb-client galera-4 openssl
   # tests/scripts/proxies.sh: what production puts in front of replicas.
   pgbouncer haproxy dnsmasq-base
   prometheus docker-compose
+  # The status page's tests: its JSON Schema, and a real browser.
+  python3-jsonschema chromium
   # scripts/fuzz.sh: clang, and its runtime libraries (libFuzzer, ASan), which
   # clang only recommends: --no-install-recommends below would leave them out.
   clang

@@ -16,10 +16,13 @@
 #include "app/open_file_limit.h"
 #include "app/process_metrics.h"
 #include "app/reloader.h"
+#include "app/status_sources.h"
 #include "base/build_info.h"
 #include "cli/config_summary.h"
 #include "cli/flags.h"
 #include "http/http_server.h"
+#include "status/status_json.h"
+#include "status/status_page.h"
 
 namespace {
 
@@ -101,6 +104,13 @@ int main(int argc, char** argv) {
   };
   options.config_page = [&reloader] { return RenderConfigPage(*reloader->current()); };
   options.groups = [&exporter] { return (*exporter)->Groups(); };
+  const StatusIdentity identity{kVersion, kRevision, flags->telemetry_path, EpochNow()};
+  options.status_page = [&] {
+    return RenderStatusPage(GatherStatus(**exporter, *reloader, identity, *DefaultClock()));
+  };
+  options.status_json = [&] {
+    return RenderStatusJson(GatherStatus(**exporter, *reloader, identity, *DefaultClock()));
+  };
   HttpServer server(
       options,
       [&](const ScrapeRequest& request) {

@@ -12,14 +12,6 @@ namespace {
 
 std::string Duration(std::chrono::milliseconds d) { return FormatDuration(d); }
 
-const char* TypeName(MetricType type) {
-  switch (type) {
-    case MetricType::kCounter: return "counter";
-    case MetricType::kHistogram: return "histogram";
-    default: return "gauge";
-  }
-}
-
 toml::array Strings(const std::vector<std::string>& values) {
   toml::array array;
   for (const std::string& value : values) array.push_back(value);
@@ -65,7 +57,7 @@ toml::table Cluster(const ClusterConfig& cluster) {
 }
 
 toml::table Metric(const MetricSpec& metric) {
-  toml::table table{{"name", metric.name}, {"type", TypeName(metric.type)}, {"help", metric.help}};
+  toml::table table{{"name", metric.name}, {"type", MetricTypeName(metric.type)}, {"help", metric.help}};
   table.insert("labels", Strings(metric.labels));
   if (!metric.static_labels.empty()) {
     toml::table labels;

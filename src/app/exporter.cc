@@ -245,4 +245,10 @@ Exposition Exporter::Scrape(const ScrapeRequest& request) {
 
 std::vector<std::string> Exporter::Groups() const { return current()->engine->Groups(); }
 
+std::vector<MemberSnapshot> Exporter::ReplicaStatuses() const { return current()->pool->Snapshot(); }
+
+std::vector<QueryStatus> Exporter::QueryStatuses() const {
+  return current()->engine->QueryStatuses();
+}
+
 }  // namespace rse

@@ -56,6 +56,10 @@ class Exporter {
   // The query groups of the catalog now served (see QuerySpec::group).
   std::vector<std::string> Groups() const;
 
+  // What /status shows: the members of the pool now serving, and every query.
+  std::vector<MemberSnapshot> ReplicaStatuses() const;
+  std::vector<QueryStatus> QueryStatuses() const;
+
   // Waits for a resolution a scrape started, if any (tests, shutdown).
   void AwaitMemberRefresh();
 

@@ -4,14 +4,6 @@
 #include <sstream>
 
 namespace rse {
-namespace {
-
-double EpochSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
-
 Reloader::Reloader(ConfigPaths paths, const LoadedConfig& started, Exporter* exporter,
                    HttpServer* server, Logger* logger)
     : paths_(std::move(paths)),
@@ -19,8 +11,15 @@ Reloader::Reloader(ConfigPaths paths, const LoadedConfig& started, Exporter* exp
       exporter_(exporter),
       server_(server),
       logger_(logger),
-      last_success_(EpochSeconds()),
-      current_(std::make_shared<const LoadedConfig>(started)) {}
+      last_success_(EpochNow()),
+      current_(std::make_shared<const LoadedConfig>(started)) {
+  history_.loaded_at = last_success_;
+}
+
+ConfigHistory Reloader::history() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return history_;
+}
 
 std::shared_ptr<const LoadedConfig> Reloader::current() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -43,9 +42,15 @@ Status Reloader::Reload(const std::string& trigger) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     last_ok_ = status.ok();
+    history_.last_attempt_at = EpochNow();
+    history_.last_trigger = trigger;
+    history_.last_ok = status.ok();
+    history_.last_error = status.ok() ? "" : status.message();
     if (status.ok()) {
-      last_success_ = EpochSeconds();
+      last_success_ = history_.last_attempt_at;
       current_ = std::make_shared<const LoadedConfig>(*loaded);
+      ++history_.generation;
+      history_.loaded_at = last_success_;
     }
   }
   if (!status.ok()) {

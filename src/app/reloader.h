@@ -13,6 +13,7 @@
 #include "app/loaded_config.h"
 #include "base/log.h"
 #include "http/http_server.h"
+#include "status/status_report.h"
 
 namespace rse {
 
@@ -26,6 +27,9 @@ class Reloader {
 
   // The configuration running now (the last that loaded).
   std::shared_ptr<const LoadedConfig> current() const;
+
+  // The configuration's history, as /status shows it.
+  ConfigHistory history() const;
 
   // replica_sql_config_last_reload_successful and
   // replica_sql_config_last_reload_success_timestamp_seconds.
@@ -42,6 +46,7 @@ class Reloader {
   bool last_ok_ = true;      // Guarded by mu_.
   double last_success_ = 0;  // Guarded by mu_. Seconds since the epoch.
   std::shared_ptr<const LoadedConfig> current_;  // Guarded by mu_.
+  ConfigHistory history_;                         // Guarded by mu_.
 };
 
 }  // namespace rse

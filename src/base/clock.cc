@@ -7,4 +7,8 @@ const Clock* DefaultClock() {
   return &clock;
 }
 
+double EpochNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace rse

@@ -21,4 +21,7 @@ class SystemClock final : public Clock {
 // One shared instance for production wiring.
 const Clock* DefaultClock();
 
+// The wall clock, in seconds since the epoch (for what is shown, never for timing).
+double EpochNow();
+
 }  // namespace rse

@@ -27,6 +27,7 @@ struct QueryOutcome {
   double duration_seconds = 0;               // The statement's run.
   double wait_seconds = 0;  // From being planned to its statement starting (worker, connection).
   size_t rows = 0;
+  size_t series = 0;  // Samples served from it.
   TimePoint finished_at{};
   std::string replica;  // The member it last ran on ("" when it never ran).
 

@@ -43,6 +43,7 @@ std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connectio
   }
   MappedQuery mapped = mapper.Finish();
   outcome->rows = mapper.rows();
+  outcome->series = mapped.series;
 
   outcome->families = std::move(mapped.families);
   outcome->mapping_errors = std::move(mapped.errors);

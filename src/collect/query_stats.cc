@@ -31,10 +31,56 @@ bool QueryStats::SetFailing(const std::string& query, bool failing) {
   return changed;
 }
 
+void QueryStats::RecordRun(const std::string& query, const QueryOutcome& outcome) {
+  QueryRun run;
+  run.finished_at = outcome.finished_at;
+  run.duration_seconds = outcome.duration_seconds;
+  run.rows = outcome.rows;
+  run.series = outcome.series;
+  run.replica = outcome.replica;
+  run.ok = outcome.ok();
+  if (!outcome.ok()) run.reason = QueryErrorLabel(outcome.reason);
+  std::optional<QueryFailure> failure;
+  if (!outcome.ok()) {
+    failure = QueryFailure{outcome.finished_at, run.reason, outcome.status.message()};
+  } else {
+    // A metric rejected from a result that served the rest (null values are not errors).
+    for (const MappingError& error : outcome.mapping_errors) {
+      if (error.reason == QueryError::kNullValue) continue;
+      failure = QueryFailure{outcome.finished_at, QueryErrorLabel(error.reason), error.message};
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  QueryRun& last = last_run_[query];
+  // Executions shared by scrapes may publish out of order: keep the newest.
+  if (last.finished_at <= run.finished_at) last = std::move(run);
+  if (failure) {
+    QueryFailure& slot = last_error_[query];
+    if (slot.at <= failure->at) slot = std::move(*failure);
+  }
+}
+
+void QueryStats::RecordFailure(const std::string& query, QueryFailure failure) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QueryFailure& slot = last_error_[query];
+  if (slot.at <= failure.at) slot = std::move(failure);
+}
+
+void QueryStats::Describe(const std::string& query, QueryStatus* status) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = errors_.find(query); it != errors_.end()) status->errors = it->second;
+  if (auto it = failing_.find(query); it != failing_.end()) status->failing = it->second;
+  if (auto it = last_run_.find(query); it != last_run_.end()) status->last_run = it->second;
+  if (auto it = last_error_.find(query); it != last_error_.end()) status->last_error = it->second;
+}
+
 void QueryStats::CopyFrom(const QueryStats& other, const std::string& query) {
   std::scoped_lock lock(mu_, other.mu_);
   if (auto it = other.errors_.find(query); it != other.errors_.end()) errors_[query] = it->second;
   if (auto it = other.failing_.find(query); it != other.failing_.end()) failing_[query] = it->second;
+  if (auto it = other.last_run_.find(query); it != other.last_run_.end()) last_run_[query] = it->second;
+  if (auto it = other.last_error_.find(query); it != other.last_error_.end())
+    last_error_[query] = it->second;
 }
 
 MetricFamily QueryStats::ErrorsFamily() const {

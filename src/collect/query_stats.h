@@ -13,6 +13,7 @@
 #include "catalog/query_spec.h"
 #include "collect/query_error.h"
 #include "collect/query_outcome.h"
+#include "collect/query_status.h"
 
 namespace rse {
 
@@ -29,6 +30,14 @@ class QueryStats {
   // from the one before (so a failing query is logged once, not per scrape).
   bool SetFailing(const std::string& query, bool failing);
 
+  // Remembers `outcome` as the query's latest execution (and, if it failed or
+  // a metric was rejected, as its latest error) for /status.
+  void RecordRun(const std::string& query, const QueryOutcome& outcome);
+  // A failure no execution reports (a scrape gave up on the query at its deadline).
+  void RecordFailure(const std::string& query, QueryFailure failure);
+  // Fills `status`'s last run, last error, error counts and failing flag.
+  void Describe(const std::string& query, QueryStatus* status) const;
+
   // Takes over `other`'s counts for `query` (a reload of an unchanged query).
   void CopyFrom(const QueryStats& other, const std::string& query);
 
@@ -41,6 +50,8 @@ class QueryStats {
   mutable std::mutex mu_;
   std::map<std::string, std::map<std::string, uint64_t>> errors_;  // Guarded by mu_. By label.
   std::map<std::string, bool> failing_;                            // Guarded by mu_.
+  std::map<std::string, QueryRun> last_run_;                       // Guarded by mu_.
+  std::map<std::string, QueryFailure> last_error_;                 // Guarded by mu_.
 };
 
 }  // namespace rse

@@ -38,6 +38,17 @@ void ResultCache::CopyFrom(const ResultCache& other, const std::string& query) {
     failed_at_[query] = it->second;
 }
 
+std::optional<double> ResultCache::StoredAgeSeconds(const std::string& query) const {
+  SharedOutcome stored;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = results_.find(query);
+    if (it == results_.end() || !it->second) return std::nullopt;
+    stored = it->second;
+  }
+  return AgeSeconds(*stored);
+}
+
 double ResultCache::AgeSeconds(const QueryOutcome& outcome) const {
   return std::chrono::duration<double>(clock_->Now() - outcome.finished_at).count();
 }

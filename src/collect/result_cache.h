@@ -28,6 +28,8 @@ class ResultCache {
   bool LatestRunFailed(const std::string& query) const;
   // Takes over what `other` holds for `query` (a reload of an unchanged query).
   void CopyFrom(const ResultCache& other, const std::string& query);
+  // Seconds since the stored result finished; nullopt when none is stored.
+  std::optional<double> StoredAgeSeconds(const std::string& query) const;
   // Seconds since `outcome` finished.
   double AgeSeconds(const QueryOutcome& outcome) const;
 

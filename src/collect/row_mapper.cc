@@ -289,11 +289,15 @@ MappedQuery RowMapper::Finish() {
   for (Metric& metric : metrics_) {
     if (failed_) break;
     if (DropsDuplicates(metric)) continue;
+    out.series += metric.lines ? metric.label_sets.size() : metric.family.samples.size();
     out.families.push_back(std::move(metric.family));
   }
   metrics_.clear();
   out.errors = std::move(errors_);
-  if (out.failed) out.families.clear();
+  if (out.failed) {
+    out.families.clear();
+    out.series = 0;
+  }
   return out;
 }
 

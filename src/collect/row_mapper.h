@@ -23,6 +23,7 @@ struct MappedQuery {
   std::vector<MetricFamily> families;  // Only the metrics that mapped cleanly.
   std::vector<MappingError> errors;
   bool failed = false;  // The whole query's samples were dropped.
+  size_t series = 0;     // Samples in `families` (a histogram's row counts its samples).
 };
 
 // HELP as exposed: the catalog's text, plus what caching means for a slow query.

@@ -1,6 +1,7 @@
 #include "collect/scrape_engine.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -158,6 +159,7 @@ void ScrapeEngine::Publish(const Task& task, const SharedOutcome& outcome) {
   if (!outcome->ok() && !task.execution->failure_counted.exchange(true))
     stats_.Count(query.name, outcome->reason);
   stats_.CountMappingErrors(query.name, *outcome);
+  stats_.RecordRun(query.name, *outcome);
   // A query that keeps failing is logged when it starts and when it
   // recovers; every execution only at debug level.
   bool rejected = false;
@@ -202,8 +204,15 @@ void ScrapeEngine::Cut(QueryPlan& plan) {
   plan.cut = true;
   plan.cut_wait_seconds = Seconds((ran ? started : now) - execution.planned_at);
   plan.cut_run_seconds = ran ? Seconds(now - started) : 0;
-  if (!plan.execution->failure_counted.exchange(true))
+  if (!plan.execution->failure_counted.exchange(true)) {
     stats_.Count(plan.query->name, QueryError::kTimeout);
+    char message[160];
+    std::snprintf(message, sizeof message,
+                  "not finished at the scrape's deadline (%.3f s waiting for a worker or a "
+                  "connection, %.3f s running)",
+                  plan.cut_wait_seconds, plan.cut_run_seconds);
+    stats_.RecordFailure(plan.query->name, {now, QueryErrorLabel(QueryError::kTimeout), message});
+  }
 }
 
 std::vector<std::string> ScrapeEngine::Groups() const {
@@ -297,7 +306,7 @@ Exposition ScrapeEngine::Scrape(std::chrono::milliseconds budget,
     }
   } else {
     // Nothing to run here: no database touched. Up means what the pool last
-    // knew: a replica in the rotation (see README, "replica_sql_up").
+    // knew: a replica in the rotation (see docs/metrics.md, "replica_sql_up").
     up = pool_->AnyInRotation();
   }
 

@@ -18,6 +18,7 @@
 #include "catalog/query_spec.h"
 #include "collect/query_runner.h"
 #include "collect/query_stats.h"
+#include "collect/query_status.h"
 #include "collect/result_cache.h"
 #include "collect/scrape_assembly.h"
 #include "collect/scrape_session.h"
@@ -63,6 +64,9 @@ class ScrapeEngine {
 
   // The groups the catalog names, sorted; "" is not one of them.
   std::vector<std::string> Groups() const;
+
+  // Every query of the catalog, in catalog order, as /status shows it.
+  std::vector<QueryStatus> QueryStatuses() const;
 
  private:
   struct Batch;

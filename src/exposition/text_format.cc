@@ -5,14 +5,6 @@
 namespace rse {
 namespace {
 
-const char* TypeName(MetricType type) {
-  switch (type) {
-    case MetricType::kCounter: return "counter";
-    case MetricType::kHistogram: return "histogram";
-    default: return "gauge";
-  }
-}
-
 // In OpenMetrics a counter family is named without "_total"; its samples keep it.
 std::string_view OpenMetricsFamilyName(const MetricFamily& family) {
   std::string_view name = family.name;
@@ -33,7 +25,7 @@ void AppendFamily(const MetricFamily* family, bool open_metrics, std::string& ou
     out += "\n# TYPE ";
     out += name;
     out += ' ';
-    out += TypeName(family->type);
+    out += MetricTypeName(family->type);
     out += '\n';
     for (const Sample& sample : family->samples) {
       AppendSample(out, family->name, sample.suffix, sample.labels, sample.value);

@@ -30,6 +30,8 @@ std::string RenderLandingPage(const LandingInfo& info) {
          "<ul>\n<li><a href=\"" +
          HtmlEscape(info.telemetry_path) +
          "\">Metrics</a></li>\n"
+         "<li><a href=\"/status\">Status</a>: replicas and queries (<a "
+         "href=\"/status.json\">JSON</a>)</li>\n"
          "<li><a href=\"/config\">Configuration</a></li>\n"
          "<li><a href=\"/-/healthy\">Health</a></li>\n<li><a "
          "href=\"/-/ready\">Readiness</a></li>\n</ul>\n"

@@ -75,7 +75,10 @@ HttpResponse Routes::Dispatch(const HttpRequest& request, const RouteSecurity& s
   if (IsLifecyclePath(path)) return Lifecycle(request);
   const bool get = request.method == "GET" || request.method == "HEAD";
   const bool config = path == "/config" && options_.config_page;
-  const bool known = path == "/" || path == options_.telemetry_path || IsOpenPath(path) || config;
+  const bool status = path == "/status" && options_.status_page;
+  const bool status_json = path == "/status.json" && options_.status_json;
+  const bool known = path == "/" || path == options_.telemetry_path || IsOpenPath(path) || config ||
+                     status || status_json;
   if (get && path == options_.telemetry_path) return Metrics(request);
   if (get && path == "/") {
     LandingInfo landing = options_.landing;
@@ -89,6 +92,14 @@ HttpResponse Routes::Dispatch(const HttpRequest& request, const RouteSecurity& s
   // The config and catalog are loaded before the server starts, so serving means ready.
   if (get && path == "/-/ready") return PlainText(200, "replica_sql_exporter is Ready.\n");
   if (get && config) return PlainText(200, options_.config_page());
+  if (get && (status || status_json)) {
+    HttpResponse response;
+    response.Set("Content-Type", status ? "text/html; charset=utf-8" : "application/json");
+    // A page of now: a cache in between must not show an old one.
+    response.Set("Cache-Control", "no-store");
+    response.body = status ? options_.status_page() : options_.status_json();
+    return response;
+  }
   if (known || request.method == "CONNECT") {
     HttpResponse response =
         PlainText(405, "405 method " + request.method + " not allowed; use GET or HEAD\n");

@@ -1,5 +1,6 @@
 // What the exporter answers, as a pure function of the request: "/" (landing
-// page), the telemetry path, "/config", "/-/healthy", "/-/ready", and with the
+// page), the telemetry path, "/config", "/status" and "/status.json",
+// "/-/healthy", "/-/ready", and with the
 // lifecycle API "/-/reload" and "/-/quit" (POST or PUT). Other methods of a
 // known path get 405, other paths 404; basic auth (when configured) guards
 // every path but the health endpoints. No sockets here: the transport parses,
@@ -41,6 +42,9 @@ struct RouteOptions {
   std::function<Status()> reload;            // Required with enable_lifecycle.
   std::function<void()> quit;                // Same.
   std::function<std::string()> config_page;  // GET /config; 404 when empty.
+  // GET /status (HTML) and /status.json; 404 when empty.
+  std::function<std::string()> status_page;
+  std::function<std::string()> status_json;
   // The query groups a scrape may ask for (?group=); unset: none.
   std::function<std::vector<std::string>()> groups;
 };

@@ -11,6 +11,9 @@ namespace rse {
 
 enum class MetricType { kGauge, kCounter, kHistogram };
 
+// "gauge", "counter", "histogram": as # TYPE and the catalog write it.
+const char* MetricTypeName(MetricType type);
+
 struct Label {
   std::string name;
   std::string value;

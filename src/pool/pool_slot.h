@@ -35,6 +35,12 @@ struct ReplicaPool::Slot {
   std::string server;    // The server its sessions first reported (ReplicaState::server).
   bool balancer_seen = false;  // Its sessions reported different servers.
   bool advised = false;        // Its sessions' SetupAdvice was logged.
+  // What /status shows beside the metrics.
+  TimePoint state_since{};     // When the exposed state last changed (or the pool was made).
+  std::string role = "unknown";  // "replica", "primary" or "election member", by the last verdict that reached it.
+  std::string last_error;      // The latest verdict that said it may not serve.
+  TimePoint last_error_at{};
+  int waiting = 0;             // Scrapes waiting for one of its sessions (AcquireMore).
 };
 
 }  // namespace rse

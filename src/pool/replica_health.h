@@ -64,6 +64,10 @@ class MemberHealth {
   bool in_rotation() const { return state_ == MemberState::kHealthy; }
   // Consecutive healthy verdicts while out of the rotation (0 when in it).
   int rising() const { return in_rotation() ? 0 : good_; }
+  // Consecutive lagging verdicts while still in the rotation (0 out of it).
+  int falling() const { return in_rotation() ? bad_ : 0; }
+  int rise() const { return rise_; }
+  int fall() const { return fall_; }
   uint64_t changes() const { return changes_; }  // State changes after the first verdict.
 
  private:

@@ -13,8 +13,11 @@ ReplicaPool::ReplicaPool(std::vector<Member> members, PoolOptions options, Backe
                          const Clock* clock, Logger* logger)
     : options_(std::move(options)), backend_(backend), clock_(clock), logger_(logger) {
   slots_.reserve(members.size());
-  for (Member& member : members)
+  const TimePoint now = clock_->Now();
+  for (Member& member : members) {
     slots_.emplace_back(std::move(member), options_.rise, options_.fall);
+    slots_.back().state_since = now;
+  }
 }
 
 ReplicaPool::~ReplicaPool() = default;
@@ -44,6 +47,10 @@ size_t ReplicaPool::AdoptMembersFrom(ReplicaPool& previous) {
       slot.backoff = old.backoff;
       slot.server = old.server;
       slot.balancer_seen = old.balancer_seen;
+      slot.state_since = old.state_since;
+      slot.role = old.role;
+      slot.last_error = old.last_error;
+      slot.last_error_at = old.last_error_at;
       ++adopted;
       break;
     }
@@ -164,10 +171,23 @@ bool ReplicaPool::Record(size_t member, const HealthVerdict& verdict, std::optio
   {
     std::lock_guard<std::mutex> lock(mu_);
     Slot& slot = slots_[member];
+    const MemberState before = slot.health.state();
     changed = slot.health.Apply(verdict);
     state = slot.health.state();
     reason = slot.health.reason();
     slot.lag_seconds = lag;
+    const TimePoint now = clock_->Now();
+    if (state != before) slot.state_since = now;
+    // A down verdict says nothing of the server's role: the last one that reached it stands.
+    if (verdict.state != MemberState::kDown) {
+      slot.role = verdict.state == MemberState::kPrimary   ? "primary"
+                  : verdict.state == MemberState::kRefused ? "election member"
+                                                           : "replica";
+    }
+    if (verdict.state != MemberState::kHealthy) {
+      slot.last_error = std::string(MemberStateName(verdict.state)) + ": " + verdict.reason;
+      slot.last_error_at = now;
+    }
     if (verdict.state == MemberState::kHealthy) slot.backoff = std::chrono::milliseconds(0);
     // A member found down, or a primary (listed by mistake, or promoted), is
     // looked at again only after a growing backoff, not on every rotation.
@@ -207,10 +227,12 @@ StatusOr<Lease> ReplicaPool::AcquireMore(size_t member, const Deadline& deadline
       return VerifyOpened(member, std::move(**taken), deadline);
     }
     std::unique_lock<std::mutex> lock(mu_);
-    const Slot& slot = slots_[member];
+    Slot& slot = slots_[member];
+    ++slot.waiting;
     bool freed = slot_freed_.wait_until(lock, deadline.at(), [&] {
       return !slot.idle.empty() || slot.open < options_.connections_per_replica;
     });
+    --slot.waiting;
     if (!freed)
       return Status::DeadlineExceeded("no free connection to " + slot.member.label +
                                       " before the deadline");
@@ -254,15 +276,6 @@ bool ReplicaPool::AnyInRotation() const {
   std::lock_guard<std::mutex> lock(mu_);
   return std::any_of(slots_.begin(), slots_.end(),
                      [](const Slot& slot) { return slot.health.in_rotation(); });
-}
-
-std::vector<MemberSnapshot> ReplicaPool::Snapshot() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<MemberSnapshot> out;
-  for (const Slot& slot : slots_)
-    out.push_back({slot.member.label, slot.health.state(), slot.lag_seconds, slot.scrapes_served,
-                   slot.health.changes(), slot.recovery_conflicts, slot.sessions_rejected});
-  return out;
 }
 
 }  // namespace rse

@@ -53,7 +53,7 @@ struct PoolOptions {
 // reaches a replica within two.
 inline constexpr int kLoadBalancerTries = 3;
 
-// What replica_sql_replica_* metrics show of one member.
+// What replica_sql_replica_* metrics and /status show of one member.
 struct MemberSnapshot {
   std::string label;
   MemberState state = MemberState::kDown;
@@ -64,6 +64,18 @@ struct MemberSnapshot {
   // Sessions closed because the server they reached was unfit (load
   // balancers), or whose statement found a primary there (replica gate).
   uint64_t sessions_rejected = 0;
+  // The rest is for /status.
+  std::string reason;  // Why it may not serve now; empty when healthy.
+  TimePoint since{};   // When `state` began (or the pool was made).
+  std::string role;    // "replica", "primary", "election member" or "unknown".
+  std::string server;  // The server its first session reported, if any.
+  bool load_balancer = false;  // Configured so, or seen to be one.
+  int rising = 0, rise = 0;    // Healthy verdicts in a row toward `rise`, out of the rotation.
+  int falling = 0, fall = 0;   // Lagging verdicts in a row toward `fall`, in it.
+  int sessions_open = 0, sessions_idle = 0, sessions_waiting = 0, sessions_cap = 0;
+  std::optional<TimePoint> retry_at;  // Down or primary: not tried again before this.
+  std::string last_error;             // The latest reason it could not serve, if ever.
+  TimePoint last_error_at{};
 };
 
 class ReplicaPool {

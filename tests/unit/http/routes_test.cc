@@ -34,6 +34,8 @@ class RoutesTest : public ::testing::Test {
     options_.reload = [this] { ++reloads_; return reload_result_; };
     options_.quit = [this] { ++quits_; };
     options_.config_page = [] { return std::string("cluster: shop\n"); };
+    options_.status_page = [] { return std::string("<p>status</p>"); };
+    options_.status_json = [] { return std::string("{}"); };
     open_.auth = std::make_unique<BasicAuthenticator>(std::map<std::string, std::string>{},
                                                       DefaultClock());
   }
@@ -121,6 +123,28 @@ TEST_F(RoutesTest, MethodsPathsAndTheirStatuses) {
   EXPECT_EQ(brew.status, 400);
   EXPECT_TRUE(brew.close) << "a request we cannot frame ends the connection";
   EXPECT_EQ(scrapes_, 0) << "no scrape for a refused method";
+}
+
+TEST_F(RoutesTest, TheStatusPageAndItsJsonAreLinkedGuardedAndNeverCached) {
+  Routes routes = Make();
+  EXPECT_NE(routes.Handle(Request("GET", "/"), open_).body.find("href=\"/status\""), std::string::npos);
+  HttpResponse page = routes.Handle(Request("GET", "/status"), open_);
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.body, "<p>status</p>");
+  EXPECT_EQ(page.Header("Content-Type").value_or(""), "text/html; charset=utf-8");
+  EXPECT_EQ(page.Header("Cache-Control").value_or(""), "no-store");
+  HttpResponse json = routes.Handle(Request("GET", "/status.json"), open_);
+  EXPECT_EQ(json.body, "{}");
+  EXPECT_EQ(json.Header("Content-Type").value_or(""), "application/json");
+  EXPECT_EQ(routes.Handle(Request("POST", "/status"), open_).status, 405);
+  RouteSecurity guarded;
+  guarded.auth = std::make_unique<BasicAuthenticator>(
+      std::map<std::string, std::string>{{"alice", kHash}}, DefaultClock());
+  EXPECT_EQ(routes.Handle(Request("GET", "/status"), guarded).status, 401) << "as /metrics is";
+  EXPECT_EQ(routes.Handle(Request("GET", "/status.json"), guarded).status, 401);
+  options_.status_page = nullptr;
+  options_.status_json = nullptr;
+  EXPECT_EQ(Make().Handle(Request("GET", "/status"), open_).status, 404);
 }
 
 TEST_F(RoutesTest, LifecycleNeedsPostAndTheFlag) {

@@ -67,6 +67,13 @@ toml::table Metric(const MetricSpec& metric) {
   if (!metric.value_column.empty()) table.insert("value", metric.value_column);
   if (metric.static_value) table.insert("static_value", *metric.static_value);
   if (metric.null_value) table.insert("null_value", *metric.null_value);
+  if (!metric.values.empty()) {
+    toml::table values;
+    for (const MetricSpec::ValueColumn& value : metric.values) values.insert(value.column, value.label_value);
+    table.insert("values", std::move(values));
+    table.insert("value_label", metric.value_label);
+  }
+  if (!metric.unit.empty()) table.insert("unit", metric.unit);
   if (!metric.buckets.empty()) {
     toml::table buckets;
     for (const HistogramBucket& bucket : metric.buckets) {

@@ -15,6 +15,7 @@ namespace {
 std::set<std::string> LabelNames(const MetricSpec& metric) {
   std::set<std::string> names(metric.labels.begin(), metric.labels.end());
   for (const Label& label : metric.static_labels) names.insert(label.name);
+  if (!metric.value_label.empty()) names.insert(metric.value_label);
   return names;
 }
 
@@ -45,6 +46,8 @@ void CheckAcrossQueries(const std::vector<QuerySpec>& queries, std::vector<std::
         errors->push_back(prefix + "type differs from its definition at " + other.where);
       if (other.help != metric.help)
         errors->push_back(prefix + "help differs from its definition at " + other.where);
+      if (other.unit != metric.unit)
+        errors->push_back(prefix + "unit differs from its definition at " + other.where);
       auto bounds = [](const MetricSpec& m) {
         std::vector<double> b;
         for (const HistogramBucket& bucket : m.buckets) b.push_back(bucket.upper_bound);

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "catalog/metric_name.h"
+#include "catalog/metric_values.h"
 #include "catalog/sql_statements.h"
 #include "config/toml_fields.h"
 #include "model/self_metric_names.h"
@@ -93,8 +94,8 @@ void ParseHistogram(TableReader& r, MetricSpec* metric, const Fail& fail) {
 }
 
 std::optional<MetricSpec> ParseMetric(TableReader& r) {
-  r.RejectUnknownKeys({"name", "type", "help", "labels", "value", "static_labels", "static_value",
-                       "null_value", "buckets", "sum"});
+  r.RejectUnknownKeys({"name", "type", "help", "labels", "value", "values", "value_label",
+                       "static_labels", "static_value", "null_value", "buckets", "sum", "unit"});
   MetricSpec metric;
   metric.where = r.Where(r.table());
   metric.where.resize(metric.where.size() - 2);  // Drop the trailing ": ".
@@ -148,6 +149,8 @@ std::optional<MetricSpec> ParseMetric(TableReader& r) {
       metric.static_labels.push_back({name, value});  // std::map iterates sorted.
     }
   }
+  ParseValueColumns(r, &metric, fail);
+  ParseUnit(r, &metric, fail);
   if (metric.type == MetricType::kHistogram) {
     ParseHistogram(r, &metric, fail);
     return ok ? std::optional<MetricSpec>(std::move(metric)) : std::nullopt;
@@ -164,10 +167,10 @@ std::optional<MetricSpec> ParseMetric(TableReader& r) {
     if (std::find(metric.labels.begin(), metric.labels.end(), *value) != metric.labels.end()) {
       fail("value", "column \"" + *value + "\" is also used as a label");
     }
-  } else if (!metric.static_value && !r.Has("value")) {
+  } else if (!metric.static_value && !r.Has("value") && !r.Has("values")) {
     fail("value",
-         "required: the result column holding the value (or static_value = 1 for info-style "
-         "metrics)");
+         "required: the result column holding the value (or values = [...] for several, or "
+         "static_value = 1 for info-style metrics)");
   }
   if (metric.null_value && metric.static_value)
     fail("null_value", "has no meaning with static_value");

@@ -35,6 +35,17 @@ struct MetricSpec {
   std::optional<double> null_value;      // Substituted for NULL in the value column.
   std::vector<HistogramBucket> buckets;  // Histograms: ascending, the last +Inf.
   std::string sum_column;                // Histograms: the sum of the observations.
+  // Several value columns instead of value_column: one sample per column and
+  // row, told apart by the label `value_label` = the column's label value
+  // (its name, or the name it is mapped to). In file order.
+  struct ValueColumn {
+    std::string column;
+    std::string label_value;
+    bool operator==(const ValueColumn&) const = default;
+  };
+  std::vector<ValueColumn> values;
+  std::string value_label;
+  std::string unit;  // OpenMetrics # UNIT; the name ends in it ("_seconds", counters "_seconds_total").
   bool operator==(const MetricSpec&) const = default;
 };
 

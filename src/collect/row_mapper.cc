@@ -54,6 +54,7 @@ struct RowMapper::Metric {
   std::string where;                  // "query 'q' metric m: ", for messages.
   std::vector<size_t> label_columns;  // Of metric.labels, in order.
   std::optional<size_t> value_column;
+  std::vector<size_t> value_columns;  // Of spec.values, in order.
   std::vector<size_t> bucket_columns;  // Histograms: of metric.buckets, in order.
   std::optional<size_t> sum_column;
   MetricFamily family;
@@ -112,6 +113,7 @@ void RowMapper::Begin(std::vector<Column> columns, size_t rows_hint) {
     metric.spec = &spec;
     metric.where = "query '" + query_.name + "' metric " + spec.name + ": ";
     metric.family = {spec.name, ExposedHelp(query_, spec), spec.type, {}};
+    metric.family.unit = spec.unit;
     for (const std::string& label : spec.labels) {
       size_t c;
       if (!Resolve(metric.where + "label column \"", label, &c)) return;
@@ -128,15 +130,21 @@ void RowMapper::Begin(std::vector<Column> columns, size_t rows_hint) {
       metric.sum_column = c;
       metric.family.samples.reserve(expected * (spec.buckets.size() + 2));
     } else {
-      if (!spec.static_value) {
+      for (const MetricSpec::ValueColumn& value : spec.values) {
+        size_t c;
+        if (!Resolve(metric.where + "value column \"", value.column, &c)) return;
+        metric.value_columns.push_back(c);
+      }
+      if (!spec.static_value && spec.values.empty()) {
         size_t c;
         if (!Resolve(metric.where + "value column \"", spec.value_column, &c)) return;
         metric.value_column = c;
       }
-      metric.lines = may_write_lines_ && expected > kLinesAbove;
-      if (!metric.lines) metric.family.samples.reserve(expected);
+      const size_t per_row = std::max<size_t>(1, spec.values.size());
+      metric.lines = may_write_lines_ && expected * per_row > kLinesAbove;
+      if (!metric.lines) metric.family.samples.reserve(expected * per_row);
     }
-    metric.expected = expected;
+    metric.expected = expected * std::max<size_t>(1, spec.values.size());
     metric.label_sets.reserve(expected);
   }
 }
@@ -207,53 +215,79 @@ bool RowMapper::AddHistogram(Metric& metric, const std::vector<CellView>& cells,
   return true;
 }
 
-bool RowMapper::Add(Metric& metric, const std::vector<CellView>& cells) {
+std::optional<double> RowMapper::Value(Metric& metric, const std::vector<CellView>& cells,
+                                       size_t column, const std::string& name) {
   const MetricSpec& spec = *metric.spec;
-  std::vector<Label> labels;
-  if (!Labels(metric, cells, &labels)) return false;
+  const CellView& cell = cells[column];
+  if (!cell) {
+    if (spec.null_value) return *spec.null_value;
+    errors_.push_back({QueryError::kNullValue, metric.where + "NULL in value column \"" + name +
+                                                   "\" at row " + std::to_string(rows_) +
+                                                   ": sample skipped"});
+    return std::nullopt;
+  }
+  auto parsed = CellToDouble(columns_[column].kind, *cell);
+  if (!parsed.ok()) {
+    Fail(QueryError::kInvalidValue, metric.where + "value column \"" + name + "\" at row " +
+                                        std::to_string(rows_) + ": " + parsed.status().message());
+    return std::nullopt;
+  }
+  return *parsed;
+}
+
+void RowMapper::Emit(Metric& metric, std::vector<Label> labels, double value) {
   const size_t hash = HashLabels(labels);
-  if (spec.type == MetricType::kHistogram) {
-    if (!AddHistogram(metric, cells, std::move(labels))) return false;
-    metric.label_sets.emplace_back(hash, metric.family.samples.size() - 1);  // Its _count.
-    return true;
-  }
-  double value = spec.static_value.value_or(0);
-  if (metric.value_column) {
-    const CellView& cell = cells[*metric.value_column];
-    if (!cell) {
-      if (!spec.null_value) {
-        errors_.push_back({QueryError::kNullValue, metric.where + "NULL in value column \"" +
-                                                       spec.value_column + "\" at row " +
-                                                       std::to_string(rows_) + ": sample skipped"});
-        return true;
-      }
-      value = *spec.null_value;
-    } else {
-      auto parsed = CellToDouble(columns_[*metric.value_column].kind, *cell);
-      if (!parsed.ok()) {
-        Fail(QueryError::kInvalidValue, metric.where + "value column \"" + spec.value_column +
-                                            "\" at row " + std::to_string(rows_) + ": " +
-                                            parsed.status().message());
-        return false;
-      }
-      value = *parsed;
-    }
-  }
   ++samples_;
   if (metric.lines) {
     std::string& lines = metric.family.sample_lines;
     const size_t offset = lines.size();
-    AppendSample(lines, spec.name, labels, value);
+    AppendSample(lines, metric.spec->name, labels, value);
     // Room for the rest at this line's length and some more, so the text is
     // not copied as it grows (a copy holds both at once). Reserved pages that
     // are never written cost address space, not memory (blocks this big are
     // mapped on their own: see main.cc).
     if (offset == 0) lines.reserve((lines.size() + 16) * metric.expected * 5 / 4 + 4096);
     metric.label_sets.emplace_back(hash, offset);
-    return true;
+    return;
   }
   metric.label_sets.emplace_back(hash, metric.family.samples.size());
   metric.family.samples.push_back({std::move(labels), value});
+}
+
+bool RowMapper::Add(Metric& metric, const std::vector<CellView>& cells) {
+  const MetricSpec& spec = *metric.spec;
+  std::vector<Label> labels;
+  if (!Labels(metric, cells, &labels)) return false;
+  if (spec.type == MetricType::kHistogram) {
+    const size_t hash = HashLabels(labels);
+    if (!AddHistogram(metric, cells, std::move(labels))) return false;
+    metric.label_sets.emplace_back(hash, metric.family.samples.size() - 1);  // Its _count.
+    return true;
+  }
+  if (spec.values.empty()) {
+    double value = spec.static_value.value_or(0);
+    if (metric.value_column) {
+      auto read = Value(metric, cells, *metric.value_column, spec.value_column);
+      if (!read) return !failed_;  // Skipped (NULL) or failed.
+      value = *read;
+    }
+    Emit(metric, std::move(labels), value);
+    return true;
+  }
+  // One sample per value column, its label value told by value_label.
+  for (size_t i = 0; i < spec.values.size(); ++i) {
+    auto read = Value(metric, cells, metric.value_columns[i], spec.values[i].column);
+    if (!read) {
+      if (failed_) return false;
+      continue;
+    }
+    std::vector<Label> with = labels;
+    Label extra{spec.value_label, spec.values[i].label_value};
+    with.insert(std::upper_bound(with.begin(), with.end(), extra,
+                                 [](const Label& a, const Label& b) { return a.name < b.name; }),
+                std::move(extra));
+    Emit(metric, std::move(with), *read);
+  }
   return true;
 }
 

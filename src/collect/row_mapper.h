@@ -33,7 +33,8 @@ std::string ExposedHelp(const QuerySpec& query, const MetricSpec& metric);
 // so rows become samples at once and are not kept. One use per execution.
 // Rules: labels from `labels` columns (NULL → "") plus static_labels, sorted by
 // name; value from `value` (NULL → null_value, else the sample is skipped and
-// counted) or static_value. A value that is not a number fails the query
+// counted) or static_value; with `values`, one sample per value column, with
+// the label value_label naming it. A value that is not a number fails the query
 // (invalid_value); a missing column too. Two rows with one label set drop that
 // metric (duplicate_series). More than max_series samples drop the query, and
 // the reading stops there.
@@ -66,6 +67,12 @@ class RowMapper final : public RowSink {
                                        size_t column, const std::string& name);
   bool AddHistogram(Metric& metric, const std::vector<CellView>& cells, std::vector<Label> labels);
   bool Add(Metric& metric, const std::vector<CellView>& cells);
+  // The number in `column` of this row; nullopt when the sample is skipped
+  // (NULL without null_value: counted) or the query failed (failed_).
+  std::optional<double> Value(Metric& metric, const std::vector<CellView>& cells, size_t column,
+                              const std::string& name);
+  // Appends one sample (or its exposition line) and notes its label set.
+  void Emit(Metric& metric, std::vector<Label> labels, double value);
   bool DropsDuplicates(Metric& metric);  // True (with an error) when it has two equal label sets.
 
   const QuerySpec& query_;

@@ -27,6 +27,13 @@ void AppendFamily(const MetricFamily* family, bool open_metrics, std::string& ou
     out += ' ';
     out += MetricTypeName(family->type);
     out += '\n';
+    if (open_metrics && !family->unit.empty()) {  // The 0.0.4 text format has no UNIT line.
+      out += "# UNIT ";
+      out += name;
+      out += ' ';
+      out += family->unit;
+      out += '\n';
+    }
     for (const Sample& sample : family->samples) {
       AppendSample(out, family->name, sample.suffix, sample.labels, sample.value);
     }

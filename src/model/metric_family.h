@@ -38,6 +38,7 @@ struct MetricFamily {
   // same in the text format and OpenMetrics), after `samples`. A big query
   // result is kept this way: a sample costs its line, not a structure.
   std::string sample_lines{};
+  std::string unit{};  // OpenMetrics # UNIT, when the catalog gives one.
 
   bool empty() const { return samples.empty() && sample_lines.empty(); }
 };

@@ -72,10 +72,11 @@ TEST_P(ScrapeTest, TheDemoCatalogProducesTheExpectedSeries) {
         "shop_order_amount_sum{status=\"paid\"} 24255\n", "shop_customers{country=\"DE\"} 40\n",
         "shop_payments{method=\"card\",status=\"failed\"} 66\n",
         "shop_schema_info{version=\"3\"} 1\n",
-        "shop_customer_lifetime_value_max{country=\"JP\"} 699.9\n",
+        // Two value columns as one metric, told apart by `stat`.
+        "shop_customer_lifetime_value{country=\"JP\",stat=\"max\"} 699.9\n",
         "replica_sql_query_success{query=\"customer_lifetime_value\"} 1\n",
-        "# HELP shop_customer_lifetime_value_avg Average lifetime spend of the customers of each "
-        "country. Cached: refreshed at most every 5m.\n"}) {
+        "# HELP shop_customer_lifetime_value Lifetime spend of the customers of each country: "
+        "average (stat=avg) and largest (stat=max). Cached: refreshed at most every 5m.\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << "missing: " << line << "\n" << text;
   }
   for (const char* q :
@@ -85,8 +86,14 @@ TEST_P(ScrapeTest, TheDemoCatalogProducesTheExpectedSeries) {
               std::string::npos)
         << q;
   }
+  EXPECT_NE(text.find("shop_customer_lifetime_value{country=\"JP\",stat=\"avg\"} "),
+            std::string::npos) << text;
   auto lint = testing::RunPromtoolCheckMetrics(text);
   EXPECT_EQ(lint.exit_code, 0) << lint.output;
+  // A unit is an OpenMetrics line of its own.
+  const std::string open_metrics = RenderOpenMetrics(exporter->Scrape({}));
+  EXPECT_NE(open_metrics.find("# UNIT shop_oldest_pending_order_timestamp_seconds seconds\n"),
+            std::string::npos) << open_metrics;
 }
 
 TEST_P(ScrapeTest, AQuerySleepingPastTheDeadlineIsAnsweredOnTimeAndGoneFromTheServer) {

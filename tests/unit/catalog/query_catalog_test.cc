@@ -128,3 +128,62 @@ TEST(MetricNameTest, FollowsThePrometheusDataModel) {
 
 }  // namespace
 }  // namespace rse
+
+namespace rse {
+namespace {
+
+TEST(QueryCatalogTest, ReadsValueColumnsAsAListOrAMapAndAUnit) {
+  auto catalog = ParseQueryCatalog({{"q.toml", R"(
+[[query]]
+name = "money"
+sql = "SELECT status, revenue, refunds FROM t"
+  [[query.metrics]]
+  name = "shop_money"
+  help = "h"
+  labels = ["status"]
+  values = ["revenue", "refunds"]
+  value_label = "kind"
+  [[query.metrics]]
+  name = "shop_money_mapped"
+  help = "h"
+  values = { revenue = "gross", refunds = "refunded" }
+  value_label = "kind"
+  null_value = 0
+  [[query.metrics]]
+  name = "shop_sent_bytes_total"
+  type = "counter"
+  help = "h"
+  value = "revenue"
+  unit = "bytes"
+)"}});
+  ASSERT_TRUE(catalog.ok()) << catalog.status().message();
+  const auto& metrics = catalog->queries[0].metrics;
+  using V = MetricSpec::ValueColumn;
+  EXPECT_EQ(metrics[0].values, (std::vector<V>{{"revenue", "revenue"}, {"refunds", "refunds"}}))
+      << "a list keeps its order; each column names itself";
+  EXPECT_EQ(metrics[0].value_label, "kind");
+  EXPECT_TRUE(metrics[0].value_column.empty());
+  EXPECT_EQ(metrics[1].values, (std::vector<V>{{"refunds", "refunded"}, {"revenue", "gross"}}));
+  EXPECT_EQ(metrics[2].unit, "bytes");
+}
+
+TEST(QueryCatalogTest, AMetricFedByTwoQueriesHasOneUnitAndOneValueLabel) {
+  auto metric = [](const std::string& query, const std::string& extra) {
+    return "[[query]]\nname = \"" + query + "\"\nsql = \"SELECT 1\"\n[[query.metrics]]\n"
+           "name = \"shop_age_seconds\"\nhelp = \"h\"\n" + extra;
+  };
+  auto units = ParseQueryCatalog({{"a.toml", metric("a", "value = \"v\"\nunit = \"seconds\"\n")},
+                                  {"b.toml", metric("b", "value = \"v\"\n")}});
+  ASSERT_FALSE(units.ok());
+  EXPECT_NE(units.status().message().find("unit differs from its definition at a.toml"),
+            std::string::npos) << units.status().message();
+  auto labels = ParseQueryCatalog(
+      {{"a.toml", metric("a", "values = [\"x\"]\nvalue_label = \"kind\"\n")},
+       {"b.toml", metric("b", "value = \"v\"\n")}});
+  ASSERT_FALSE(labels.ok());
+  EXPECT_NE(labels.status().message().find("labels [] differ from [kind]"), std::string::npos)
+      << labels.status().message();
+}
+
+}  // namespace
+}  // namespace rse

@@ -93,6 +93,12 @@ toml::table Query(const QuerySpec& query) {
     table.insert("max_staleness", Duration(query.max_staleness));
   }
   table.insert("max_series", query.max_series);
+  if (!query.group.empty()) table.insert("group", query.group);
+  if (!query.settings.empty()) {
+    toml::table settings;  // As the server reads them (SQL literals).
+    for (const SessionSetting& setting : query.settings) settings.insert(setting.name, setting.literal);
+    table.insert("settings", std::move(settings));
+  }
   toml::array metrics;
   for (const MetricSpec& metric : query.metrics) metrics.push_back(Metric(metric));
   table.insert("metrics", metrics);

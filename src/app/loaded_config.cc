@@ -1,8 +1,31 @@
 #include "app/loaded_config.h"
 
+#include "catalog/query_settings.h"
 #include "http/tls_context.h"
 
 namespace rse {
+namespace {
+
+// [query.settings] are checked against the names of any engine when the
+// catalog loads; here, against the cluster's.
+std::string SettingsOfAnotherEngine(const LoadedConfig& loaded) {
+  const bool postgres = loaded.config.cluster.engine == Engine::kPostgres;
+  const std::string engine = postgres ? "postgres" : "mariadb";
+  std::string problems;
+  for (const QuerySpec& query : loaded.catalog.queries) {
+    for (const SessionSetting& setting : query.settings) {
+      if (SettingEngine(setting.name) == engine) continue;
+      std::string allowed;
+      for (const std::string& name : AllowedSettings(engine)) allowed += (allowed.empty() ? "" : ", ") + name;
+      problems += query.where + ": query '" + query.name + "': settings." + setting.name + ": a " +
+                  (postgres ? "MariaDB" : "PostgreSQL") + " setting, and this cluster's engine is " +
+                  EngineName(loaded.config.cluster.engine) + " (its settings: " + allowed + ")\n";
+    }
+  }
+  return problems.empty() ? "" : "invalid query catalog:\n" + problems;
+}
+
+}  // namespace
 
 StatusOr<LoadedConfig> LoadEverything(const ConfigPaths& paths) {
   LoadedConfig loaded;
@@ -27,6 +50,7 @@ StatusOr<LoadedConfig> LoadEverything(const ConfigPaths& paths) {
     problems += "invalid query catalog" + from + ":\n" + catalog.status().message() + "\n";
   } else {
     loaded.catalog = std::move(*catalog);
+    problems += SettingsOfAnotherEngine(loaded);
   }
   if (!paths.web_config_file.empty()) {
     auto web = LoadWebConfig(paths.web_config_file);

@@ -31,14 +31,18 @@ Status Reloader::Reload(const std::string& trigger) {
   logger_->Info("reloading configuration", {{"trigger", trigger}});
   auto loaded = LoadEverything(paths_);
   Status status = loaded.status();
-  if (status.ok() && loaded->web.tls.has_value() != server_->tls()) {
-    status = Status::InvalidArgument(
-        paths_.web_config_file +
-        ": switching between HTTP and HTTPS (tls_server_config) needs a restart");
+  // All or nothing: the web config is built (its TLS context made) before
+  // the exporter is swapped, and takes over, unable to fail, only after the
+  // swap succeeded. A failure at any step leaves the running generation whole.
+  std::optional<HttpServer::PreparedWeb> web;
+  if (status.ok()) {
+    auto prepared = server_->PrepareWebConfig(loaded->web);
+    status = prepared.status();
+    if (prepared.ok()) web = std::move(*prepared);
   }
   Exporter::ReloadSummary summary;
   if (status.ok()) status = exporter_->Reload(loaded->config, loaded->catalog, &summary);
-  if (status.ok()) status = server_->ApplyWebConfig(loaded->web);
+  if (status.ok()) server_->CommitWebConfig(std::move(*web));
   {
     std::lock_guard<std::mutex> lock(mu_);
     last_ok_ = status.ok();

@@ -7,6 +7,7 @@
 
 #include "catalog/metric_name.h"
 #include "catalog/metric_values.h"
+#include "catalog/query_settings.h"
 #include "catalog/sql_statements.h"
 #include "config/toml_fields.h"
 #include "model/self_metric_names.h"
@@ -181,7 +182,8 @@ std::optional<MetricSpec> ParseMetric(TableReader& r) {
 std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
                                     std::vector<std::string>* errors) {
   r.RejectUnknownKeys(
-      {"name", "sql", "group", "timeout", "cache", "max_staleness", "max_series", "metrics"});
+      {"name", "sql", "group", "timeout", "cache", "max_staleness", "max_series", "metrics",
+       "settings"});
   QuerySpec query;
   query.where = r.Where(r.table());
   query.where.resize(query.where.size() - 2);
@@ -205,6 +207,7 @@ std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
       q.Error("group", "\"" + *group + "\" must be a URL token: 1 to 64 of [a-zA-Z0-9_-]");
     query.group = *group;
   }
+  query.settings = ParseQuerySettings(q, "settings");
   if (auto timeout = q.Duration("timeout")) {
     if (timeout->count() <= 0) q.Error("timeout", "must be positive");
     query.timeout = timeout;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "base/session_setting.h"
+
 #include "model/metric_family.h"
 
 namespace rse {
@@ -63,6 +65,8 @@ struct QuerySpec {
       0};  // With cache: oldest result ever served (default 2x cache).
   int64_t max_series = kDefaultMaxSeries;
   std::vector<MetricSpec> metrics;
+  // [query.settings], sorted by name; for this query's statement only.
+  std::vector<SessionSetting> settings;
   bool operator==(const QuerySpec&) const = default;
 };
 

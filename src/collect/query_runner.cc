@@ -21,7 +21,7 @@ std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connectio
   const size_t max_rows = static_cast<size_t>(query.max_series) + 1;
   // Rows become samples as the driver hands them over; none is kept.
   RowMapper mapper(query, exclusive);
-  Status streamed = connection.Stream(query.sql, deadline, query.name, max_rows, mapper);
+  Status streamed = connection.Stream(query.sql, deadline, query.name, max_rows, mapper, query.settings);
   const TimePoint end = clock_->Now();
   // The driver's copy of a big result (libmariadb keeps it in many small
   // blocks) is freed by now, but glibc keeps freed heap pages: 1M rows left

@@ -18,8 +18,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/deadline.h"
+#include "base/session_setting.h"
 #include "base/status.h"
 #include "db/replica_state.h"
 #include "db/row_set.h"
@@ -40,15 +42,19 @@ class Connection {
   // Rows go to `sink` as they are read; at most `max_rows` of them, then
   // sink.Truncated() if there were more, so a runaway result costs no more
   // than the driver's own buffer. An error status after some rows means the
-  // sink's rows are incomplete.
+  // sink's rows are incomplete. `settings` apply to this statement only
+  // (PostgreSQL SET LOCAL in its transaction; MariaDB SET STATEMENT ... FOR;
+  // MySQL has no such scope and fails a statement that has any).
   virtual Status Stream(std::string_view sql, const Deadline& deadline, std::string_view name,
-                        size_t max_rows, RowSink& sink) = 0;
+                        size_t max_rows, RowSink& sink,
+                        const std::vector<SessionSetting>& settings) = 0;
 
   // The same, collected into a RowSet (tests, tools).
   StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline, std::string_view name,
                          size_t max_rows) {
     RowSetSink sink;
-    if (Status status = Stream(sql, deadline, name, max_rows, sink); !status.ok()) return status;
+    if (Status status = Stream(sql, deadline, name, max_rows, sink, {}); !status.ok())
+      return status;
     return std::move(sink.rows);
   }
 

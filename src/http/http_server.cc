@@ -66,20 +66,32 @@ std::shared_ptr<const RouteSecurity> HttpServer::security() const {
   return security_;
 }
 
-Status HttpServer::ApplyWebConfig(const WebSecurityConfig& web) {
+StatusOr<HttpServer::PreparedWeb> HttpServer::PrepareWebConfig(const WebSecurityConfig& web) const {
   if (web.tls.has_value() != tls()) {
     return Status::InvalidArgument(
         web.source + ": switching between HTTP and HTTPS (tls_server_config) needs a restart; "
                      "the running web config stays");
   }
+  PreparedWeb prepared;
   if (web.tls) {
     auto ctx = BuildServerTls(*web.tls);
     if (!ctx.ok()) return Status::InvalidArgument(web.source + ": " + ctx.status().message());
-    tls_holder_->Set(*ctx);
+    prepared.tls = std::move(*ctx);
   }
-  auto security = MakeSecurity(web);
+  prepared.security = MakeSecurity(web);
+  return prepared;
+}
+
+void HttpServer::CommitWebConfig(PreparedWeb prepared) {
+  if (prepared.tls) tls_holder_->Set(std::move(*prepared.tls));
   std::lock_guard<std::mutex> lock(mu_);
-  security_ = std::move(security);
+  security_ = std::move(prepared.security);
+}
+
+Status HttpServer::ApplyWebConfig(const WebSecurityConfig& web) {
+  auto prepared = PrepareWebConfig(web);
+  if (!prepared.ok()) return prepared.status();
+  CommitWebConfig(std::move(*prepared));
   return Status::Ok();
 }
 

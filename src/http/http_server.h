@@ -17,6 +17,7 @@
 #include "base/status.h"
 #include "config/web_config.h"
 #include "http/routes.h"
+#include "http/tls_context.h"
 
 namespace rse {
 
@@ -49,8 +50,18 @@ class HttpServer {
   int port() const;
   bool tls() const;
 
-  // Takes a reloaded web config for the requests that arrive from now on.
+  // A reloaded web config, built and checked (its TLS context made), that
+  // takes over only at CommitWebConfig(), which cannot fail: a reload builds
+  // everything first and swaps it all or nothing.
+  struct PreparedWeb {
+    std::optional<SslCtxPtr> tls;
+    std::shared_ptr<const RouteSecurity> security;
+  };
   // Switching between HTTP and HTTPS needs a restart and is refused.
+  StatusOr<PreparedWeb> PrepareWebConfig(const WebSecurityConfig& web) const;
+  // For the requests (and TLS handshakes) that arrive from now on.
+  void CommitWebConfig(PreparedWeb prepared);
+  // Both at once.
   Status ApplyWebConfig(const WebSecurityConfig& web);
 
   // Serves until Stop(). Returns an error if Bind() was not called first.

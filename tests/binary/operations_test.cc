@@ -225,3 +225,81 @@ TEST(OperationsTest, StatusShowsTheConfigGenerationAndWhatAFailedReloadSaid) {
 
 }  // namespace
 }  // namespace rse
+
+namespace rse {
+namespace {
+
+// A reload is all or nothing: a web config that cannot take over (here a
+// switch to HTTPS, which needs a restart) leaves the new queries out too; the
+// same queries with a web config that can take over apply together with it.
+TEST(OperationsTest, AReloadWhoseWebConfigCannotApplyChangesNothing) {
+  ASSERT_TRUE(kPasswordSet);
+  ExporterWorkspace ws;
+  ws.MakeCertificates();
+  ws.WriteConfig();
+  ws.WriteQueries({"first"});
+  ws.Write("web.yml", "http_server_config:\n  headers:\n    X-Test: one\n");
+  std::string log;
+  ASSERT_TRUE(ws.Start({"--web.enable-lifecycle", "--web.config.file=" + ws.Path("web.yml")}, &log))
+      << log;
+  httplib::Client client("127.0.0.1", ws.port());
+  client.set_read_timeout(20, 0);
+
+  ws.WriteQueries({"first", "second"});
+  ws.Write("web.yml", "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+                      "http_server_config:\n  headers:\n    X-Test: two\n");
+  auto refused = client.Post("/-/reload", "", "text/plain");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 500);
+  EXPECT_NE(refused->body.find("needs a restart"), std::string::npos) << refused->body;
+  auto kept = client.Get("/metrics");
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->body.find("query=\"second\""), std::string::npos) << "no new query without its web config";
+  EXPECT_EQ(kept->get_header_value("X-Test"), "one");
+  auto status = client.Get("/status.json");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(nlohmann::json::parse(status->body)["config"]["generation"], 1);
+
+  ws.Write("web.yml", "http_server_config:\n  headers:\n    X-Test: two\n");
+  auto applied = client.Post("/-/reload", "", "text/plain");
+  ASSERT_TRUE(applied);
+  EXPECT_EQ(applied->status, 200) << applied->body;
+  auto both = client.Get("/metrics");
+  ASSERT_TRUE(both);
+  EXPECT_NE(both->body.find("query=\"second\""), std::string::npos);
+  EXPECT_EQ(both->get_header_value("X-Test"), "two");
+  EXPECT_EQ(ws.process().StopWith(SIGTERM, 10000), 0);
+}
+
+}  // namespace
+}  // namespace rse
+
+namespace rse {
+namespace {
+
+// [query.settings] names are checked against the cluster's engine before start.
+TEST(OperationsTest, ASettingOfTheOtherEngineIsRefusedAtLoadWithItsLine) {
+  ExporterWorkspace ws;
+  ws.WriteConfig();  // PostgreSQL.
+  ws.Write("queries/shop.toml",
+           "[[query]]\nname = \"tuned\"\nsql = \"SELECT 1 AS v\"\n  [query.settings]\n"
+           "  join_buffer_size = 262144\n  [[query.metrics]]\n  name = \"m\"\n  help = \"h\"\n"
+           "  value = \"v\"\n");
+  auto check = testing::RunCommand(
+      {RSE_EXPORTER_BINARY, "--config.check", "--config.file=" + ws.Path("exporter.toml")}, ws.dir());
+  EXPECT_EQ(check.exit_code, 1) << check.output;
+  EXPECT_NE(check.output.find("shop.toml:1: query 'tuned': settings.join_buffer_size: a MariaDB "
+                              "setting, and this cluster's engine is postgres (its settings: "),
+            std::string::npos)
+      << check.output;
+  ws.Write("queries/shop.toml",
+           "[[query]]\nname = \"tuned\"\nsql = \"SELECT 1 AS v\"\n  [query.settings]\n"
+           "  work_mem = \"64MB\"\n  jit = false\n  random_page_cost = 1.1\n"
+           "  [[query.metrics]]\n  name = \"m\"\n  help = \"h\"\n  value = \"v\"\n");
+  auto ok = testing::RunCommand(
+      {RSE_EXPORTER_BINARY, "--config.check", "--config.file=" + ws.Path("exporter.toml")}, ws.dir());
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+}
+
+}  // namespace
+}  // namespace rse

@@ -17,7 +17,9 @@ class FakeConnection final : public Connection {
   }
 
   Status Stream(std::string_view sql, const Deadline& deadline, std::string_view,
-                size_t max_rows, RowSink& sink) override {
+                size_t max_rows, RowSink& sink,
+                const std::vector<SessionSetting>& settings) override {
+    backend_->Edit(port_, [&](FakeMember& m) { m.last_settings = settings; });
     StatusOr<RowSet> rows = Rows(sql, deadline);
     if (!rows.ok()) return rows.status();
     StreamRowSet(*rows, max_rows, sink);

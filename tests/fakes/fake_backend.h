@@ -31,6 +31,7 @@ struct FakeMember {
   int queries = 0;
   int cancels = 0;
   int open_connections = 0;
+  std::vector<SessionSetting> last_settings;  // Of the latest Stream().
 };
 
 ReplicaState HealthyReplica(double lag = 0);

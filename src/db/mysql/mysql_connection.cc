@@ -88,15 +88,24 @@ MysqlConnection::MysqlConnection(sql::mysql::MySQL_Driver* driver, ConnectParams
 MysqlConnection::~MysqlConnection() { EnsureThreadInit(driver_); }
 
 Status MysqlConnection::Stream(std::string_view sql, const Deadline& deadline,
-                               std::string_view name, size_t max_rows, RowSink& sink) {
+                               std::string_view name, size_t max_rows, RowSink& sink,
+                               const std::vector<SessionSetting>& settings) {
+  if (!settings.empty() && !info_.mariadb) {
+    // MySQL has no statement-scoped SET; a session SET would outlive the query.
+    return Status::InvalidArgument(
+        "mysql: [query.settings] needs MariaDB's SET STATEMENT ... FOR; this server is MySQL");
+  }
   const std::string statement(WithoutTrailingSemicolons(sql));
+  // The query's own settings, for this statement only (SET STATEMENT ... FOR).
+  std::string scoped;
+  for (const SessionSetting& setting : settings) scoped += ", " + setting.name + " = " + setting.literal;
   const std::string tag = QueryComment(name);  // Leads, so the processlist shows it first.
   auto done = Run<bool>(deadline, [&](sql::Statement& stmt, double seconds) -> StatusOr<bool> {
     char limit[64];
     bool has_rows;
     if (info_.mariadb) {
-      std::snprintf(limit, sizeof limit, "SET STATEMENT max_statement_time = %.3f FOR ", seconds);
-      has_rows = stmt.execute(tag + limit + statement);
+      std::snprintf(limit, sizeof limit, "SET STATEMENT max_statement_time = %.3f", seconds);
+      has_rows = stmt.execute(tag + limit + scoped + " FOR " + statement);
     } else {
       std::snprintf(limit, sizeof limit, "SET SESSION max_execution_time = %lld",
                     static_cast<long long>(seconds * 1000));

@@ -21,7 +21,8 @@ class MysqlConnection final : public Connection {
   ~MysqlConnection() override;
 
   Status Stream(std::string_view sql, const Deadline& deadline, std::string_view name,
-                size_t max_rows, RowSink& sink) override;
+                size_t max_rows, RowSink& sink,
+                const std::vector<SessionSetting>& settings) override;
   StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
   void Cancel() override;
   void Abort() override;

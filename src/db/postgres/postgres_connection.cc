@@ -77,10 +77,11 @@ PostgresConnection::PostgresConnection(std::unique_ptr<pqxx::connection> conn, P
       transaction_guards_(std::move(transaction_guards)) {}
 
 Status PostgresConnection::Stream(std::string_view sql, const Deadline& deadline,
-                                  std::string_view name, size_t max_rows, RowSink& sink) {
+                                  std::string_view name, size_t max_rows, RowSink& sink,
+                                  const std::vector<SessionSetting>& settings) {
   auto done = Run<bool>(deadline, [&](pqxx::nontransaction& tx,
                                       std::chrono::milliseconds remaining) -> StatusOr<bool> {
-    const pqxx::result result = ExecReadOnly(tx, sql, remaining, name);
+    const pqxx::result result = ExecReadOnly(tx, sql, remaining, name, settings);
     // libpq holds the whole result (libpqxx 6.4 offers no single-row mode);
     // the sink gets views into it, so no row is copied before it is mapped.
     std::vector<Column> columns;
@@ -184,7 +185,8 @@ void PostgresConnection::Abort() {
 
 std::vector<std::string> PostgresConnection::Preamble(pqxx::transaction_base& tx,
                                                       std::chrono::milliseconds remaining,
-                                                      std::string_view name) const {
+                                                      std::string_view name,
+                                                      const std::vector<SessionSetting>& settings) const {
   std::vector<std::string> before = {"SET LOCAL statement_timeout = " +
                                      std::to_string(std::max<int64_t>(1, remaining.count()))};
   // Until the transaction ends, pg_stat_activity shows which query this is.
@@ -197,18 +199,22 @@ std::vector<std::string> PostgresConnection::Preamble(pqxx::transaction_base& tx
     before.push_back(std::move(set_name));
   }
   before.insert(before.end(), transaction_guards_.begin(), transaction_guards_.end());
+  // After the guards: a query's lock_timeout overrides the session's.
+  for (const SessionSetting& setting : settings)
+    before.push_back("SET LOCAL " + setting.name + " = " + setting.literal);
   if (replica_gate_) before.push_back(kReplicaGate);
   return before;
 }
 
 pqxx::result PostgresConnection::ExecReadOnly(pqxx::nontransaction& tx, std::string_view sql,
                                               std::chrono::milliseconds remaining,
-                                              std::string_view name) {
+                                              std::string_view name,
+                                              const std::vector<SessionSetting>& settings) {
   // On lines of its own: a trailing "-- comment" must not swallow what follows.
   std::string statement = "\n";
   statement += WithoutTrailingSemicolons(sql);
   statement += '\n';
-  const std::vector<std::string> before = Preamble(tx, remaining, name);
+  const std::vector<std::string> before = Preamble(tx, remaining, name, settings);
   if (pooler_ == Pooler::kStatement) {
     // PgBouncer closes a client whose transaction outlives one message (even
     // one left aborted by an error). One message, one implicit transaction:

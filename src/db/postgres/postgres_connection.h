@@ -28,7 +28,8 @@ class PostgresConnection final : public Connection {
                      CancelWatchdog* watchdog, SideTasks* cancels);
 
   Status Stream(std::string_view sql, const Deadline& deadline, std::string_view name,
-                size_t max_rows, RowSink& sink) override;
+                size_t max_rows, RowSink& sink,
+                const std::vector<SessionSetting>& settings) override;
   StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
   void Cancel() override;
   void Abort() override;
@@ -52,7 +53,8 @@ class PostgresConnection final : public Connection {
   // transaction instead (SET TRANSACTION READ ONLY ... `sql`, one message).
   // Throws libpqxx's errors.
   pqxx::result ExecReadOnly(pqxx::nontransaction& tx, std::string_view sql,
-                            std::chrono::milliseconds remaining, std::string_view name);
+                            std::chrono::milliseconds remaining, std::string_view name,
+                            const std::vector<SessionSetting>& settings);
   // Ends the transaction a failed statement left open (aborted); a session
   // that cannot is not used again.
   void RollbackAfterError(pqxx::transaction_base& tx);
@@ -61,9 +63,11 @@ class PostgresConnection final : public Connection {
   const std::shared_ptr<pqxx::connection> conn_;
   SideTasks* const cancels_;
   SessionGuard guard_;
-  // The statements before `sql` in every transaction: limits, name, guards, gate.
+  // The statements before `sql` in every transaction: limits, name, guards,
+  // the query's own settings (SET LOCAL: gone with the transaction), gate.
   std::vector<std::string> Preamble(pqxx::transaction_base& tx, std::chrono::milliseconds remaining,
-                                    std::string_view name) const;
+                                    std::string_view name,
+                                    const std::vector<SessionSetting>& settings) const;
 
   const Pooler pooler_;
   const bool replica_gate_;

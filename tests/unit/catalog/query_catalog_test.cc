@@ -187,3 +187,35 @@ TEST(QueryCatalogTest, AMetricFedByTwoQueriesHasOneUnitAndOneValueLabel) {
 
 }  // namespace
 }  // namespace rse
+
+namespace rse {
+namespace {
+
+TEST(QueryCatalogTest, ReadsSettingsAsSqlLiteralsSortedByName) {
+  auto catalog = ParseQueryCatalog({{"q.toml", R"(
+[[query]]
+name = "tuned"
+sql = "SELECT 1 AS v"
+  [query.settings]
+  work_mem = "64MB"
+  jit = false
+  random_page_cost = 1.5
+  join_collapse_limit = 4
+  optimizer_switch = "index_merge=off,mrr=on"
+  [[query.metrics]]
+  name = "m"
+  help = "h"
+  value = "v"
+)"}});
+  ASSERT_TRUE(catalog.ok()) << catalog.status().message();
+  EXPECT_EQ(catalog->queries[0].settings,
+            (std::vector<SessionSetting>{{"jit", "off"},
+                                         {"join_collapse_limit", "4"},
+                                         {"optimizer_switch", "'index_merge=off,mrr=on'"},
+                                         {"random_page_cost", "1.5"},
+                                         {"work_mem", "'64MB'"}}))
+      << "both engines' names load; the cluster's engine is checked when the config is known";
+}
+
+}  // namespace
+}  // namespace rse

@@ -16,7 +16,8 @@ class ScriptedConnection final : public Connection {
                      std::chrono::milliseconds takes = 0ms)
       : clock_(clock), answer_(std::move(answer)), takes_(takes) {}
   Status Stream(std::string_view sql, const Deadline&, std::string_view, size_t max_rows,
-                RowSink& sink) override {
+                RowSink& sink, const std::vector<SessionSetting>& settings) override {
+    last_settings = settings;
     last_max_rows = max_rows;
     last_sql = std::string(sql);
     if (on_query) on_query();
@@ -31,6 +32,7 @@ class ScriptedConnection final : public Connection {
   bool Usable() const override { return true; }
 
   std::string last_sql;
+  std::vector<SessionSetting> last_settings;
   size_t last_max_rows = 0;
   int cancels = 0;
   std::function<void()> on_query;
@@ -71,6 +73,15 @@ TEST_F(QueryRunnerTest, MapsRowsAndMeasuresTheRun) {
   EXPECT_EQ(outcome->families[0].samples[0].value, 7);
   EXPECT_DOUBLE_EQ(outcome->duration_seconds, 0.25);
   EXPECT_EQ(outcome->finished_at, clock_.Now());
+  EXPECT_TRUE(conn.last_settings.empty());
+}
+
+TEST_F(QueryRunnerTest, TheQuerysSettingsGoWithItsStatement) {
+  ScriptedConnection conn(&clock_, RowSet{{{"n", ColumnKind::kInteger}}, {{Cell("7")}}});
+  QuerySpec query = Query();
+  query.settings = {{"work_mem", "'64MB'"}};
+  ASSERT_TRUE(runner_.Run(query, conn, Soon())->ok());
+  EXPECT_EQ(conn.last_settings, query.settings);
 }
 
 struct FailureCase {

@@ -6,6 +6,7 @@
 #include "db/mysql/mysql_backend.h"
 #include "db/postgres/postgres_backend.h"
 #include "http/scrape_timeout.h"
+#include "model/self_metric_names.h"
 
 namespace rse {
 namespace {
@@ -223,7 +224,7 @@ void Exporter::ResolveMembersAgain() {
 }
 
 void Exporter::AppendFamilies(std::vector<MetricFamily>* families) const {
-  families->push_back({"replica_sql_dns_refreshes_total",
+  families->push_back({kDnsRefreshesMetric,
                        "Resolutions of the replica names at scrape time (dns_refresh), by result: "
                        "the members unchanged, changed, or a name that did not resolve (the "
                        "members known were kept).",

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <sstream>
 
+#include "model/self_metric_names.h"
+
 namespace rse {
 Reloader::Reloader(ConfigPaths paths, const LoadedConfig& started, Exporter* exporter,
                    HttpServer* server, Logger* logger)
@@ -82,11 +84,11 @@ Status Reloader::Reload(const std::string& trigger) {
 
 void Reloader::AppendFamilies(std::vector<MetricFamily>* families) const {
   std::lock_guard<std::mutex> lock(mu_);
-  families->push_back({"replica_sql_config_last_reload_successful",
+  families->push_back({kReloadSuccessfulMetric,
                        "Whether the last configuration reload succeeded (1) or failed (0).",
                        MetricType::kGauge,
                        {{{}, last_ok_ ? 1.0 : 0.0}}});
-  families->push_back({"replica_sql_config_last_reload_success_timestamp_seconds",
+  families->push_back({kReloadTimestampMetric,
                        "When the configuration was last loaded successfully, in seconds since "
                        "the epoch.",
                        MetricType::kGauge,

@@ -1,6 +1,7 @@
 // What stands between the exporter and the servers: a connection pooler
-// (PgBouncer, by pooling mode) and whether a configured address is one server
-// or a load balancer over several. Shared by the config, the backends and the pool.
+// (PgBouncer, by pooling mode), whether a configured address is one server
+// or a load balancer over several, and what to serve when every replica lags.
+// Shared by the config, the backends and the pool.
 #pragma once
 
 namespace rse {
@@ -26,6 +27,12 @@ enum class MembersAre {
 };
 inline constexpr MembersAre kAllMembersAre[] = {MembersAre::kServers, MembersAre::kLoadBalancers};
 const char* MembersAreName(MembersAre members);
+
+// What a scrape gets when every verified replica is out of the rotation.
+enum class WhenAllLagging {
+  kRefuse,       // "refuse": nothing; replica_sql_up 0.
+  kLeastLagged,  // "least_lagged": the replica with the smallest lag (never a primary).
+};
 
 // What to do instead of pointing this exporter at a master-election cluster;
 // said wherever such a cluster is refused (config, startup, runtime).

@@ -33,4 +33,10 @@ std::string DescribeConfig(const ExporterConfig& config, const QueryCatalog& cat
   return out;
 }
 
+std::string DescribeWebConfig(const WebSecurityConfig& web) {
+  if (web.source.empty()) return "";
+  return web.source + ": OK (" + (web.tls ? "TLS" : "plain HTTP") + ", " +
+         std::to_string(web.basic_auth_users.size()) + " basic-auth users)\n";
+}
+
 }  // namespace rse

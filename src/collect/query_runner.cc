@@ -1,8 +1,8 @@
 #include "collect/query_runner.h"
 
-#include <malloc.h>
-
 #include <algorithm>
+
+#include "base/memory.h"
 
 namespace rse {
 
@@ -28,7 +28,7 @@ std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connectio
   // 78 MiB resident after the scrape. Handed back after big results only (a
   // trim walks every arena): many rows, or reading stopped at the cap, when
   // the driver may have held far more than were read.
-  if (mapper.rows() >= std::min(max_rows, kTrimAfterRows)) malloc_trim(0);
+  if (mapper.rows() >= std::min(max_rows, kTrimAfterRows)) ReturnFreedMemory();
   {
     std::lock_guard<std::mutex> lock(mu_);
     running_.erase(&connection);

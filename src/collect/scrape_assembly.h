@@ -35,7 +35,6 @@ struct QueryPlan {
 struct ScrapeAssembly {
   const ResultCache* cache;
   QueryStats* stats;
-  const Clock* clock;
   // The scrape moved to another replica mid-way: say where each query ran
   // (replica_sql_query_replica_info), so the rare mixed scrape is visible.
   bool failed_over = false;

@@ -323,7 +323,7 @@ Exposition ScrapeEngine::Scrape(std::chrono::milliseconds budget,
       Cut(plan);  // A cached query's refresh goes on; the last good result is served.
   }
   const std::optional<ScrapeSession::Serving> serving = batch->session.serving();
-  ScrapeAssembly assembly{&cache_, &stats_, clock_, serving && serving->mixed, &shared_queries_};
+  ScrapeAssembly assembly{&cache_, &stats_, serving && serving->mixed, &shared_queries_};
   Exposition exposition = assembly.Assemble(plans);
   AppendSelfMetrics(up, std::chrono::duration<double>(clock_->Now() - start).count(),
                     pool_->Snapshot(), stats_, scope, &exposition.families);

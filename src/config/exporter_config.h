@@ -22,11 +22,7 @@ inline constexpr const char* kDefaultConfigFile = "config/replica_sql_exporter.t
 
 enum class Engine { kPostgres, kMysql };
 enum class Failover { kNone, kAutomatic };
-// What a scrape gets when every verified replica is out of the rotation.
-enum class WhenAllLagging {
-  kRefuse,       // "refuse": nothing; replica_sql_up 0.
-  kLeastLagged,  // "least_lagged": the replica with the smallest lag (never a primary).
-};
+
 
 const char* EngineName(Engine engine);
 

@@ -44,11 +44,6 @@ StatusOr<RenderedPart> Run(std::string_view text, int flush, RunUse use) {
 
 }  // namespace
 
-StatusOr<std::string> GzipCompress(std::string_view data) {
-  // windowBits 15 + 16 asks zlib for the gzip wrapper instead of zlib's own.
-  return Deflate(data, 15 + 16, Z_FINISH, Z_DEFAULT_COMPRESSION);
-}
-
 StatusOr<RenderedPart> DeflateRun(std::string_view text, RunUse use) {
   return Run(text, Z_SYNC_FLUSH, use);
 }

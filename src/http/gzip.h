@@ -1,4 +1,4 @@
-// gzip (RFC 1952) compression of a response body, through zlib; and the
+// gzip (RFC 1952) compression of a response body, through zlib: the
 // pieces to join separately compressed runs into one gzip member without
 // compressing them again (each run a raw deflate stream flushed to a byte
 // boundary; their CRCs combined; the last run ends the deflate stream).
@@ -12,8 +12,6 @@
 #include "model/exposition.h"
 
 namespace rse {
-
-StatusOr<std::string> GzipCompress(std::string_view data);
 
 // How hard to compress a run: once for many responses (a cached result's
 // block), or for one response only, where compressing costs more CPU than the

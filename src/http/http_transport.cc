@@ -1,7 +1,5 @@
 #include "http/http_transport.h"
 
-#include <malloc.h>
-
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/memory.h"
 #include "http/elastic_thread_pool.h"
 #include "http/request_reader.h"
 
@@ -183,7 +182,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   void OnWritten() {
     const size_t size = out_->response.size();
     out_.reset();  // The body, and with it a big uncached result, goes now.
-    if (size >= kTrimAfterBytes) malloc_trim(0);
+    if (size >= kTrimAfterBytes) ReturnFreedMemory();
     if (close_after_) return Close();
     WaitForRequest();
   }

@@ -34,4 +34,9 @@ inline constexpr const char* kReplicaRecoveryConflictsMetric =
 inline constexpr const char* kReplicaSessionsRejectedMetric =
     "replica_sql_replica_sessions_rejected_total";
 
+inline constexpr const char* kReloadSuccessfulMetric = "replica_sql_config_last_reload_successful";
+inline constexpr const char* kReloadTimestampMetric =
+    "replica_sql_config_last_reload_success_timestamp_seconds";
+inline constexpr const char* kDnsRefreshesMetric = "replica_sql_dns_refreshes_total";
+
 }  // namespace rse

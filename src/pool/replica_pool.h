@@ -17,7 +17,7 @@
 #include "base/clock.h"
 #include "base/deadline.h"
 #include "base/log.h"
-#include "config/exporter_config.h"
+#include "base/topology.h"
 #include "db/connect_params.h"
 #include "db/connection.h"
 #include "pool/lease.h"

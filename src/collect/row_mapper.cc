@@ -8,23 +8,11 @@
 #include "base/number_format.h"
 #include "base/utf8.h"
 #include "db/value_conversion.h"
+#include "collect/row_mapper_metric.h"
 #include "model/sample_line.h"
 
 namespace rse {
 namespace {
-
-std::optional<size_t> FindColumn(const std::vector<Column>& columns, const std::string& name) {
-  for (size_t c = 0; c < columns.size(); ++c) {
-    if (columns[c].name == name) return c;
-  }
-  return std::nullopt;
-}
-
-std::string ColumnList(const std::vector<Column>& columns) {
-  std::string out;
-  for (const Column& c : columns) out += (out.empty() ? "" : ", ") + c.name;
-  return out;
-}
 
 size_t HashLabels(const std::vector<Label>& labels) {
   size_t hash = 0;
@@ -48,23 +36,6 @@ std::string ExposedHelp(const QuerySpec& query, const MetricSpec& metric) {
   return help + " Cached: refreshed at most every " + FormatDuration(*query.cache) + ".";
 }
 
-// One [[query.metrics]] entry while rows arrive.
-struct RowMapper::Metric {
-  const MetricSpec* spec;
-  std::string where;                  // "query 'q' metric m: ", for messages.
-  std::vector<size_t> label_columns;  // Of metric.labels, in order.
-  std::optional<size_t> value_column;
-  std::vector<size_t> value_columns;  // Of spec.values, in order.
-  std::vector<size_t> bucket_columns;  // Histograms: of metric.buckets, in order.
-  std::optional<size_t> sum_column;
-  MetricFamily family;
-  // Each row's label set, as (hash, index of a sample carrying it, or offset
-  // of its line); checked for duplicates once all rows are in (far lighter
-  // than a set of label sets).
-  std::vector<std::pair<size_t, size_t>> label_sets;
-  size_t expected = 0;   // Rows the driver announced (capped at max_series + 1).
-  bool lines = false;    // Written as family.sample_lines, not family.samples.
-};
 
 namespace {
 
@@ -85,68 +56,6 @@ RowMapper::~RowMapper() = default;
 void RowMapper::Fail(QueryError reason, std::string message) {
   errors_.push_back({reason, std::move(message)});
   failed_ = true;
-}
-
-bool RowMapper::Resolve(const std::string& where, const std::string& column, size_t* index) {
-  auto c = FindColumn(columns_, column);
-  if (!c) {
-    Fail(QueryError::kInvalidValue, where + column + "\" is not in the result (columns: " +
-                                        ColumnList(columns_) + ")");
-    return false;
-  }
-  // Two columns of that name: taking either would be a guess.
-  for (size_t other = *c + 1; other < columns_.size(); ++other) {
-    if (columns_[other].name != column) continue;
-    Fail(QueryError::kInvalidValue, where + column + "\" is in the result twice (columns: " +
-                                        ColumnList(columns_) + "): give them distinct names");
-    return false;
-  }
-  *index = *c;
-  return true;
-}
-
-void RowMapper::Begin(std::vector<Column> columns, size_t rows_hint) {
-  columns_ = std::move(columns);
-  const size_t expected = std::min(rows_hint, static_cast<size_t>(query_.max_series) + 1);
-  for (const MetricSpec& spec : query_.metrics) {
-    Metric& metric = metrics_.emplace_back();
-    metric.spec = &spec;
-    metric.where = "query '" + query_.name + "' metric " + spec.name + ": ";
-    metric.family = {spec.name, ExposedHelp(query_, spec), spec.type, {}};
-    metric.family.unit = spec.unit;
-    for (const std::string& label : spec.labels) {
-      size_t c;
-      if (!Resolve(metric.where + "label column \"", label, &c)) return;
-      metric.label_columns.push_back(c);
-    }
-    if (spec.type == MetricType::kHistogram) {
-      for (const HistogramBucket& bucket : spec.buckets) {
-        size_t c;
-        if (!Resolve(metric.where + "column \"", bucket.column, &c)) return;
-        metric.bucket_columns.push_back(c);
-      }
-      size_t c;
-      if (!Resolve(metric.where + "column \"", spec.sum_column, &c)) return;
-      metric.sum_column = c;
-      metric.family.samples.reserve(expected * (spec.buckets.size() + 2));
-    } else {
-      for (const MetricSpec::ValueColumn& value : spec.values) {
-        size_t c;
-        if (!Resolve(metric.where + "value column \"", value.column, &c)) return;
-        metric.value_columns.push_back(c);
-      }
-      if (!spec.static_value && spec.values.empty()) {
-        size_t c;
-        if (!Resolve(metric.where + "value column \"", spec.value_column, &c)) return;
-        metric.value_column = c;
-      }
-      const size_t per_row = std::max<size_t>(1, spec.values.size());
-      metric.lines = may_write_lines_ && expected * per_row > kLinesAbove;
-      if (!metric.lines) metric.family.samples.reserve(expected * per_row);
-    }
-    metric.expected = expected * std::max<size_t>(1, spec.values.size());
-    metric.label_sets.reserve(expected);
-  }
 }
 
 bool RowMapper::Labels(Metric& metric, const std::vector<CellView>& cells,
@@ -170,48 +79,6 @@ bool RowMapper::Labels(Metric& metric, const std::vector<CellView>& cells,
     std::sort(labels->begin(), labels->end(),
               [](const Label& a, const Label& b) { return a.name < b.name; });
   }
-  return true;
-}
-
-std::optional<double> RowMapper::HistogramValue(Metric& metric, const std::vector<CellView>& cells,
-                                                size_t column, const std::string& name) {
-  const CellView& cell = cells[column];
-  auto value = cell ? CellToDouble(columns_[column].kind, *cell)
-                    : StatusOr<double>(Status::InvalidArgument("NULL"));
-  if (!value.ok()) {
-    Fail(QueryError::kInvalidValue, metric.where + "column \"" + name + "\" at row " +
-                                        std::to_string(rows_) + ": " + value.status().message());
-    return std::nullopt;
-  }
-  return *value;
-}
-
-// Appends one row's buckets (cumulative, so never decreasing), sum and count.
-bool RowMapper::AddHistogram(Metric& metric, const std::vector<CellView>& cells,
-                             std::vector<Label> labels) {
-  const MetricSpec& spec = *metric.spec;
-  const size_t first = metric.family.samples.size();
-  double previous = 0;
-  for (size_t b = 0; b < spec.buckets.size(); ++b) {
-    auto count = HistogramValue(metric, cells, metric.bucket_columns[b], spec.buckets[b].column);
-    if (!count) return false;
-    if (*count < previous) {
-      Fail(QueryError::kInvalidValue, metric.where + "bucket column \"" + spec.buckets[b].column +
-                                          "\" at row " + std::to_string(rows_) +
-                                          " is below the previous bucket: "
-                                          "buckets must be cumulative");
-      return false;
-    }
-    previous = *count;
-    std::vector<Label> with_le = labels;
-    with_le.push_back({"le", FormatValue(spec.buckets[b].upper_bound)});
-    metric.family.samples.push_back({std::move(with_le), *count, "_bucket"});
-  }
-  auto sum = HistogramValue(metric, cells, *metric.sum_column, spec.sum_column);
-  if (!sum) return false;
-  metric.family.samples.push_back({labels, *sum, "_sum"});
-  metric.family.samples.push_back({std::move(labels), previous, "_count"});
-  samples_ += metric.family.samples.size() - first;
   return true;
 }
 

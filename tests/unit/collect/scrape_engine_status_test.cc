@@ -7,7 +7,9 @@
 namespace rse {
 namespace {
 
-const QueryStatus& Named(const std::vector<QueryStatus>& all, const std::string& name) {
+// A copy: a reference returned through a temporary argument is what GCC 13+
+// -Wdangling-reference warns about.
+QueryStatus Named(const std::vector<QueryStatus>& all, const std::string& name) {
   for (const QueryStatus& status : all) {
     if (status.name == name) return status;
   }
@@ -29,7 +31,7 @@ TEST_F(ScrapeEngineTest, EachQueryShowsItsLastRunItsLastErrorAndItsCounts) {
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[0].name, "good") << "catalog order";
 
-  const QueryStatus& bad = Named(all, "bad");
+  const QueryStatus bad = Named(all, "bad");
   ASSERT_TRUE(bad.last_run);
   EXPECT_FALSE(bad.last_run->ok);
   EXPECT_EQ(bad.last_run->reason, "sql");
@@ -41,7 +43,7 @@ TEST_F(ScrapeEngineTest, EachQueryShowsItsLastRunItsLastErrorAndItsCounts) {
   EXPECT_EQ(bad.errors.at("sql"), 1u);
   EXPECT_TRUE(bad.failing);
 
-  const QueryStatus& good = Named(all, "good");
+  const QueryStatus good = Named(all, "good");
   ASSERT_TRUE(good.last_run);
   EXPECT_TRUE(good.last_run->ok) << "the statement ran; one metric was rejected";
   EXPECT_EQ(good.last_run->rows, 2u);
@@ -52,7 +54,7 @@ TEST_F(ScrapeEngineTest, EachQueryShowsItsLastRunItsLastErrorAndItsCounts) {
   ASSERT_EQ(good.metrics.size(), 1u);
   EXPECT_EQ(good.metrics[0].name, "good_value");
 
-  const QueryStatus& grouped = Named(all, "hourly");
+  const QueryStatus grouped = Named(all, "hourly");
   EXPECT_EQ(grouped.group, "hourly");
   EXPECT_FALSE(grouped.last_run) << "plain /metrics does not run a grouped query";
   EXPECT_FALSE(grouped.last_error);
@@ -75,7 +77,7 @@ TEST_F(ScrapeEngineTest, ACachedQueryShowsTheAgeOfTheResultItServes) {
   clock_.Advance(7s);
   engine_->Scrape(2s).Flatten();
   auto all = engine_->QueryStatuses();
-  const QueryStatus& slow = Named(all, "slow");
+  const QueryStatus slow = Named(all, "slow");
   ASSERT_TRUE(slow.cache);
   EXPECT_EQ(*slow.cache, 60s);
   EXPECT_EQ(slow.max_staleness, 120s);

@@ -1,13 +1,12 @@
 // The operator's side of the built binary without a database: reload by
-// POST /-/reload, /config with secrets masked, /status with the reload
-// history, the process_* metrics, the telemetry path, and --config.check
-// refusing exactly what a start refuses.
+// POST /-/reload, /config with secrets masked, the process_* metrics, the
+// telemetry path, and --config.check refusing exactly what a start refuses
+// (/status and reload atomicity: reload_status_test.cc).
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
 #include <sys/stat.h>
 
-#include <nlohmann/json.hpp>
 
 #include "exporter_workspace.h"
 #include "testing/promtool.h"
@@ -156,149 +155,6 @@ TEST(OperationsTest, ConfigCheckAndAStartRefuseTheSameConfigs) {
     EXPECT_EQ(started.exit_code, 1) << started.output;
     EXPECT_NE(started.output.find(c.expected), std::string::npos) << started.output;
   }
-}
-
-}  // namespace
-}  // namespace rse
-
-namespace rse {
-namespace {
-
-// /status.json against its published schema (python3-jsonschema).
-void ExpectValidStatus(const ExporterWorkspace& ws, const std::string& body) {
-  ws.Write("status.json", body);
-  auto valid = testing::RunCommand(
-      {"/usr/bin/python3", "-c",
-       "import json, sys, jsonschema\n"
-       "jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
-       ws.Path("status.json"), std::string(RSE_SOURCE_DIR) + "/docs/status.schema.json"},
-      ws.dir());
-  EXPECT_EQ(valid.exit_code, 0) << valid.output << "\n" << body;
-}
-
-TEST(OperationsTest, StatusShowsTheConfigGenerationAndWhatAFailedReloadSaid) {
-  ASSERT_TRUE(kPasswordSet);
-  ExporterWorkspace ws;
-  ws.WriteConfig();
-  ws.WriteQueries({"first"});
-  std::string log;
-  ASSERT_TRUE(ws.Start({"--web.enable-lifecycle"}, &log)) << log;
-  httplib::Client client("127.0.0.1", ws.port());
-  client.set_read_timeout(20, 0);
-  auto status = [&] {
-    auto res = client.Get("/status.json");
-    EXPECT_TRUE(res && res->status == 200);
-    if (!res) return nlohmann::json();
-    ExpectValidStatus(ws, res->body);
-    return nlohmann::json::parse(res->body);
-  };
-  auto at_start = status();
-  EXPECT_EQ(at_start["config"]["generation"], 1);
-  EXPECT_EQ(at_start["config"]["last_reload"], nullptr);
-  EXPECT_EQ(at_start["queries"][0]["name"], "first");
-  EXPECT_EQ(at_start["queries"][0]["success"], nullptr) << "not scraped yet";
-  EXPECT_EQ(at_start["replicas"].size(), 2u);
-
-  ws.WriteQueries({"first", "second"});
-  ASSERT_EQ(client.Post("/-/reload", "", "text/plain")->status, 200);
-  auto reloaded = status();
-  EXPECT_EQ(reloaded["config"]["generation"], 2);
-  EXPECT_EQ(reloaded["config"]["last_reload"]["successful"], true);
-  EXPECT_EQ(reloaded["config"]["last_reload"]["trigger"], "POST /-/reload");
-  EXPECT_EQ(reloaded["queries"].size(), 2u);
-
-  ws.Write("queries/shop.toml", "[[query]]\nname = \"broken\"\n");
-  ASSERT_EQ(client.Post("/-/reload", "", "text/plain")->status, 500);
-  auto failed = status();
-  EXPECT_EQ(failed["config"]["generation"], 2) << "the running generation stays";
-  EXPECT_EQ(failed["config"]["last_reload"]["successful"], false);
-  const std::string error = failed["config"]["last_reload"]["error"];
-  EXPECT_NE(error.find("queries/shop.toml:1: query 'broken'"), std::string::npos) << error;
-  auto page = client.Get("/status");
-  ASSERT_TRUE(page);
-  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
-  EXPECT_NE(page->body.find("failed; the running configuration stays"), std::string::npos);
-  EXPECT_NE(page->body.find("queries/shop.toml:1: query &#39;broken&#39;"), std::string::npos)
-      << page->body;
-  EXPECT_EQ(ws.process().StopWith(SIGTERM, 10000), 0);
-}
-
-}  // namespace
-}  // namespace rse
-
-namespace rse {
-namespace {
-
-// A reload is all or nothing: a web config that cannot take over (here a
-// switch to HTTPS, which needs a restart) leaves the new queries out too; the
-// same queries with a web config that can take over apply together with it.
-TEST(OperationsTest, AReloadWhoseWebConfigCannotApplyChangesNothing) {
-  ASSERT_TRUE(kPasswordSet);
-  ExporterWorkspace ws;
-  ws.MakeCertificates();
-  ws.WriteConfig();
-  ws.WriteQueries({"first"});
-  ws.Write("web.yml", "http_server_config:\n  headers:\n    X-Test: one\n");
-  std::string log;
-  ASSERT_TRUE(ws.Start({"--web.enable-lifecycle", "--web.config.file=" + ws.Path("web.yml")}, &log))
-      << log;
-  httplib::Client client("127.0.0.1", ws.port());
-  client.set_read_timeout(20, 0);
-
-  ws.WriteQueries({"first", "second"});
-  ws.Write("web.yml", "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
-                      "http_server_config:\n  headers:\n    X-Test: two\n");
-  auto refused = client.Post("/-/reload", "", "text/plain");
-  ASSERT_TRUE(refused);
-  EXPECT_EQ(refused->status, 500);
-  EXPECT_NE(refused->body.find("needs a restart"), std::string::npos) << refused->body;
-  auto kept = client.Get("/metrics");
-  ASSERT_TRUE(kept);
-  EXPECT_EQ(kept->body.find("query=\"second\""), std::string::npos) << "no new query without its web config";
-  EXPECT_EQ(kept->get_header_value("X-Test"), "one");
-  auto status = client.Get("/status.json");
-  ASSERT_TRUE(status);
-  EXPECT_EQ(nlohmann::json::parse(status->body)["config"]["generation"], 1);
-
-  ws.Write("web.yml", "http_server_config:\n  headers:\n    X-Test: two\n");
-  auto applied = client.Post("/-/reload", "", "text/plain");
-  ASSERT_TRUE(applied);
-  EXPECT_EQ(applied->status, 200) << applied->body;
-  auto both = client.Get("/metrics");
-  ASSERT_TRUE(both);
-  EXPECT_NE(both->body.find("query=\"second\""), std::string::npos);
-  EXPECT_EQ(both->get_header_value("X-Test"), "two");
-  EXPECT_EQ(ws.process().StopWith(SIGTERM, 10000), 0);
-}
-
-}  // namespace
-}  // namespace rse
-
-namespace rse {
-namespace {
-
-// [query.settings] names are checked against the cluster's engine before start.
-TEST(OperationsTest, ASettingOfTheOtherEngineIsRefusedAtLoadWithItsLine) {
-  ExporterWorkspace ws;
-  ws.WriteConfig();  // PostgreSQL.
-  ws.Write("queries/shop.toml",
-           "[[query]]\nname = \"tuned\"\nsql = \"SELECT 1 AS v\"\n  [query.settings]\n"
-           "  join_buffer_size = 262144\n  [[query.metrics]]\n  name = \"m\"\n  help = \"h\"\n"
-           "  value = \"v\"\n");
-  auto check = testing::RunCommand(
-      {RSE_EXPORTER_BINARY, "--config.check", "--config.file=" + ws.Path("exporter.toml")}, ws.dir());
-  EXPECT_EQ(check.exit_code, 1) << check.output;
-  EXPECT_NE(check.output.find("shop.toml:1: query 'tuned': settings.join_buffer_size: a MariaDB "
-                              "setting, and this cluster's engine is postgres (its settings: "),
-            std::string::npos)
-      << check.output;
-  ws.Write("queries/shop.toml",
-           "[[query]]\nname = \"tuned\"\nsql = \"SELECT 1 AS v\"\n  [query.settings]\n"
-           "  work_mem = \"64MB\"\n  jit = false\n  random_page_cost = 1.1\n"
-           "  [[query.metrics]]\n  name = \"m\"\n  help = \"h\"\n  value = \"v\"\n");
-  auto ok = testing::RunCommand(
-      {RSE_EXPORTER_BINARY, "--config.check", "--config.file=" + ws.Path("exporter.toml")}, ws.dir());
-  EXPECT_EQ(ok.exit_code, 0) << ok.output;
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <regex>
 
 #include "scrape_fixture.h"
+#include "testing/json_schema.h"
 #include "testing/subprocess.h"
 
 namespace rse::testing {
@@ -79,13 +80,7 @@ TEST_P(StatusPageTest, ABrowserShowsTheDownReplicaAndTheFailedQueryWithItsMarkup
   auto json = client.Get("/status.json");
   ASSERT_TRUE(json);
   ASSERT_EQ(json->status, 200);
-  std::ofstream(dir + "/status.json") << json->body;
-  auto valid = RunCommand({"/usr/bin/python3", "-c",
-                           "import json, sys, jsonschema\n"
-                           "jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))\n"
-                           "print('valid')",
-                           dir + "/status.json", std::string(RSE_SOURCE_DIR) + "/docs/status.schema.json"},
-                          dir);
+  auto valid = ValidateJsonSchema(json->body, std::string(RSE_SOURCE_DIR) + "/docs/status.schema.json");
   EXPECT_EQ(valid.exit_code, 0) << valid.output << "\n" << json->body;
   const auto status = nlohmann::json::parse(json->body);
   ASSERT_EQ(status["replicas"].size(), 2u);

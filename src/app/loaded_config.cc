@@ -25,6 +25,21 @@ std::string SettingsOfAnotherEngine(const LoadedConfig& loaded) {
   return problems.empty() ? "" : "invalid query catalog:\n" + problems;
 }
 
+// PgBouncer in statement mode closes a client whose transaction spans two
+// statements: a snapshot could never run there.
+std::string SnapshotsBehindStatementPooling(const LoadedConfig& loaded) {
+  if (loaded.config.cluster.pooler != Pooler::kStatement) return "";
+  std::string problems;
+  for (const QuerySpec& query : loaded.catalog.queries) {
+    if (query.snapshot.empty() || query.snapshot_position != 0) continue;
+    problems += query.where + ": query '" + query.name + "': snapshot: snapshot '" +
+                query.snapshot +
+                "' needs one transaction across its queries, and [cluster] pooler = "
+                "\"pgbouncer-statement\" allows one statement per transaction\n";
+  }
+  return problems.empty() ? "" : "invalid query catalog:\n" + problems;
+}
+
 }  // namespace
 
 StatusOr<LoadedConfig> LoadEverything(const ConfigPaths& paths) {
@@ -51,6 +66,7 @@ StatusOr<LoadedConfig> LoadEverything(const ConfigPaths& paths) {
   } else {
     loaded.catalog = std::move(*catalog);
     problems += SettingsOfAnotherEngine(loaded);
+    problems += SnapshotsBehindStatementPooling(loaded);
   }
   if (!paths.web_config_file.empty()) {
     auto web = LoadWebConfig(paths.web_config_file);

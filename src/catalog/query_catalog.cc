@@ -7,6 +7,7 @@
 
 #include "base/read_file.h"
 #include "catalog/query_parser.h"
+#include "catalog/snapshots.h"
 #include "config/toml_fields.h"
 
 namespace rse {
@@ -146,6 +147,7 @@ StatusOr<QueryCatalog> ParseQueryCatalog(
     const std::vector<std::pair<std::string, std::string>>& files) {
   QueryCatalog catalog;
   std::vector<std::string> errors;
+  std::vector<SnapshotTable> snapshots;
   for (const auto& [name, text] : files) {
     catalog.files.push_back(name);
     auto root = ParseTomlText(text, name);
@@ -154,8 +156,10 @@ StatusOr<QueryCatalog> ParseQueryCatalog(
       continue;
     }
     ParseQueryFile(*root, name, &catalog.queries, &errors);
+    ParseSnapshotTables(*root, name, &snapshots, &errors);
   }
   CheckAcrossQueries(catalog.queries, &errors);
+  ResolveSnapshots(snapshots, &catalog.queries, &errors);
   CheckSeriesCollisions(catalog.queries, &errors);
   if (Status status = ErrorsToStatus(errors); !status.ok()) return status;
   return catalog;

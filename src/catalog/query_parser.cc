@@ -8,6 +8,7 @@
 #include "catalog/metric_name.h"
 #include "catalog/metric_values.h"
 #include "catalog/query_settings.h"
+#include "catalog/snapshots.h"
 #include "catalog/sql_statements.h"
 #include "config/toml_fields.h"
 #include "model/self_metric_names.h"
@@ -183,7 +184,7 @@ std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
                                     std::vector<std::string>* errors) {
   r.RejectUnknownKeys(
       {"name", "sql", "group", "timeout", "cache", "max_staleness", "max_series", "metrics",
-       "settings"});
+       "settings", "snapshot"});
   QuerySpec query;
   query.where = r.Where(r.table());
   query.where.resize(query.where.size() - 2);
@@ -208,6 +209,11 @@ std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
     query.group = *group;
   }
   query.settings = ParseQuerySettings(q, "settings");
+  if (auto snapshot = q.String("snapshot")) {
+    if (!IsSnapshotName(*snapshot))
+      q.Error("snapshot", "\"" + *snapshot + "\" must match [a-zA-Z_][a-zA-Z0-9_]*");
+    query.snapshot = *snapshot;
+  }
   if (auto timeout = q.Duration("timeout")) {
     if (timeout->count() <= 0) q.Error("timeout", "must be positive");
     query.timeout = timeout;
@@ -246,10 +252,12 @@ std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
 void ParseQueryFile(const toml::table& root, const std::string& file, std::vector<QuerySpec>* out,
                     std::vector<std::string>* errors) {
   TableReader reader(root, file, "", errors);
-  reader.RejectUnknownKeys({"query"});
+  reader.RejectUnknownKeys({"query", "snapshot"});
   const toml::array* queries = reader.TableArray("query");
   if (!queries) {
-    if (!reader.Has("query")) reader.Error("query", "no [[query]] tables in this file");
+    // A file of [[snapshot]] tables alone groups queries of other files.
+    if (!reader.Has("query") && !reader.Has("snapshot"))
+      reader.Error("query", "no [[query]] tables in this file");
     return;
   }
   for (const toml::node& node : *queries) {

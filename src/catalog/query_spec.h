@@ -67,6 +67,11 @@ struct QuerySpec {
   std::vector<MetricSpec> metrics;
   // [query.settings], sorted by name; for this query's statement only.
   std::vector<SessionSetting> settings;
+  // Set: the consistent snapshot it runs in, with the catalog's other queries
+  // of that name, on one connection in one read-only repeatable-read
+  // transaction, in snapshot_position order (see catalog/snapshots.h).
+  std::string snapshot;
+  int snapshot_position = 0;
   bool operator==(const QuerySpec&) const = default;
 };
 

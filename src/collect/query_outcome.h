@@ -1,6 +1,7 @@
 // The result of one execution of one query: what it produced and what went wrong.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,11 @@ struct QueryOutcome {
   size_t series = 0;  // Samples served from it.
   TimePoint finished_at{};
   std::string replica;  // The member it last ran on ("" when it never ran).
+  // A consistent snapshot's execution: one outcome per query, in snapshot
+  // order; empty when it failed before any ran (this outcome is then every
+  // query's). Each part carries the run it came from: parts of one run agree.
+  std::vector<std::shared_ptr<const QueryOutcome>> parts;
+  uint64_t snapshot_run = 0;
 
   bool ok() const { return status.ok(); }
   static QueryOutcome Failed(QueryError reason, Status status) {
@@ -41,5 +47,10 @@ struct QueryOutcome {
 };
 
 using SharedOutcome = std::shared_ptr<const QueryOutcome>;
+
+// Query number `part`'s outcome of an execution (see QueryOutcome::parts).
+inline SharedOutcome PartOf(const SharedOutcome& outcome, size_t part) {
+  return outcome->parts.empty() ? outcome : outcome->parts[part];
+}
 
 }  // namespace rse

@@ -24,6 +24,7 @@ struct QueryPlan {
   // max_staleness while one refresh runs in the background (not waited for).
   SharedOutcome fresh;
   std::shared_ptr<SingleFlight::Execution> execution;  // The one this scrape led or joined.
+  size_t part = 0;  // The query's place in that execution (a snapshot runs several).
   SharedOutcome result;  // That execution's outcome, when it finished by the deadline.
   // An uncached execution still unfinished at the deadline: a timeout of this
   // scrape, with the time it waited to start and the time it ran until then.

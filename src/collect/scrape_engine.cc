@@ -45,6 +45,7 @@ ScrapeEngine::ScrapeEngine(std::vector<QuerySpec> queries, ScrapeEngineOptions o
     for (const MetricSpec& metric : query.metrics)
       if (producers[metric.name] > 1) shared_queries_.insert(query.name);
   }
+  units_ = PlanUnits(queries_);
 }
 
 ScrapeEngine::~ScrapeEngine() { runner_.Shutdown(); }
@@ -80,9 +81,21 @@ double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).
 
 }  // namespace
 
+Status ScrapeEngine::EnsureLease(ScrapeSession& session, std::optional<Lease>* lease) {
+  // A query that left its session unusable (its own failure closed it) must
+  // not hand the next query a broken session: that would be a verdict on
+  // the replica. The next query gets a session of its own.
+  if (*lease && !(**lease).connection().Usable()) lease->reset();
+  if (*lease) return Status::Ok();
+  auto more = session.AcquireMore();
+  if (!more.ok()) return more.status();
+  lease->emplace(std::move(*more));
+  return Status::Ok();
+}
+
 SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
                                    std::optional<Lease>* lease) {
-  const QuerySpec& query = *task.query;
+  const QuerySpec& query = *task.unit->queries.front();
   const Deadline deadline = QueryDeadline(query, session.deadline());
   auto failed = [&](QueryError reason, Status status) {
     auto outcome = std::make_shared<QueryOutcome>(QueryOutcome::Failed(reason, std::move(status)));
@@ -95,19 +108,10 @@ SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
       return failed(QueryError::kTimeout,
                     Status::DeadlineExceeded("not started before the scrape deadline"));
     }
-    // A query that left its session unusable (its own failure closed it) must
-    // not hand the next query a broken session: that would be a verdict on
-    // the replica. The next query gets a session of its own.
-    if (*lease && !(**lease).connection().Usable()) lease->reset();
-    if (!*lease) {
-      auto more = session.AcquireMore();
-      if (!more.ok()) {
-        // Waiting out the deadline for a busy pool is a timeout, not a fault
-        // of the replica; failing to open a session is a connection error.
-        return failed(QueryErrorFor(more.status()), more.status());
-      }
-      lease->emplace(std::move(*more));
-    }
+    // Waiting out the deadline for a busy pool is a timeout, not a fault
+    // of the replica; failing to open a session is a connection error.
+    if (Status leased = EnsureLease(session, lease); !leased.ok())
+      return failed(QueryErrorFor(leased), leased);
     const TimePoint began = clock_->Now();
     task.execution->started_at = began;
     std::shared_ptr<QueryOutcome> outcome =
@@ -128,7 +132,7 @@ SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
 SharedOutcome ScrapeEngine::RetryElsewhere(const Task& task, ScrapeSession& session, size_t member,
                                            const Deadline& deadline,
                                            std::shared_ptr<QueryOutcome> conflict) {
-  const QuerySpec& query = *task.query;
+  const QuerySpec& query = *task.unit->queries.front();
   pool_->CountRecoveryConflict(member);
   auto other = session.RetryElsewhere(member);
   if (!other.ok()) return conflict;  // Counted once, when published.
@@ -149,15 +153,26 @@ SharedOutcome ScrapeEngine::RetryElsewhere(const Task& task, ScrapeSession& sess
 }
 
 void ScrapeEngine::Work(std::shared_ptr<Batch> batch, std::optional<Lease> lease) {
-  while (std::optional<Task> task = batch->Pop())
-    Publish(*task, RunOne(*task, batch->session, &lease));
+  while (std::optional<Task> task = batch->Pop()) {
+    Publish(*task, task->unit->snapshot ? RunSnapshot(*task, batch->session, &lease)
+                                        : RunOne(*task, batch->session, &lease));
+  }
 }
 
 void ScrapeEngine::Publish(const Task& task, const SharedOutcome& outcome) {
-  const QuerySpec& query = *task.query;
+  const std::vector<const QuerySpec*>& queries = task.unit->queries;
+  for (size_t i = 0; i < queries.size(); ++i)
+    PublishQuery(*queries[i], *task.execution, i, PartOf(outcome, i));
+  flight_.Finish(task.unit->key, outcome);
+  if (options_.on_published) {
+    for (const QuerySpec* query : queries) options_.on_published(query->name);
+  }
+}
+
+void ScrapeEngine::PublishQuery(const QuerySpec& query, SingleFlight::Execution& execution,
+                                size_t part, const SharedOutcome& outcome) {
   // A scrape that gave up on this execution at its deadline counted it already.
-  if (!outcome->ok() && !task.execution->failure_counted.exchange(true))
-    stats_.Count(query.name, outcome->reason);
+  if (!outcome->ok() && execution.ClaimFailure(part)) stats_.Count(query.name, outcome->reason);
   stats_.CountMappingErrors(query.name, *outcome);
   stats_.RecordRun(query.name, *outcome);
   // A query that keeps failing is logged when it starts and when it
@@ -192,8 +207,6 @@ void ScrapeEngine::Publish(const Task& task, const SharedOutcome& outcome) {
                                  {"replica", outcome->replica}});
   }
   if (query.cache) cache_.Store(query.name, outcome);
-  flight_.Finish(query.name, outcome);
-  if (options_.on_published) options_.on_published(query.name);
 }
 
 void ScrapeEngine::Cut(QueryPlan& plan) {
@@ -204,7 +217,7 @@ void ScrapeEngine::Cut(QueryPlan& plan) {
   plan.cut = true;
   plan.cut_wait_seconds = Seconds((ran ? started : now) - execution.planned_at);
   plan.cut_run_seconds = ran ? Seconds(now - started) : 0;
-  if (!plan.execution->failure_counted.exchange(true)) {
+  if (plan.execution->ClaimFailure(plan.part)) {
     stats_.Count(plan.query->name, QueryError::kTimeout);
     char message[160];
     std::snprintf(message, sizeof message,
@@ -248,29 +261,37 @@ Exposition ScrapeEngine::Scrape(std::chrono::milliseconds budget,
 
   // First what needs no replica of this scrape's own: cached results, and
   // executions other scrapes already run (joined, not repeated).
+  // A snapshot's queries are planned together: cached, run or joined as one.
   std::vector<QueryPlan> plans;
-  for (const QuerySpec& query : queries_) {
-    if (!scope.count(query.name)) continue;
-    QueryPlan& plan = plans.emplace_back();
-    plan.query = &query;
-    SharedOutcome stale;
-    if (query.cache) {
-      plan.fresh = cache_.Get(query.name, *query.cache);
-      if (plan.fresh) continue;
+  for (const Unit& unit : units_) {
+    const QuerySpec& first = *unit.queries.front();
+    if (!scope.count(first.name)) continue;  // A snapshot's queries share their group.
+    const size_t at = plans.size();
+    for (const QuerySpec* query : unit.queries) plans.emplace_back().query = query;
+    std::vector<SharedOutcome> stale;
+    if (first.cache) {
+      std::vector<SharedOutcome> fresh = Cached(unit, *first.cache);
+      for (size_t i = 0; i < fresh.size(); ++i) plans[at + i].fresh = std::move(fresh[i]);
+      if (!fresh.empty()) continue;
       // Past `cache` but within max_staleness: served at once, while one
       // refresh runs in the background. Only a query with nothing usable waits.
-      stale = cache_.Get(query.name, query.max_staleness);
+      stale = Cached(unit, first.max_staleness);
     }
-    SingleFlight::Ticket ticket = flight_.Begin(query.name, start);
+    SingleFlight::Ticket ticket = flight_.Begin(unit.key, start);
     if (ticket.leader) {
-      batch->queue.push_back({&query, ticket.execution});
-      retire.led.emplace_back(&query.name, ticket.execution);
-    } else if (options_.on_joined)
-      options_.on_joined(query.name);
-    if (stale)
-      plan.fresh = std::move(stale);
-    else
-      plan.execution = ticket.execution;
+      batch->queue.push_back({&unit, ticket.execution});
+      retire.led.emplace_back(&unit.key, ticket.execution);
+    } else if (options_.on_joined) {
+      for (const QuerySpec* query : unit.queries) options_.on_joined(query->name);
+    }
+    for (size_t i = 0; i < unit.queries.size(); ++i) {
+      QueryPlan& plan = plans[at + i];
+      plan.part = i;
+      if (!stale.empty())
+        plan.fresh = std::move(stale[i]);
+      else
+        plan.execution = ticket.execution;
+    }
   }
 
   batch->led = batch->queue.size();
@@ -318,7 +339,7 @@ Exposition ScrapeEngine::Scrape(std::chrono::milliseconds budget,
     if (!plan.execution) continue;
     const std::shared_future<SharedOutcome>& result = plan.execution->result;
     if (result.wait_for(deadline.Remaining(*clock_)) == std::future_status::ready)
-      plan.result = result.get();
+      plan.result = PartOf(result.get(), plan.part);
     else if (!plan.query->cache)
       Cut(plan);  // A cached query's refresh goes on; the last good result is served.
   }

@@ -70,8 +70,15 @@ class ScrapeEngine {
 
  private:
   struct Batch;
+  // What runs as one execution: one query, or a consistent snapshot's
+  // queries in snapshot order (see catalog/snapshots.h).
+  struct Unit {
+    std::string key;  // Its single-flight key: the query's name, or "snapshot:<name>".
+    std::vector<const QuerySpec*> queries;
+    bool snapshot = false;
+  };
   struct Task {
-    const QuerySpec* query;
+    const Unit* unit;
     std::shared_ptr<SingleFlight::Execution> execution;
   };
   // One worker: pop → run → on a connection error, fail over → publish, until
@@ -80,6 +87,20 @@ class ScrapeEngine {
   // Runs the task's query on `*lease` (acquired first if empty), following
   // the session through failovers; leaves `*lease` on the replica it ended on.
   SharedOutcome RunOne(const Task& task, ScrapeSession& session, std::optional<Lease>* lease);
+  // Runs a snapshot's queries on one session in one transaction, in order;
+  // each keeps its own outcome. When the replica fails under it, the whole
+  // snapshot runs again on the next one (parts of two replicas would not be
+  // one snapshot). A query that ends the session (its deadline) fails the
+  // rest with its reason.
+  SharedOutcome RunSnapshot(const Task& task, ScrapeSession& session, std::optional<Lease>* lease);
+  // Every query in a unit of its own, but a snapshot's, which share one.
+  static std::vector<Unit> PlanUnits(const std::vector<QuerySpec>& queries);
+  // Leaves a usable session in `*lease`: the one there, or another of the
+  // scrape's replica.
+  Status EnsureLease(ScrapeSession& session, std::optional<Lease>* lease);
+  // A unit's cached results no older than `max_age`, one per query; empty
+  // unless every query has one, and those of a snapshot come from one run.
+  std::vector<SharedOutcome> Cached(const Unit& unit, std::chrono::milliseconds max_age) const;
   // Runs the task's query once more, on a healthy replica other than `member`
   // where it met a recovery conflict; the conflict is counted there.
   SharedOutcome RetryElsewhere(const Task& task, ScrapeSession& session, size_t member,
@@ -90,6 +111,9 @@ class ScrapeEngine {
   // timeout, past the scrape's; any other stops at the scrape's deadline.
   Deadline QueryDeadline(const QuerySpec& query, const Deadline& scrape) const;
   void Publish(const Task& task, const SharedOutcome& outcome);
+  // The part of Publish for one query: counters, log, cache.
+  void PublishQuery(const QuerySpec& query, SingleFlight::Execution& execution, size_t part,
+                    const SharedOutcome& outcome);
   // No other query produces the query's metric names (see shared_queries_).
   bool Exclusive(const QuerySpec& query) const;
 
@@ -104,6 +128,7 @@ class ScrapeEngine {
   // Queries with a metric name that more than one [[query.metrics]] entry
   // produces; found once, from the catalog.
   std::set<std::string> shared_queries_;
+  std::vector<Unit> units_;  // Every query in one, in catalog order of their first query.
 
   QueryRunner runner_;
 

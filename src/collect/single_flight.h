@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <future>
 #include <map>
 #include <memory>
@@ -27,9 +28,14 @@ class SingleFlight {
     explicit Execution(TimePoint planned) : planned_at(planned) {}
     const TimePoint planned_at;           // When the leading scrape asked for it.
     std::atomic<TimePoint> started_at{};  // When its statement began; {} until then.
-    // Claimed by whoever counts this execution's failure first: the scrape that
-    // gave up on it at its deadline, or the worker when it ends.
-    std::atomic<bool> failure_counted{false};
+    // Claimed by whoever counts the failure of the execution's query number
+    // `part` (0, or its place in a snapshot; below 64) first: the scrape that
+    // gave up on it at its deadline, or the worker when it ends. True once.
+    bool ClaimFailure(size_t part) {
+      const uint64_t bit = uint64_t{1} << part;
+      return !(failures_counted.fetch_or(bit) & bit);
+    }
+    std::atomic<uint64_t> failures_counted{0};
     std::shared_future<SharedOutcome> result;
   };
 

@@ -58,6 +58,19 @@ class Connection {
     return std::move(sink.rows);
   }
 
+  // Opens a consistent snapshot: until EndSnapshot(), every Stream() runs in
+  // one read-only repeatable-read transaction, so their results agree with
+  // each other (PostgreSQL BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY,
+  // each statement inside a savepoint so that its settings and its failure
+  // stay its own; MySQL/MariaDB START TRANSACTION WITH CONSISTENT SNAPSHOT,
+  // READ ONLY). Unavailable when the session failed; FailedPrecondition behind
+  // a pooler that cannot hold a transaction across statements.
+  virtual Status BeginSnapshot(const Deadline& deadline) = 0;
+  // Ends the snapshot (rolled back: it wrote nothing). Always call it after a
+  // successful BeginSnapshot(), whatever the statements did; a session whose
+  // snapshot cannot end is no longer Usable.
+  virtual void EndSnapshot() = 0;
+
   // One look at the server's replication role and state.
   virtual StatusOr<ReplicaState> Probe(const Deadline& deadline) = 0;
 

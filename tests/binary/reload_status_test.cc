@@ -141,5 +141,32 @@ TEST(OperationsTest, ASettingOfTheOtherEngineIsRefusedAtLoadWithItsLine) {
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
 }
 
+// A snapshot needs a transaction across statements: refused before start
+// behind PgBouncer's statement pooling, accepted behind transaction pooling.
+TEST(OperationsTest, ASnapshotBehindStatementPoolingIsRefusedAtLoadWithItsLine) {
+  ExporterWorkspace ws;
+  ws.WriteConfig("pooler = \"pgbouncer-statement\"\n");
+  const std::string query = "  [[query.metrics]]\n  name = \"m_{}\"\n  help = \"h\"\n  value = \"v\"\n";
+  auto named = [&](const std::string& name) {
+    std::string metrics = query;
+    metrics.replace(metrics.find("{}"), 2, name);
+    return "[[query]]\nname = \"" + name + "\"\nsql = \"SELECT 1 AS v\"\nsnapshot = \"totals\"\n" +
+           metrics;
+  };
+  ws.Write("queries/shop.toml", named("total") + named("by_status"));
+  auto check = testing::RunCommand(
+      {RSE_EXPORTER_BINARY, "--config.check", "--config.file=" + ws.Path("exporter.toml")}, ws.dir());
+  EXPECT_EQ(check.exit_code, 1) << check.output;
+  EXPECT_NE(check.output.find("shop.toml:1: query 'total': snapshot: snapshot 'totals' needs one "
+                              "transaction across its queries, and [cluster] pooler = "
+                              "\"pgbouncer-statement\""),
+            std::string::npos)
+      << check.output;
+  ws.WriteConfig("pooler = \"pgbouncer-transaction\"\n");
+  auto ok = testing::RunCommand(
+      {RSE_EXPORTER_BINARY, "--config.check", "--config.file=" + ws.Path("exporter.toml")}, ws.dir());
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+}
+
 }  // namespace
 }  // namespace rse

@@ -19,7 +19,12 @@ class FakeConnection final : public Connection {
   Status Stream(std::string_view sql, const Deadline& deadline, std::string_view,
                 size_t max_rows, RowSink& sink,
                 const std::vector<SessionSetting>& settings) override {
-    backend_->Edit(port_, [&](FakeMember& m) { m.last_settings = settings; });
+    backend_->Edit(port_, [&](FakeMember& m) {
+      m.last_settings = settings;
+      std::string entry = std::to_string(id_) + ":" + std::string(sql);
+      if (snapshot_ > 0) entry += " (in snapshot " + std::to_string(snapshot_) + ")";
+      m.statements.push_back(std::move(entry));
+    });
     StatusOr<RowSet> rows = Rows(sql, deadline);
     if (!rows.ok()) return rows.status();
     StreamRowSet(*rows, max_rows, sink);
@@ -45,6 +50,24 @@ class FakeConnection final : public Connection {
     auto result = query(sql, deadline);
     if (!result.ok() && result.status().code() == Status::Code::kUnavailable) broken_ = true;
     return result;
+  }
+
+  Status BeginSnapshot(const Deadline&) override {
+    Status error;
+    bool closed = false;
+    backend_->Edit(port_, [&](FakeMember& m) {
+      closed = m.generation != generation_;
+      error = m.snapshot_error;
+      if (!closed && error.ok()) snapshot_ = ++m.snapshots_begun;
+    });
+    if (closed) return Closed();
+    if (error.code() == Status::Code::kUnavailable) broken_ = true;
+    return error;
+  }
+
+  void EndSnapshot() override {
+    snapshot_ = 0;
+    backend_->Edit(port_, [](FakeMember& m) { ++m.snapshots_ended; });
   }
 
   StatusOr<ReplicaState> Probe(const Deadline&) override {
@@ -79,6 +102,9 @@ class FakeConnection final : public Connection {
   const int port_;
   const int generation_;
   const int server_;
+  const int id_ = next_id_++;
+  int snapshot_ = 0;  // The member's snapshot this session is in; 0: none.
+  static inline std::atomic<int> next_id_ = 1;
   std::atomic<bool> broken_ = false;
   std::atomic<bool> cancelled_ = false;
 };

@@ -32,6 +32,13 @@ struct FakeMember {
   int cancels = 0;
   int open_connections = 0;
   std::vector<SessionSetting> last_settings;  // Of the latest Stream().
+  // Consistent snapshots: BeginSnapshot() fails with this when set.
+  Status snapshot_error;
+  int snapshots_begun = 0;
+  int snapshots_ended = 0;
+  // Every statement streamed, in order, each as "<connection id>:<sql>" with
+  // " (in snapshot <n>)" appended inside the n-th snapshot of the member.
+  std::vector<std::string> statements;
 };
 
 ReplicaState HealthyReplica(double lag = 0);

@@ -35,11 +35,14 @@ class ScrapeTest : public ::testing::TestWithParam<const ClusterEnv*> {
 
   // An exporter over both replicas with `catalog_text` as its only query file
   // (empty: the shipped demo catalog).
+  // `scrape_extra`: more [scrape] keys.
   std::unique_ptr<Exporter> MakeExporter(const std::string& catalog_text = "",
-                                         std::vector<std::string> replicas = {}) {
+                                         std::vector<std::string> replicas = {},
+                                         const std::string& scrape_extra = "") {
     if (replicas.empty()) replicas = {env().replicas[0].ToString(), env().replicas[1].ToString()};
     std::ostringstream text;
-    text << "[scrape]\ntimeout = \"5s\"\n[cluster]\nname = \"shop\"\nengine = \""
+    text << "[scrape]\ntimeout = \"5s\"\n" << scrape_extra
+         << "[cluster]\nname = \"shop\"\nengine = \""
          << (pg() ? "postgres" : "mysql")
          << "\"\ndatabase = \"shop\"\nuser = \"exporter\"\npassword_env = "
             "\"RSE_IT_PASSWORD\"\ntls_mode = \"disable\"\n"

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <utility>
 
 #include "db/query_tag.h"
 #include "db/sql_text.h"
@@ -126,6 +127,30 @@ Status MysqlConnection::Stream(std::string_view sql, const Deadline& deadline,
     return true;
   });
   return done.ok() ? Status::Ok() : done.status();
+}
+
+Status MysqlConnection::BeginSnapshot(const Deadline& deadline) {
+  auto begun = Run<bool>(deadline, [&](sql::Statement& stmt, double) -> StatusOr<bool> {
+    // The isolation level for the next transaction only: the session's own
+    // (maybe READ COMMITTED, from the server's configuration) is left as it is.
+    stmt.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+    stmt.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+    return true;
+  });
+  if (!begun.ok()) return begun.status();
+  in_snapshot_ = true;
+  snapshot_deadline_ = deadline;
+  return Status::Ok();
+}
+
+void MysqlConnection::EndSnapshot() {
+  if (!std::exchange(in_snapshot_, false)) return;
+  auto ended = Run<bool>(snapshot_deadline_, [&](sql::Statement& stmt, double) -> StatusOr<bool> {
+    stmt.execute("ROLLBACK");
+    return true;
+  });
+  // Left open, the session's next statement would still see the old snapshot.
+  if (!ended.ok()) guard_.MarkBroken();
 }
 
 StatusOr<ReplicaState> MysqlConnection::Probe(const Deadline& deadline) {

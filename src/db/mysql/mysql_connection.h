@@ -23,6 +23,8 @@ class MysqlConnection final : public Connection {
   Status Stream(std::string_view sql, const Deadline& deadline, std::string_view name,
                 size_t max_rows, RowSink& sink,
                 const std::vector<SessionSetting>& settings) override;
+  Status BeginSnapshot(const Deadline& deadline) override;
+  void EndSnapshot() override;
   StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
   void Cancel() override;
   void Abort() override;
@@ -39,6 +41,8 @@ class MysqlConnection final : public Connection {
   const ServerInfo info_;
   SideTasks* const cancels_;
   SessionGuard guard_;
+  bool in_snapshot_ = false;
+  Deadline snapshot_deadline_{TimePoint{}};  // Bounds the snapshot's ROLLBACK too.
 };
 
 }  // namespace rse::mysql

@@ -61,6 +61,8 @@ constexpr const char* kReplicaGate =
     "'postgres: the server this session reached is not a replica (not in recovery); the "
     "query did not run' USING ERRCODE = 'RSE01'; END IF; END$rse$";
 
+constexpr const char* kSnapshotSavepoint = "replica_sql_exporter_query";
+
 }  // namespace
 
 PostgresConnection::PostgresConnection(std::unique_ptr<pqxx::connection> conn, Pooler pooler,
@@ -104,6 +106,32 @@ Status PostgresConnection::Stream(std::string_view sql, const Deadline& deadline
     return true;
   });
   return done.ok() ? Status::Ok() : done.status();
+}
+
+Status PostgresConnection::BeginSnapshot(const Deadline& deadline) {
+  if (pooler_ == Pooler::kStatement) {
+    return Status::InvalidArgument(
+        "postgres: a consistent snapshot needs one transaction across several statements, and "
+        "PgBouncer in statement mode closes a client whose transaction outlives one statement");
+  }
+  if (!guard_.Usable()) return Status::Unavailable("postgres: session was cancelled or broken");
+  // Nothing sent yet: BEGIN goes with the first statement, in its round trip.
+  snapshot_ = SnapshotState::kRequested;
+  snapshot_deadline_ = deadline;
+  return Status::Ok();
+}
+
+void PostgresConnection::EndSnapshot() {
+  const bool begun = snapshot_ == SnapshotState::kBegun;
+  snapshot_ = SnapshotState::kNone;
+  if (!begun) return;
+  auto ended = Run<bool>(snapshot_deadline_, [&](pqxx::nontransaction& tx,
+                                                 std::chrono::milliseconds) -> StatusOr<bool> {
+    tx.exec("ROLLBACK");
+    return true;
+  });
+  // Left open, the next statement's BEGIN would fail: the session goes.
+  if (!ended.ok()) guard_.MarkBroken();
 }
 
 StatusOr<ReplicaState> PostgresConnection::Probe(const Deadline& deadline) {
@@ -215,6 +243,7 @@ pqxx::result PostgresConnection::ExecReadOnly(pqxx::nontransaction& tx, std::str
   statement += WithoutTrailingSemicolons(sql);
   statement += '\n';
   const std::vector<std::string> before = Preamble(tx, remaining, name, settings);
+  if (snapshot_ != SnapshotState::kNone) return ExecInSnapshot(tx, statement, before);
   if (pooler_ == Pooler::kStatement) {
     // PgBouncer closes a client whose transaction outlives one message (even
     // one left aborted by an error). One message, one implicit transaction:
@@ -254,6 +283,45 @@ pqxx::result PostgresConnection::ExecReadOnly(pqxx::nontransaction& tx, std::str
   for (const std::string& prefix : before) text += "; " + prefix;
   pqxx::result result = tx.exec(text + ";" + statement);
   tx.exec("ROLLBACK");
+  return result;
+}
+
+pqxx::result PostgresConnection::ExecInSnapshot(pqxx::nontransaction& tx,
+                                                const std::string& statement,
+                                                const std::vector<std::string>& before) {
+  // A savepoint around each statement: rolling back to it undoes the
+  // statement's SET LOCALs (its limit, name and settings stay its own) and
+  // an error's abort, while the transaction's snapshot stays.
+  std::vector<std::string> sent;
+  // libpqxx's pipeline leads a batch with a SELECT of its own, which takes a
+  // snapshot: after it, BEGIN ISOLATION LEVEL fails (25001). So the first
+  // statement goes as one string that starts with the BEGIN.
+  const bool first = snapshot_ == SnapshotState::kRequested;
+  if (first) sent.push_back("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  snapshot_ = SnapshotState::kBegun;  // An error from here on is rolled back to the savepoint.
+  sent.push_back("SAVEPOINT " + std::string(kSnapshotSavepoint));
+  sent.insert(sent.end(), before.begin(), before.end());
+  const std::string rollback_to = std::string("ROLLBACK TO SAVEPOINT ") + kSnapshotSavepoint;
+  const std::string release = std::string("RELEASE SAVEPOINT ") + kSnapshotSavepoint;
+  if (!first && statement.find(';') == std::string::npos) {
+    pqxx::pipeline pipe(tx);
+    // One result per entry: each entry one statement.
+    pipe.retain(static_cast<int>(sent.size()) + 3);
+    std::vector<pqxx::pipeline::query_id> ids;
+    for (const std::string& prefix : sent) ids.push_back(pipe.insert(prefix));
+    const pqxx::pipeline::query_id query = pipe.insert(statement);
+    const pqxx::pipeline::query_id undo[] = {pipe.insert(rollback_to), pipe.insert(release)};
+    pipe.resume();
+    for (pqxx::pipeline::query_id id : ids) pipe.retrieve(id);
+    pqxx::result result = pipe.retrieve(query);
+    for (pqxx::pipeline::query_id id : undo) pipe.retrieve(id);
+    pipe.complete();
+    return result;
+  }
+  std::string text;
+  for (const std::string& prefix : sent) text += prefix + "; ";
+  pqxx::result result = tx.exec(text + statement);
+  tx.exec(rollback_to + "; " + release);
   return result;
 }
 
@@ -307,6 +375,13 @@ void PostgresConnection::RollbackAfterError(pqxx::transaction_base& tx) {
   // One message, one implicit transaction: the server rolled it back already.
   if (pooler_ == Pooler::kStatement) return;
   try {
+    // In a snapshot, only back to the failed statement's savepoint: the
+    // snapshot's other statements still run in it.
+    if (snapshot_ == SnapshotState::kBegun) {
+      tx.exec(std::string("ROLLBACK TO SAVEPOINT ") + kSnapshotSavepoint + "; RELEASE SAVEPOINT " +
+              kSnapshotSavepoint);
+      return;
+    }
     tx.exec("ROLLBACK");
   } catch (const std::exception&) {
     guard_.MarkBroken();

@@ -30,6 +30,8 @@ class PostgresConnection final : public Connection {
   Status Stream(std::string_view sql, const Deadline& deadline, std::string_view name,
                 size_t max_rows, RowSink& sink,
                 const std::vector<SessionSetting>& settings) override;
+  Status BeginSnapshot(const Deadline& deadline) override;
+  void EndSnapshot() override;
   StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
   void Cancel() override;
   void Abort() override;
@@ -55,6 +57,10 @@ class PostgresConnection final : public Connection {
   pqxx::result ExecReadOnly(pqxx::nontransaction& tx, std::string_view sql,
                             std::chrono::milliseconds remaining, std::string_view name,
                             const std::vector<SessionSetting>& settings);
+  // ExecReadOnly's statement inside the open snapshot: BEGIN (with the
+  // first), SAVEPOINT, `before`, the statement, back to the savepoint.
+  pqxx::result ExecInSnapshot(pqxx::nontransaction& tx, const std::string& statement,
+                              const std::vector<std::string>& before);
   // Ends the transaction a failed statement left open (aborted); a session
   // that cannot is not used again.
   void RollbackAfterError(pqxx::transaction_base& tx);
@@ -77,6 +83,11 @@ class PostgresConnection final : public Connection {
   int probe_generation_ = 0;
   bool probe_prepared_ = false;
   std::string setup_advice_;  // See Connection::SetupAdvice.
+  // Between BeginSnapshot and EndSnapshot: requested until the first
+  // statement sends its BEGIN, begun after.
+  enum class SnapshotState { kNone, kRequested, kBegun };
+  SnapshotState snapshot_ = SnapshotState::kNone;
+  Deadline snapshot_deadline_{TimePoint{}};
 };
 
 }  // namespace rse::postgres

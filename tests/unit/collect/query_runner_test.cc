@@ -26,6 +26,8 @@ class ScriptedConnection final : public Connection {
     StreamRowSet(*answer_, max_rows, sink);
     return Status::Ok();
   }
+  Status BeginSnapshot(const Deadline&) override { return Status::Ok(); }
+  void EndSnapshot() override {}
   StatusOr<ReplicaState> Probe(const Deadline&) override { return ReplicaState{}; }
   void Cancel() override { ++cancels; }
   void Abort() override {}

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   Logger logger(flags->log_level, flags->log_format, &std::cerr);
   for (const std::string& warning : loaded->config.warnings) logger.Warn(warning);
   for (const std::string& warning : loaded->web.warnings) logger.Warn(warning);
-  if (flags->dry_run) return DryRun(*loaded, &logger, std::cout, std::cerr);
+  if (flags->dry_run)
+    return DryRun(*loaded, {flags->explain, {flags->seq_scan_rows}}, &logger, std::cout, std::cerr);
   return RunService(*flags, paths, *loaded, &logger);
 }

@@ -27,7 +27,8 @@ const std::string* LabelOf(const Sample& sample, const char* name) {
 
 }  // namespace
 
-int DryRun(const LoadedConfig& loaded, Logger* logger, std::ostream& out, std::ostream& err) {
+int DryRun(const LoadedConfig& loaded, const DryRunOptions& options, Logger* logger,
+           std::ostream& out, std::ostream& err) {
   auto exporter = Exporter::Create(loaded.config, loaded.catalog, logger, DefaultClock());
   if (!exporter.ok()) {
     err << "replica_sql_exporter: " << exporter.status().message() << "\n";
@@ -79,7 +80,8 @@ int DryRun(const LoadedConfig& loaded, Logger* logger, std::ostream& out, std::o
         << (ok ? "" : (line.reasons.empty() ? "see the log above" : line.reasons)) << "\n";
   }
   err << queries.size() - failed << " of " << queries.size() << " queries succeeded\n";
-  return failed == 0 && up ? 0 : 1;
+  const int explained = options.explain ? ExplainQueries(**exporter, loaded, options.explain_options, err) : 0;
+  return failed == 0 && up && explained == 0 ? 0 : 1;
 }
 
 }  // namespace rse

@@ -244,6 +244,17 @@ Exposition Exporter::Scrape(const ScrapeRequest& request) {
                                     request.groups);
 }
 
+Status Exporter::WithReplicaSession(
+    std::chrono::milliseconds budget,
+    const std::function<void(Connection&, const std::string&)>& body) {
+  std::shared_ptr<Generation> generation = current();
+  ScrapeSession session(generation->pool.get(), Deadline::After(*clock_, budget), logger_);
+  auto lease = session.Open();
+  if (!lease.ok()) return lease.status();
+  body(lease->connection(), generation->pool->label(lease->member()));
+  return Status::Ok();
+}
+
 std::vector<std::string> Exporter::Groups() const { return current()->engine->Groups(); }
 
 std::vector<MemberSnapshot> Exporter::ReplicaStatuses() const { return current()->pool->Snapshot(); }

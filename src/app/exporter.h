@@ -53,6 +53,12 @@ class Exporter {
   // member list would.
   Exposition Scrape(const ScrapeRequest& request);
 
+  // Runs `body` on a session of the replica a scrape would take now (probed
+  // as a scrape probes it) with its label; the session must be opened within
+  // `budget`. For tools (--dry-run --explain). The error of a failed open.
+  Status WithReplicaSession(std::chrono::milliseconds budget,
+                            const std::function<void(Connection&, const std::string&)>& body);
+
   // The query groups of the catalog now served (see QuerySpec::group).
   std::vector<std::string> Groups() const;
 

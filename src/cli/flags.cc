@@ -30,6 +30,13 @@ std::string UsageText() {
          "  --dry-run                   take one healthy replica, run every query once, print the\n"
          "                              exposition to stdout and a summary to stderr, exit\n"
          "                              (non-zero if a query failed)\n"
+         "  --explain                   with --dry-run: also print each query's plan (EXPLAIN,\n"
+         "                              never ANALYZE) from the replica that would serve it,\n"
+         "                              its estimated rows against max_series and sequential\n"
+         "                              scans of big tables (non-zero if a query would exceed\n"
+         "                              max_series by estimate)\n"
+         "  --explain.seq-scan-rows=N   flag sequential scans of tables of more than N rows\n"
+         "                              (estimated; default 100000)\n"
          "  --log.level=LEVEL           debug, info, warn or error (default \"info\")\n"
          "  --log.format=FORMAT         logfmt or json (default \"logfmt\")\n"
          "  --version                   print the version and exit\n"
@@ -53,7 +60,7 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
-    if (name == "config.check" || name == "version" || name == "dry-run" ||
+    if (name == "config.check" || name == "version" || name == "dry-run" || name == "explain" ||
         name == "web.enable-lifecycle") {
       bool on = !value || *value == "true";
       if (value && *value != "true" && *value != "false") {
@@ -62,12 +69,13 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       if (name == "version") flags.version = on;
       if (name == "config.check") flags.config_check = on;
       if (name == "dry-run") flags.dry_run = on;
+      if (name == "explain") flags.explain = on;
       if (name == "web.enable-lifecycle") flags.enable_lifecycle = on;
       continue;
     }
     if (name != "config.file" && name != "web.listen-address" && name != "log.level" &&
         name != "log.format" && name != "web.config.file" && name != "web.telemetry-path" &&
-        name != "web.max-connections") {
+        name != "web.max-connections" && name != "explain.seq-scan-rows") {
       return Status::InvalidArgument("unknown flag --" + name + " (see --help)");
     }
     if (!value) {
@@ -105,6 +113,15 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
                                        *value + "\"");
       }
       flags.max_connections = static_cast<int>(n);
+    } else if (name == "explain.seq-scan-rows") {
+      char* end = nullptr;
+      errno = 0;
+      const long long n = std::strtoll(value->c_str(), &end, 10);
+      if (value->empty() || *end != '\0' || errno != 0 || n < 0) {
+        return Status::InvalidArgument(
+            "--explain.seq-scan-rows must be a whole number of rows, 0 or more, got \"" + *value + "\"");
+      }
+      flags.seq_scan_rows = n;
     } else if (name == "log.level") {
       auto level = ParseLogLevel(*value);
       if (!level.ok()) return level.status();
@@ -114,6 +131,9 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       if (!format.ok()) return format.status();
       flags.log_format = *format;
     }
+  }
+  if (flags.explain && !flags.dry_run) {
+    return Status::InvalidArgument("--explain needs --dry-run (it explains the queries a dry run runs)");
   }
   if (flags.config_check && flags.dry_run) {
     return Status::InvalidArgument("--config.check and --dry-run exclude each other");

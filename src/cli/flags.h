@@ -16,6 +16,8 @@ struct Flags {
       listen_address;                    // --web.listen-address; overrides [web] listen_address
   bool config_check = false;             // --config.check
   bool dry_run = false;                  // --dry-run
+  bool explain = false;                  // --explain, with --dry-run
+  long long seq_scan_rows = 100'000;     // --explain.seq-scan-rows
   std::string web_config_file;           // --web.config.file; empty: plain HTTP, no auth
   std::string telemetry_path = "/metrics";  // --web.telemetry-path
   bool enable_lifecycle = false;            // --web.enable-lifecycle

@@ -37,6 +37,7 @@ struct QueryFailure {
 struct QueryStatus {
   std::string name;
   std::string group;  // "" when none.
+  std::string snapshot;  // The consistent snapshot it runs in; "" when none.
   std::string where;  // "file:line" of its [[query]].
   std::vector<MetricSpec> metrics;
   std::optional<std::chrono::milliseconds> cache;  // TTL; nullopt when not cached.

@@ -11,6 +11,7 @@ std::vector<QueryStatus> ScrapeEngine::QueryStatuses() const {
     QueryStatus status;
     status.name = query.name;
     status.group = query.group;
+    status.snapshot = query.snapshot;
     status.where = query.where;
     status.metrics = query.metrics;
     status.cache = query.cache;

@@ -75,6 +75,7 @@ Json Query(const StatusReport& report, const QueryStatus& query) {
   Json out;
   out["name"] = query.name;
   out["group"] = OrNull(query.group);
+  out["snapshot"] = OrNull(query.snapshot);
   out["defined_at"] = query.where;
   out["success"] = query.last_run ? Json(!query.failing) : Json(nullptr);
   Json metrics = Json::array();

@@ -170,7 +170,9 @@ std::string QueryRow(const StatusReport& report, const QueryStatus& query) {
                  When(report, query.last_error->at) + "</span>";
   }
   return "<tr class=\"" + css + "\" data-success=\"" + success + "\"><td><b>" + Esc(query.name) +
-         "</b> <span class=\"muted\">" + Esc(query.where) + "</span>" + MetricList(query) +
+         "</b> <span class=\"muted\">" + Esc(query.where) + "</span>" +
+         (query.snapshot.empty() ? "" : " <span class=\"muted\">snapshot " + Esc(query.snapshot) + "</span>") +
+         MetricList(query) +
          "</td><td>" + (query.group.empty() ? "<span class=\"muted\">—</span>" : Esc(query.group)) +
          "</td><td>" + success + "</td>" + run + "<td>" + cache + "</td><td>" + errors + "</td><td>" +
          last_error + "</td></tr>\n";

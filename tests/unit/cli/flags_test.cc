@@ -38,6 +38,24 @@ TEST(FlagsTest, RejectsWhatItDoesNotKnow) {
   }
 }
 
+TEST(FlagsTest, ExplainGoesWithADryRunAndTakesASeqScanThreshold) {
+  auto flags = ParseFlags({"--dry-run", "--explain", "--explain.seq-scan-rows=5000"});
+  ASSERT_TRUE(flags.ok()) << flags.status().message();
+  EXPECT_TRUE(flags->explain);
+  EXPECT_EQ(flags->seq_scan_rows, 5000);
+  EXPECT_EQ(ParseFlags({"--dry-run"})->seq_scan_rows, 100'000) << "the default --help names";
+  EXPECT_NE(UsageText().find("default 100000"), std::string::npos);
+  auto alone = ParseFlags({"--explain"});
+  ASSERT_FALSE(alone.ok());
+  EXPECT_NE(alone.status().message().find("--explain needs --dry-run"), std::string::npos);
+  for (const char* bad : {"--explain.seq-scan-rows=-1", "--explain.seq-scan-rows=many",
+                          "--explain.seq-scan-rows="}) {
+    auto parsed = ParseFlags({"--dry-run", "--explain", bad});
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.status().message().find("--explain.seq-scan-rows must be"), std::string::npos);
+  }
+}
+
 TEST(FlagsTest, HelpAndVersion) {
   EXPECT_TRUE(ParseFlags({"-h"})->help);
   EXPECT_TRUE(ParseFlags({"--help"})->help);

@@ -37,6 +37,8 @@ TEST(StatusJsonTest, CarriesTheReportInItsDocumentedShape) {
   const json& orders = doc["queries"][0];
   EXPECT_EQ(orders["success"], true);
   EXPECT_EQ(orders["group"], nullptr);
+  EXPECT_EQ(orders["snapshot"], "totals");
+  EXPECT_EQ(doc["queries"][1]["snapshot"], nullptr);
   EXPECT_EQ(orders["cache"]["ttl_seconds"], 60);
   EXPECT_EQ(orders["cache"]["age_seconds"], 12.5);
   EXPECT_EQ(orders["metrics"][0]["static_labels"]["team"], testing::kHostile);

@@ -38,6 +38,7 @@ TEST(StatusPageTest, ShowsTheMembersTheQueriesAndTheConfiguration) {
            "0.250 s",        // Lag.
            "1 min 30 s ago", // Healthy since.
            "3 queries, 1 failing.",
+           "<span class=\"muted\">snapshot totals</span>",
            "data-success=\"succeeded\"",
            "data-success=\"failed\"",
            "data-success=\"never ran\"",

@@ -57,6 +57,7 @@ inline StatusReport HostileReport() {
   QueryStatus good;
   good.name = "orders";
   good.where = "queries/shop.toml:1";
+  good.snapshot = "totals";
   MetricSpec metric;
   metric.name = "shop_orders";
   metric.labels = {"status"};

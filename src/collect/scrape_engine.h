@@ -70,6 +70,7 @@ class ScrapeEngine {
 
  private:
   struct Batch;
+  struct Retire;
   // What runs as one execution: one query, or a consistent snapshot's
   // queries in snapshot order (see catalog/snapshots.h).
   struct Unit {
@@ -81,6 +82,19 @@ class ScrapeEngine {
     const Unit* unit;
     std::shared_ptr<SingleFlight::Execution> execution;
   };
+  // A scrape's four phases. Plan: per query, a fresh or stale cached result,
+  // an execution another scrape leads (joined), or one this scrape leads
+  // (queued in `batch`, retired when the scrape returns).
+  std::vector<QueryPlan> Plan(const std::set<std::string>& scope, TimePoint start, Batch& batch,
+                              Retire* retire);
+  // Dispatch: a replica and workers for what the batch leads; true when a
+  // replica serves (or, leading nothing, when one is in the rotation).
+  bool Dispatch(const std::shared_ptr<Batch>& batch);
+  // Await: each execution until the deadline; an uncached one unfinished then is cut.
+  void Await(std::vector<QueryPlan>& plans, const Deadline& deadline);
+  // Assemble: the results served, then the self-metrics of the scope.
+  Exposition Assemble(const std::vector<QueryPlan>& plans, const Batch& batch, bool up,
+                      TimePoint start, const std::set<std::string>& scope);
   // One worker: pop → run → on a connection error, fail over → publish, until
   // the batch is empty. Several workers share a batch and its session.
   void Work(std::shared_ptr<Batch> batch, std::optional<Lease> lease);

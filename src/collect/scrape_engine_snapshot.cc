@@ -98,10 +98,10 @@ SharedOutcome ScrapeEngine::RunSnapshot(const Task& task, ScrapeSession& session
         } else {
           part = runner_.Run(*query, connection, deadline, Exclusive(*query));
           if (!part->ok() && part->reason == QueryError::kRecoveryConflict)
-            pool_->CountRecoveryConflict(member);
+            session.CountRecoveryConflict(member);
         }
         part->wait_seconds = Seconds(began - task.execution->planned_at);
-        part->replica = pool_->label(member);
+        part->replica = session.Label(member);
         part->snapshot_run = run;
         if (!ended && !part->ok() && !connection.Usable()) {
           if (part->reason == QueryError::kConnection) {
@@ -115,7 +115,7 @@ SharedOutcome ScrapeEngine::RunSnapshot(const Task& task, ScrapeSession& session
       connection.EndSnapshot();
       if (lost.ok()) {
         bundle->finished_at = clock_->Now();
-        bundle->replica = pool_->label(member);
+        bundle->replica = session.Label(member);
         return bundle;
       }
     }

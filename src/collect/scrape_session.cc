@@ -77,6 +77,18 @@ StatusOr<Lease> ScrapeSession::FailOver(Lease failed, const Status& error) {
   return next;
 }
 
+void ScrapeSession::CountRecoveryConflict(size_t member) { pool_->CountRecoveryConflict(member); }
+
+void ScrapeSession::ReportDown(size_t member, const Status& error) {
+  pool_->MarkDown(member, error);
+}
+
+std::string ScrapeSession::Label(size_t member) const { return pool_->label(member); }
+
+bool ScrapeSession::AnyInRotation() const { return pool_->AnyInRotation(); }
+
+std::vector<MemberSnapshot> ScrapeSession::Members() const { return pool_->Snapshot(); }
+
 std::optional<ScrapeSession::Serving> ScrapeSession::serving() const {
   std::lock_guard<std::mutex> lock(mu_);
   if (!member_) return std::nullopt;

@@ -52,6 +52,18 @@ class ScrapeSession {
   // a scrape; directly, the replica is a primary and the scrape moves.
   StatusOr<Lease> FailOver(Lease failed, const Status& error);
 
+  // The other verdicts a scrape reaches on a member: it cancelled a query to
+  // replay changes (counted; the member stays in), or it failed a query that
+  // was retried there (down, as FailOver reports the serving one).
+  void CountRecoveryConflict(size_t member);
+  void ReportDown(size_t member, const Status& error);
+
+  // What the scrape says about the pool: a member's label, whether any member
+  // is in the rotation (when the scrape needed none), every member's state.
+  std::string Label(size_t member) const;
+  bool AnyInRotation() const;
+  std::vector<MemberSnapshot> Members() const;
+
  private:
   ReplicaPool* const pool_;
   const Deadline deadline_;

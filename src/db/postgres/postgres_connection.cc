@@ -61,7 +61,7 @@ constexpr const char* kReplicaGate =
     "'postgres: the server this session reached is not a replica (not in recovery); the "
     "query did not run' USING ERRCODE = 'RSE01'; END IF; END$rse$";
 
-constexpr const char* kSnapshotSavepoint = "replica_sql_exporter_query";
+constexpr const char* kSnapshotSavepoint = "rse_query";
 
 }  // namespace
 

@@ -1,0 +1,137 @@
+// ScrapeEngine's executions: how one query runs on the scrape's session
+// (following it through failovers, once more elsewhere after a recovery
+// conflict), and how an outcome is published to the counters, the log, the
+// cache and the scrapes that wait for it.
+#include <string>
+
+#include "collect/scrape_engine.h"
+
+namespace rse {
+namespace {
+
+double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+Status ScrapeEngine::EnsureLease(ScrapeSession& session, std::optional<Lease>* lease) {
+  // A query that left its session unusable (its own failure closed it) must
+  // not hand the next query a broken session: that would be a verdict on
+  // the replica. The next query gets a session of its own.
+  if (*lease && !(**lease).connection().Usable()) lease->reset();
+  if (*lease) return Status::Ok();
+  auto more = session.AcquireMore();
+  if (!more.ok()) return more.status();
+  lease->emplace(std::move(*more));
+  return Status::Ok();
+}
+
+SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
+                                   std::optional<Lease>* lease) {
+  const QuerySpec& query = *task.unit->queries.front();
+  const Deadline deadline = QueryDeadline(query, session.deadline());
+  auto failed = [&](QueryError reason, Status status) {
+    auto outcome = std::make_shared<QueryOutcome>(QueryOutcome::Failed(reason, std::move(status)));
+    outcome->finished_at = clock_->Now();
+    outcome->wait_seconds = Seconds(outcome->finished_at - task.execution->planned_at);
+    return outcome;
+  };
+  while (true) {
+    if (!query.cache && session.deadline().Expired(*clock_)) {
+      return failed(QueryError::kTimeout,
+                    Status::DeadlineExceeded("not started before the scrape deadline"));
+    }
+    // Waiting out the deadline for a busy pool is a timeout, not a fault
+    // of the replica; failing to open a session is a connection error.
+    if (Status leased = EnsureLease(session, lease); !leased.ok())
+      return failed(QueryErrorFor(leased), leased);
+    const TimePoint began = clock_->Now();
+    task.execution->started_at = began;
+    std::shared_ptr<QueryOutcome> outcome =
+        runner_.Run(query, (*lease)->connection(), deadline, Exclusive(query));
+    outcome->wait_seconds = Seconds(began - task.execution->planned_at);
+    outcome->replica = session.Label((*lease)->member());
+    if (outcome->reason == QueryError::kRecoveryConflict && !outcome->ok())
+      return RetryElsewhere(task, session, (*lease)->member(), deadline, outcome);
+    if (outcome->ok() || outcome->reason != QueryError::kConnection) return outcome;
+    // The replica failed under us: this and the remaining queries move on.
+    auto next = session.FailOver(std::move(**lease), outcome->status);
+    lease->reset();
+    if (!next.ok()) return outcome;
+    lease->emplace(std::move(*next));
+  }
+}
+
+SharedOutcome ScrapeEngine::RetryElsewhere(const Task& task, ScrapeSession& session, size_t member,
+                                           const Deadline& deadline,
+                                           std::shared_ptr<QueryOutcome> conflict) {
+  const QuerySpec& query = *task.unit->queries.front();
+  session.CountRecoveryConflict(member);
+  auto other = session.RetryElsewhere(member);
+  if (!other.ok()) return conflict;  // Counted once, when published.
+  stats_.Count(query.name, QueryError::kRecoveryConflict);
+  logger_->Info("recovery conflict: running the query once more on another replica",
+                {{"query", query.name},
+                 {"from", session.Label(member)},
+                 {"to", session.Label(other->member())},
+                 {"err", conflict->status.message()}});
+  const TimePoint began = clock_->Now();
+  std::shared_ptr<QueryOutcome> outcome =
+      runner_.Run(query, other->connection(), deadline, Exclusive(query));
+  outcome->wait_seconds = Seconds(began - task.execution->planned_at);
+  outcome->replica = session.Label(other->member());
+  if (!outcome->ok() && outcome->reason == QueryError::kConnection)
+    session.ReportDown(other->member(), outcome->status);
+  return outcome;
+}
+
+void ScrapeEngine::Publish(const Task& task, const SharedOutcome& outcome) {
+  const std::vector<const QuerySpec*>& queries = task.unit->queries;
+  for (size_t i = 0; i < queries.size(); ++i)
+    PublishQuery(*queries[i], *task.execution, i, PartOf(outcome, i));
+  flight_.Finish(task.unit->key, outcome);
+  if (options_.on_published) {
+    for (const QuerySpec* query : queries) options_.on_published(query->name);
+  }
+}
+
+void ScrapeEngine::PublishQuery(const QuerySpec& query, SingleFlight::Execution& execution,
+                                size_t part, const SharedOutcome& outcome) {
+  // A scrape that gave up on this execution at its deadline counted it already.
+  if (!outcome->ok() && execution.ClaimFailure(part)) stats_.Count(query.name, outcome->reason);
+  stats_.CountMappingErrors(query.name, *outcome);
+  stats_.RecordRun(query.name, *outcome);
+  // A query that keeps failing is logged when it starts and when it
+  // recovers; every execution only at debug level.
+  bool rejected = false;
+  for (const MappingError& error : outcome->mapping_errors) rejected |= error.reason != QueryError::kNullValue;
+  const bool failing = !outcome->ok() || rejected;
+  const bool changed = stats_.SetFailing(query.name, failing);
+  if (!outcome->ok()) {
+    const std::string reason = QueryErrorLabel(outcome->reason);
+    if (changed) {
+      logger_->Warn("query failed",
+                    {{"query", query.name}, {"reason", reason}, {"err", outcome->status.message()}});
+    } else {
+      logger_->Debug("query failed again",
+                     {{"query", query.name}, {"reason", reason}, {"err", outcome->status.message()}});
+    }
+  }
+  for (const MappingError& error : outcome->mapping_errors) {
+    if (error.reason == QueryError::kNullValue) continue;
+    if (changed && outcome->ok()) {
+      logger_->Warn("query result rejected", {{"query", query.name}, {"err", error.message}});
+    } else {
+      logger_->Debug("query result rejected", {{"query", query.name}, {"err", error.message}});
+    }
+  }
+  if (!failing && changed) logger_->Info("query recovered", {{"query", query.name}});
+  if (outcome->ok()) {
+    logger_->Debug("query ran", {{"query", query.name},
+                                 {"rows", std::to_string(outcome->rows)},
+                                 {"duration_seconds", std::to_string(outcome->duration_seconds)},
+                                 {"replica", outcome->replica}});
+  }
+  if (query.cache) cache_.Store(query.name, outcome);
+}
+
+}  // namespace rse

@@ -109,9 +109,13 @@ class ScrapeEngine {
   SharedOutcome RunSnapshot(const Task& task, ScrapeSession& session, std::optional<Lease>* lease);
   // Every query in a unit of its own, but a snapshot's, which share one.
   static std::vector<Unit> PlanUnits(const std::vector<QuerySpec>& queries);
-  // Leaves a usable session in `*lease`: the one there, or another of the
-  // scrape's replica.
-  Status EnsureLease(ScrapeSession& session, std::optional<Lease>* lease);
+  // Whether `query` (a snapshot's first) may start now: time is left (a
+  // cached query refreshes past the scrape's deadline), and a usable session
+  // is in `*lease` (the one there, or another of the scrape's replica). The
+  // reason why not, otherwise.
+  Status ReadyToRun(const QuerySpec& query, ScrapeSession& session, std::optional<Lease>* lease);
+  // The outcome of an execution that did not run, or ended early, for `status`.
+  std::shared_ptr<QueryOutcome> NotRun(const Task& task, Status status) const;
   // A unit's cached results no older than `max_age`, one per query; empty
   // unless every query has one, and those of a snapshot come from one run.
   std::vector<SharedOutcome> Cached(const Unit& unit, std::chrono::milliseconds max_age) const;

@@ -13,7 +13,10 @@ double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).
 
 }  // namespace
 
-Status ScrapeEngine::EnsureLease(ScrapeSession& session, std::optional<Lease>* lease) {
+Status ScrapeEngine::ReadyToRun(const QuerySpec& query, ScrapeSession& session,
+                               std::optional<Lease>* lease) {
+  if (!query.cache && session.deadline().Expired(*clock_))
+    return Status::DeadlineExceeded("not started before the scrape deadline");
   // A query that left its session unusable (its own failure closed it) must
   // not hand the next query a broken session: that would be a verdict on
   // the replica. The next query gets a session of its own.
@@ -25,25 +28,22 @@ Status ScrapeEngine::EnsureLease(ScrapeSession& session, std::optional<Lease>* l
   return Status::Ok();
 }
 
+std::shared_ptr<QueryOutcome> ScrapeEngine::NotRun(const Task& task, Status status) const {
+  const QueryError reason = QueryErrorFor(status);
+  auto outcome = std::make_shared<QueryOutcome>(QueryOutcome::Failed(reason, std::move(status)));
+  outcome->finished_at = clock_->Now();
+  outcome->wait_seconds = Seconds(outcome->finished_at - task.execution->planned_at);
+  return outcome;
+}
+
 SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
                                    std::optional<Lease>* lease) {
   const QuerySpec& query = *task.unit->queries.front();
   const Deadline deadline = QueryDeadline(query, session.deadline());
-  auto failed = [&](QueryError reason, Status status) {
-    auto outcome = std::make_shared<QueryOutcome>(QueryOutcome::Failed(reason, std::move(status)));
-    outcome->finished_at = clock_->Now();
-    outcome->wait_seconds = Seconds(outcome->finished_at - task.execution->planned_at);
-    return outcome;
-  };
   while (true) {
-    if (!query.cache && session.deadline().Expired(*clock_)) {
-      return failed(QueryError::kTimeout,
-                    Status::DeadlineExceeded("not started before the scrape deadline"));
-    }
     // Waiting out the deadline for a busy pool is a timeout, not a fault
     // of the replica; failing to open a session is a connection error.
-    if (Status leased = EnsureLease(session, lease); !leased.ok())
-      return failed(QueryErrorFor(leased), leased);
+    if (Status ready = ReadyToRun(query, session, lease); !ready.ok()) return NotRun(task, ready);
     const TimePoint began = clock_->Now();
     task.execution->started_at = began;
     std::shared_ptr<QueryOutcome> outcome =

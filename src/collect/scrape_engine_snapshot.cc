@@ -56,19 +56,8 @@ SharedOutcome ScrapeEngine::RunSnapshot(const Task& task, ScrapeSession& session
   const Unit& unit = *task.unit;
   const QuerySpec& first = *unit.queries.front();  // Its timeout and cache are everyone's.
   const Deadline deadline = QueryDeadline(first, session.deadline());
-  auto failed = [&](QueryError reason, Status status) {
-    auto outcome = std::make_shared<QueryOutcome>(QueryOutcome::Failed(reason, std::move(status)));
-    outcome->finished_at = clock_->Now();
-    outcome->wait_seconds = Seconds(outcome->finished_at - task.execution->planned_at);
-    return outcome;
-  };
   while (true) {
-    if (!first.cache && session.deadline().Expired(*clock_)) {
-      return failed(QueryError::kTimeout,
-                    Status::DeadlineExceeded("not started before the scrape deadline"));
-    }
-    if (Status leased = EnsureLease(session, lease); !leased.ok())
-      return failed(QueryErrorFor(leased), leased);
+    if (Status ready = ReadyToRun(first, session, lease); !ready.ok()) return NotRun(task, ready);
     Connection& connection = (*lease)->connection();
     const size_t member = (*lease)->member();
     const TimePoint began = clock_->Now();
@@ -77,7 +66,7 @@ SharedOutcome ScrapeEngine::RunSnapshot(const Task& task, ScrapeSession& session
     auto bundle = std::make_shared<QueryOutcome>();
     if (Status opened = connection.BeginSnapshot(deadline); !opened.ok()) {
       if (QueryErrorFor(opened) != QueryError::kConnection)
-        return failed(QueryErrorFor(opened), opened);
+        return NotRun(task, opened);
       lost = opened;
     } else {
       const uint64_t run = ++snapshot_runs;
@@ -121,7 +110,7 @@ SharedOutcome ScrapeEngine::RunSnapshot(const Task& task, ScrapeSession& session
     }
     auto next = session.FailOver(std::move(**lease), lost);
     lease->reset();
-    if (!next.ok()) return failed(QueryError::kConnection, lost);
+    if (!next.ok()) return NotRun(task, lost);
     lease->emplace(std::move(*next));
   }
 }

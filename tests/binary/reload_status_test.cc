@@ -19,6 +19,12 @@ using testing::ExporterWorkspace;
 
 const bool kPasswordSet = setenv("SHOP_EXPORTER_PASSWORD", "exporter-demo-pw", 1) == 0;
 
+// --config.check on the workspace's config, as an operator runs it.
+testing::CommandResult ConfigCheck(const ExporterWorkspace& ws) {
+  return testing::RunCommand(
+      {RSE_EXPORTER_BINARY, "--config.check", "--config.file=" + ws.Path("exporter.toml")}, ws.dir());
+}
+
 // /status.json against its published schema.
 void ExpectValidStatus(const std::string& body) {
   auto valid =
@@ -125,8 +131,7 @@ TEST(OperationsTest, ASettingOfTheOtherEngineIsRefusedAtLoadWithItsLine) {
            "[[query]]\nname = \"tuned\"\nsql = \"SELECT 1 AS v\"\n  [query.settings]\n"
            "  join_buffer_size = 262144\n  [[query.metrics]]\n  name = \"m\"\n  help = \"h\"\n"
            "  value = \"v\"\n");
-  auto check = testing::RunCommand(
-      {RSE_EXPORTER_BINARY, "--config.check", "--config.file=" + ws.Path("exporter.toml")}, ws.dir());
+  auto check = ConfigCheck(ws);
   EXPECT_EQ(check.exit_code, 1) << check.output;
   EXPECT_NE(check.output.find("shop.toml:1: query 'tuned': settings.join_buffer_size: a MariaDB "
                               "setting, and this cluster's engine is postgres (its settings: "),
@@ -136,8 +141,7 @@ TEST(OperationsTest, ASettingOfTheOtherEngineIsRefusedAtLoadWithItsLine) {
            "[[query]]\nname = \"tuned\"\nsql = \"SELECT 1 AS v\"\n  [query.settings]\n"
            "  work_mem = \"64MB\"\n  jit = false\n  random_page_cost = 1.1\n"
            "  [[query.metrics]]\n  name = \"m\"\n  help = \"h\"\n  value = \"v\"\n");
-  auto ok = testing::RunCommand(
-      {RSE_EXPORTER_BINARY, "--config.check", "--config.file=" + ws.Path("exporter.toml")}, ws.dir());
+  auto ok = ConfigCheck(ws);
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
 }
 
@@ -154,8 +158,7 @@ TEST(OperationsTest, ASnapshotBehindStatementPoolingIsRefusedAtLoadWithItsLine) 
            metrics;
   };
   ws.Write("queries/shop.toml", named("total") + named("by_status"));
-  auto check = testing::RunCommand(
-      {RSE_EXPORTER_BINARY, "--config.check", "--config.file=" + ws.Path("exporter.toml")}, ws.dir());
+  auto check = ConfigCheck(ws);
   EXPECT_EQ(check.exit_code, 1) << check.output;
   EXPECT_NE(check.output.find("shop.toml:1: query 'total': snapshot: snapshot 'totals' needs one "
                               "transaction across its queries, and [cluster] pooler = "
@@ -163,8 +166,7 @@ TEST(OperationsTest, ASnapshotBehindStatementPoolingIsRefusedAtLoadWithItsLine) 
             std::string::npos)
       << check.output;
   ws.WriteConfig("pooler = \"pgbouncer-transaction\"\n");
-  auto ok = testing::RunCommand(
-      {RSE_EXPORTER_BINARY, "--config.check", "--config.file=" + ws.Path("exporter.toml")}, ws.dir());
+  auto ok = ConfigCheck(ws);
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
 }
 

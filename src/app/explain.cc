@@ -41,6 +41,13 @@ bool ExplainOne(Connection& connection, bool postgres, const QuerySpec& query,
                 const ExplainOptions& options, std::chrono::milliseconds budget, std::ostream& err) {
   const Deadline deadline = Deadline::After(*DefaultClock(), budget);
   err << "\nquery " << query.name << " (" << query.where << ")\n";
+  if (query.fan_out) {
+    // Its tables live in the databases it fans out over, not in the one
+    // this session is in (a PostgreSQL session cannot leave its database).
+    err << "  not explained: it runs once per database (" << query.fan_out->label
+        << "); run EXPLAIN in one of them\n";
+    return true;
+  }
   const std::string statement =
       (postgres ? "EXPLAIN (FORMAT JSON, VERBOSE) " : "EXPLAIN FORMAT=JSON ") + query.sql;
   RowSetSink sink;

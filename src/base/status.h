@@ -49,6 +49,12 @@ class Status {
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   bool refused() const { return refused_; }
+  // The same status with `context` before its message ("database \"x\": ...").
+  Status Prefixed(const std::string& context) const {
+    Status status = *this;
+    if (!ok()) status.message_ = context + message_;
+    return status;
+  }
 
  private:
   Status(Code code, std::string msg) : code_(code), message_(std::move(msg)) {}

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "catalog/fan_out.h"
 #include "catalog/metric_name.h"
 #include "catalog/metric_values.h"
 #include "catalog/query_settings.h"
@@ -184,7 +185,8 @@ std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
                                     std::vector<std::string>* errors) {
   r.RejectUnknownKeys(
       {"name", "sql", "group", "timeout", "cache", "max_staleness", "max_series", "metrics",
-       "settings", "snapshot"});
+       "settings", "snapshot", "databases", "databases_query", "database_label",
+       "max_concurrent_databases"});
   QuerySpec query;
   query.where = r.Where(r.table());
   query.where.resize(query.where.size() - 2);
@@ -213,6 +215,12 @@ std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
     if (!IsSnapshotName(*snapshot))
       q.Error("snapshot", "\"" + *snapshot + "\" must match [a-zA-Z_][a-zA-Z0-9_]*");
     query.snapshot = *snapshot;
+  }
+  query.fan_out = ParseFanOut(q);
+  if (query.fan_out && !query.snapshot.empty()) {
+    q.Error("snapshot",
+            "a snapshot runs on one session, in one database: a query with databases or "
+            "databases_query cannot be in one");
   }
   if (auto timeout = q.Duration("timeout")) {
     if (timeout->count() <= 0) q.Error("timeout", "must be positive");
@@ -243,6 +251,7 @@ std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
       if (auto metric = ParseMetric(m)) query.metrics.push_back(std::move(*metric));
     }
   }
+  CheckFanOutLabel(query, errors);
   if (errors->size() != errors_before) return std::nullopt;
   return query;
 }

@@ -51,6 +51,16 @@ struct MetricSpec {
   bool operator==(const MetricSpec&) const = default;
 };
 
+// Per-database fan-out (see catalog/fan_out.h): the query runs once per
+// database on the scrape's replica, each sample labelled `label`="<database>".
+struct FanOut {
+  std::vector<std::string> databases;  // As listed, sorted; empty with databases_query.
+  std::string databases_query;         // Run on the replica per scrape: its first column.
+  std::string label = "database";
+  int max_concurrent = 2;  // Databases run at once, each on a session of its own.
+  bool operator==(const FanOut&) const = default;
+};
+
 struct QuerySpec {
   std::string name;  // Unique; the `query` label of self-metrics.
   std::string sql;
@@ -72,6 +82,7 @@ struct QuerySpec {
   // transaction, in snapshot_position order (see catalog/snapshots.h).
   std::string snapshot;
   int snapshot_position = 0;
+  std::optional<FanOut> fan_out;
   bool operator==(const QuerySpec&) const = default;
 };
 

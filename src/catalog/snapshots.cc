@@ -102,6 +102,12 @@ void ResolveSnapshots(const std::vector<SnapshotTable>& tables, std::vector<Quer
                           "' at " + query.where + "; a query runs in one snapshot");
         continue;
       }
+      if (query.fan_out) {
+        errors->push_back(at + "query '" + name +
+                          "' has databases or databases_query: a snapshot runs on one session, "
+                          "in one database");
+        continue;
+      }
       query.snapshot = table.name;
       query.snapshot_position = static_cast<int>(i);
     }

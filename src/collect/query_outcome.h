@@ -15,6 +15,16 @@
 
 namespace rse {
 
+// One database's run of a fan-out query (see catalog/fan_out.h).
+struct DatabaseRun {
+  std::string database;
+  Status status;  // OK, or why nothing of this database is served.
+  QueryError reason = QueryError::kSql;  // Meaningful only when !status.ok().
+  double duration_seconds = 0;
+  size_t rows = 0;
+  bool duplicate_series = false;  // A metric dropped for duplicate label sets; the rest served.
+};
+
 struct QueryOutcome {
   // OK, or why nothing of this execution is served: the backend's own Status
   // (code and message), or the mapping's.
@@ -36,6 +46,10 @@ struct QueryOutcome {
   // query's). Each part carries the run it came from: parts of one run agree.
   std::vector<std::shared_ptr<const QueryOutcome>> parts;
   uint64_t snapshot_run = 0;
+  // A fan-out query's execution: one run per database, in database order;
+  // `families` holds the samples of those that succeeded, each labelled with
+  // its database. Empty when the databases could not be listed (then !ok()).
+  std::vector<DatabaseRun> databases;
 
   bool ok() const { return status.ok(); }
   static QueryOutcome Failed(QueryError reason, Status status) {

@@ -23,6 +23,19 @@ void QueryStats::Count(const std::string& query, QueryError reason, uint64_t n) 
   errors_[query][QueryErrorLabel(reason)] += n;
 }
 
+void QueryStats::CountIn(const std::string& query, const std::string& database,
+                         QueryError reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++database_errors_[query][database][QueryErrorLabel(reason)];
+}
+
+void QueryStats::KeepDatabases(const std::string& query, const std::set<std::string>& databases) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = database_errors_.find(query);
+  if (it == database_errors_.end()) return;
+  std::erase_if(it->second, [&](const auto& entry) { return !databases.count(entry.first); });
+}
+
 bool QueryStats::SetFailing(const std::string& query, bool failing) {
   std::lock_guard<std::mutex> lock(mu_);
   bool& slot = failing_[query];
@@ -77,6 +90,8 @@ void QueryStats::Describe(const std::string& query, QueryStatus* status) const {
 void QueryStats::CopyFrom(const QueryStats& other, const std::string& query) {
   std::scoped_lock lock(mu_, other.mu_);
   if (auto it = other.errors_.find(query); it != other.errors_.end()) errors_[query] = it->second;
+  if (auto it = other.database_errors_.find(query); it != other.database_errors_.end())
+    database_errors_[query] = it->second;
   if (auto it = other.failing_.find(query); it != other.failing_.end()) failing_[query] = it->second;
   if (auto it = other.last_run_.find(query); it != other.last_run_.end()) last_run_[query] = it->second;
   if (auto it = other.last_error_.find(query); it != other.last_error_.end())
@@ -103,6 +118,15 @@ MetricFamily QueryStats::ErrorsFamily(const std::set<std::string>& only) const {
     for (const auto& [reason, count] : reasons) {
       family.samples.push_back(
           {{{"query", query}, {"reason", reason}}, static_cast<double>(count)});
+    }
+  }
+  for (const auto& [query, databases] : database_errors_) {
+    if (!only.count(query)) continue;
+    for (const auto& [database, reasons] : databases) {
+      for (const auto& [reason, count] : reasons) {
+        family.samples.push_back({{{"query", query}, {"reason", reason}, {"database", database}},
+                                  static_cast<double>(count)});
+      }
     }
   }
   return family;

@@ -25,6 +25,12 @@ class QueryStats {
   // the one that failed it: the caller counts a failure once, with Count().
   void CountMappingErrors(const std::string& query, const QueryOutcome& outcome);
   void Count(const std::string& query, QueryError reason, uint64_t n = 1);
+  // A fan-out query's database failed (replica_sql_query_errors_total{query,
+  // reason,database}; the series appear with a database's first error).
+  void CountIn(const std::string& query, const std::string& database, QueryError reason);
+  // Drops the per-database counts of the fan-out query's databases not in
+  // `databases` (dropped, or no longer listed): their series go with them.
+  void KeepDatabases(const std::string& query, const std::set<std::string>& databases);
 
   // Records whether `query`'s latest execution failed; true when that differs
   // from the one before (so a failing query is logged once, not per scrape).
@@ -49,6 +55,8 @@ class QueryStats {
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::map<std::string, uint64_t>> errors_;  // Guarded by mu_. By label.
+  // Guarded by mu_. Query → database → reason label → count.
+  std::map<std::string, std::map<std::string, std::map<std::string, uint64_t>>> database_errors_;
   std::map<std::string, bool> failing_;                            // Guarded by mu_.
   std::map<std::string, QueryRun> last_run_;                       // Guarded by mu_.
   std::map<std::string, QueryFailure> last_error_;                 // Guarded by mu_.

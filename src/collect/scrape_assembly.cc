@@ -87,9 +87,9 @@ Exposition ScrapeAssembly::Assemble(const std::vector<QueryPlan>& plans) const {
       seconds = served->duration_seconds;
       waited = served->wait_seconds;
       // A metric dropped for duplicate label sets: the rest is served, but the
-      // query did not fully succeed.
+      // query did not fully succeed (a fan-out query: in that database).
       for (const MappingError& error : served->mapping_errors)
-        ok = ok && error.reason != QueryError::kDuplicateSeries;
+        ok = ok && (error.reason != QueryError::kDuplicateSeries || !served->databases.empty());
       if (!Shared(query, shared_queries)) {
         if (!served->families.empty()) {
           exposition.blocks.push_back(
@@ -120,9 +120,20 @@ Exposition ScrapeAssembly::Assemble(const std::vector<QueryPlan>& plans) const {
     const std::vector<Label> labels{{"query", query.name}};
     if (failed_over && plan.result && !plan.result->replica.empty())
       where.samples.push_back({{{"query", query.name}, {"replica", plan.result->replica}}, 1});
+    wait.samples.push_back({labels, waited});
+    if (served && !served->databases.empty()) {
+      // A fan-out query: each database's own success, duration and rows.
+      for (const DatabaseRun& run : served->databases) {
+        const std::vector<Label> in{{"query", query.name}, {"database", run.database}};
+        const bool good = ok && run.status.ok() && !run.duplicate_series;
+        success.samples.push_back({in, good ? 1.0 : 0.0});
+        duration.samples.push_back({in, run.duration_seconds});
+        rows.samples.push_back({in, static_cast<double>(run.rows)});
+      }
+      continue;
+    }
     success.samples.push_back({labels, ok ? 1.0 : 0.0});
     duration.samples.push_back({labels, seconds});
-    wait.samples.push_back({labels, waited});
     rows.samples.push_back({labels, served ? static_cast<double>(served->rows) : 0.0});
   }
   for (MetricFamily* family : {&success, &duration, &wait, &rows, &age, &staleness, &where})

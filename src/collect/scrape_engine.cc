@@ -83,8 +83,10 @@ double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).
 
 void ScrapeEngine::Work(std::shared_ptr<Batch> batch, std::optional<Lease> lease) {
   while (std::optional<Task> task = batch->Pop()) {
-    Publish(*task, task->unit->snapshot ? RunSnapshot(*task, batch->session, &lease)
-                                        : RunOne(*task, batch->session, &lease));
+    const Unit& unit = *task->unit;
+    Publish(*task, unit.snapshot                   ? RunSnapshot(*task, batch->session, &lease)
+                   : unit.queries.front()->fan_out ? RunFanOut(*task, batch->session, &lease)
+                                                   : RunOne(*task, batch->session, &lease));
   }
 }
 

@@ -71,6 +71,7 @@ class ScrapeEngine {
  private:
   struct Batch;
   struct Retire;
+  struct FanOutRun;
   // What runs as one execution: one query, or a consistent snapshot's
   // queries in snapshot order (see catalog/snapshots.h).
   struct Unit {
@@ -107,6 +108,15 @@ class ScrapeEngine {
   // one snapshot). A query that ends the session (its deadline) fails the
   // rest with its reason.
   SharedOutcome RunSnapshot(const Task& task, ScrapeSession& session, std::optional<Lease>* lease);
+  // Runs a fan-out query once per database on the scrape's replica (the
+  // databases listed, or those its databases_query returns there), at most
+  // max_concurrent_databases at a time; each database's failure is its own.
+  SharedOutcome RunFanOut(const Task& task, ScrapeSession& session, std::optional<Lease>* lease);
+  // The part of Publish for a fan-out query's databases: counters and log.
+  void PublishDatabases(const QuerySpec& query, const QueryOutcome& outcome);
+  // One thread's share of a fan-out: claims databases until none is left.
+  void RunDatabases(FanOutRun& run, const QuerySpec& query, ScrapeSession& session, size_t member,
+                    const Deadline& deadline);
   // Every query in a unit of its own, but a snapshot's, which share one.
   static std::vector<Unit> PlanUnits(const std::vector<QuerySpec>& queries);
   // Whether `query` (a snapshot's first) may start now: time is left (a

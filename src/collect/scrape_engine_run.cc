@@ -99,6 +99,7 @@ void ScrapeEngine::PublishQuery(const QuerySpec& query, SingleFlight::Execution&
   // A scrape that gave up on this execution at its deadline counted it already.
   if (!outcome->ok() && execution.ClaimFailure(part)) stats_.Count(query.name, outcome->reason);
   stats_.CountMappingErrors(query.name, *outcome);
+  if (query.fan_out) PublishDatabases(query, *outcome);
   stats_.RecordRun(query.name, *outcome);
   // A query that keeps failing is logged when it starts and when it
   // recovers; every execution only at debug level.

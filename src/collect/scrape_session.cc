@@ -13,6 +13,11 @@ StatusOr<Lease> ScrapeSession::Open() {
   return lease;
 }
 
+StatusOr<Lease> ScrapeSession::AcquireIn(size_t member, const std::string& database,
+                                         const Deadline& deadline) {
+  return pool_->AcquireMore(member, deadline, database);
+}
+
 StatusOr<Lease> ScrapeSession::AcquireMore() {
   std::optional<size_t> member;
   {

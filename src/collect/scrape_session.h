@@ -40,6 +40,11 @@ class ScrapeSession {
   // One more connection to the serving replica, for a parallel worker.
   StatusOr<Lease> AcquireMore();
 
+  // A session of `member` in `database`, for one database of a fan-out
+  // query, by `deadline`. Its failure is that database's, not a verdict on
+  // the member: the scrape stays where it is.
+  StatusOr<Lease> AcquireIn(size_t member, const std::string& database, const Deadline& deadline);
+
   // A healthy replica other than `member`, for one query that `member`
   // could not run (a recovery conflict there); the scrape stays where it is.
   StatusOr<Lease> RetryElsewhere(size_t member);

@@ -71,6 +71,18 @@ class Connection {
   // snapshot cannot end is no longer Usable.
   virtual void EndSnapshot() = 0;
 
+  // Moves the session to `database` for the statements that follow.
+  // MySQL/MariaDB select the schema on the session (USE); a PostgreSQL
+  // session stays in the database it was opened in, so this fails and the
+  // pool opens another session instead. InvalidArgument when the database is
+  // empty (USE cannot return to none), missing or not allowed (the session
+  // stays usable); Unavailable when the session failed.
+  virtual Status UseDatabase(const std::string& database, const Deadline& deadline) {
+    (void)deadline;
+    return Status::InvalidArgument("this session cannot change its database to \"" + database +
+                                   "\"");
+  }
+
   // One look at the server's replication role and state.
   virtual StatusOr<ReplicaState> Probe(const Deadline& deadline) = 0;
 

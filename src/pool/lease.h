@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 
 #include "db/connection.h"
 
@@ -15,8 +16,9 @@ class Lease {
  public:
   // `reused`: the session was idle in the pool (it may have been closed
   // under us meanwhile), not opened for this lease.
+  // `database`: the one the session is in ("": the configured one).
   Lease(ReplicaPool* pool, size_t member, std::unique_ptr<Connection> connection,
-        bool reused = false);
+        bool reused = false, std::string database = {});
   Lease(Lease&& other) noexcept;
   Lease& operator=(Lease&& other) noexcept;
   Lease(const Lease&) = delete;
@@ -28,6 +30,7 @@ class Lease {
   void Discard();
   size_t member() const { return member_; }
   bool reused() const { return reused_; }
+  const std::string& database() const { return database_; }
 
  private:
   void Release();
@@ -36,6 +39,7 @@ class Lease {
   size_t member_;
   std::unique_ptr<Connection> connection_;
   bool reused_;
+  std::string database_;
 };
 
 }  // namespace rse

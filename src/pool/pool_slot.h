@@ -19,10 +19,16 @@ inline constexpr std::chrono::milliseconds kSessionAbortAfter = kCancelGrace + k
 // Enough for a healthy replica, even a network away, to answer the probe.
 inline constexpr std::chrono::milliseconds kMinProbeTime{250};
 
+// An idle session and the database it is in ("": the configured one).
+struct ReplicaPool::IdleSession {
+  std::unique_ptr<Connection> connection;
+  std::string database;
+};
+
 struct ReplicaPool::Slot {
   Slot(Member m, int rise, int fall) : member(std::move(m)), health(rise, fall) {}
   Member member;
-  std::vector<std::unique_ptr<Connection>> idle;
+  std::vector<IdleSession> idle;
   int open = 0;  // Idle, leased, and being opened.
   MemberHealth health;
   std::optional<double> lag_seconds;

@@ -33,8 +33,8 @@ size_t ReplicaPool::AdoptMembersFrom(ReplicaPool& previous) {
           (old.member.label != slot.member.label || !(old.member.address == slot.member.address)))
         continue;
       // Leased sessions go back to `previous` and close with it; idle ones move.
-      for (std::unique_ptr<Connection>& connection : TakeIdle(old)) {
-        slot.idle.push_back(std::move(connection));
+      for (IdleSession& session : TakeIdle(old)) {
+        slot.idle.push_back(std::move(session));
         ++slot.open;
       }
       slot.adopted = true;
@@ -66,15 +66,15 @@ size_t ReplicaPool::AdoptMembersFrom(ReplicaPool& previous) {
   return adopted;
 }
 
-std::vector<std::unique_ptr<Connection>> ReplicaPool::TakeIdle(Slot& slot) {
+std::vector<ReplicaPool::IdleSession> ReplicaPool::TakeIdle(Slot& slot) {
   slot.open -= static_cast<int>(slot.idle.size());
-  std::vector<std::unique_ptr<Connection>> idle = std::move(slot.idle);
+  std::vector<IdleSession> idle = std::move(slot.idle);
   slot.idle.clear();
   return idle;
 }
 
 void ReplicaPool::DropIdle(size_t member) {
-  std::vector<std::unique_ptr<Connection>> discard;
+  std::vector<IdleSession> discard;
   {
     std::lock_guard<std::mutex> lock(mu_);
     discard = TakeIdle(slots_[member]);
@@ -87,27 +87,52 @@ bool ReplicaPool::KeepsConnections(MemberState state) {
   return state == MemberState::kHealthy || state == MemberState::kLagging;
 }
 
-std::optional<StatusOr<Lease>> ReplicaPool::TryTake(size_t member, const Deadline& deadline) {
+std::optional<StatusOr<Lease>> ReplicaPool::TryTake(size_t member, const Deadline& deadline,
+                                                    const std::string& wanted) {
+  // The configured database by its name is the configured database.
+  const std::string database = wanted == options_.connect.database ? std::string() : wanted;
+  IdleSession other;  // An idle session of another database, to move or replace.
   {
     std::lock_guard<std::mutex> lock(mu_);
     Slot& slot = slots_[member];
-    if (!slot.idle.empty()) {
-      std::unique_ptr<Connection> connection = std::move(slot.idle.back());
-      slot.idle.pop_back();
-      return StatusOr<Lease>(Lease(this, member, std::move(connection), /*reused=*/true));
+    for (auto it = slot.idle.rbegin(); it != slot.idle.rend(); ++it) {
+      if (it->database != database) continue;
+      std::unique_ptr<Connection> connection = std::move(it->connection);
+      slot.idle.erase(std::next(it).base());
+      return StatusOr<Lease>(Lease(this, member, std::move(connection), /*reused=*/true, database));
     }
-    if (slot.open >= options_.connections_per_replica) return std::nullopt;
-    ++slot.open;  // Reserve the slot; connect outside the lock.
+    if (slot.open < options_.connections_per_replica) {
+      ++slot.open;  // Reserve the slot; connect outside the lock.
+    } else if (!slot.idle.empty()) {
+      other = std::move(slot.idle.front());  // The longest idle; its slot is reused.
+      slot.idle.erase(slot.idle.begin());
+    } else {
+      return std::nullopt;
+    }
   }
+  if (other.connection) {
+    const std::string& target = database.empty() ? options_.connect.database : database;
+    if (other.connection->UseDatabase(target, deadline).ok()) {
+      return StatusOr<Lease>(
+          Lease(this, member, std::move(other.connection), /*reused=*/true, database));
+    }
+    other.connection.reset();  // Closed (a PostgreSQL session is bound to its database).
+  }
+  return StatusOr<Lease>(Open(member, deadline, database));
+}
+
+StatusOr<Lease> ReplicaPool::Open(size_t member, const Deadline& deadline,
+                                  const std::string& database) {
   auto fail = [&](Status status) {
     std::lock_guard<std::mutex> lock(mu_);
     --slots_[member].open;
     slot_freed_.notify_all();
-    return std::optional<StatusOr<Lease>>(std::move(status));
+    return StatusOr<Lease>(std::move(status));
   };
   ConnectParams params = options_.connect;
   params.host = slots_[member].member.address.host;
   params.port = slots_[member].member.address.port;
+  if (!database.empty()) params.database = database;
   if (options_.password) {
     auto password = options_.password(params.host, params.port);
     if (!password.ok()) return fail(Status::Unavailable(password.status().message()));
@@ -123,16 +148,17 @@ std::optional<StatusOr<Lease>> ReplicaPool::TryTake(size_t member, const Deadlin
     }
     if (first) logger_->Warn(advice, {{"replica", slots_[member].member.label}});
   }
-  return StatusOr<Lease>(Lease(this, member, std::move(*connection)));
+  return Lease(this, member, std::move(*connection), /*reused=*/false, database);
 }
 
-void ReplicaPool::GiveBack(size_t member, std::unique_ptr<Connection> connection, bool keep) {
+void ReplicaPool::GiveBack(size_t member, std::unique_ptr<Connection> connection,
+                           std::string database, bool keep) {
   std::unique_ptr<Connection> discard;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Slot& slot = slots_[member];
     if (keep && connection->Usable() && KeepsConnections(slot.health.state())) {
-      slot.idle.push_back(std::move(connection));
+      slot.idle.push_back({std::move(connection), std::move(database)});
     } else {
       --slot.open;
       discard = std::move(connection);
@@ -164,7 +190,7 @@ bool ReplicaPool::RejectSession(size_t member, const Status& why) {
 }
 
 bool ReplicaPool::Record(size_t member, const HealthVerdict& verdict, std::optional<double> lag) {
-  std::vector<std::unique_ptr<Connection>> discard;
+  std::vector<IdleSession> discard;
   bool changed;
   MemberState state;
   std::string reason;
@@ -219,9 +245,10 @@ bool ReplicaPool::Record(size_t member, const HealthVerdict& verdict, std::optio
   // `discard` closes its sessions here, outside the lock.
 }
 
-StatusOr<Lease> ReplicaPool::AcquireMore(size_t member, const Deadline& deadline) {
+StatusOr<Lease> ReplicaPool::AcquireMore(size_t member, const Deadline& deadline,
+                                         const std::string& database) {
   while (true) {
-    auto taken = TryTake(member, deadline);
+    auto taken = TryTake(member, deadline, database);
     if (taken) {
       if (!taken->ok() || (*taken)->reused()) return std::move(*taken);
       return VerifyOpened(member, std::move(**taken), deadline);
@@ -253,13 +280,13 @@ std::optional<double> ReplicaPool::lag(size_t member) const {
 }
 
 void ReplicaPool::RefuseCluster(size_t member, const std::string& reason) {
-  std::vector<std::unique_ptr<Connection>> discard;
+  std::vector<IdleSession> discard;
   {
     std::lock_guard<std::mutex> lock(mu_);
     cluster_refused_ = slots_[member].member.label + " is a " + reason;
     for (Slot& slot : slots_) {
       slot.health.Apply({MemberState::kRefused, reason, false});
-      for (auto& connection : TakeIdle(slot)) discard.push_back(std::move(connection));
+      for (IdleSession& session : TakeIdle(slot)) discard.push_back(std::move(session));
     }
   }
   slot_freed_.notify_all();

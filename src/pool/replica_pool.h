@@ -102,7 +102,12 @@ class ReplicaPool {
   // query that runs in parallel. Waits for a free slot until `deadline`. A
   // session opened for it is probed first, like the scrape's first: every
   // session is checked on the server it reached before it runs a query.
-  StatusOr<Lease> AcquireMore(size_t member, const Deadline& deadline);
+  // `database` (a fan-out query's; "" the configured one): a session in that
+  // database, an idle one moved there (MySQL/MariaDB), or a new one (in place
+  // of an idle one of another database when the member is at its cap:
+  // connections_per_replica holds across databases).
+  StatusOr<Lease> AcquireMore(size_t member, const Deadline& deadline,
+                              const std::string& database = {});
 
   // `member` failed at the connection level (a query's session broke, a
   // probe failed): it is down. Retried at the next scrape when the connection
@@ -134,6 +139,7 @@ class ReplicaPool {
  private:
   friend class Lease;
   struct Slot;
+  struct IdleSession;
   // What one round of probes learned: why members could not serve, and a
   // member whose only fault is a broken replication stream (a last resort).
   struct Judgement {
@@ -162,11 +168,17 @@ class ReplicaPool {
   // address got from one session (primary, lagging) is forgotten.
   void NoteServer(size_t member, const std::string& server);
 
-  // Takes an idle connection or opens one if under the cap; nullopt when the
-  // member's slots are all in use.
-  std::optional<StatusOr<Lease>> TryTake(size_t member, const Deadline& deadline);
+  // Takes an idle connection in `database` ("": the configured one), opens
+  // one if under the cap, or moves an idle one of another database there
+  // (closed and reopened where it cannot move); nullopt when the member's
+  // slots are all in use.
+  std::optional<StatusOr<Lease>> TryTake(size_t member, const Deadline& deadline,
+                                         const std::string& database = {});
+  // Opens a session to `member` in `database` in a slot already counted in `open`.
+  StatusOr<Lease> Open(size_t member, const Deadline& deadline, const std::string& database);
   // `keep` false: the session is closed even if it could serve (it reached an unfit server).
-  void GiveBack(size_t member, std::unique_ptr<Connection> connection, bool keep = true);
+  void GiveBack(size_t member, std::unique_ptr<Connection> connection, std::string database,
+                bool keep = true);
   // `deadline`, or sooner: an equal share of its time for each of the
   // members still to try.
   Deadline ShareOf(const Deadline& deadline, size_t members_left) const;
@@ -179,7 +191,7 @@ class ReplicaPool {
   // Closes the member's idle sessions.
   void DropIdle(size_t member);
   // Moves a slot's idle sessions out (to be closed outside the lock). Requires mu_ held.
-  static std::vector<std::unique_ptr<Connection>> TakeIdle(Slot& slot);
+  static std::vector<IdleSession> TakeIdle(Slot& slot);
   // Healthy and lagging members keep idle sessions; down, primary and refused do not.
   static bool KeepsConnections(MemberState state);
   // Master election seen on `member`: every member is refused from now on.

@@ -1,5 +1,6 @@
 #include "fakes/fake_backend.h"
 
+#include <algorithm>
 #include <atomic>
 
 namespace rse::testing {
@@ -10,8 +11,12 @@ ReplicaState Primary() { return ReplicaState{false, false, false, std::nullopt, 
 class FakeConnection final : public Connection {
  public:
   // `server`: which of the member's `servers` this session reached (-1: none).
-  FakeConnection(FakeBackend* backend, int port, int generation, int server)
-      : backend_(backend), port_(port), generation_(generation), server_(server) {}
+  FakeConnection(FakeBackend* backend, int port, int generation, int server, std::string database)
+      : backend_(backend),
+        port_(port),
+        generation_(generation),
+        server_(server),
+        database_(std::move(database)) {}
   ~FakeConnection() override {
     backend_->Edit(port_, [](FakeMember& m) { --m.open_connections; });
   }
@@ -21,7 +26,8 @@ class FakeConnection final : public Connection {
                 const std::vector<SessionSetting>& settings) override {
     backend_->Edit(port_, [&](FakeMember& m) {
       m.last_settings = settings;
-      std::string entry = std::to_string(id_) + ":" + std::string(sql);
+      std::string entry = std::to_string(id_) + (database_.empty() ? "" : "@" + database_) + ":" +
+                          std::string(sql);
       if (snapshot_ > 0) entry += " (in snapshot " + std::to_string(snapshot_) + ")";
       m.statements.push_back(std::move(entry));
     });
@@ -33,6 +39,7 @@ class FakeConnection final : public Connection {
 
   StatusOr<RowSet> Rows(std::string_view sql, const Deadline& deadline) {
     std::function<StatusOr<RowSet>(std::string_view, const Deadline&)> query;
+    std::function<StatusOr<RowSet>(std::string_view, const std::string&)> query_in;
     bool closed = false;
     bool on_primary = false;
     backend_->Edit(port_, [&](FakeMember& m) {
@@ -40,14 +47,15 @@ class FakeConnection final : public Connection {
       on_primary = server_ >= 0 && !m.servers[server_].is_replica;
       if (!closed && !on_primary) ++m.queries;
       query = m.query;
+      query_in = m.query_in;
     });
     if (closed) return Closed();
     if (on_primary) {
       broken_ = true;
       return Status::FailedPrecondition("the server this session reached is not a replica");
     }
-    if (!query) return RowSet{{{"v", ColumnKind::kInteger}}, {{Cell("1")}}};
-    auto result = query(sql, deadline);
+    if (!query && !query_in) return RowSet{{{"v", ColumnKind::kInteger}}, {{Cell("1")}}};
+    auto result = query_in ? query_in(sql, database_) : query(sql, deadline);
     if (!result.ok() && result.status().code() == Status::Code::kUnavailable) broken_ = true;
     return result;
   }
@@ -68,6 +76,22 @@ class FakeConnection final : public Connection {
   void EndSnapshot() override {
     snapshot_ = 0;
     backend_->Edit(port_, [](FakeMember& m) { ++m.snapshots_ended; });
+  }
+
+  Status UseDatabase(const std::string& database, const Deadline&) override {
+    Status status = Status::InvalidArgument("this session stays in its database");
+    backend_->Edit(port_, [&](FakeMember& m) {
+      if (!m.switches_database) return;
+      const std::string& target = database;
+      if (target.empty() || m.missing_databases.count(target)) {
+        status = Status::InvalidArgument("unknown database '" + target + "'");
+        return;
+      }
+      ++m.database_switches;
+      database_ = target;
+      status = Status::Ok();
+    });
+    return status;
   }
 
   StatusOr<ReplicaState> Probe(const Deadline&) override {
@@ -102,6 +126,7 @@ class FakeConnection final : public Connection {
   const int port_;
   const int generation_;
   const int server_;
+  std::string database_;  // The one it is in now.
   const int id_ = next_id_++;
   int snapshot_ = 0;  // The member's snapshot this session is in; 0: none.
   static inline std::atomic<int> next_id_ = 1;
@@ -118,8 +143,10 @@ StatusOr<std::unique_ptr<Connection>> FakeBackend::Connect(const ConnectParams& 
     if (!m.servers.empty()) server = m.connects % static_cast<int>(m.servers.size());
     ++m.connects;
     error = m.connect_error;
+    if (error.ok() && m.missing_databases.count(params.database))
+      error = Status::Unavailable("database \"" + params.database + "\" does not exist");
     generation = m.generation;
-    if (error.ok()) ++m.open_connections;
+    if (error.ok()) m.peak_open_connections = std::max(m.peak_open_connections, ++m.open_connections);
   });
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -127,7 +154,7 @@ StatusOr<std::unique_ptr<Connection>> FakeBackend::Connect(const ConnectParams& 
   }
   if (!error.ok()) return error;
   return std::unique_ptr<Connection>(
-      std::make_unique<FakeConnection>(this, params.port, generation, server));
+      std::make_unique<FakeConnection>(this, params.port, generation, server, params.database));
 }
 
 void FakeBackend::Edit(int port, const std::function<void(FakeMember&)>& change) {

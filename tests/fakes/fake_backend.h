@@ -6,6 +6,8 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "db/connect_params.h"
@@ -31,12 +33,24 @@ struct FakeMember {
   int queries = 0;
   int cancels = 0;
   int open_connections = 0;
+  int peak_open_connections = 0;  // The most sessions ever open at once.
+  // Per-database fan-out. Sessions opened in (or moved to) these fail as a
+  // dropped database does: Connect with Unavailable, UseDatabase with
+  // InvalidArgument.
+  std::set<std::string> missing_databases;
+  // Sessions move between databases (MySQL/MariaDB USE); else each stays in
+  // the database it was opened in (PostgreSQL).
+  bool switches_database = false;
+  int database_switches = 0;
+  // When set, answers instead of `query`, told the session's database.
+  std::function<StatusOr<RowSet>(std::string_view sql, const std::string& database)> query_in;
   std::vector<SessionSetting> last_settings;  // Of the latest Stream().
   // Consistent snapshots: BeginSnapshot() fails with this when set.
   Status snapshot_error;
   int snapshots_begun = 0;
   int snapshots_ended = 0;
-  // Every statement streamed, in order, each as "<connection id>:<sql>" with
+  // Every statement streamed, in order, each as "<connection id>:<sql>"
+  // ("<connection id>@<database>:<sql>" in a session with a database), with
   // " (in snapshot <n>)" appended inside the n-th snapshot of the member.
   std::vector<std::string> statements;
 };

@@ -75,9 +75,11 @@ ClusterEnv MakeEnv(const std::string& name, Engine engine, const std::string& pr
 }
 
 std::vector<std::vector<std::string>> PostgresAdmin(const HostPort& member,
-                                                    const std::string& sql) {
+                                                    const std::string& sql,
+                                                    const std::string& database) {
   pqxx::connection conn("host=" + member.host + " port=" + std::to_string(member.port) +
-                        " user=postgres dbname=shop connect_timeout=5");
+                        " user=postgres dbname=" + (database.empty() ? "shop" : database) +
+                        " connect_timeout=5");
   pqxx::nontransaction tx(conn);
   pqxx::result result = tx.exec(sql);
   std::vector<std::vector<std::string>> rows;
@@ -185,9 +187,11 @@ const ClusterEnv& MariadbEnv() {
 std::vector<const ClusterEnv*> AllEnvs() { return {&PostgresEnv(), &MariadbEnv()}; }
 
 std::vector<std::vector<std::string>> AdminQuery(const ClusterEnv& env, const HostPort& member,
-                                                 const std::string& sql) {
+                                                 const std::string& sql,
+                                                 const std::string& database) {
   try {
-    return env.engine == Engine::kPostgres ? PostgresAdmin(member, sql) : MariadbAdmin(member, sql);
+    return env.engine == Engine::kPostgres ? PostgresAdmin(member, sql, database)
+                                           : MariadbAdmin(member, sql);
   } catch (const std::exception& e) {
     ADD_FAILURE() << env.name << " admin query on " << member.ToString() << " failed: " << e.what()
                   << "\n"
@@ -196,8 +200,9 @@ std::vector<std::vector<std::string>> AdminQuery(const ClusterEnv& env, const Ho
   }
 }
 
-void AdminExec(const ClusterEnv& env, const HostPort& member, const std::string& sql) {
-  AdminQuery(env, member, sql);
+void AdminExec(const ClusterEnv& env, const HostPort& member, const std::string& sql,
+               const std::string& database) {
+  AdminQuery(env, member, sql, database);
 }
 
 bool Eventually(const std::function<bool()>& condition, std::chrono::milliseconds ceiling) {

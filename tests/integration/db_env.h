@@ -47,10 +47,13 @@ const ClusterEnv& MariadbEnv();
 std::vector<const ClusterEnv*> AllEnvs();
 
 // Runs `sql` as a superuser on `member` outside any read-only guard; returns
-// the rows as text. A failure fails the calling test.
+// the rows as text. A failure fails the calling test. PostgreSQL: in
+// `database` (default shop); MySQL/MariaDB qualify names instead.
 std::vector<std::vector<std::string>> AdminQuery(const ClusterEnv& env, const HostPort& member,
-                                                 const std::string& sql);
-void AdminExec(const ClusterEnv& env, const HostPort& member, const std::string& sql);
+                                                 const std::string& sql,
+                                                 const std::string& database = "");
+void AdminExec(const ClusterEnv& env, const HostPort& member, const std::string& sql,
+               const std::string& database = "");
 
 // Polls `condition` until it holds or `ceiling` passes; true if it held. The
 // ceiling is generous: it only stops a broken test, it is not what is tested.

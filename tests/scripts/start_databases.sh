@@ -179,6 +179,25 @@ resume_paused() {
   done
 }
 
+# Five tenant databases beside shop, for per-database fan-out (the demo's
+# tenant_accounts query and the tests): tenant_N holds N*10 accounts.
+# Idempotent, so clusters made before the tenants existed get them too.
+RSE_TENANTS=5
+pg_seed_tenants() {
+  local n db
+  for n in $(seq 1 "$RSE_TENANTS"); do
+    db=tenant_$n
+    if [ -z "$(pg_sql "$PG_PRIMARY_PORT" postgres "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+      pg_sql "$PG_PRIMARY_PORT" postgres "CREATE DATABASE $db"
+      pg_sql "$PG_PRIMARY_PORT" "$db" "
+        CREATE TABLE accounts (id integer PRIMARY KEY, plan text NOT NULL);
+        INSERT INTO accounts SELECT i, CASE WHEN i % 3 = 0 THEN 'pro' ELSE 'free' END
+          FROM generate_series(1, $n * 10) AS i;
+        GRANT SELECT ON accounts TO exporter;"
+    fi
+  done
+}
+
 start_postgres() {
   resume_paused postgres
   if [ -f "$(pg_dir primary)/.rse-ready" ]; then
@@ -189,6 +208,7 @@ start_postgres() {
   local i
   for i in 0 1; do pg_ensure_replica "replica$((i + 1))" "${PG_REPLICA_PORTS[$i]}"; done
   pg_enable_tls replica1 "${PG_REPLICA_PORTS[0]}"
+  pg_seed_tenants
   pg_wait_caught_up
   log "postgres: primary :$PG_PRIMARY_PORT, replicas :${PG_REPLICA_PORTS[0]} :${PG_REPLICA_PORTS[1]} ready"
 }
@@ -313,6 +333,18 @@ my_wait_caught_up() {
   done
 }
 
+my_seed_tenants() {
+  local n sql="GRANT SELECT ON \`tenant\\_%\`.* TO 'exporter'@'%';"
+  for n in $(seq 1 "$RSE_TENANTS"); do
+    sql+="CREATE DATABASE IF NOT EXISTS tenant_$n;
+      CREATE TABLE IF NOT EXISTS tenant_$n.accounts (id INT PRIMARY KEY, plan VARCHAR(16) NOT NULL);
+      USE tenant_$n;
+      INSERT IGNORE INTO accounts SELECT seq, IF(seq % 3 = 0, 'pro', 'free')
+        FROM seq_1_to_$((n * 10));"
+  done
+  my_sql primary "$sql"
+}
+
 start_mariadb() {
   resume_paused mariadb
   if [ -f "$(my_dir primary)/.rse-ready" ]; then
@@ -325,6 +357,7 @@ start_mariadb() {
                   GRANT ALL ON *.* TO 'rse_admin'@'127.0.0.1' WITH GRANT OPTION;"
   my_ensure_replica replica1 "${MY_REPLICA_PORTS[0]}" 2
   my_ensure_replica replica2 "${MY_REPLICA_PORTS[1]}" 3
+  my_seed_tenants
   my_wait_caught_up
   log "mariadb: primary :$MY_PRIMARY_PORT, replicas :${MY_REPLICA_PORTS[0]} :${MY_REPLICA_PORTS[1]} ready"
 }

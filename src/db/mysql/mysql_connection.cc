@@ -153,6 +153,23 @@ void MysqlConnection::EndSnapshot() {
   if (!ended.ok()) guard_.MarkBroken();
 }
 
+Status MysqlConnection::UseDatabase(const std::string& database, const Deadline& deadline) {
+  const std::string& target = database;
+  // USE cannot leave a schema for none: a session moved away from no
+  // default database is closed instead of moved back.
+  if (target.empty())
+    return Status::InvalidArgument("mysql: a session cannot return to no default database");
+  if (in_snapshot_) return Status::InvalidArgument("mysql: no USE inside a snapshot");
+  std::string quoted = "`";  // An identifier: backquotes doubled, nothing else to escape.
+  for (char c : target) quoted += c == '`' ? std::string("``") : std::string(1, c);
+  quoted += '`';
+  auto used = Run<bool>(deadline, [&](sql::Statement& stmt, double) -> StatusOr<bool> {
+    stmt.execute("USE " + quoted);
+    return true;
+  });
+  return used.ok() ? Status::Ok() : used.status();
+}
+
 StatusOr<ReplicaState> MysqlConnection::Probe(const Deadline& deadline) {
   return Run<ReplicaState>(deadline, [&](sql::Statement& stmt, double) -> StatusOr<ReplicaState> {
     ReplicaState state;

@@ -25,6 +25,7 @@ class MysqlConnection final : public Connection {
                 const std::vector<SessionSetting>& settings) override;
   Status BeginSnapshot(const Deadline& deadline) override;
   void EndSnapshot() override;
+  Status UseDatabase(const std::string& database, const Deadline& deadline) override;
   StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
   void Cancel() override;
   void Abort() override;

@@ -53,10 +53,27 @@ void QueryStats::RecordRun(const std::string& query, const QueryOutcome& outcome
   run.replica = outcome.replica;
   run.ok = outcome.ok();
   if (!outcome.ok()) run.reason = QueryErrorLabel(outcome.reason);
+  for (const DatabaseRun& database : outcome.databases) {
+    DatabaseRunStatus& status = run.databases.emplace_back();
+    status.database = database.database;
+    status.ok = database.status.ok();
+    if (!status.ok) {
+      status.reason = QueryErrorLabel(database.reason);
+      status.message = database.status.message();
+    }
+    status.duration_seconds = database.duration_seconds;
+    status.rows = database.rows;
+  }
   std::optional<QueryFailure> failure;
   if (!outcome.ok()) {
     failure = QueryFailure{outcome.finished_at, run.reason, outcome.status.message()};
   } else {
+    // A database of a fan-out query that failed.
+    for (const DatabaseRun& database : outcome.databases) {
+      if (!database.status.ok())
+        failure = QueryFailure{outcome.finished_at, QueryErrorLabel(database.reason),
+                               database.status.message()};
+    }
     // A metric rejected from a result that served the rest (null values are not errors).
     for (const MappingError& error : outcome.mapping_errors) {
       if (error.reason == QueryError::kNullValue) continue;

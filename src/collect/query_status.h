@@ -15,6 +15,16 @@
 
 namespace rse {
 
+// One database of a fan-out query's latest execution.
+struct DatabaseRunStatus {
+  std::string database;
+  bool ok = false;
+  std::string reason;   // The error reason label when !ok.
+  std::string message;  // The error when !ok.
+  double duration_seconds = 0;
+  size_t rows = 0;
+};
+
 // The latest execution that ended (success or failure).
 struct QueryRun {
   TimePoint finished_at{};
@@ -24,6 +34,7 @@ struct QueryRun {
   std::string replica;  // "" when it never reached one.
   bool ok = false;
   std::string reason;   // The error reason label when !ok.
+  std::vector<DatabaseRunStatus> databases;  // A fan-out query's, in database order.
 };
 
 // The latest failure: of an execution, a mapping that rejected a metric, or
@@ -38,6 +49,7 @@ struct QueryStatus {
   std::string name;
   std::string group;  // "" when none.
   std::string snapshot;  // The consistent snapshot it runs in; "" when none.
+  std::optional<FanOut> fan_out;  // Runs once per database (see catalog/fan_out.h).
   std::string where;  // "file:line" of its [[query]].
   std::vector<MetricSpec> metrics;
   std::optional<std::chrono::milliseconds> cache;  // TTL; nullopt when not cached.

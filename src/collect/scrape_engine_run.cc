@@ -105,6 +105,7 @@ void ScrapeEngine::PublishQuery(const QuerySpec& query, SingleFlight::Execution&
   // recovers; every execution only at debug level.
   bool rejected = false;
   for (const MappingError& error : outcome->mapping_errors) rejected |= error.reason != QueryError::kNullValue;
+  for (const DatabaseRun& database : outcome->databases) rejected |= !database.status.ok();
   const bool failing = !outcome->ok() || rejected;
   const bool changed = stats_.SetFailing(query.name, failing);
   if (!outcome->ok()) {

@@ -12,6 +12,7 @@ std::vector<QueryStatus> ScrapeEngine::QueryStatuses() const {
     status.name = query.name;
     status.group = query.group;
     status.snapshot = query.snapshot;
+    status.fan_out = query.fan_out;
     status.where = query.where;
     status.metrics = query.metrics;
     status.cache = query.cache;

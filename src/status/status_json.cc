@@ -76,6 +76,11 @@ Json Query(const StatusReport& report, const QueryStatus& query) {
   out["name"] = query.name;
   out["group"] = OrNull(query.group);
   out["snapshot"] = OrNull(query.snapshot);
+  if (query.fan_out) {
+    out["fan_out"] = {{"label", query.fan_out->label},
+                      {"databases", query.fan_out->databases},
+                      {"databases_query", OrNull(query.fan_out->databases_query)}};
+  }
   out["defined_at"] = query.where;
   out["success"] = query.last_run ? Json(!query.failing) : Json(nullptr);
   Json metrics = Json::array();
@@ -93,6 +98,18 @@ Json Query(const StatusReport& report, const QueryStatus& query) {
     last["replica"] = OrNull(run.replica);
     last["successful"] = run.ok;
     last["error_reason"] = OrNull(run.reason);
+    if (query.fan_out) {
+      Json databases = Json::array();
+      for (const DatabaseRunStatus& database : run.databases) {
+        databases.push_back({{"database", database.database},
+                             {"successful", database.ok},
+                             {"error_reason", OrNull(database.reason)},
+                             {"error", OrNull(database.message)},
+                             {"duration_seconds", database.duration_seconds},
+                             {"rows", database.rows}});
+      }
+      last["databases"] = std::move(databases);
+    }
     out["last_run"] = std::move(last);
   }
   if (!query.cache) {

@@ -134,6 +134,24 @@ std::string MetricList(const QueryStatus& query) {
   return out;
 }
 
+// A fan-out query's databases in its latest run: how many succeeded, and
+// each that failed with its reason.
+std::string DatabaseList(const QueryRun& run) {
+  if (run.databases.empty()) return "";
+  size_t good = 0;
+  std::string failed;
+  for (const DatabaseRunStatus& database : run.databases) {
+    if (database.ok) {
+      ++good;
+      continue;
+    }
+    failed += "<br><span class=\"bad\">" + Esc(database.database) + ": " + Esc(database.reason) +
+              "</span>";
+  }
+  return "<br><span class=\"muted\">" + std::to_string(good) + " of " +
+         std::to_string(run.databases.size()) + " databases succeeded</span>" + failed;
+}
+
 std::string QueryRow(const StatusReport& report, const QueryStatus& query) {
   std::string success = "never ran", css = "";
   if (query.last_run) {
@@ -146,7 +164,8 @@ std::string QueryRow(const StatusReport& report, const QueryStatus& query) {
     run = "<td>" + When(report, last.finished_at) + "<br><span class=\"muted\">" +
           Fixed(last.duration_seconds, 3) + " s</span></td><td class=\"num\">" +
           std::to_string(last.rows) + "</td><td class=\"num\">" + std::to_string(last.series) +
-          "</td><td><code>" + (last.replica.empty() ? "—" : Esc(last.replica)) + "</code></td>";
+          "</td><td><code>" + (last.replica.empty() ? "—" : Esc(last.replica)) + "</code>" +
+          DatabaseList(last) + "</td>";
   }
   std::string cache = "<span class=\"muted\">not cached</span>";
   if (query.cache) {
@@ -172,6 +191,8 @@ std::string QueryRow(const StatusReport& report, const QueryStatus& query) {
   return "<tr class=\"" + css + "\" data-success=\"" + success + "\"><td><b>" + Esc(query.name) +
          "</b> <span class=\"muted\">" + Esc(query.where) + "</span>" +
          (query.snapshot.empty() ? "" : " <span class=\"muted\">snapshot " + Esc(query.snapshot) + "</span>") +
+         (query.fan_out ? " <span class=\"muted\">per database (" + Esc(query.fan_out->label) + ")</span>"
+                        : std::string()) +
          MetricList(query) +
          "</td><td>" + (query.group.empty() ? "<span class=\"muted\">—</span>" : Esc(query.group)) +
          "</td><td>" + success + "</td>" + run + "<td>" + cache + "</td><td>" + errors + "</td><td>" +

@@ -51,7 +51,10 @@ TEST_P(StatusPageTest, ABrowserShowsTheDownReplicaAndTheFailedQueryWithItsMarkup
       << "[[query.metrics]]\nname = \"it_works\"\nhelp = \"h\"\nvalue = \"v\"\n"
       << "static_labels = { team = '" << markup << "' }\n"
       << "[[query]]\nname = \"broken\"\nsql = '''" << missing << "'''\n"
-      << "[[query.metrics]]\nname = \"it_broken\"\nhelp = \"h\"\nvalue = \"v\"\n";
+      << "[[query.metrics]]\nname = \"it_broken\"\nhelp = \"h\"\nvalue = \"v\"\n"
+      << "[[query]]\nname = \"tenants\"\nsql = 'SELECT count(*) AS v FROM accounts'\n"
+      << "databases = [\"tenant_1\", \"rse_no_such_db\"]\n"
+      << "[[query.metrics]]\nname = \"it_tenants\"\nhelp = \"h\"\nvalue = \"v\"\n";
 
   StopMember(env(), "replica2");
   struct Restart {  // Whatever fails below, the cluster is restored.
@@ -91,6 +94,11 @@ TEST_P(StatusPageTest, ABrowserShowsTheDownReplicaAndTheFailedQueryWithItsMarkup
   EXPECT_EQ(status["queries"][0]["success"], true);
   EXPECT_EQ(status["queries"][0]["last_run"]["replica"], env().replicas[0].ToString());
   EXPECT_EQ(status["queries"][1]["success"], false);
+  const auto& tenants = status["queries"][2]["last_run"]["databases"];
+  ASSERT_EQ(tenants.size(), 2u) << json->body;
+  EXPECT_EQ(tenants[0]["database"], "rse_no_such_db");
+  EXPECT_EQ(tenants[0]["successful"], false);
+  EXPECT_EQ(tenants[1]["successful"], true);
   const std::string message = status["queries"][1]["last_error"]["message"];
   EXPECT_NE(message.find(markup), std::string::npos) << message;
 
@@ -104,6 +112,7 @@ TEST_P(StatusPageTest, ABrowserShowsTheDownReplicaAndTheFailedQueryWithItsMarkup
   EXPECT_NE(dom.output.find("data-state=\"down\""), std::string::npos) << dom.output;
   EXPECT_NE(dom.output.find("data-success=\"failed\""), std::string::npos) << dom.output;
   EXPECT_NE(dom.output.find("1 of 2 in the rotation."), std::string::npos) << dom.output;
+  EXPECT_NE(dom.output.find("1 of 2 databases succeeded"), std::string::npos) << dom.output;
   EXPECT_NE(dom.output.find(env().replicas[1].ToString()), std::string::npos);
   // ...and the markup is text in it: serialised escaped, never an element.
   EXPECT_EQ(dom.output.find("<script"), std::string::npos) << dom.output;

@@ -52,6 +52,25 @@ TEST(StatusJsonTest, CarriesTheReportInItsDocumentedShape) {
   EXPECT_EQ(never["last_run"], nullptr);
 }
 
+TEST(StatusJsonTest, AFanOutQueryShowsEachDatabaseOfItsLatestRunAndMatchesTheSchema) {
+  StatusReport report = testing::HostileReport();
+  report.queries.push_back(testing::FanOutQueryStatus(report));
+  const std::string text = RenderStatusJson(report);
+  const json doc = json::parse(text);
+  const json& tenants = doc["queries"][3];
+  EXPECT_EQ(tenants["fan_out"]["label"], "tenant");
+  EXPECT_EQ(tenants["fan_out"]["databases_query"], nullptr);
+  EXPECT_EQ(tenants["success"], false) << "a failed database fails the query's row";
+  const json& databases = tenants["last_run"]["databases"];
+  ASSERT_EQ(databases.size(), 2u);
+  EXPECT_EQ(databases[0]["successful"], true);
+  EXPECT_EQ(databases[0]["rows"], 10);
+  EXPECT_EQ(databases[1]["error_reason"], "connection");
+  EXPECT_EQ(doc["queries"][0].count("fan_out"), 0u) << "only a fan-out query has the key";
+  // Checked against docs/status.schema.json from a running exporter in
+  // integration/status_page_test.cc.
+}
+
 TEST(StatusJsonTest, TextThatIsNotUtf8IsReplacedNotThrown) {
   StatusReport report = testing::HostileReport();
   report.queries[1].last_error->message = "bad byte \xff here";

@@ -25,6 +25,18 @@ TEST(StatusPageTest, EverythingFromADatabaseOrAConfigIsEscaped) {
   EXPECT_NE(page.find("team=\"" + escaped + "\""), std::string::npos) << page;
 }
 
+TEST(StatusPageTest, AFanOutQueryShowsHowManyDatabasesSucceededAndWhichFailedEscaped) {
+  StatusReport report = testing::HostileReport();
+  report.queries.push_back(testing::FanOutQueryStatus(report));
+  const std::string page = RenderStatusPage(report);
+  EXPECT_NE(page.find("per database (tenant)"), std::string::npos) << page;
+  EXPECT_NE(page.find("1 of 2 databases succeeded"), std::string::npos) << page;
+  EXPECT_NE(page.find("t&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;: connection"),
+            std::string::npos)
+      << page;
+  EXPECT_EQ(page.find("<script"), std::string::npos);
+}
+
 TEST(StatusPageTest, ShowsTheMembersTheQueriesAndTheConfiguration) {
   const std::string page = RenderStatusPage(testing::HostileReport());
   for (const char* expected : {

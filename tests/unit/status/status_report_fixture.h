@@ -66,13 +66,13 @@ inline StatusReport HostileReport() {
   good.cache = 60s;
   good.max_staleness = 120s;
   good.cached_age_seconds = 12.5;
-  good.last_run = QueryRun{report.now_steady - 3s, 0.012, 4, 4, "127.0.0.1:5433", true, ""};
+  good.last_run = QueryRun{report.now_steady - 3s, 0.012, 4, 4, "127.0.0.1:5433", true, "", {}};
   good.errors = {{"sql", 0}, {"timeout", 0}};
   QueryStatus bad;
   bad.name = std::string("q") + kHostile;  // Not a valid name in a catalog; escaped all the same.
   bad.group = "hourly";
   bad.where = "queries/shop.toml:9";
-  bad.last_run = QueryRun{report.now_steady - 1s, 0.002, 0, 0, "127.0.0.1:5433", false, "sql"};
+  bad.last_run = QueryRun{report.now_steady - 1s, 0.002, 0, 0, "127.0.0.1:5433", false, "sql", {}};
   bad.last_error = QueryFailure{report.now_steady - 1s, "sql", std::string("relation ") + kHostile};
   bad.errors = {{"sql", 3}, {"timeout", 1}};
   bad.failing = true;
@@ -81,6 +81,26 @@ inline StatusReport HostileReport() {
   never.group = "daily";
   report.queries = {good, bad, never};
   return report;
+}
+
+}  // namespace rse::testing
+
+namespace rse::testing {
+
+// A fan-out query whose second database (named with hostile text) failed in
+// its latest run.
+inline QueryStatus FanOutQueryStatus(const StatusReport& report) {
+  using namespace std::chrono_literals;
+  QueryStatus tenants;
+  tenants.name = "tenant_accounts";
+  tenants.where = "queries/tenants.toml:1";
+  tenants.fan_out = FanOut{{"tenant_1", std::string("t") + kHostile}, "", "tenant", 2};
+  tenants.last_run = QueryRun{report.now_steady - 2s, 0.02, 10, 2, "127.0.0.1:5433", true, "", {}};
+  tenants.last_run->databases = {
+      {"tenant_1", true, "", "", 0.01, 10},
+      {std::string("t") + kHostile, false, "connection", std::string("database ") + kHostile, 0.001, 0}};
+  tenants.failing = true;
+  return tenants;
 }
 
 }  // namespace rse::testing

@@ -558,6 +558,79 @@ row "postgres: replica stopped at 1/3 and started at 2/3 of $KILL_LOOP scrapes: 
   "$failed failed; $p50 / $p99; +$(awk -v a="$p99" -v b="$b99" 'BEGIN {printf "%.4f", a - b}') (baseline p99 $b99)" "-" "-" "-"
 tests/scripts/start_databases.sh postgres >/dev/null 2>&1
 
+# ------------------------------------------------------ per-database fan-out
+# One query over 10 databases of the replica (bench_t1..bench_t10, made here,
+# 1000 accounts each), ours only (no peer fans out): scrape time with the
+# default cap of 2 connections and with one per database, and the most
+# sessions of the exporter the replica showed while it ran.
+fan_out_setup() {
+  local n grants="GRANT SELECT ON \`bench\\_t%\`.* TO 'exporter'@'%';"
+  for n in $(seq 1 10); do
+    if [ -z "$(pg_sql "$PG_PRIMARY_PORT" postgres "SELECT 1 FROM pg_database WHERE datname = 'bench_t$n'")" ]; then
+      pg_sql "$PG_PRIMARY_PORT" postgres "CREATE DATABASE bench_t$n"
+      pg_sql "$PG_PRIMARY_PORT" "bench_t$n" "CREATE TABLE accounts (id int PRIMARY KEY, plan text);
+        INSERT INTO accounts SELECT i, CASE WHEN i % 3 = 0 THEN 'pro' ELSE 'free' END FROM generate_series(1, 1000) i;
+        GRANT SELECT ON accounts TO exporter;"
+    fi
+    grants+="CREATE DATABASE IF NOT EXISTS bench_t$n;
+      CREATE TABLE IF NOT EXISTS bench_t$n.accounts (id INT PRIMARY KEY, plan VARCHAR(8));
+      USE bench_t$n;
+      INSERT IGNORE INTO accounts SELECT seq, IF(seq % 3 = 0, 'pro', 'free') FROM seq_1_to_1000;"
+  done
+  my_sql primary "$grants"
+  # Replicated: the last table is readable on both benched replicas.
+  for _ in $(seq 100); do
+    if PGPASSWORD=$PW psql -X -q -At -h 127.0.0.1 -p "${PG_REPLICA_PORTS[1]}" -U exporter -d bench_t10 \
+         -c "SELECT 1 FROM accounts LIMIT 1" >/dev/null 2>&1 &&
+       mariadb --no-defaults -h 127.0.0.1 -P "${MY_REPLICA_PORTS[1]}" -uexporter -p"$PW" -N \
+         -e "SELECT 1 FROM bench_t10.accounts LIMIT 1" 2>/dev/null | grep -q 1; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "bench: the fan-out databases did not reach the replicas" >&2
+  exit 1
+}
+most_sessions() {  # engine stop-file -> the most sessions of the exporter seen until stop-file exists
+  local engine=$1 stop_file=$2 most=0 now
+  while [ ! -e "$stop_file" ]; do
+    if [ "$engine" = postgres ]; then
+      now=$(pg_sql "${PG_REPLICA_PORTS[1]}" postgres "SELECT count(*) FROM pg_stat_activity WHERE usename = 'exporter'")
+    else
+      now=$(my_sql replica2 "SELECT count(*) FROM information_schema.processlist WHERE user = 'exporter'")
+    fi
+    [ "${now:-0}" -gt "$most" ] && most=$now
+  done
+  echo "$most"
+}
+fan_out_setup
+fan_toml="$work/fan_out.toml"
+printf '[[query]]\nname = "accounts"\nsql = "SELECT plan, count(*) AS n FROM accounts GROUP BY plan"\ndatabases = [%s]\nmax_concurrent_databases = %s\n  [[query.metrics]]\n  name = "bench_accounts"\n  help = "h"\n  labels = ["plan"]\n  value = "n"\n' \
+  "$(seq -s, -f '"bench_t%g"' 1 10)" 4 >"$fan_toml"
+for engine in postgres mysql; do
+  replica=$PG_REPLICA
+  [ "$engine" = mysql ] && replica=$MY_REPLICA
+  results=""
+  for cap in 2 10; do
+    config=$(ours_config "$engine" "$replica" "$fan_toml" 19420)
+    printf '[pool]\nconnections_per_replica = %s\n' "$cap" >>"$config"
+    pid=$(start_ours "$config")
+    pids+=("$pid")
+    wait_up http://127.0.0.1:19420/-/healthy "$pid"
+    served=$(curl -s http://127.0.0.1:19420/metrics | grep -c '^replica_sql_query_success{query="accounts",database="bench_t[0-9]*"} 1' || true)
+    rm -f "$work/fan_stop"
+    most_sessions "$engine" "$work/fan_stop" >"$work/fan_most" &
+    watcher=$!
+    read -r t_med _ _ < <(scrape_times http://127.0.0.1:19420/metrics "$N")
+    touch "$work/fan_stop"
+    wait "$watcher"
+    stop "$pid"
+    results+="${results:+; }cap $cap: $t_med s, at most $(cat "$work/fan_most") sessions ($served of 10 databases served)"
+  done
+  row "$engine: one query over 10 databases (max_concurrent_databases 4), uncached scrape (s, median of $N) and the exporter's sessions on the replica, by connections_per_replica" \
+    "$results" "-" "-" "-"
+done
+
 # ---------------------------------------------------------------- report
 {
   echo "# Benchmark results"
@@ -577,7 +650,7 @@ tests/scripts/start_databases.sh postgres >/dev/null 2>&1
   echo "| --- | --- | --- | --- | --- |"
   printf '%s\n' "${rows[@]}"
 } >"$out"
-expected_rows=20
+expected_rows=22
 if [ "${#rows[@]}" -ne "$expected_rows" ]; then
   echo "bench: ${#rows[@]} result rows, expected $expected_rows" >&2
   exit 1

@@ -43,7 +43,25 @@ if [ -z "$runtime" ] && [ "$(id -u)" -eq 0 ]; then
   runtime=$(clang_runtime || true)
 fi
 [ -n "$runtime" ] && ! installed "$runtime" && missing+=("$runtime")
+
+# @taplo/cli from the npm registry (no Debian package): the tests check the
+# JSON Schemas of `generate schema` with it, as editors use them. Node.js and
+# npm from Debian where the machine has none.
+TAPLO_DIR=/opt/rse-tools
+TAPLO_VERSION=0.7.0
+install_taplo() {
+  [ -x "$TAPLO_DIR/node_modules/.bin/taplo" ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install_deps.sh: @taplo/cli is missing from $TAPLO_DIR; run as root to install it" >&2
+    exit 1
+  fi
+  echo "install_deps.sh: installing @taplo/cli $TAPLO_VERSION into $TAPLO_DIR"
+  npm install --prefix "$TAPLO_DIR" --no-audit --no-fund --loglevel=error "@taplo/cli@$TAPLO_VERSION" >/dev/null
+}
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_taplo
   exit 0
 fi
 
@@ -63,3 +81,4 @@ for service in prometheus mariadb postgresql pgbouncer haproxy prometheus-postgr
     systemctl stop "$service" || true
   fi
 done
+install_taplo

@@ -1,9 +1,10 @@
 // replica_sql_exporter: flags → config, catalog and web config → the service
 // (app/service.h) until SIGTERM/SIGINT. --config.check and --dry-run load the
-// same way and exit.
+// same way and exit; `generate` writes artifacts for the catalog and exits.
 #include <iostream>
 
 #include "app/dry_run.h"
+#include "app/generate.h"
 #include "app/service.h"
 #include "base/build_info.h"
 #include "cli/config_summary.h"
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
                                     " (revision " + kRevision + ")\n");
     return 0;
   }
+  if (!flags->generate.empty()) return Generate(*flags, std::cerr);
   const ConfigPaths paths{flags->config_file, flags->web_config_file, flags->listen_address};
   auto loaded = LoadEverything(paths);
   if (!loaded.ok()) return fail(loaded.status().message());

@@ -97,8 +97,7 @@ void ParseHistogram(TableReader& r, MetricSpec* metric, const Fail& fail) {
 }
 
 std::optional<MetricSpec> ParseMetric(TableReader& r) {
-  r.RejectUnknownKeys({"name", "type", "help", "labels", "value", "values", "value_label",
-                       "static_labels", "static_value", "null_value", "buckets", "sum", "unit"});
+  r.RejectUnknownKeys(TableDocNamed("query.metrics"));
   MetricSpec metric;
   metric.where = r.Where(r.table());
   metric.where.resize(metric.where.size() - 2);  // Drop the trailing ": ".
@@ -183,10 +182,7 @@ std::optional<MetricSpec> ParseMetric(TableReader& r) {
 
 std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
                                     std::vector<std::string>* errors) {
-  r.RejectUnknownKeys(
-      {"name", "sql", "group", "timeout", "cache", "max_staleness", "max_series", "metrics",
-       "settings", "snapshot", "databases", "databases_query", "database_label",
-       "max_concurrent_databases"});
+  r.RejectUnknownKeys(TableDocNamed("query"));
   QuerySpec query;
   query.where = r.Where(r.table());
   query.where.resize(query.where.size() - 2);
@@ -261,7 +257,7 @@ std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
 void ParseQueryFile(const toml::table& root, const std::string& file, std::vector<QuerySpec>* out,
                     std::vector<std::string>* errors) {
   TableReader reader(root, file, "", errors);
-  reader.RejectUnknownKeys({"query", "snapshot"});
+  reader.RejectUnknownKeys(QueryFileDoc());
   const toml::array* queries = reader.TableArray("query");
   if (!queries) {
     // A file of [[snapshot]] tables alone groups queries of other files.

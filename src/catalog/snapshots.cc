@@ -40,7 +40,7 @@ void ParseSnapshotTables(const toml::table& root, const std::string& file,
   if (!tables) return;
   for (const toml::node& node : *tables) {
     TableReader r(*node.as_table(), file, "", errors);
-    r.RejectUnknownKeys({"name", "queries"});
+    r.RejectUnknownKeys(TableDocNamed("snapshot"));
     SnapshotTable table;
     table.where = Located(r, node);
     const size_t errors_before = errors->size();

@@ -9,7 +9,9 @@ namespace rse {
 
 std::string UsageText() {
   return std::string(
-             "usage: replica_sql_exporter [flags]\n\n"
+             "usage: replica_sql_exporter [flags]\n"
+             "       replica_sql_exporter generate rules|dashboard|schema [--config.file=PATH]\n"
+             "                            [--output.dir=DIR] [--generate.job=NAME]\n\n"
              "Runs business SQL queries against one healthy replica of a PostgreSQL or "
              "MySQL/MariaDB\n"
              "cluster at scrape time and exposes the results as Prometheus metrics.\n\n"
@@ -40,13 +42,30 @@ std::string UsageText() {
          "  --log.level=LEVEL           debug, info, warn or error (default \"info\")\n"
          "  --log.format=FORMAT         logfmt or json (default \"logfmt\")\n"
          "  --version                   print the version and exit\n"
+         "\n"
+         "generate writes, for the catalog of --config.file, into --output.dir (default \".\"):\n"
+         "  rules      replica_sql_exporter.rules.yml and .rules.test.yml: alerts (exporter down,\n"
+         "             no healthy replica, lag, each query failing, each cache too old) and a\n"
+         "             promtool test that fires each; the jobs are NAME and NAME_<group>\n"
+         "             (--generate.job, default \"replica_sql_exporter\")\n"
+         "  dashboard  replica_sql_exporter.json: a Grafana dashboard, the exporter's health and\n"
+         "             a row per query with a panel per metric\n"
+         "  schema     replica_sql_exporter.schema.json and replica_sql_queries.schema.json: JSON\n"
+         "             Schemas of the config and of query files, for editors (Taplo)\n"
          "  -h, --help                  print this help and exit\n";
 }
 
 StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
   Flags flags;
   flags.config_file = kDefaultConfigFile;
-  for (size_t i = 0; i < args.size(); ++i) {
+  size_t first = 0;
+  if (!args.empty() && args[0] == "generate") {
+    if (args.size() < 2 || (args[1] != "rules" && args[1] != "dashboard" && args[1] != "schema"))
+      return Status::InvalidArgument("generate needs what: rules, dashboard or schema (see --help)");
+    flags.generate = args[1];
+    first = 2;
+  }
+  for (size_t i = first; i < args.size(); ++i) {
     std::string arg = args[i];
     if (arg == "-h" || arg == "--help") {
       flags.help = true;
@@ -75,15 +94,24 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
     }
     if (name != "config.file" && name != "web.listen-address" && name != "log.level" &&
         name != "log.format" && name != "web.config.file" && name != "web.telemetry-path" &&
-        name != "web.max-connections" && name != "explain.seq-scan-rows") {
+        name != "web.max-connections" && name != "explain.seq-scan-rows" &&
+        name != "output.dir" && name != "generate.job") {
       return Status::InvalidArgument("unknown flag --" + name + " (see --help)");
     }
     if (!value) {
       if (i + 1 >= args.size()) return Status::InvalidArgument("--" + name + " needs a value");
       value = args[++i];
     }
+    if ((name == "output.dir" || name == "generate.job") && flags.generate.empty())
+      return Status::InvalidArgument("--" + name + " only applies to generate (see --help)");
     if (name == "config.file") {
       flags.config_file = *value;
+    } else if (name == "output.dir") {
+      if (value->empty()) return Status::InvalidArgument("--output.dir needs a directory");
+      flags.output_dir = *value;
+    } else if (name == "generate.job") {
+      if (value->empty()) return Status::InvalidArgument("--generate.job needs a job name");
+      flags.job = *value;
     } else if (name == "web.listen-address") {
       flags.listen_address = *value;
     } else if (name == "web.config.file") {

@@ -24,6 +24,11 @@ struct Flags {
   int max_connections = 16384;              // --web.max-connections
   LogLevel log_level = LogLevel::kInfo;  // --log.level
   LogFormat log_format = LogFormat::kLogfmt;  // --log.format
+  // `generate rules|dashboard|schema`: writes artifacts for the config's
+  // catalog into output_dir and exits ("" when not generating).
+  std::string generate;
+  std::string output_dir = ".";               // --output.dir
+  std::string job = "replica_sql_exporter";   // --generate.job: the Prometheus job of /metrics
   bool version = false;                       // --version
   bool help = false;                          // --help, -h
 };

@@ -54,7 +54,7 @@ constexpr std::pair<const char*, WhenAllLagging> kWhenAllLagging[] = {
     {"refuse", WhenAllLagging::kRefuse}, {"least_lagged", WhenAllLagging::kLeastLagged}};
 
 void ReadWeb(TableReader& r, WebConfig& web) {
-  r.RejectUnknownKeys({"listen_address"});
+  r.RejectUnknownKeys(TableDocNamed("web"));
   if (auto text = r.String("listen_address")) {
     auto parsed = ParseHostPort(*text, /*allow_empty_host=*/true, /*allow_port_zero=*/true);
     if (parsed.ok())
@@ -65,7 +65,7 @@ void ReadWeb(TableReader& r, WebConfig& web) {
 }
 
 void ReadScrape(TableReader& r, ScrapeConfig& scrape) {
-  r.RejectUnknownKeys({"timeout", "timeout_offset", "max_concurrent_queries"});
+  r.RejectUnknownKeys(TableDocNamed("scrape"));
   if (auto v = r.Duration("timeout")) {
     if (v->count() <= 0)
       r.Error("timeout", "must be positive");
@@ -142,11 +142,7 @@ void ReadPassword(TableReader& r, const std::string& base_dir, ClusterConfig& cl
 void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& config,
                  ConfigChecks checks) {
   ClusterConfig& cluster = config.cluster;
-  r.RejectUnknownKeys({"name", "engine", "database", "user", "password", "password_file",
-                       "password_env", "password_command", "password_ttl",
-                       "password_command_timeout", "replicas", "replicas_srv", "connect_timeout", "max_replication_lag",
-                       "failover", "when_all_lagging", "tls_mode", "tls_ca_file", "tls_cert_file",
-                       "tls_key_file", "session_sql", "pooler", "members_are", "dns_refresh"});
+  r.RejectUnknownKeys(TableDocNamed("cluster"));
   for (auto [key, field] : {std::pair{"name", &cluster.name},
                             {"database", &cluster.database},
                             {"user", &cluster.user}}) {
@@ -252,7 +248,7 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
 }
 
 void ReadPool(TableReader& r, PoolConfig& pool) {
-  r.RejectUnknownKeys({"connections_per_replica", "probe_timeout", "rise", "fall"});
+  r.RejectUnknownKeys(TableDocNamed("pool"));
   if (auto v = r.Duration("probe_timeout")) {
     if (v->count() <= 0)
       r.Error("probe_timeout", "must be positive");
@@ -266,7 +262,7 @@ void ReadPool(TableReader& r, PoolConfig& pool) {
 }
 
 void ReadQueries(TableReader& r, const std::string& base_dir, ExporterConfig& config) {
-  r.RejectUnknownKeys({"files"});
+  r.RejectUnknownKeys(TableDocNamed("queries"));
   if (const toml::node* node = r.table().get("files")) {
     std::string where = r.Where(*node);  // "file:line: "
     while (!where.empty() && (where.back() == ' ' || where.back() == ':')) where.pop_back();
@@ -290,7 +286,7 @@ StatusOr<ExporterConfig> ParseExporterConfig(std::string_view text, const std::s
   config.source = name;
   std::vector<std::string> errors;
   TableReader root(*parsed, name, "", &errors);
-  root.RejectUnknownKeys({"web", "scrape", "cluster", "pool", "queries"});
+  root.RejectUnknownKeys(ExporterConfigDoc());
   auto section = [&](std::string_view key, auto read) {
     if (const toml::table* table = root.Table(key)) {
       // Built with append, not "[" + key + "] ": GCC 12 warns falsely (-Wrestrict) on that

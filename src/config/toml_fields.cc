@@ -160,6 +160,16 @@ const toml::array* TableReader::TableArray(std::string_view key) {
 }
 
 void TableReader::RejectUnknownKeys(std::initializer_list<std::string_view> known) {
+  RejectUnknownKeys(std::vector<std::string_view>(known));
+}
+
+void TableReader::RejectUnknownKeys(const TableDoc& doc) {
+  std::vector<std::string_view> known;
+  for (const KeyDoc& key : doc.keys) known.push_back(key.name);
+  RejectUnknownKeys(known);
+}
+
+void TableReader::RejectUnknownKeys(const std::vector<std::string_view>& known) {
   for (const auto& [k, v] : table_) {
     bool is_known = false;
     for (std::string_view name : known) is_known = is_known || k.str() == name;

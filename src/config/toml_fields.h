@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "config/key_docs.h"
 
 namespace rse {
 
@@ -41,6 +42,10 @@ class TableReader {
   const toml::array* TableArray(std::string_view key);
 
   void RejectUnknownKeys(std::initializer_list<std::string_view> known);
+  // The keys `doc` lists (config/key_docs.h): the same names `generate
+  // schema` describes.
+  void RejectUnknownKeys(const TableDoc& doc);
+  void RejectUnknownKeys(const std::vector<std::string_view>& known);
 
   // Records "<file>:<line of key's value, else of the table>: <context><key>: <message>".
   void Error(std::string_view key, std::string_view message);

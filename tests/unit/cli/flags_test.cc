@@ -64,3 +64,24 @@ TEST(FlagsTest, HelpAndVersion) {
 
 }  // namespace
 }  // namespace rse
+
+namespace rse {
+namespace {
+
+TEST(FlagsTest, GenerateTakesWhatToWriteAndWhere) {
+  auto flags = ParseFlags({"generate", "rules", "--config.file=c.toml", "--output.dir=out",
+                           "--generate.job=db"});
+  ASSERT_TRUE(flags.ok()) << flags.status().message();
+  EXPECT_EQ(flags->generate, "rules");
+  EXPECT_EQ(flags->output_dir, "out");
+  EXPECT_EQ(flags->job, "db");
+  EXPECT_EQ(ParseFlags({"generate", "schema"})->output_dir, ".");
+  EXPECT_FALSE(ParseFlags({"generate"}).ok());
+  EXPECT_FALSE(ParseFlags({"generate", "charts"}).ok());
+  auto stray = ParseFlags({"--output.dir=out"});
+  ASSERT_FALSE(stray.ok());
+  EXPECT_NE(stray.status().message().find("only applies to generate"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rse

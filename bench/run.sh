@@ -41,14 +41,14 @@ else
 fi
 
 scripts/install_deps.sh
-tests/scripts/start_databases.sh all >/dev/null 2>&1
+scripts/cluster/start_databases.sh all >/dev/null 2>&1
 if [ -z "$binary" ]; then
   scripts/build.sh release -DCMAKE_BUILD_TYPE=Release -DRSE_BUILD_TESTS=OFF >/dev/null
   binary="$root/build/release/src/replica_sql_exporter"
 fi
 
-# shellcheck source=../tests/scripts/db_common.sh
-source "$root/tests/scripts/db_common.sh"
+# shellcheck source=../scripts/cluster/db_common.sh
+source "$root/scripts/cluster/db_common.sh"
 PW=$RSE_EXPORTER_PASSWORD
 PG_REPLICA=127.0.0.1:${PG_REPLICA_PORTS[1]}
 MY_REPLICA=127.0.0.1:${MY_REPLICA_PORTS[1]}
@@ -541,8 +541,8 @@ failed=0
 times="$work/kill-times"
 : >"$times"
 for i in $(seq "$KILL_LOOP"); do
-  [ "$i" -eq $((KILL_LOOP / 3)) ] && "$root/tests/scripts/member.sh" stop postgres replica2
-  [ "$i" -eq $((2 * KILL_LOOP / 3)) ] && "$root/tests/scripts/member.sh" start postgres replica2
+  [ "$i" -eq $((KILL_LOOP / 3)) ] && "$root/scripts/cluster/member.sh" stop postgres replica2
+  [ "$i" -eq $((2 * KILL_LOOP / 3)) ] && "$root/scripts/cluster/member.sh" start postgres replica2
   body=$(curl -s -w "\n%{time_total}" http://127.0.0.1:19411/metrics)
   tail -n1 <<<"$body" >>"$times"
   # A here-string, not a pipe: under pipefail, `echo | grep -q` fails whenever
@@ -556,7 +556,7 @@ p99=$(percentile 0.99 "$times")
 b99=$(percentile 0.99 "$baseline")
 row "postgres: replica stopped at 1/3 and started at 2/3 of $KILL_LOOP scrapes: failed scrapes; p50 / p99 (s); p99 added over the same loop without the fault" \
   "$failed failed; $p50 / $p99; +$(awk -v a="$p99" -v b="$b99" 'BEGIN {printf "%.4f", a - b}') (baseline p99 $b99)" "-" "-" "-"
-tests/scripts/start_databases.sh postgres >/dev/null 2>&1
+scripts/cluster/start_databases.sh postgres >/dev/null 2>&1
 
 # ------------------------------------------------------ per-database fan-out
 # One query over 10 databases of the replica (bench_t1..bench_t10, made here,

@@ -31,14 +31,14 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ "$scrapes" -ge 120 ] || { echo "fault_loop: --scrapes must be at least 120" >&2; exit 2; }
-tests/scripts/start_databases.sh "$engine" >/dev/null 2>&1
+scripts/cluster/start_databases.sh "$engine" >/dev/null 2>&1
 if [ -z "$binary" ]; then
   scripts/build.sh release -DCMAKE_BUILD_TYPE=Release -DRSE_BUILD_TESTS=OFF >/dev/null
   binary="$root/build/release/src/replica_sql_exporter"
 fi
-# shellcheck source=../tests/scripts/db_common.sh
-source "$root/tests/scripts/db_common.sh"
-member() { tests/scripts/member.sh "$1" "$engine" "$2" >/dev/null; }
+# shellcheck source=../scripts/cluster/db_common.sh
+source "$root/scripts/cluster/db_common.sh"
+member() { scripts/cluster/member.sh "$1" "$engine" "$2" >/dev/null; }
 
 work=$(mktemp -d /tmp/rse_faultsXXXXXX)
 exporter_pid="" proxy_pid=""
@@ -48,7 +48,7 @@ cleanup() {
   member resume replica1 2>/dev/null || true
   member resume replica2 2>/dev/null || true
   statement_log off 2>/dev/null || true
-  tests/scripts/start_databases.sh "$engine" >/dev/null 2>&1 || true
+  scripts/cluster/start_databases.sh "$engine" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT

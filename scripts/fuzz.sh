@@ -3,7 +3,7 @@
 # replays the kept regression inputs, then fuzzes each target for N seconds
 # (default 10; the test command uses that) from a corpus seeded with the
 # project's own files. A crash fails the script and leaves its input in
-# build/fuzz/findings/<target>/: copy it to fuzz/regressions/<target>/.
+# build/fuzz/fuzz/findings/<target>/: copy it to fuzz/regressions/<target>/.
 #   scripts/fuzz.sh [--seconds N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +11,11 @@ seconds=10
 if [ "${1:-}" = "--seconds" ]; then seconds=${2:?--seconds needs a number}; fi
 
 build=build/fuzz
-cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
+# The main tree, with clang and RSE_FUZZ: the targets link rse_core itself.
+cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DRSE_FUZZ=ON -DRSE_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" --target fuzz_targets >/dev/null
+build=$build/fuzz  # Where the targets are.
 
 seed() {  # target, files...
   local dir="$build/corpus/$1"

@@ -55,7 +55,7 @@ run /usr/local/bin/replica_sql_exporter --version
 run sh -c 'cd /etc/replica_sql_exporter && /usr/local/bin/replica_sql_exporter --config.file=config/replica_sql_exporter.toml --config.check' ||
   true  # The reference config names /run/secrets/...: the check must say so, not crash.
 # A real scrape from inside the image (host network): --dry-run runs every
-# shipped query once on a test replica (tests/scripts/start_databases.sh) and
+# shipped query once on a test replica (scripts/cluster/start_databases.sh) and
 # prints the exposition.
 check_config=$work/image-check.toml
 cat >"$check_config" <<EOF

@@ -11,7 +11,7 @@ packages=(
   libpqxx-dev libmysqlcppconn-dev libcpp-httplib-dev libtomlplusplus-dev libgtest-dev libgmock-dev zlib1g-dev
   libyaml-cpp-dev libcrypt-dev libssl-dev nlohmann-json3-dev
   postgresql postgresql-client mariadb-server mariadb-client galera-4 openssl
-  # tests/scripts/proxies.sh: what production puts in front of replicas.
+  # scripts/cluster/proxies.sh: what production puts in front of replicas.
   pgbouncer haproxy dnsmasq-base
   prometheus docker-compose
   # The status page's tests: its JSON Schema, and a real browser.

@@ -8,7 +8,7 @@
 # quarantine is cut to 16 MiB so that RSS shows the exporter's memory, not
 # ASan's hold on freed blocks (256 MiB by default).
 #   scripts/soak.sh [--engine postgres|mariadb] [--scrapes N] [--binary PATH]
-# Needs the clusters of tests/scripts/start_databases.sh.
+# Needs the clusters of scripts/cluster/start_databases.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

@@ -10,8 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install_deps.sh
-tests/scripts/start_databases.sh all
-tests/scripts/proxies.sh start
+scripts/cluster/start_databases.sh all
+scripts/cluster/proxies.sh start
 scripts/build.sh test -DCMAKE_BUILD_TYPE=Debug -DRSE_SANITIZE=ON -DRSE_WERROR=ON
 # Two at a time; the integration tests (which stop, pause and promote the
 # shared servers) run alone (RUN_SERIAL).
@@ -38,6 +38,6 @@ other=${RSE_OTHER_RELEASE:-$other}
 if [ "$other" != none ]; then
   scripts/test_in_debian.sh "$other"
   # The root's servers used our fixed ports: the host's clusters come back.
-  tests/scripts/start_databases.sh all
-  tests/scripts/proxies.sh start
+  scripts/cluster/start_databases.sh all
+  scripts/cluster/proxies.sh start
 fi

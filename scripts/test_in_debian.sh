@@ -10,9 +10,9 @@
 # Usage: scripts/test_in_debian.sh CODENAME    (as root; e.g. trixie)
 #
 # The root's servers listen on the same fixed 127.0.0.1 ports as the host's
-# test clusters, so those (started by tests/scripts/start_databases.sh and
+# test clusters, so those (started by scripts/cluster/start_databases.sh and
 # proxies.sh, ended by PID) are stopped first; run scripts/test.sh again, or
-# tests/scripts/start_databases.sh all, to have them back. A root this script
+# scripts/cluster/start_databases.sh all, to have them back. A root this script
 # made is reused when it is complete (RSE_DEBIAN_FRESH=1 makes a new one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,8 +64,8 @@ mount_in_root() {  # SOURCE TARGET [mount options...]
 }
 cleanup() {
   local rc=$?
-  if [ -x "$root$tree/tests/scripts/stop_databases.sh" ]; then
-    in_root "tests/scripts/proxies.sh stop; tests/scripts/stop_databases.sh" >/dev/null 2>&1 || true
+  if [ -x "$root$tree/scripts/cluster/stop_databases.sh" ]; then
+    in_root "scripts/cluster/proxies.sh stop; scripts/cluster/stop_databases.sh" >/dev/null 2>&1 || true
   fi
   for target in "${mounted[@]}"; do umount -l "$target" 2>/dev/null || true; done
   log "done (exit $rc)"
@@ -84,8 +84,8 @@ git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c '[ -e
   tar --null -T - -cf - | tar -C "$root$tree" -xf -
 
 log "the host's test clusters stop (same ports)"
-tests/scripts/proxies.sh stop >/dev/null 2>&1 || true
-tests/scripts/stop_databases.sh >/dev/null 2>&1 || true
+scripts/cluster/proxies.sh stop >/dev/null 2>&1 || true
+scripts/cluster/stop_databases.sh >/dev/null 2>&1 || true
 
 log "installing $codename's packages"
 in_root "scripts/install_deps.sh" >"$work/install-$codename.log" 2>&1 ||
@@ -93,7 +93,7 @@ in_root "scripts/install_deps.sh" >"$work/install-$codename.log" 2>&1 ||
 in_root "dpkg-query -W -f='\${Package} \${Version}\n' g++ libpqxx-dev libboost-dev libtomlplusplus-dev libyaml-cpp-dev libgtest-dev postgresql mariadb-server pgbouncer haproxy cmake" >&2
 
 log "starting PostgreSQL and MariaDB primaries and replicas, PgBouncer and HAProxy"
-in_root "tests/scripts/start_databases.sh all && tests/scripts/proxies.sh start"
+in_root "scripts/cluster/start_databases.sh all && scripts/cluster/proxies.sh start"
 
 # Release, as the package ships it: one build serves the suites and the
 # package (and the compiler's optimizer warnings fail it too, -Werror).

@@ -1,5 +1,5 @@
-// ReplicaPool's sessions and member states: taking and giving back sessions,
-// recording verdicts, adopting members after a reload, and what metrics show.
+// ReplicaPool's member states: recording verdicts, adopting members after a
+// reload, and what metrics show (sessions: pool_sessions.cc).
 #include "pool/replica_pool.h"
 
 #include <algorithm>
@@ -66,106 +66,8 @@ size_t ReplicaPool::AdoptMembersFrom(ReplicaPool& previous) {
   return adopted;
 }
 
-std::vector<ReplicaPool::IdleSession> ReplicaPool::TakeIdle(Slot& slot) {
-  slot.open -= static_cast<int>(slot.idle.size());
-  std::vector<IdleSession> idle = std::move(slot.idle);
-  slot.idle.clear();
-  return idle;
-}
-
-void ReplicaPool::DropIdle(size_t member) {
-  std::vector<IdleSession> discard;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    discard = TakeIdle(slots_[member]);
-  }
-  slot_freed_.notify_all();
-  // `discard` closes its sessions here, outside the lock.
-}
-
 bool ReplicaPool::KeepsConnections(MemberState state) {
   return state == MemberState::kHealthy || state == MemberState::kLagging;
-}
-
-std::optional<StatusOr<Lease>> ReplicaPool::TryTake(size_t member, const Deadline& deadline,
-                                                    const std::string& wanted) {
-  // The configured database by its name is the configured database.
-  const std::string database = wanted == options_.connect.database ? std::string() : wanted;
-  IdleSession other;  // An idle session of another database, to move or replace.
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    Slot& slot = slots_[member];
-    for (auto it = slot.idle.rbegin(); it != slot.idle.rend(); ++it) {
-      if (it->database != database) continue;
-      std::unique_ptr<Connection> connection = std::move(it->connection);
-      slot.idle.erase(std::next(it).base());
-      return StatusOr<Lease>(Lease(this, member, std::move(connection), /*reused=*/true, database));
-    }
-    if (slot.open < options_.connections_per_replica) {
-      ++slot.open;  // Reserve the slot; connect outside the lock.
-    } else if (!slot.idle.empty()) {
-      other = std::move(slot.idle.front());  // The longest idle; its slot is reused.
-      slot.idle.erase(slot.idle.begin());
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (other.connection) {
-    const std::string& target = database.empty() ? options_.connect.database : database;
-    if (other.connection->UseDatabase(target, deadline).ok()) {
-      return StatusOr<Lease>(
-          Lease(this, member, std::move(other.connection), /*reused=*/true, database));
-    }
-    other.connection.reset();  // Closed (a PostgreSQL session is bound to its database).
-  }
-  return StatusOr<Lease>(Open(member, deadline, database));
-}
-
-StatusOr<Lease> ReplicaPool::Open(size_t member, const Deadline& deadline,
-                                  const std::string& database) {
-  auto fail = [&](Status status) {
-    std::lock_guard<std::mutex> lock(mu_);
-    --slots_[member].open;
-    slot_freed_.notify_all();
-    return StatusOr<Lease>(std::move(status));
-  };
-  ConnectParams params = options_.connect;
-  params.host = slots_[member].member.address.host;
-  params.port = slots_[member].member.address.port;
-  if (!database.empty()) params.database = database;
-  if (options_.password) {
-    auto password = options_.password(params.host, params.port);
-    if (!password.ok()) return fail(Status::Unavailable(password.status().message()));
-    params.password = std::move(*password);
-  }
-  auto connection = backend_->Connect(params, deadline);
-  if (!connection.ok()) return fail(connection.status());
-  if (std::string advice = (*connection)->SetupAdvice(); !advice.empty()) {
-    bool first;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      first = !std::exchange(slots_[member].advised, true);
-    }
-    if (first) logger_->Warn(advice, {{"replica", slots_[member].member.label}});
-  }
-  return Lease(this, member, std::move(*connection), /*reused=*/false, database);
-}
-
-void ReplicaPool::GiveBack(size_t member, std::unique_ptr<Connection> connection,
-                           std::string database, bool keep) {
-  std::unique_ptr<Connection> discard;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    Slot& slot = slots_[member];
-    if (keep && connection->Usable() && KeepsConnections(slot.health.state())) {
-      slot.idle.push_back({std::move(connection), std::move(database)});
-    } else {
-      --slot.open;
-      discard = std::move(connection);
-    }
-  }
-  slot_freed_.notify_all();
-  // `discard` closes its session here, outside the lock.
 }
 
 void ReplicaPool::MarkDown(size_t member, const Status& why) {
@@ -243,27 +145,6 @@ bool ReplicaPool::Record(size_t member, const HealthVerdict& verdict, std::optio
   }
   return state == MemberState::kHealthy;
   // `discard` closes its sessions here, outside the lock.
-}
-
-StatusOr<Lease> ReplicaPool::AcquireMore(size_t member, const Deadline& deadline,
-                                         const std::string& database) {
-  while (true) {
-    auto taken = TryTake(member, deadline, database);
-    if (taken) {
-      if (!taken->ok() || (*taken)->reused()) return std::move(*taken);
-      return VerifyOpened(member, std::move(**taken), deadline);
-    }
-    std::unique_lock<std::mutex> lock(mu_);
-    Slot& slot = slots_[member];
-    ++slot.waiting;
-    bool freed = slot_freed_.wait_until(lock, deadline.at(), [&] {
-      return !slot.idle.empty() || slot.open < options_.connections_per_replica;
-    });
-    --slot.waiting;
-    if (!freed)
-      return Status::DeadlineExceeded("no free connection to " + slot.member.label +
-                                      " before the deadline");
-  }
 }
 
 std::vector<Member> ReplicaPool::members() const {

@@ -34,7 +34,7 @@ std::map<std::string, std::string> ReadEndpoints() {
   std::map<std::string, std::string> values;
   std::ifstream in(path);
   if (!in) {
-    ADD_FAILURE() << path << " not found: start the clusters with tests/scripts/start_databases.sh";
+    ADD_FAILURE() << path << " not found: start the clusters with scripts/cluster/start_databases.sh";
     return values;
   }
   std::string line;
@@ -243,7 +243,7 @@ void WaitReplicasCaughtUp(const ClusterEnv& env) {
 
 namespace {
 void RunMemberScript(const ClusterEnv& env, const std::string& action, const std::string& name) {
-  std::string command = std::string(RSE_SOURCE_DIR) + "/tests/scripts/member.sh " + action + " " +
+  std::string command = std::string(RSE_SOURCE_DIR) + "/scripts/cluster/member.sh " + action + " " +
                         (env.engine == Engine::kPostgres ? "postgres " : "mariadb ") + name;
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
 }
@@ -274,7 +274,7 @@ void ResumeMember(const ClusterEnv& env, const std::string& name) {
 }
 
 void RepairCluster(const ClusterEnv& env) {
-  std::string command = std::string(RSE_SOURCE_DIR) + "/tests/scripts/start_databases.sh " +
+  std::string command = std::string(RSE_SOURCE_DIR) + "/scripts/cluster/start_databases.sh " +
                         (env.engine == Engine::kPostgres ? "postgres" : "mariadb") +
                         " >/dev/null 2>&1";
   ASSERT_EQ(std::system(command.c_str()), 0)

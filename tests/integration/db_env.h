@@ -1,4 +1,4 @@
-// The real clusters started by tests/scripts/start_databases.sh, as the
+// The real clusters started by scripts/cluster/start_databases.sh, as the
 // integration tests see them: endpoints, credentials, and an administrator
 // session for arranging situations (pausing replay, promoting, killing).
 // A missing cluster fails the test; it is never skipped.
@@ -67,7 +67,7 @@ StatusOr<ReplicaState> ProbeMember(const ClusterEnv& env, const HostPort& member
 void WaitReplicasCaughtUp(const ClusterEnv& env);
 
 // Stops or restarts one server ("primary", "replica1", "replica2") with
-// tests/scripts/member.sh, which writes nothing to any server.
+// scripts/cluster/member.sh, which writes nothing to any server.
 void StopMember(const ClusterEnv& env, const std::string& name);
 void StartMember(const ClusterEnv& env, const std::string& name);  // A no-op if it runs.
 void RestartMember(const ClusterEnv& env, const std::string& name);

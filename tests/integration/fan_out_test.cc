@@ -1,5 +1,5 @@
 // Per-database fan-out against the real replicas, both engines, over the
-// tenant_1..tenant_5 databases of tests/scripts/start_databases.sh (tenant_N
+// tenant_1..tenant_5 databases of scripts/cluster/start_databases.sh (tenant_N
 // holds N*10 accounts): one series per database with its own success, a
 // database that is missing or not allowed fails alone, databases that appear
 // and disappear are picked up and dropped, the member's connection cap holds

@@ -137,7 +137,12 @@ TEST_P(PoolTest, AReplicaBehindMaxReplicationLagIsSkipped) {
   }
   ASSERT_TRUE(testing::Eventually([&] {
     auto state = testing::ProbeMember(env(), replica);
-    return state.ok() && (!state->applying || state->lag_seconds.value_or(0) >= 1.5);
+    if (!state.ok()) return false;
+    // PostgreSQL: replay paused. MariaDB: the SQL thread restarts with the
+    // delay and is briefly not applying before it reports the lag, so only
+    // the lag itself says it fell behind.
+    if (pg()) return !state->applying || state->lag_seconds.value_or(0) >= 1.5;
+    return state->applying && state->lag_seconds.value_or(0) >= 1.5;
   })) << "the replica never fell behind";
   for (int i = 0; i < 4; ++i) EXPECT_EQ(NextScrape(*pool), 0);
   auto snapshot = pool->Snapshot();

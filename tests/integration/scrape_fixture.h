@@ -1,5 +1,5 @@
 // The whole exporter in-process (config → pool → scrape engine) against the
-// real clusters of tests/scripts/start_databases.sh, shared by the scrape and
+// real clusters of scripts/cluster/start_databases.sh, shared by the scrape and
 // fault tests: an exporter over both replicas with a catalog of the test's own.
 #pragma once
 

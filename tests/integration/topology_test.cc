@@ -1,5 +1,5 @@
 // The exporter behind what production puts in front of replicas, started by
-// tests/scripts/proxies.sh: PgBouncer in each pooling mode (default settings)
+// scripts/cluster/proxies.sh: PgBouncer in each pooling mode (default settings)
 // in front of a PostgreSQL replica, and HAProxy (TCP, round-robin per
 // connection) over the primary AND both replicas of each engine. The servers'
 // own statement logs prove no business statement ever ran on the primary.

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 deb=$(readlink -f "${1:?usage: check_package.sh DEB}")
 # shellcheck source=db_common.sh
-. tests/scripts/db_common.sh
+. scripts/cluster/db_common.sh
 etc=/etc/replica_sql_exporter
 conf=$etc/replica_sql_exporter.toml
 port=10498

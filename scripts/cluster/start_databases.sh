@@ -11,7 +11,7 @@
 # Writes $RSE_DB_DIR/endpoints.env for the tests.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-sql_dir=$(cd "$here/../../scripts/sql" && pwd)
+sql_dir=$(cd "$here/../sql" && pwd)
 # shellcheck source=db_common.sh
 source "$here/db_common.sh"
 

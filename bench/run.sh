@@ -61,97 +61,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# ---------------------------------------------------------------- exporters
-# Each start_* prints the PID of an exporter listening on $port; wait_up waits
-# for its /metrics to answer.
-wait_up() {  # url [pid]: with a pid, that process must still run once the URL answers
-  local url=$1 pid=${2:-} i
-  for i in $(seq 100); do
-    if curl -sf -o /dev/null "$url"; then
-      # Another process on the port (a stray exporter) would be measured instead.
-      [ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || { echo "bench: $pid exited; is the port of $url taken?" >&2; return 1; }
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "bench: $url never answered" >&2
-  return 1
-}
-
-ours_config() {  # engine replica catalog port [max_concurrent_queries] -> config path
-  local engine=$1 replica=$2 catalog=$3 port=$4 concurrent=${5:-4} file="$work/ours-$4.toml"
-  cat >"$file" <<EOF
-[web]
-listen_address = "127.0.0.1:$port"
-[scrape]
-timeout = "30s"
-max_concurrent_queries = $concurrent
-[cluster]
-name = "bench"
-engine = "$engine"
-database = "shop"
-user = "exporter"
-password_env = "BENCH_PASSWORD"
-tls_mode = "disable"
-replicas = ["$replica"]
-[queries]
-files = ["$catalog"]
-EOF
-  echo "$file"
-}
-
-start_ours() {  # config
-  BENCH_PASSWORD=$PW "$binary" --config.file="$1" --log.level=error >"$work/ours.log" 2>&1 &
-  echo $!
-}
-
-start_postgres_exporter() {  # queries port
-  # Only the custom queries: the built-in collectors this version has are off
-  # (0.11 on Debian 12 has "bgwriter", 0.17 on Debian 13 "stat_bgwriter").
-  local off=() collector help
-  help=$(prometheus-postgres-exporter --help 2>&1)
-  for collector in database bgwriter stat_bgwriter; do
-    grep -qE -- "collector\.$collector( |$)" <<<"$help" && off+=("--no-collector.$collector")
-  done
-  DATA_SOURCE_NAME="postgresql://exporter:$PW@$PG_REPLICA/shop?sslmode=disable" \
-    prometheus-postgres-exporter --web.listen-address="127.0.0.1:$2" --log.level=error \
-    --disable-default-metrics --disable-settings-metrics "${off[@]}" \
-    --extend.query-path="$1" >"$work/pge.log" 2>&1 &
-  echo $!
-}
-
-start_sql_exporter() {  # engine port
-  local dsn
-  if [ "$1" = postgres ]; then
-    dsn="postgres://exporter:$PW@$PG_REPLICA/shop?sslmode=disable"
-  else
-    dsn="mysql://exporter:$PW@tcp($MY_REPLICA)/shop"
-  fi
-  sed "s#@CONNECTION@#$dsn#" bench/peers/sql_exporter.yml >"$work/sql_exporter.yml"
-  prometheus-sql-exporter -config.file "$work/sql_exporter.yml" \
-    -web.listen-address "127.0.0.1:$2" >"$work/sqle.log" 2>&1 &
-  echo $!
-}
-
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
-
-# ---------------------------------------------------------------- measures
-# Prints "median min max" of N scrape times (seconds) of a URL.
-scrape_times() {  # url n [curl args...]
-  local url=$1 n=$2
-  shift 2
-  for _ in $(seq "$n"); do
-    curl -s -o /dev/null -w "%{time_total}\n" -H "Accept-Encoding: gzip" "$@" "$url"
-  done | sort -n | awk '{a[NR]=$1} END {printf "%.4f %.4f %.4f\n", a[int((NR+1)/2)], a[1], a[NR]}'
-}
-rss_mib() { awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
-# Resident memory that is the process's own (anonymous: heap, stacks), without
-# the pages of shared libraries it maps.
-anon_mib() { awk '/^RssAnon/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
-hwm_mib() { awk '/^VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
-cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.3f", ($14+$15)/hz}' "/proc/$1/stat"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == 0) print "n/a"; else printf "%.2f", a/b}'; }
-series() { curl -s "$1" | grep -c "^$2" || true; }
+# shellcheck source=lib.sh
+source "$root/bench/lib.sh"
 
 rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); }
@@ -632,6 +543,9 @@ for engine in postgres mysql; do
 done
 
 # ---------------------------------------------------------------- report
+# bench/scale.sh's section of the previous report stays (it runs apart).
+scale_section=""
+[ -f "$out" ] && scale_section=$(sed -n '/^<!-- scale:/,$p' "$out")
 {
   echo "# Benchmark results"
   echo
@@ -649,6 +563,10 @@ done
   echo "| scenario | ours | peer | peer's | ratio |"
   echo "| --- | --- | --- | --- | --- |"
   printf '%s\n' "${rows[@]}"
+  if [ -n "$scale_section" ]; then
+    echo
+    echo "$scale_section"
+  fi
 } >"$out"
 expected_rows=22
 if [ "${#rows[@]}" -ne "$expected_rows" ]; then

@@ -21,6 +21,8 @@ packages=(
   clang
   # bench/run.sh: the peers it is measured against, and the load generator.
   prometheus-postgres-exporter prometheus-sql-exporter wrk
+  # bench/scale.sh: its plots.
+  gnuplot-nox
 )
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

@@ -65,6 +65,11 @@ void ElasticThreadPool::Shutdown() {
   }
 }
 
+size_t ElasticThreadPool::idle() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return idle_;
+}
+
 size_t ElasticThreadPool::threads() const {
   std::lock_guard<std::mutex> lock(mu_);
   return threads_.size() - finished_.size();

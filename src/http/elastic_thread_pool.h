@@ -28,6 +28,8 @@ class ElasticThreadPool {
   void Shutdown();
 
   size_t threads() const;
+  // Threads waiting for a job now.
+  size_t idle() const;
 
  private:
   void Work(std::list<std::thread>::iterator self);

@@ -75,7 +75,14 @@ start_sql_exporter() {  # engine port
   echo $!
 }
 
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+# Also a process started in a subshell (not our child): polled until it is
+# gone, so its port is free for the next one.
+stop() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  local i
+  for i in $(seq 200); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.05; done
+}
 
 # ---------------------------------------------------------------- measures
 # Prints "median min max" of N scrape times (seconds) of a URL.

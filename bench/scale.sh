@@ -63,14 +63,20 @@ PORT=19450
 # Seconds since the epoch, with fractions.
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.3f", b - a}'; }
-# The exporter's sessions on the replica now.
-sessions() { pg_sql "${PG_REPLICA_PORTS[1]}" postgres "SELECT count(*) FROM pg_stat_activity WHERE usename = 'exporter'"; }
+# The exporter's sessions on both replicas now.
+sessions() {
+  local total=0 port
+  for port in "${PG_REPLICA_PORTS[@]}"; do
+    total=$((total + $(pg_sql "$port" postgres "SELECT count(*) FROM pg_stat_activity WHERE usename = 'exporter'")))
+  done
+  echo "$total"
+}
 # Starts an exporter on `config` and waits for it: prints "pid startup_seconds".
 start_timed() {
   local started pid
   started=$(now)
   pid=$(start_ours "$1")
-  wait_up "http://127.0.0.1:$PORT/-/healthy" "$pid" >&2
+  wait_up "http://127.0.0.1:$PORT/-/healthy" "$pid" >&2 || { cat "$work/ours.log" >&2; return 1; }
   echo "$pid $(elapsed "$started")"
 }
 # CPU seconds per scrape over N uncached scrapes: prints "median_s cpu_per_scrape".
@@ -118,7 +124,7 @@ scale_row "catalog of $q1 queries: start-up (s, target <= 1) / --config.check (s
 : >"$plots/result.dat"
 for n in $SIZES; do
   catalog="$work/result-$n.toml"
-  printf '[[query]]\nname = "big"\nsql = "SELECT i AS k, i AS v FROM generate_series(1, %s) AS i"\nmax_series = 2000000\n  [[query.metrics]]\n  name = "bench_big"\n  help = "h"\n  labels = ["k"]\n  value = "v"\n' \
+  printf '[[query]]\nname = "big"\nsql = "SELECT i AS k, i AS v FROM generate_series(1, %s) AS i"\nmax_series = 1000000\n  [[query.metrics]]\n  name = "bench_big"\n  help = "h"\n  labels = ["k"]\n  value = "v"\n' \
     "$n" >"$catalog"
   read -r pid _ < <(start_timed "$(ours_config postgres "$PG_REPLICA" "$catalog" "$PORT")")
   pids+=("$pid")
@@ -131,7 +137,7 @@ for n in $SIZES; do
   printf 'bench_big:\n  query: "SELECT i::text AS k, i AS v FROM generate_series(1, %s) AS i"\n  metrics:\n    - k:\n        usage: "LABEL"\n        description: "k"\n    - v:\n        usage: "GAUGE"\n        description: "h"\n' "$n" >"$yaml"
   pid=$(start_postgres_exporter "$yaml" "$PORT")
   pids+=("$pid")
-  wait_up "http://127.0.0.1:$PORT/metrics" "$pid"
+  wait_up "http://127.0.0.1:$PORT/metrics" "$pid" || { cat "$work/pge.log" >&2; exit 1; }
   read -r pt pcpu < <(measure "$pid")
   ppeak=$(hwm_mib "$pid")
   stop "$pid"

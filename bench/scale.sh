@@ -213,7 +213,7 @@ scale_row "added round trip ${RTTS// /, } ms, 10 queries: RTTs where ours (most 
 # ------------------------------------------------------------- plots
 if command -v gnuplot >/dev/null 2>&1; then
   gnuplot <<GP
-set terminal svg size 720,420 dynamic font "sans,12"
+set terminal svg size 720,420 dynamic font "sans,12" noenhanced
 set key top left
 set grid
 set output "$plots/catalog.svg"

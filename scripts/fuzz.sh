@@ -24,7 +24,7 @@ seed() {  # target, files...
   for f in "$@"; do [ -f "$f" ] && cp -f "$f" "$dir/" 2>/dev/null || true; done
 }
 seed exporter_config config/*.toml tests/testdata/config/*.toml tests/testdata/config/bad/*.toml
-seed query_catalog queries/shop/*.toml tests/testdata/queries/*.toml tests/testdata/queries/bad/*.toml
+seed query_catalog queries/*/*.toml tests/testdata/queries/*.toml tests/testdata/queries/bad/*.toml
 seed web_config tests/testdata/web/bad/*.yml examples/prometheus/*.yml
 seed scrape_timeout
 seed content_negotiation

@@ -16,6 +16,8 @@ packages=(
   prometheus docker-compose
   # The status page's tests: its JSON Schema, and a real browser.
   python3-jsonschema chromium
+  # tests/scripts/check_generated.sh: the generated examples compared as data.
+  python3-yaml
   # scripts/fuzz.sh: clang, and its runtime libraries (libFuzzer, ASan), which
   # clang only recommends: --no-install-recommends below would leave them out.
   clang

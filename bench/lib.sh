@@ -1,7 +1,33 @@
-# Shared by bench/run.sh and bench/scale.sh (sourced, not run): starting the
-# exporters and measuring them. Expects $binary, $work, $PW, $PG_REPLICA and
-# $MY_REPLICA; start_postgres_exporter reaches ${PGE_TARGET:-$PG_REPLICA}.
+# Shared by bench/run.sh and bench/scale.sh (sourced, not run): the setup,
+# starting the exporters and measuring them. start_postgres_exporter reaches
+# ${PGE_TARGET:-$PG_REPLICA}.
 # shellcheck shell=bash
+
+# Dependencies, the local clusters (`which`: all or postgres), a Release build
+# unless $binary is set, and the globals the rest uses: $binary, $PW,
+# $PG_REPLICA, $MY_REPLICA, $work, pids (killed at exit, then
+# bench_cleanup_extra if the script defines it).
+bench_prepare() {
+  scripts/install_deps.sh
+  scripts/cluster/start_databases.sh "$1" >/dev/null 2>&1
+  if [ -z "$binary" ]; then
+    scripts/build.sh release -DCMAKE_BUILD_TYPE=Release -DRSE_BUILD_TESTS=OFF >/dev/null
+    binary="$root/build/release/src/replica_sql_exporter"
+  fi
+  # shellcheck source=../scripts/cluster/db_common.sh
+  source "$root/scripts/cluster/db_common.sh"
+  PW=$RSE_EXPORTER_PASSWORD
+  PG_REPLICA=127.0.0.1:${PG_REPLICA_PORTS[1]}
+  MY_REPLICA=127.0.0.1:${MY_REPLICA_PORTS[1]}
+  work=$(mktemp -d)
+  pids=()
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if declare -F bench_cleanup_extra >/dev/null; then bench_cleanup_extra; fi
+  rm -rf "$work"
+}
 
 # ---------------------------------------------------------------- exporters
 # Each start_* prints the PID of an exporter listening on $port; wait_up waits

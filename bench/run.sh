@@ -40,29 +40,10 @@ else
   SCRAPERS_SECONDS=10
 fi
 
-scripts/install_deps.sh
-scripts/cluster/start_databases.sh all >/dev/null 2>&1
-if [ -z "$binary" ]; then
-  scripts/build.sh release -DCMAKE_BUILD_TYPE=Release -DRSE_BUILD_TESTS=OFF >/dev/null
-  binary="$root/build/release/src/replica_sql_exporter"
-fi
-
-# shellcheck source=../scripts/cluster/db_common.sh
-source "$root/scripts/cluster/db_common.sh"
-PW=$RSE_EXPORTER_PASSWORD
-PG_REPLICA=127.0.0.1:${PG_REPLICA_PORTS[1]}
-MY_REPLICA=127.0.0.1:${MY_REPLICA_PORTS[1]}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  statement_log off 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
 # shellcheck source=lib.sh
 source "$root/bench/lib.sh"
+bench_cleanup_extra() { statement_log off 2>/dev/null || true; }
+bench_prepare all
 
 rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); }

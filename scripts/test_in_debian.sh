@@ -47,11 +47,22 @@ printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod +x "$root/usr/sbin/policy-rc.d"
 echo "deb $mirror $codename main" >"$root/etc/apt/sources.list"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# This machine's own certificate authorities (e.g. a TLS-inspecting egress
+# proxy's): npm in the root must trust what npm trusts here. Taken into the
+# root's bundle when ca-certificates installs, or now if it is installed.
+if [ -d /usr/local/share/ca-certificates ]; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp -r /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
+  if [ -x "$root/usr/sbin/update-ca-certificates" ]; then
+    chroot "$root" /usr/sbin/update-ca-certificates >/dev/null 2>&1 || true
+  fi
+fi
 grep -q localhost "$root/etc/hosts" 2>/dev/null || printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' >"$root/etc/hosts"
 
 in_root() {
   chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    HOME=/root LANG=C.UTF-8 TERM=dumb CI="${CI:-}" bash -c "cd $tree && $1"
+    HOME=/root LANG=C.UTF-8 TERM=dumb CI="${CI:-}" \
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt bash -c "cd $tree && $1"
 }
 
 mounted=()

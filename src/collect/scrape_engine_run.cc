@@ -39,11 +39,15 @@ std::shared_ptr<QueryOutcome> ScrapeEngine::NotRun(const Task& task, Status stat
 SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
                                    std::optional<Lease>* lease) {
   const QuerySpec& query = *task.unit->queries.front();
-  const Deadline deadline = QueryDeadline(query, session.deadline());
+  std::shared_ptr<QueryOutcome> last;  // The latest attempt's, when a replica failed it.
   while (true) {
     // Waiting out the deadline for a busy pool is a timeout, not a fault
     // of the replica; failing to open a session is a connection error.
-    if (Status ready = ReadyToRun(query, session, lease); !ready.ok()) return NotRun(task, ready);
+    if (Status ready = ReadyToRun(query, session, lease); !ready.ok())
+      return last ? last : NotRun(task, ready);
+    // The query's own timeout counts from when it can start: the time it took
+    // to find a session (a member that did not answer) is not the query's.
+    const Deadline deadline = QueryDeadline(query, session.deadline());
     const TimePoint began = clock_->Now();
     task.execution->started_at = began;
     std::shared_ptr<QueryOutcome> outcome =
@@ -52,12 +56,21 @@ SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
     outcome->replica = session.Label((*lease)->member());
     if (outcome->reason == QueryError::kRecoveryConflict && !outcome->ok())
       return RetryElsewhere(task, session, (*lease)->member(), deadline, outcome);
-    if (outcome->ok() || outcome->reason != QueryError::kConnection) return outcome;
+    if (outcome->ok()) return outcome;
+    // A server that answered neither the statement nor its cancel is as
+    // good as gone (a black hole, a hung server): a verdict on the member,
+    // where a plain timeout is only the query's.
+    const bool unresponsive = (*lease)->connection().Unresponsive();
+    if (outcome->reason != QueryError::kConnection && !unresponsive) return outcome;
     // The replica failed under us: this and the remaining queries move on.
-    auto next = session.FailOver(std::move(**lease), outcome->status);
+    Status why = unresponsive ? Status::Unavailable("did not answer a statement nor its cancel: " +
+                                                    outcome->status.message())
+                              : outcome->status;
+    auto next = session.FailOver(std::move(**lease), why);
     lease->reset();
     if (!next.ok()) return outcome;
     lease->emplace(std::move(*next));
+    last = outcome;
   }
 }
 

@@ -25,7 +25,13 @@ StatusOr<Lease> ScrapeSession::AcquireMore() {
     member = member_;
   }
   if (!member) return Status::Unavailable("the scrape has no serving replica");
-  return pool_->AcquireMore(*member, deadline_);
+  auto more = pool_->AcquireMore(*member, deadline_);
+  if (more.ok() || more.status().code() != Status::Code::kUnavailable) return more;
+  // The serving replica cannot open another session (it stopped answering,
+  // or its address now swallows connects): the scrape moves on, as when a
+  // running query's session breaks.
+  std::lock_guard<std::mutex> one_at_a_time(failover_mu_);
+  return MoveFrom(*member, more.status());
 }
 
 StatusOr<Lease> ScrapeSession::RetryElsewhere(size_t member) {
@@ -60,6 +66,11 @@ StatusOr<Lease> ScrapeSession::FailOver(Lease failed, const Status& error) {
     }
     if (replace) return pool_->AcquireMore(from, deadline_);
   }
+  { Lease broken = std::move(failed); }  // Dropped now: the pool discards an unusable session.
+  return MoveFrom(from, error);
+}
+
+StatusOr<Lease> ScrapeSession::MoveFrom(size_t from, const Status& error) {
   std::set<size_t> exclude;
   std::optional<size_t> moved_to;
   {
@@ -68,7 +79,6 @@ StatusOr<Lease> ScrapeSession::FailOver(Lease failed, const Status& error) {
     if (member_ != from) moved_to = member_;
     exclude = tried_;
   }
-  { Lease broken = std::move(failed); }  // Dropped now: the pool discards an unusable session.
   if (moved_to) return pool_->AcquireMore(*moved_to, deadline_);  // Another worker moved us.
   if (error.code() != Status::Code::kFailedPrecondition) pool_->MarkDown(from, error);
   auto next = pool_->AcquireForScrape(deadline_, exclude);

@@ -37,7 +37,9 @@ class ScrapeSession {
   // Unavailable with every member's reason when there is none.
   StatusOr<Lease> Open();
 
-  // One more connection to the serving replica, for a parallel worker.
+  // One more connection to the serving replica, for a parallel worker. When
+  // that replica cannot open one (Unavailable), it is reported down and the
+  // scrape moves to the next healthy replica, as FailOver() does.
   StatusOr<Lease> AcquireMore();
 
   // A session of `member` in `database`, for one database of a fan-out
@@ -70,6 +72,11 @@ class ScrapeSession {
   std::vector<MemberSnapshot> Members() const;
 
  private:
+  // Leaves `from` (failed with `error`) for the next healthy replica not yet
+  // tried, or follows another worker that already left it. Requires
+  // failover_mu_ held.
+  StatusOr<Lease> MoveFrom(size_t from, const Status& error);
+
   ReplicaPool* const pool_;
   const Deadline deadline_;
   Logger* const logger_;

@@ -98,6 +98,10 @@ class Connection {
 
   // False once the session failed or was cancelled: the pool discards it.
   virtual bool Usable() const = 0;
+  // True once a statement ran past its deadline and the server answered
+  // neither it nor its cancel, so the session's socket was broken: the server
+  // (or the network to it) does not answer, and the scrape moves elsewhere.
+  virtual bool Unresponsive() const { return false; }
   // What the server's settings leave unguarded, found when the session opened
   // (e.g. behind PgBouncer in statement mode, a role without
   // default_transaction_read_only); empty when nothing. The pool logs it once

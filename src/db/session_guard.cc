@@ -34,6 +34,19 @@ void SessionGuard::MarkBroken() {
   usable_ = false;
 }
 
+void SessionGuard::AbortUnanswered() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    unresponsive_ = true;
+  }
+  abort_();
+}
+
+bool SessionGuard::Unresponsive() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return unresponsive_;
+}
+
 bool SessionGuard::Usable() const {
   std::lock_guard<std::mutex> lock(mu_);
   return usable_;

@@ -51,7 +51,7 @@ class SessionGuard {
       CancelWatchdog::Guard cancel =
           watchdog_->Watch(deadline.at() + kCancelGrace, cancel_on_server_);
       CancelWatchdog::Guard abort =
-          watchdog_->Watch(deadline.at() + kCancelGrace + kAbortGrace, abort_);
+          watchdog_->Watch(deadline.at() + kCancelGrace + kAbortGrace, [this] { AbortUnanswered(); });
       result = body(deadline.Remaining(*clock_));
     }
     if (EndStatement() && !result.ok() && result.status().code() == Status::Code::kUnavailable) {
@@ -68,8 +68,14 @@ class SessionGuard {
   bool RequestCancel();
   void MarkBroken();
   bool Usable() const;
+  // True once the watchdog broke a statement's socket: the server answered
+  // neither the statement nor its cancel. A verdict on the member (black
+  // hole, hung server), where a plain timeout is only one on the query.
+  bool Unresponsive() const;
 
  private:
+  // The abort watchdog's action: remembers why, then breaks the socket.
+  void AbortUnanswered();
   Status BeginStatement(const Deadline& deadline);
   // True when a cancel was requested while the statement ran.
   bool EndStatement();
@@ -83,6 +89,7 @@ class SessionGuard {
   bool usable_ = true;                   // Guarded by mu_.
   bool in_statement_ = false;            // Guarded by mu_.
   bool cancelled_in_statement_ = false;  // Guarded by mu_.
+  bool unresponsive_ = false;            // Guarded by mu_.
 };
 
 }  // namespace rse

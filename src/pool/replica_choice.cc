@@ -1,6 +1,7 @@
 // ReplicaPool's choice of a member for a scrape: the rotation, each probe and
 // its verdict, sessions behind load balancers, and the look for master election.
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 
 #include "pool/pool_slot.h"
@@ -41,7 +42,7 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
   // to answer, is a verdict on the member; from a shorter one it is not.
   const bool verdict_if_silent = full_probe_time || probe_deadline.Remaining(*clock_) >= kMinProbeTime;
   const TimePoint probe_started = clock_->Now();
-  auto probe = taken->connection().Probe(probe_deadline);
+  auto probe = Probe(taken->connection(), probe_deadline);
   // Only a session that failed at once was closed while idle; one that ran
   // into its deadline found the member hung: no second session for it now.
   const bool failed_at_once = clock_->Now() - probe_started < kMinProbeTime;
@@ -59,7 +60,7 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
     }
     if (!fresh->ok()) return not_opened(fresh->status());
     taken = std::move(*fresh);
-    probe = taken->connection().Probe(probe_deadline);
+    probe = Probe(taken->connection(), probe_deadline);
   }
   if (probe.ok()) {
     NoteServer(member, probe->server);
@@ -94,6 +95,24 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
     }
   }
   return std::nullopt;
+}
+
+StatusOr<ReplicaState> ReplicaPool::Probe(Connection& connection, const Deadline& deadline) {
+  const TimePoint started = clock_->Now();
+  StatusOr<ReplicaState> probe = connection.Probe(deadline);
+  const auto took = clock_->Now() - started;
+  // An answer that came after probe_timeout (the server-side limit and the
+  // cancel allow a little past it) is from a server too slow to serve: a
+  // replica that adds a second to every statement would miss the scrape's
+  // deadline with its queries.
+  if (probe.ok() && took > options_.probe_timeout) {
+    char message[128];
+    std::snprintf(message, sizeof message, "answered after %.3f s, over probe_timeout (%.3f s)",
+                  std::chrono::duration<double>(took).count(),
+                  std::chrono::duration<double>(options_.probe_timeout).count());
+    return Status::Unavailable(message);
+  }
+  return probe;
 }
 
 Deadline ReplicaPool::ShareOf(const Deadline& deadline, size_t members_left) const {
@@ -258,7 +277,7 @@ void ReplicaPool::NoteServer(size_t member, const std::string& server) {
 StatusOr<Lease> ReplicaPool::VerifyOpened(size_t member, Lease lease, const Deadline& deadline) {
   const Deadline probe_deadline = deadline.Min(Deadline::After(*clock_, options_.probe_timeout));
   StatusOr<Lease> taken = std::move(lease);
-  StatusOr<ReplicaState> probe = taken->connection().Probe(probe_deadline);
+  StatusOr<ReplicaState> probe = Probe(taken->connection(), probe_deadline);
   if (probe.ok()) {
     NoteServer(member, probe->server);
     ProbeBehindBalancer(member, taken, probe, probe_deadline, deadline);

@@ -116,7 +116,12 @@ bool ReplicaPool::Record(size_t member, const HealthVerdict& verdict, std::optio
       slot.last_error = std::string(MemberStateName(verdict.state)) + ": " + verdict.reason;
       slot.last_error_at = now;
     }
-    if (verdict.state == MemberState::kHealthy) slot.backoff = std::chrono::milliseconds(0);
+    // The backoff is forgiven once the member has served for as long as the
+    // longest backoff: one that flaps (answers a probe, then fails a query)
+    // keeps doubling instead of costing every other scrape.
+    if (verdict.state == MemberState::kHealthy && state == MemberState::kHealthy &&
+        now - slot.state_since >= options_.max_backoff)
+      slot.backoff = std::chrono::milliseconds(0);
     // A member found down, or a primary (listed by mistake, or promoted), is
     // looked at again only after a growing backoff, not on every rotation.
     // A refused connection costs nothing and is what a restarting server

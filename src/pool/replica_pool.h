@@ -179,6 +179,9 @@ class ReplicaPool {
   // `keep` false: the session is closed even if it could serve (it reached an unfit server).
   void GiveBack(size_t member, std::unique_ptr<Connection> connection, std::string database,
                 bool keep = true);
+  // `connection`'s probe by `deadline`; Unavailable when it answered, but
+  // only after probe_timeout.
+  StatusOr<ReplicaState> Probe(Connection& connection, const Deadline& deadline);
   // `deadline`, or sooner: an equal share of its time for each of the
   // members still to try.
   Deadline ShareOf(const Deadline& deadline, size_t members_left) const;

@@ -42,14 +42,22 @@ class FakeConnection final : public Connection {
     std::function<StatusOr<RowSet>(std::string_view, const std::string&)> query_in;
     bool closed = false;
     bool on_primary = false;
+    bool silent = false;
     backend_->Edit(port_, [&](FakeMember& m) {
       closed = m.generation != generation_;
       on_primary = server_ >= 0 && !m.servers[server_].is_replica;
       if (!closed && !on_primary) ++m.queries;
+      silent = m.stops_answering;
       query = m.query;
       query_in = m.query_in;
     });
     if (closed) return Closed();
+    if (silent) {
+      unresponsive_ = broken_ = true;
+      return Status::DeadlineExceeded(
+          "fake: stopped at its deadline; the server did not answer in time and the session was "
+          "closed");
+    }
     if (on_primary) {
       broken_ = true;
       return Status::FailedPrecondition("the server this session reached is not a replica");
@@ -97,6 +105,9 @@ class FakeConnection final : public Connection {
   StatusOr<ReplicaState> Probe(const Deadline&) override {
     StatusOr<ReplicaState> probe = Status::Internal("unset");
     bool closed = false;
+    std::function<void()> on_probe;
+    backend_->Edit(port_, [&](FakeMember& m) { on_probe = m.on_probe; });
+    if (on_probe) on_probe();
     backend_->Edit(port_, [&](FakeMember& m) {
       closed = m.generation != generation_;
       if (!closed) ++m.probes;
@@ -115,6 +126,7 @@ class FakeConnection final : public Connection {
   void Abort() override { broken_ = true; }
 
   bool Usable() const override { return !broken_ && !cancelled_; }
+  bool Unresponsive() const override { return unresponsive_; }
 
  private:
   Status Closed() {
@@ -132,6 +144,7 @@ class FakeConnection final : public Connection {
   static inline std::atomic<int> next_id_ = 1;
   std::atomic<bool> broken_ = false;
   std::atomic<bool> cancelled_ = false;
+  std::atomic<bool> unresponsive_ = false;
 };
 
 StatusOr<std::unique_ptr<Connection>> FakeBackend::Connect(const ConnectParams& params,
@@ -139,10 +152,15 @@ StatusOr<std::unique_ptr<Connection>> FakeBackend::Connect(const ConnectParams& 
   Status error;
   int generation = 0;
   int server = -1;
+  std::function<void()> on_connect;
+  Edit(params.port, [&](FakeMember& m) { on_connect = m.on_connect; });
+  if (on_connect) on_connect();
   Edit(params.port, [&](FakeMember& m) {
     if (!m.servers.empty()) server = m.connects % static_cast<int>(m.servers.size());
     ++m.connects;
     error = m.connect_error;
+    if (error.ok() && m.connects_allowed >= 0 && m.connects > m.connects_allowed)
+      error = Status::Unavailable("timeout expired");
     if (error.ok() && m.missing_databases.count(params.database))
       error = Status::Unavailable("database \"" + params.database + "\" does not exist");
     generation = m.generation;

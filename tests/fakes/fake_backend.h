@@ -23,6 +23,17 @@ struct FakeMember {
   // PostgreSQL replica gate does (FailedPrecondition).
   std::vector<ReplicaState> servers;
   Status connect_error;
+  // Connects that succeed before each fails with Unavailable (a member that
+  // stopped accepting sessions while those it has still work); -1: no limit.
+  int connects_allowed = -1;
+  // Called at every connect, outside the backend's lock (a test moves its
+  // clock there: a slow connect).
+  std::function<void()> on_connect;
+  // Called at every probe, outside the backend's lock (a slow answer).
+  std::function<void()> on_probe;
+  // Statements get no answer, nor does their cancel: each fails as one the
+  // watchdog had to break, and its session says it is Unresponsive().
+  bool stops_answering = false;
   // Answers a query; the default returns one row "v" = "1".
   std::function<StatusOr<RowSet>(std::string_view sql, const Deadline& deadline)> query;
   // Bumping it closes every session opened before (as idle_session_timeout,

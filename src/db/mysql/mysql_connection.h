@@ -30,6 +30,7 @@ class MysqlConnection final : public Connection {
   void Cancel() override;
   void Abort() override;
   bool Usable() const override;
+  bool Unresponsive() const override { return guard_.Unresponsive(); }
 
  private:
   template <typename T>

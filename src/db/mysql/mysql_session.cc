@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "db/mysql/own_socket.h"
 
@@ -140,6 +141,15 @@ StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver*
       session.reset(driver->connect(options));
       own_socket = watch.Finish();
     }
+    // The connector bounds the TCP connect and the handshake, not the setup
+    // statements after it: each step must find time left, or a server (or a
+    // network) that answers slowly would hold the scrape for several budgets.
+    auto too_slow = [&](const char* step) -> std::optional<Status> {
+      if (std::chrono::steady_clock::now() - began <= budget) return std::nullopt;
+      return Status::Unavailable(where + ": cannot connect: " + step +
+                                 " took the session past connect_timeout");
+    };
+    if (auto slow = too_slow("the handshake")) return *slow;
     std::unique_ptr<sql::Statement> stmt(session->createStatement());
     {
       std::unique_ptr<sql::ResultSet> rs(
@@ -165,7 +175,9 @@ StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver*
       guards += ", idle_transaction_timeout = " +
                 std::to_string(params.idle_in_transaction_timeout.count() / 1000);
     }
+    if (auto slow = too_slow("reading the server's version")) return *slow;
     stmt->execute(guards);
+    if (auto slow = too_slow("the session settings")) return *slow;
     // Every transaction of the session read-only, not only ours: DDL commits
     // implicitly, and would otherwise run in a fresh read-write transaction.
     stmt->execute("SET SESSION TRANSACTION READ ONLY");

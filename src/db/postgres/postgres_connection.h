@@ -36,6 +36,7 @@ class PostgresConnection final : public Connection {
   void Cancel() override;
   void Abort() override;
   bool Usable() const override { return guard_.Usable(); }
+  bool Unresponsive() const override { return guard_.Unresponsive(); }
   std::string SetupAdvice() const override { return setup_advice_; }
   void set_setup_advice(std::string advice) { setup_advice_ = std::move(advice); }
 

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-
 #include <future>
 
 #include "collect/scrape_engine_fixture.h"
@@ -241,19 +240,6 @@ TEST_F(ScrapeEngineTest, NoHealthyReplicaMeansUpZeroAndNoQueryMetrics) {
   EXPECT_EQ(backend_.Get(1).queries, 2) << "the primary was never queried";
 }
 
-TEST_F(ScrapeEngineTest, AReplicaLostMidScrapeFailsOverWithoutFailingTheScrape) {
-  Make({Query("q")}, /*members=*/2);
-  OnQuery(1, [](std::string_view, const Deadline&) -> StatusOr<RowSet> {
-    return Status::Unavailable("server closed the connection unexpectedly");
-  });
-  OnQuery(2, [](std::string_view, const Deadline&) { return Value(5); });
-  auto families = engine_->Scrape(2s).Flatten();
-  EXPECT_EQ(Find(families, "q_value"), 5);
-  EXPECT_EQ(Find(families, "replica_sql_query_success", "q"), 1);
-  EXPECT_EQ(Find(families, "replica_sql_up"), 1);
-  EXPECT_EQ(pool_->Snapshot()[0].state, MemberState::kDown);
-}
-
 TEST_F(ScrapeEngineTest, AMetricDroppedForDuplicateSeriesMeansTheQueryDidNotSucceed) {
   QuerySpec q = Query("q");  // q_value: no labels, so two rows give one label set twice.
   MetricSpec by_k;
@@ -302,20 +288,6 @@ TEST_F(ScrapeEngineTest, SaysWhichReplicaServedAndHowOldItsDataIs) {
   EXPECT_EQ(Find(families, "replica_sql_scrape_replica_lag_seconds"), 0);
 }
 
-TEST_F(ScrapeEngineTest, AMixedScrapeSaysWhereEachQueryRan) {
-  Make({Query("q")}, /*members=*/2);
-  OnQuery(1, [](std::string_view, const Deadline&) -> StatusOr<RowSet> {
-    return Status::Unavailable("server closed the connection unexpectedly");
-  });
-  auto families = engine_->Scrape(2s).Flatten();
-  EXPECT_EQ(Find(families, "q_value"), 1);
-  EXPECT_EQ(
-      FindExact(families, "replica_sql_query_replica_info", {{"query", "q"}, {"replica", "db:2"}}),
-      1);
-  EXPECT_EQ(FindExact(families, "replica_sql_scrape_replica_info", {{"replica", "db:2"}}), 1)
-      << "the replica it moved to";
-}
-
 TEST_F(ScrapeEngineTest, NoServingReplicaMeansNoInfoAndAnUnknownLag) {
   Make({Query("q")});
   backend_.Edit(1, [](FakeMember& m) { m.probe = testing::Primary(); });
@@ -325,40 +297,6 @@ TEST_F(ScrapeEngineTest, NoServingReplicaMeansNoInfoAndAnUnknownLag) {
   ASSERT_TRUE(lag);
   EXPECT_TRUE(std::isnan(*lag));
   EXPECT_EQ(CountSamples(families, "replica_sql_scrape_replica_info"), 0u);
-}
-
-TEST_F(ScrapeEngineTest, ARecoveryConflictIsRetriedOnceOnAnotherReplica) {
-  Make({Query("q"), Query("other")}, /*members=*/2, /*max_concurrent=*/1);
-  OnQuery(1, [](std::string_view sql, const Deadline&) -> StatusOr<RowSet> {
-    if (sql == "q")
-      return Status::Aborted("canceling statement due to conflict with recovery [SQLSTATE 40001]");
-    return Value(2);
-  });
-  OnQuery(2, [](std::string_view, const Deadline&) { return Value(9); });
-  auto families = engine_->Scrape(2s).Flatten();
-  EXPECT_EQ(Find(families, "q_value"), 9) << "served by the other replica";
-  EXPECT_EQ(Find(families, "replica_sql_query_success", "q"), 1);
-  EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "q", "recovery_conflict"), 1);
-  EXPECT_EQ(
-      FindExact(families, "replica_sql_replica_recovery_conflicts_total", {{"replica", "db:1"}}),
-      1);
-  EXPECT_EQ(
-      FindExact(families, "replica_sql_query_replica_info", {{"query", "q"}, {"replica", "db:2"}}),
-      1);
-  EXPECT_EQ(Find(families, "other_value"), 2) << "the scrape itself stays on its replica";
-  EXPECT_EQ(FindExact(families, "replica_sql_scrape_replica_info", {{"replica", "db:1"}}), 1);
-  EXPECT_EQ(pool_->Snapshot()[0].state, MemberState::kHealthy) << "a conflict is not a fault";
-}
-
-TEST_F(ScrapeEngineTest, ARecoveryConflictWithNowhereElseToGoFailsTheQueryOnce) {
-  Make({Query("q")});
-  OnQuery(1, [](std::string_view, const Deadline&) -> StatusOr<RowSet> {
-    return Status::Aborted("canceling statement due to conflict with recovery [SQLSTATE 40001]");
-  });
-  auto families = engine_->Scrape(2s).Flatten();
-  EXPECT_EQ(Find(families, "replica_sql_query_success", "q"), 0);
-  EXPECT_EQ(Find(families, "replica_sql_query_errors_total", "q", "recovery_conflict"), 1);
-  EXPECT_EQ(Find(families, "replica_sql_up"), 1);
 }
 
 }  // namespace

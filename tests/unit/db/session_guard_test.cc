@@ -89,6 +89,19 @@ TEST_F(SessionGuardTest, TheWatchdogCancelsThenAbortsAStatementThatDoesNotReturn
   EXPECT_EQ(server_cancels_, 1) << "the cancel came first";
   EXPECT_EQ(got.status().code(), Status::Code::kUnavailable)
       << "the fake's cancel does not mark the guard; the abort freed the statement";
+  EXPECT_TRUE(guard.Unresponsive()) << "neither the statement nor its cancel was answered";
+}
+
+TEST_F(SessionGuardTest, AStatementStoppedByItsCancelLeavesTheServerResponsive) {
+  auto got = guard_.Run<int>(Deadline(clock_.Now() + 1s), [&](auto) -> StatusOr<int> {
+    clock_.Advance(1s + kCancelGrace);
+    watchdog_.Recheck();
+    // The server answers the cancel: the statement ends before the abort is due.
+    return Status::DeadlineExceeded("canceling statement due to user request");
+  });
+  EXPECT_EQ(got.status().code(), Status::Code::kDeadlineExceeded);
+  EXPECT_EQ(aborts_, 0);
+  EXPECT_FALSE(guard_.Unresponsive()) << "a timeout alone is the query's, not the server's";
 }
 
 TEST_F(SessionGuardTest, ACancelBetweenStatementsSendsNothing) {

@@ -156,5 +156,28 @@ TEST_F(ReplicaPoolTest, APrimaryListedAsAMemberIsLookedAtAgainOnlyAfterABackoff)
   EXPECT_EQ(StateOf(1), MemberState::kPrimary);
 }
 
+TEST_F(ReplicaPoolTest, AMemberThatFlapsKeepsItsBackoffGrowingUntilItServesForTheLongest) {
+  MakePool(2);
+  const Status broke = Status::Unavailable("server closed the connection unexpectedly");
+  // Member 1 answers its probes, then each scrape's query breaks on it.
+  ASSERT_EQ(NextScrape(), 1);
+  pool_->MarkDown(0, broke);
+  EXPECT_EQ(*pool_->Snapshot()[0].retry_at, clock_.Now() + 1s) << "the first backoff";
+  clock_.Advance(1001ms);
+  ASSERT_EQ(NextScrape(), 2);
+  ASSERT_EQ(NextScrape(), 1) << "retried after its backoff, healthy at its probe";
+  pool_->MarkDown(0, broke);
+  EXPECT_EQ(*pool_->Snapshot()[0].retry_at, clock_.Now() + 2s)
+      << "one healthy probe between two failures does not forgive the backoff";
+  clock_.Advance(2001ms);
+  ASSERT_EQ(NextScrape(), 2);
+  ASSERT_EQ(NextScrape(), 1);
+  clock_.Advance(30s);  // Healthy for as long as the longest backoff.
+  ASSERT_EQ(NextScrape(), 2);
+  ASSERT_EQ(NextScrape(), 1);
+  pool_->MarkDown(0, broke);
+  EXPECT_EQ(*pool_->Snapshot()[0].retry_at, clock_.Now() + 1s) << "forgiven: back to the first";
+}
+
 }  // namespace
 }  // namespace rse

@@ -104,6 +104,16 @@ TEST_F(ReplicaPoolTest, FailsOverWithinTheScrapeWhenAMemberIsDown) {
   EXPECT_EQ(NextScrape(), 2);
 }
 
+TEST_F(ReplicaPoolTest, AProbeAnsweredOnlyAfterTheProbeTimeoutIsAVerdict) {
+  MakePool(2);
+  // A replica that adds more than a second to every statement.
+  backend_.Edit(1, [this](FakeMember& m) { m.on_probe = [this] { clock_.Advance(1100ms); }; });
+  EXPECT_EQ(NextScrape(), 2) << "too slow to serve: the next member serves";
+  EXPECT_EQ(StateOf(1), MemberState::kDown);
+  EXPECT_NE(pool_->Snapshot()[0].last_error.find("over probe_timeout"), std::string::npos)
+      << pool_->Snapshot()[0].last_error;
+}
+
 TEST_F(ReplicaPoolTest, AMemberThatTimesOutIsRetriedOnlyAfterABackoffThatDoubles) {
   MakePool(1);
   backend_.Edit(1, [](FakeMember& m) { m.connect_error = Status::Unavailable("timeout expired"); });

@@ -63,7 +63,7 @@ Exporter::Generation::~Generation() {
 Exporter::~Exporter() { AwaitMemberRefresh(); }
 
 void Exporter::AwaitMemberRefresh() {
-  std::lock_guard<std::mutex> dns(dns_mu_);
+  MutexLock dns(&dns_mu_);
   if (refresher_.joinable()) refresher_.join();
 }
 
@@ -127,20 +127,26 @@ StatusOr<std::unique_ptr<Exporter>> Exporter::Create(const ExporterConfig& confi
   std::unique_ptr<Exporter> exporter(new Exporter(logger, clock));
   auto generation = exporter->Build(config, catalog, nullptr);
   if (!generation.ok()) return generation.status();
-  exporter->current_ = std::move(*generation);
-  exporter->catalog_ = catalog;
-  exporter->next_resolution_ = clock->Now() + config.cluster.dns_refresh;
+  {
+    // Nobody else sees the exporter yet; the locks are for the analysis.
+    MutexLock reload_lock(&exporter->reload_mu_);
+    MutexLock lock(&exporter->mu_);
+    MutexLock dns(&exporter->dns_mu_);
+    exporter->current_ = std::move(*generation);
+    exporter->catalog_ = catalog;
+    exporter->next_resolution_ = clock->Now() + config.cluster.dns_refresh;
+  }
   return exporter;
 }
 
 std::shared_ptr<Exporter::Generation> Exporter::current() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return current_;
 }
 
 Status Exporter::Reload(const ExporterConfig& config, const QueryCatalog& catalog,
                         ReloadSummary* summary) {
-  std::lock_guard<std::mutex> reload_lock(reload_mu_);
+  MutexLock reload_lock(&reload_mu_);
   std::shared_ptr<Generation> previous = current();
   auto next = Build(config, catalog, previous.get());
   if (!next.ok()) return next.status();
@@ -153,7 +159,7 @@ Status Exporter::Reload(const ExporterConfig& config, const QueryCatalog& catalo
                                                : (*next)->members_kept;
   }
   catalog_ = catalog;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   current_ = *next;
   // `previous` goes when the last scrape using it ends.
   return Status::Ok();
@@ -167,12 +173,17 @@ void Exporter::RefreshMembers() {
     return;
   // No scrape waits for a resolution: at most one runs, on its own thread (a
   // resolver that does not answer costs its timeout there, not a scrape's).
-  std::unique_lock<std::mutex> dns(dns_mu_, std::try_to_lock);
-  if (!dns.owns_lock() || refreshing_) return;
+  if (!dns_mu_.TryLock()) return;
+  StartResolution(*generation);
+  dns_mu_.Unlock();
+}
+
+void Exporter::StartResolution(const Generation& generation) {
+  if (refreshing_) return;
   // A pool without members (an SRV name that did not resolve yet) looks at every scrape.
-  const bool empty = generation->pool->members().empty();
+  const bool empty = generation.pool->members().empty();
   if (clock_->Now() < next_resolution_ && !empty) return;
-  next_resolution_ = clock_->Now() + cluster.dns_refresh;
+  next_resolution_ = clock_->Now() + generation.config.cluster.dns_refresh;
   if (refresher_.joinable()) refresher_.join();  // Finished: refreshing_ was false.
   refreshing_ = true;
   refresher_ = std::thread([this] {
@@ -202,7 +213,7 @@ void Exporter::ResolveMembersAgain() {
     return;
   }
   // As a reload of the member list: one at a time with reloads.
-  std::lock_guard<std::mutex> reload_lock(reload_mu_);
+  MutexLock reload_lock(&reload_mu_);
   std::shared_ptr<Generation> previous = current();
   if (previous->config.cluster.replicas != cluster.replicas ||
       previous->config.cluster.replicas_srv != cluster.replicas_srv)
@@ -219,7 +230,7 @@ void Exporter::ResolveMembersAgain() {
   logger_->Info("replica addresses changed", {{"replicas", now},
                                                {"members_kept", std::to_string((*next)->members_kept)}});
   ++dns_changed_;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   current_ = *next;
 }
 

@@ -5,11 +5,11 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "base/log.h"
+#include "base/mutex.h"
 #include "base/status.h"
 #include "catalog/query_catalog.h"
 #include "collect/scrape_engine.h"
@@ -95,22 +95,23 @@ class Exporter {
   // The DNS refresh of Scrape(): starts ResolveMembersAgain() on its own
   // thread when due; at most one at a time, never blocking a scrape.
   void RefreshMembers();
+  void StartResolution(const Generation& generation) REQUIRES(dns_mu_);
   // Resolves the names; swaps in a pool over the new member list if it changed.
   void ResolveMembersAgain();
   std::shared_ptr<Generation> current() const;
 
   Logger* const logger_;
   const Clock* const clock_;
-  std::mutex reload_mu_;  // One reload at a time.
-  mutable std::mutex mu_;
-  std::shared_ptr<Generation> current_;  // Guarded by mu_.
-  QueryCatalog catalog_;                  // Guarded by reload_mu_. The catalog current_ runs.
-  std::mutex dns_mu_;
-  TimePoint next_resolution_{};           // Guarded by dns_mu_.
+  Mutex reload_mu_;  // One reload at a time.
+  mutable Mutex mu_;
+  std::shared_ptr<Generation> current_ GUARDED_BY(mu_);
+  QueryCatalog catalog_ GUARDED_BY(reload_mu_);  // The catalog current_ runs.
+  Mutex dns_mu_;
+  TimePoint next_resolution_ GUARDED_BY(dns_mu_){};
   bool resolution_failing_ = false;       // Only the refresher thread uses it.
   std::atomic<bool> refreshing_{false};   // A resolution is running.
   std::atomic<uint64_t> dns_unchanged_{0}, dns_changed_{0}, dns_failed_{0};
-  std::thread refresher_;  // Guarded by dns_mu_. The resolution running or last run.
+  std::thread refresher_ GUARDED_BY(dns_mu_);  // The resolution running or last run.
 };
 
 }  // namespace rse

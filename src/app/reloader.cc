@@ -19,17 +19,17 @@ Reloader::Reloader(ConfigPaths paths, const LoadedConfig& started, Exporter* exp
 }
 
 ConfigHistory Reloader::history() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return history_;
 }
 
 std::shared_ptr<const LoadedConfig> Reloader::current() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return current_;
 }
 
 Status Reloader::Reload(const std::string& trigger) {
-  std::lock_guard<std::mutex> reload_lock(reload_mu_);
+  MutexLock reload_lock(&reload_mu_);
   logger_->Info("reloading configuration", {{"trigger", trigger}});
   auto loaded = LoadEverything(paths_);
   Status status = loaded.status();
@@ -46,7 +46,7 @@ Status Reloader::Reload(const std::string& trigger) {
   if (status.ok()) status = exporter_->Reload(loaded->config, loaded->catalog, &summary);
   if (status.ok()) server_->CommitWebConfig(std::move(*web));
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     last_ok_ = status.ok();
     history_.last_attempt_at = EpochNow();
     history_.last_trigger = trigger;
@@ -83,7 +83,7 @@ Status Reloader::Reload(const std::string& trigger) {
 }
 
 void Reloader::AppendFamilies(std::vector<MetricFamily>* families) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   families->push_back({kReloadSuccessfulMetric,
                        "Whether the last configuration reload succeeded (1) or failed (0).",
                        MetricType::kGauge,

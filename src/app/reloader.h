@@ -5,13 +5,13 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "app/exporter.h"
 #include "app/loaded_config.h"
 #include "base/log.h"
+#include "base/mutex.h"
 #include "http/http_server.h"
 #include "status/status_report.h"
 
@@ -41,12 +41,12 @@ class Reloader {
   Exporter* const exporter_;
   HttpServer* const server_;
   Logger* const logger_;
-  std::mutex reload_mu_;  // One reload at a time.
-  mutable std::mutex mu_;  // The outcome only, so scrapes never wait for a reload.
-  bool last_ok_ = true;      // Guarded by mu_.
-  double last_success_ = 0;  // Guarded by mu_. Seconds since the epoch.
-  std::shared_ptr<const LoadedConfig> current_;  // Guarded by mu_.
-  ConfigHistory history_;                         // Guarded by mu_.
+  Mutex reload_mu_;  // One reload at a time.
+  mutable Mutex mu_;  // The outcome only, so scrapes never wait for a reload.
+  bool last_ok_ GUARDED_BY(mu_) = true;
+  double last_success_ GUARDED_BY(mu_) = 0;  // Seconds since the epoch.
+  std::shared_ptr<const LoadedConfig> current_ GUARDED_BY(mu_);
+  ConfigHistory history_ GUARDED_BY(mu_);
 };
 
 }  // namespace rse

@@ -115,7 +115,7 @@ void Logger::Log(LogLevel level, std::string_view msg, std::initializer_list<Log
     }
     line += '\n';
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   *out_ << line << std::flush;
 }
 

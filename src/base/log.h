@@ -5,11 +5,11 @@
 
 #include <initializer_list>
 #include <iosfwd>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "base/mutex.h"
 #include "base/status.h"
 
 namespace rse {
@@ -46,8 +46,8 @@ class Logger {
  private:
   const LogLevel level_;
   const LogFormat format_;
-  std::mutex mu_;
-  std::ostream* const out_;  // Guarded by mu_.
+  Mutex mu_;
+  std::ostream* const out_ PT_GUARDED_BY(mu_);
 };
 
 }  // namespace rse

@@ -9,7 +9,7 @@ namespace rse {
 std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connection& connection,
                                                const Deadline& deadline, bool exclusive) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (stopping_) {
       return std::make_shared<QueryOutcome>(QueryOutcome::Failed(
           QueryError::kConnection, Status::Unavailable("the exporter is shutting down")));
@@ -30,7 +30,7 @@ std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connectio
   // the driver may have held far more than were read.
   if (mapper.rows() >= std::min(max_rows, kTrimAfterRows)) ReturnFreedMemory();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     running_.erase(&connection);
   }
   auto outcome = std::make_shared<QueryOutcome>();
@@ -56,7 +56,7 @@ std::shared_ptr<QueryOutcome> QueryRunner::Run(const QuerySpec& query, Connectio
 }
 
 void QueryRunner::Shutdown() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   stopping_ = true;
   for (Connection* connection : running_) connection->Cancel();
 }

@@ -4,11 +4,11 @@
 // Shutdown() can cancel them. Thread-safe.
 #pragma once
 
-#include <mutex>
 #include <set>
 
 #include "base/clock.h"
 #include "base/deadline.h"
+#include "base/mutex.h"
 #include "catalog/query_spec.h"
 #include "collect/query_outcome.h"
 #include "db/connection.h"
@@ -33,9 +33,9 @@ class QueryRunner {
 
  private:
   const Clock* const clock_;
-  std::mutex mu_;
-  bool stopping_ = false;          // Guarded by mu_.
-  std::set<Connection*> running_;  // Guarded by mu_.
+  Mutex mu_;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::set<Connection*> running_ GUARDED_BY(mu_);
 };
 
 }  // namespace rse

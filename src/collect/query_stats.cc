@@ -11,7 +11,7 @@ QueryStats::QueryStats(const std::vector<QuerySpec>& queries) {
 }
 
 void QueryStats::CountMappingErrors(const std::string& query, const QueryOutcome& outcome) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto& counts = errors_[query];
   for (const MappingError& error : outcome.mapping_errors) {
     if (outcome.ok() || error.reason != outcome.reason) ++counts[QueryErrorLabel(error.reason)];
@@ -19,25 +19,25 @@ void QueryStats::CountMappingErrors(const std::string& query, const QueryOutcome
 }
 
 void QueryStats::Count(const std::string& query, QueryError reason, uint64_t n) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   errors_[query][QueryErrorLabel(reason)] += n;
 }
 
 void QueryStats::CountIn(const std::string& query, const std::string& database,
                          QueryError reason) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   ++database_errors_[query][database][QueryErrorLabel(reason)];
 }
 
 void QueryStats::KeepDatabases(const std::string& query, const std::set<std::string>& databases) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = database_errors_.find(query);
   if (it == database_errors_.end()) return;
   std::erase_if(it->second, [&](const auto& entry) { return !databases.count(entry.first); });
 }
 
 bool QueryStats::SetFailing(const std::string& query, bool failing) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   bool& slot = failing_[query];
   const bool changed = slot != failing;
   slot = failing;
@@ -80,7 +80,7 @@ void QueryStats::RecordRun(const std::string& query, const QueryOutcome& outcome
       failure = QueryFailure{outcome.finished_at, QueryErrorLabel(error.reason), error.message};
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   QueryRun& last = last_run_[query];
   // Executions shared by scrapes may publish out of order: keep the newest.
   if (last.finished_at <= run.finished_at) last = std::move(run);
@@ -91,13 +91,13 @@ void QueryStats::RecordRun(const std::string& query, const QueryOutcome& outcome
 }
 
 void QueryStats::RecordFailure(const std::string& query, QueryFailure failure) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   QueryFailure& slot = last_error_[query];
   if (slot.at <= failure.at) slot = std::move(failure);
 }
 
 void QueryStats::Describe(const std::string& query, QueryStatus* status) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (auto it = errors_.find(query); it != errors_.end()) status->errors = it->second;
   if (auto it = failing_.find(query); it != failing_.end()) status->failing = it->second;
   if (auto it = last_run_.find(query); it != last_run_.end()) status->last_run = it->second;
@@ -105,7 +105,7 @@ void QueryStats::Describe(const std::string& query, QueryStatus* status) const {
 }
 
 void QueryStats::CopyFrom(const QueryStats& other, const std::string& query) {
-  std::scoped_lock lock(mu_, other.mu_);
+  MutexLockPair lock(&mu_, &other.mu_);
   if (auto it = other.errors_.find(query); it != other.errors_.end()) errors_[query] = it->second;
   if (auto it = other.database_errors_.find(query); it != other.database_errors_.end())
     database_errors_[query] = it->second;
@@ -118,7 +118,7 @@ void QueryStats::CopyFrom(const QueryStats& other, const std::string& query) {
 MetricFamily QueryStats::ErrorsFamily() const {
   std::set<std::string> all;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     for (const auto& entry : errors_) all.insert(entry.first);
   }
   return ErrorsFamily(all);
@@ -129,7 +129,7 @@ MetricFamily QueryStats::ErrorsFamily(const std::set<std::string>& only) const {
                       "Errors of catalog queries by reason: " + QueryErrorList() + ".",
                       MetricType::kCounter,
                       {}};
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   for (const auto& [query, reasons] : errors_) {
     if (!only.count(query)) continue;
     for (const auto& [reason, count] : reasons) {

@@ -5,11 +5,11 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "base/mutex.h"
 #include "catalog/query_spec.h"
 #include "collect/query_error.h"
 #include "collect/query_outcome.h"
@@ -53,13 +53,13 @@ class QueryStats {
   MetricFamily ErrorsFamily(const std::set<std::string>& only) const;
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::string, std::map<std::string, uint64_t>> errors_;  // Guarded by mu_. By label.
-  // Guarded by mu_. Query → database → reason label → count.
-  std::map<std::string, std::map<std::string, std::map<std::string, uint64_t>>> database_errors_;
-  std::map<std::string, bool> failing_;                            // Guarded by mu_.
-  std::map<std::string, QueryRun> last_run_;                       // Guarded by mu_.
-  std::map<std::string, QueryFailure> last_error_;                 // Guarded by mu_.
+  mutable Mutex mu_;
+  std::map<std::string, std::map<std::string, uint64_t>> errors_ GUARDED_BY(mu_);  // By label.
+  // Query → database → reason label → count.
+  std::map<std::string, std::map<std::string, std::map<std::string, uint64_t>>> database_errors_ GUARDED_BY(mu_);
+  std::map<std::string, bool> failing_ GUARDED_BY(mu_);
+  std::map<std::string, QueryRun> last_run_ GUARDED_BY(mu_);
+  std::map<std::string, QueryFailure> last_error_ GUARDED_BY(mu_);
 };
 
 }  // namespace rse

@@ -3,7 +3,7 @@
 namespace rse {
 
 SharedOutcome ResultCache::Get(const std::string& query, std::chrono::milliseconds max_age) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = results_.find(query);
   if (it == results_.end()) return nullptr;
   if (clock_->Now() - it->second->finished_at >= max_age) return nullptr;
@@ -12,7 +12,7 @@ SharedOutcome ResultCache::Get(const std::string& query, std::chrono::millisecon
 
 void ResultCache::Store(const std::string& query, SharedOutcome outcome) {
   if (!outcome) return;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (!outcome->ok()) {
     failed_at_[query] = outcome->finished_at;
     return;
@@ -27,12 +27,12 @@ void ResultCache::Store(const std::string& query, SharedOutcome outcome) {
 }
 
 bool ResultCache::LatestRunFailed(const std::string& query) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return failed_at_.count(query) > 0;
 }
 
 void ResultCache::CopyFrom(const ResultCache& other, const std::string& query) {
-  std::scoped_lock lock(mu_, other.mu_);
+  MutexLockPair lock(&mu_, &other.mu_);
   if (auto it = other.results_.find(query); it != other.results_.end()) results_[query] = it->second;
   if (auto it = other.failed_at_.find(query); it != other.failed_at_.end())
     failed_at_[query] = it->second;
@@ -41,7 +41,7 @@ void ResultCache::CopyFrom(const ResultCache& other, const std::string& query) {
 std::optional<double> ResultCache::StoredAgeSeconds(const std::string& query) const {
   SharedOutcome stored;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = results_.find(query);
     if (it == results_.end() || !it->second) return std::nullopt;
     stored = it->second;

@@ -5,11 +5,11 @@
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "collect/query_outcome.h"
 
 namespace rse {
@@ -35,9 +35,9 @@ class ResultCache {
 
  private:
   const Clock* const clock_;
-  mutable std::mutex mu_;
-  std::map<std::string, SharedOutcome> results_;  // Guarded by mu_.
-  std::map<std::string, TimePoint> failed_at_;    // Guarded by mu_. Latest failure, if newer.
+  mutable Mutex mu_;
+  std::map<std::string, SharedOutcome> results_ GUARDED_BY(mu_);
+  std::map<std::string, TimePoint> failed_at_ GUARDED_BY(mu_);  // Latest failure, if newer.
 };
 
 }  // namespace rse

@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <deque>
 #include <map>
-#include <mutex>
 
+#include "base/mutex.h"
 #include "collect/self_metrics.h"
 
 namespace rse {
@@ -14,16 +14,24 @@ namespace rse {
 struct ScrapeEngine::Batch {
   Batch(ReplicaPool* pool, Deadline deadline, Logger* logger) : session(pool, deadline, logger) {}
   std::optional<Task> Pop() {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(&mu);
     if (queue.empty()) return std::nullopt;
     Task task = queue.front();
     queue.pop_front();
     return task;
   }
+  void Push(Task task) {
+    MutexLock lock(&mu);
+    queue.push_back(task);
+  }
+  size_t Size() {
+    MutexLock lock(&mu);
+    return queue.size();
+  }
 
   ScrapeSession session;
-  std::mutex mu;
-  std::deque<Task> queue;  // Guarded by mu (filled before workers start).
+  Mutex mu;
+  std::deque<Task> queue GUARDED_BY(mu);
   size_t led = 0;          // Executions this scrape leads (the queue's size before work).
 };
 
@@ -167,7 +175,7 @@ std::vector<QueryPlan> ScrapeEngine::Plan(const std::set<std::string>& scope, Ti
     }
     SingleFlight::Ticket ticket = flight_.Begin(unit.key, start);
     if (ticket.leader) {
-      batch.queue.push_back({&unit, ticket.execution});
+      batch.Push({&unit, ticket.execution});
       retire->led.emplace_back(&unit.key, ticket.execution);
     } else if (options_.on_joined) {
       for (const QuerySpec* query : unit.queries) options_.on_joined(query->name);
@@ -181,14 +189,14 @@ std::vector<QueryPlan> ScrapeEngine::Plan(const std::set<std::string>& scope, Ti
         plan.execution = ticket.execution;
     }
   }
-  batch.led = batch.queue.size();
+  batch.led = batch.Size();
   return plans;
 }
 
 bool ScrapeEngine::Dispatch(const std::shared_ptr<Batch>& batch) {
   // Nothing to run here: no database touched. Up means what the pool last
   // knew: a replica in the rotation (see docs/metrics.md, "replica_sql_up").
-  if (batch->queue.empty()) return batch->session.AnyInRotation();
+  if (batch->Size() == 0) return batch->session.AnyInRotation();
   // A replica only when this scrape leads something: probed, and held only
   // by the workers while they have queries to run.
   auto lease = batch->session.Open();
@@ -212,7 +220,7 @@ bool ScrapeEngine::Dispatch(const std::shared_ptr<Batch>& batch) {
     return false;
   }
   const size_t workers =
-      std::min<size_t>(batch->queue.size(), static_cast<size_t>(options_.max_concurrent_queries));
+      std::min<size_t>(batch->Size(), static_cast<size_t>(options_.max_concurrent_queries));
   tasks_.Run([this, batch, first = std::make_shared<Lease>(std::move(*lease))]() mutable {
     Work(batch, std::move(*first));
   });

@@ -4,11 +4,11 @@
 // (PostgreSQL binds a session to its database; MySQL/MariaDB move one with
 // USE), and each database succeeds or fails on its own.
 #include <algorithm>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
 
+#include "base/mutex.h"
 #include "catalog/fan_out.h"
 #include "collect/scrape_engine.h"
 
@@ -52,10 +52,10 @@ struct DatabaseResult {
 
 // The databases of one execution, shared by the threads that run them.
 struct ScrapeEngine::FanOutRun {
-  std::mutex mu;
-  std::condition_variable finished;
-  size_t next = 0;      // Guarded by mu. The next database to claim.
-  size_t done = 0;      // Guarded by mu. Claimed databases that finished.
+  Mutex mu;
+  CondVar finished;
+  size_t next GUARDED_BY(mu) = 0;  // The next database to claim.
+  size_t done GUARDED_BY(mu) = 0;  // Claimed databases that finished.
   std::vector<std::string> databases;  // Fixed before the run.
   std::vector<DatabaseRun> runs;       // Each written by the thread that claimed it.
   std::vector<std::shared_ptr<QueryOutcome>> outcomes;
@@ -106,8 +106,8 @@ SharedOutcome ScrapeEngine::RunFanOut(const Task& task, ScrapeSession& session,
   }
   RunDatabases(*run, query, session, member, deadline);
   {
-    std::unique_lock<std::mutex> lock(run->mu);
-    run->finished.wait(lock, [&] { return run->done == run->next; });
+    MutexLock lock(&run->mu);
+    while (run->done != run->next) run->finished.Wait(&run->mu);
   }
 
   auto outcome = std::make_shared<QueryOutcome>();
@@ -174,7 +174,7 @@ void ScrapeEngine::RunDatabases(FanOutRun& run, const QuerySpec& query, ScrapeSe
   while (true) {
     size_t i;
     {
-      std::lock_guard<std::mutex> lock(run.mu);
+      MutexLock lock(&run.mu);
       if (run.next == run.databases.size()) return;
       i = run.next++;
     }
@@ -203,10 +203,10 @@ void ScrapeEngine::RunDatabases(FanOutRun& run, const QuerySpec& query, ScrapeSe
     }
     result.duration_seconds = Seconds(clock_->Now() - began);
     {
-      std::lock_guard<std::mutex> lock(run.mu);
+      MutexLock lock(&run.mu);
       ++run.done;
     }
-    run.finished.notify_all();
+    run.finished.SignalAll();
   }
 }
 

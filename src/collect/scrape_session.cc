@@ -6,7 +6,7 @@ StatusOr<Lease> ScrapeSession::Open() {
   auto lease = pool_->AcquireForScrape(deadline_);
   if (lease.ok()) {
     std::optional<double> lag = pool_->lag(lease->member());
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     member_ = lease->member();
     lag_ = lag;
   }
@@ -21,7 +21,7 @@ StatusOr<Lease> ScrapeSession::AcquireIn(size_t member, const std::string& datab
 StatusOr<Lease> ScrapeSession::AcquireMore() {
   std::optional<size_t> member;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     member = member_;
   }
   if (!member) return Status::Unavailable("the scrape has no serving replica");
@@ -30,20 +30,20 @@ StatusOr<Lease> ScrapeSession::AcquireMore() {
   // The serving replica cannot open another session (it stopped answering,
   // or its address now swallows connects): the scrape moves on, as when a
   // running query's session breaks.
-  std::lock_guard<std::mutex> one_at_a_time(failover_mu_);
+  MutexLock one_at_a_time(&failover_mu_);
   return MoveFrom(*member, more.status());
 }
 
 StatusOr<Lease> ScrapeSession::RetryElsewhere(size_t member) {
   std::set<size_t> exclude;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     exclude = tried_;
   }
   exclude.insert(member);
   auto lease = pool_->AcquireForScrape(deadline_, exclude);
   if (lease.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     retried_elsewhere_ = true;
   }
   return lease;
@@ -52,7 +52,7 @@ StatusOr<Lease> ScrapeSession::RetryElsewhere(size_t member) {
 StatusOr<Lease> ScrapeSession::FailOver(Lease failed, const Status& error) {
   // One failover at a time per scrape: workers that lose the same replica
   // together must not each pick a different successor.
-  std::lock_guard<std::mutex> one_at_a_time(failover_mu_);
+  MutexLock one_at_a_time(&failover_mu_);
   const size_t from = failed.member();
   if (error.code() == Status::Code::kFailedPrecondition) {
     // The session reached a primary. Behind a load balancer that condemns the
@@ -60,7 +60,7 @@ StatusOr<Lease> ScrapeSession::FailOver(Lease failed, const Status& error) {
     { Lease wrong = std::move(failed); }
     bool replace = pool_->RejectSession(from, error);
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       replace = replace && member_ == from && replacements_ < kMaxReplacements;
       if (replace) ++replacements_;
     }
@@ -74,7 +74,7 @@ StatusOr<Lease> ScrapeSession::MoveFrom(size_t from, const Status& error) {
   std::set<size_t> exclude;
   std::optional<size_t> moved_to;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     tried_.insert(from);
     if (member_ != from) moved_to = member_;
     exclude = tried_;
@@ -86,7 +86,7 @@ StatusOr<Lease> ScrapeSession::MoveFrom(size_t from, const Status& error) {
   logger_->Info("failing over mid-scrape",
                 {{"from", pool_->label(from)}, {"to", pool_->label(next->member())}});
   std::optional<double> lag = pool_->lag(next->member());
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   member_ = next->member();
   lag_ = lag;
   return next;
@@ -105,7 +105,7 @@ bool ScrapeSession::AnyInRotation() const { return pool_->AnyInRotation(); }
 std::vector<MemberSnapshot> ScrapeSession::Members() const { return pool_->Snapshot(); }
 
 std::optional<ScrapeSession::Serving> ScrapeSession::serving() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (!member_) return std::nullopt;
   return Serving{pool_->label(*member_), lag_, !tried_.empty() || retried_elsewhere_};
 }

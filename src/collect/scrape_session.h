@@ -4,13 +4,13 @@
 // scrape to the next healthy replica within the same deadline. Thread-safe.
 #pragma once
 
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 
 #include "base/deadline.h"
 #include "base/log.h"
+#include "base/mutex.h"
 #include "pool/replica_pool.h"
 
 namespace rse {
@@ -81,13 +81,13 @@ class ScrapeSession {
   const Deadline deadline_;
   Logger* const logger_;
 
-  std::mutex failover_mu_;  // Held across one FailOver(), I/O included.
-  mutable std::mutex mu_;
-  std::optional<size_t> member_;    // Guarded by mu_. The replica serving this scrape.
-  std::optional<double> lag_;       // Guarded by mu_. Its probed lag when chosen.
-  std::set<size_t> tried_;          // Guarded by mu_. Members that failed this scrape.
-  bool retried_elsewhere_ = false;  // Guarded by mu_.
-  int replacements_ = 0;            // Guarded by mu_.
+  Mutex failover_mu_;  // Held across one FailOver(), I/O included.
+  mutable Mutex mu_;
+  std::optional<size_t> member_ GUARDED_BY(mu_);  // The replica serving this scrape.
+  std::optional<double> lag_ GUARDED_BY(mu_);  // Its probed lag when chosen.
+  std::set<size_t> tried_ GUARDED_BY(mu_);  // Members that failed this scrape.
+  bool retried_elsewhere_ GUARDED_BY(mu_) = false;
+  int replacements_ GUARDED_BY(mu_) = 0;
   static constexpr int kMaxReplacements = 8;
 };
 

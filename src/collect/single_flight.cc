@@ -3,7 +3,7 @@
 namespace rse {
 
 SingleFlight::Ticket SingleFlight::Begin(const std::string& key, TimePoint now) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = running_.find(key);
   if (it != running_.end()) return {it->second.execution, false};
   Running& running = running_[key];
@@ -13,7 +13,7 @@ SingleFlight::Ticket SingleFlight::Begin(const std::string& key, TimePoint now) 
 }
 
 void SingleFlight::Finish(const std::string& key, SharedOutcome outcome) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = running_.find(key);
   if (it == running_.end() || it->second.finished) return;
   it->second.promise.set_value(std::move(outcome));  // Joiners only read the shared future.
@@ -22,7 +22,7 @@ void SingleFlight::Finish(const std::string& key, SharedOutcome outcome) {
 }
 
 void SingleFlight::Retire(const std::string& key, const std::shared_ptr<Execution>& execution) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = running_.find(key);
   if (it == running_.end() || it->second.execution != execution) return;
   it->second.retired = true;

@@ -13,10 +13,10 @@
 #include <future>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "collect/query_outcome.h"
 
 namespace rse {
@@ -57,8 +57,8 @@ class SingleFlight {
     bool finished = false;
     bool retired = false;
   };
-  std::mutex mu_;
-  std::map<std::string, Running> running_;  // Guarded by mu_.
+  Mutex mu_;
+  std::map<std::string, Running> running_ GUARDED_BY(mu_);
 };
 
 }  // namespace rse

@@ -9,27 +9,27 @@ TaskRunner::TaskRunner(size_t threads) {
 
 TaskRunner::~TaskRunner() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
-  wake_.notify_all();
+  wake_.SignalAll();
   for (std::thread& thread : threads_) thread.join();
 }
 
 void TaskRunner::Run(std::function<void()> task) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     queue_.push_back(std::move(task));
   }
-  wake_.notify_one();
+  wake_.Signal();
 }
 
 void TaskRunner::Loop() {
   while (true) {
     std::function<void()> task;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(&mu_);
+      while (!stopping_ && queue_.empty()) wake_.Wait(&mu_);
       // Queued work still runs when stopping: each task publishes an outcome
       // that some scrape may be waiting for.
       if (queue_.empty()) return;

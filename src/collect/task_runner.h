@@ -4,12 +4,12 @@
 // cached refresh) is never detached. Thread-safe.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "base/mutex.h"
 
 namespace rse {
 
@@ -26,10 +26,10 @@ class TaskRunner {
  private:
   void Loop();
 
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::deque<std::function<void()>> queue_;  // Guarded by mu_.
-  bool stopping_ = false;                    // Guarded by mu_.
+  Mutex mu_;
+  CondVar wake_;
+  std::deque<std::function<void()>> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
 

@@ -100,7 +100,7 @@ StatusOr<std::string> PasswordCommand::Get(const PasswordTarget& target) {
   const std::string key = target.host + ":" + std::to_string(target.port);
   const auto now = std::chrono::steady_clock::now();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto found = cache_.find(key);
     if (found != cache_.end() && now < found->second.until) return found->second.password;
   }
@@ -114,7 +114,7 @@ StatusOr<std::string> PasswordCommand::Get(const PasswordTarget& target) {
   if (password.empty())
     return Status::Unavailable("password_command '" + spec_.argv[0] + "': printed no password");
   if (spec_.ttl.count() > 0) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     cache_[key] = {password, now + spec_.ttl};
   }
   return password;

@@ -6,10 +6,10 @@
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "base/mutex.h"
 #include "base/status.h"
 
 namespace rse {
@@ -45,8 +45,8 @@ class PasswordCommand {
     std::chrono::steady_clock::time_point until;
   };
   const PasswordCommandSpec spec_;
-  std::mutex mu_;
-  std::map<std::string, Cached> cache_;  // Guarded by mu_. By "host:port".
+  Mutex mu_;
+  std::map<std::string, Cached> cache_ GUARDED_BY(mu_);  // By "host:port".
 };
 
 // Whether `program` names an executable file: a path (with a '/'), or a name

@@ -6,10 +6,10 @@ CancelWatchdog::CancelWatchdog(const Clock* clock) : clock_(clock), thread_([thi
 
 CancelWatchdog::~CancelWatchdog() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
-  changed_.notify_all();
+  changed_.SignalAll();
   thread_.join();
 }
 
@@ -20,7 +20,7 @@ CancelWatchdog::Guard::~Guard() {
 CancelWatchdog::Guard CancelWatchdog::Watch(TimePoint at, std::function<void()> cancel) {
   uint64_t id;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     id = next_id_++;
     entries_.emplace(id, Entry{at, std::move(cancel)});
     // The thread already wakes by then (most statements of a scrape share
@@ -28,24 +28,24 @@ CancelWatchdog::Guard CancelWatchdog::Watch(TimePoint at, std::function<void()> 
     if (at >= wake_at_) return Guard(this, id);
     wake_at_ = at;
   }
-  changed_.notify_all();
+  changed_.SignalAll();
   return Guard(this, id);
 }
 
 void CancelWatchdog::Recheck() {
-  std::lock_guard<std::mutex> lock(mu_);
-  changed_.notify_all();
+  MutexLock lock(&mu_);
+  changed_.SignalAll();
 }
 
 void CancelWatchdog::Forget(uint64_t id) {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   entries_.erase(id);
   // The caller is about to destroy what the cancel touches: wait it out.
-  changed_.wait(lock, [&] { return firing_id_ != id; });
+  while (firing_id_ == id) changed_.Wait(&mu_);
 }
 
 void CancelWatchdog::Run() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   while (!stopping_) {
     auto earliest = entries_.end();
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
@@ -53,24 +53,24 @@ void CancelWatchdog::Run() {
     }
     if (earliest == entries_.end()) {
       wake_at_ = TimePoint::max();
-      changed_.wait(lock);
+      changed_.Wait(&mu_);
       continue;
     }
     const TimePoint at = earliest->second.at;  // A copy: the entry may be erased while we wait.
     if (const TimePoint now = clock_->Now(); now < at) {
       wake_at_ = at;
-      changed_.wait_for(lock, at - now);
+      changed_.WaitFor(&mu_, at - now);
       continue;
     }
     uint64_t id = earliest->first;
     std::function<void()> cancel = std::move(earliest->second.cancel);
     entries_.erase(earliest);
     firing_id_ = id;
-    lock.unlock();
+    lock.Unlock();
     cancel();  // Outside the lock: it does network I/O.
-    lock.lock();
+    lock.Lock();
     firing_id_ = 0;
-    changed_.notify_all();
+    changed_.SignalAll();
   }
 }
 

@@ -4,14 +4,13 @@
 // with it. Thread-safe.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <thread>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 
 namespace rse {
 
@@ -51,15 +50,15 @@ class CancelWatchdog {
   void Forget(uint64_t id);
 
   const Clock* const clock_;
-  std::mutex mu_;
-  std::condition_variable changed_;
-  std::map<uint64_t, Entry> entries_;  // Guarded by mu_.
-  uint64_t next_id_ = 1;               // Guarded by mu_.
-  uint64_t firing_id_ = 0;             // Guarded by mu_. The entry whose cancel runs now.
-  // Guarded by mu_. When the thread next looks at the entries by itself
-  // (max: only when told); a Watch() due before then wakes it.
-  TimePoint wake_at_ = TimePoint::max();
-  bool stopping_ = false;              // Guarded by mu_.
+  Mutex mu_;
+  CondVar changed_;
+  std::map<uint64_t, Entry> entries_ GUARDED_BY(mu_);
+  uint64_t next_id_ GUARDED_BY(mu_) = 1;
+  uint64_t firing_id_ GUARDED_BY(mu_) = 0;  // The entry whose cancel runs now.
+  // When the thread next looks at the entries by itself (max: only when
+  // told); a Watch() due before then wakes it.
+  TimePoint wake_at_ GUARDED_BY(mu_) = TimePoint::max();
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

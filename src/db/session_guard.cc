@@ -9,7 +9,7 @@ Status SessionGuard::BeginStatement(const Deadline& deadline) {
   // Under a millisecond left counts as none: a zero statement limit means "no limit".
   if (deadline.Remaining(*clock_).count() <= 0)
     return Status::DeadlineExceeded("no time left before the deadline");
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (!usable_)
     return Status::Unavailable(std::string(engine_) + ": session was cancelled or broken");
   in_statement_ = true;
@@ -17,38 +17,38 @@ Status SessionGuard::BeginStatement(const Deadline& deadline) {
 }
 
 bool SessionGuard::EndStatement() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   in_statement_ = false;
   return std::exchange(cancelled_in_statement_, false);
 }
 
 bool SessionGuard::RequestCancel() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   usable_ = false;
   if (in_statement_) cancelled_in_statement_ = true;
   return in_statement_;
 }
 
 void SessionGuard::MarkBroken() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   usable_ = false;
 }
 
 void SessionGuard::AbortUnanswered() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     unresponsive_ = true;
   }
   abort_();
 }
 
 bool SessionGuard::Unresponsive() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return unresponsive_;
 }
 
 bool SessionGuard::Usable() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return usable_;
 }
 

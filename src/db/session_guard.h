@@ -7,10 +7,10 @@
 
 #include <chrono>
 #include <functional>
-#include <mutex>
 
 #include "base/clock.h"
 #include "base/deadline.h"
+#include "base/mutex.h"
 #include "base/status.h"
 #include "db/cancel_watchdog.h"
 
@@ -85,11 +85,11 @@ class SessionGuard {
   CancelWatchdog* const watchdog_;
   const std::function<void()> cancel_on_server_;
   const std::function<void()> abort_;
-  mutable std::mutex mu_;
-  bool usable_ = true;                   // Guarded by mu_.
-  bool in_statement_ = false;            // Guarded by mu_.
-  bool cancelled_in_statement_ = false;  // Guarded by mu_.
-  bool unresponsive_ = false;            // Guarded by mu_.
+  mutable Mutex mu_;
+  bool usable_ GUARDED_BY(mu_) = true;
+  bool in_statement_ GUARDED_BY(mu_) = false;
+  bool cancelled_in_statement_ GUARDED_BY(mu_) = false;
+  bool unresponsive_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace rse

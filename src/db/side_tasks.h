@@ -6,10 +6,10 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
+
+#include "base/mutex.h"
 
 namespace rse {
 
@@ -25,9 +25,9 @@ class SideTasks {
  private:
   // Shared with the threads, so one left running never touches a destroyed owner.
   struct State {
-    std::mutex mu;
-    std::condition_variable done;
-    int running = 0;  // Guarded by mu.
+    Mutex mu;
+    CondVar done;
+    int running GUARDED_BY(mu) = 0;
   };
   const std::chrono::milliseconds grace_;
   const std::shared_ptr<State> state_ = std::make_shared<State>();

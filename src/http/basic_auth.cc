@@ -85,7 +85,7 @@ bool BasicAuthenticator::CheckPassword(const std::string& user, const std::strin
   const std::string key = Digest(user, password, hash);
   const TimePoint now = clock_->Now();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto remembered = recent_.find(key);
     if (remembered != recent_.end()) {
       if (remembered->second > now && it != users_.end()) return true;
@@ -94,7 +94,7 @@ bool BasicAuthenticator::CheckPassword(const std::string& user, const std::strin
   }
   const bool match = BcryptMatches(password, hash) && it != users_.end();
   if (match) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (recent_.size() >= kMaxRemembered) {
       std::erase_if(recent_, [now](const auto& entry) { return entry.second <= now; });
       if (recent_.size() >= kMaxRemembered) recent_.clear();

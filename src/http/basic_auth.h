@@ -7,11 +7,11 @@
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 
 namespace rse {
 
@@ -29,8 +29,8 @@ class BasicAuthenticator {
 
   const std::map<std::string, std::string> users_;
   const Clock* const clock_;
-  std::mutex mu_;
-  std::map<std::string, TimePoint> recent_;  // Guarded by mu_. Digest of user+password+hash -> until.
+  Mutex mu_;
+  std::map<std::string, TimePoint> recent_ GUARDED_BY(mu_);  // Digest of user+password+hash -> until.
 };
 
 }  // namespace rse

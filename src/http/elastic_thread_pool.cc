@@ -10,8 +10,8 @@ ElasticThreadPool::ElasticThreadPool(size_t min_threads, size_t max_threads,
 ElasticThreadPool::~ElasticThreadPool() { Shutdown(); }
 
 void ElasticThreadPool::Enqueue(std::function<void()> fn) {
-  std::unique_lock<std::mutex> lock(mu_);
-  JoinFinishedLocked(lock);
+  MutexLock lock(&mu_);
+  JoinFinishedLocked();
   jobs_.push_back(std::move(fn));
   // Only a job nobody idle can take starts a thread.
   if (idle_ < jobs_.size() && threads_.size() < max_threads_) {
@@ -19,14 +19,17 @@ void ElasticThreadPool::Enqueue(std::function<void()> fn) {
     auto self = std::prev(threads_.end());
     *self = std::thread([this, self] { Work(self); });
   }
-  work_.notify_one();
+  work_.Signal();
 }
 
 void ElasticThreadPool::Work(std::list<std::thread>::iterator self) {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   while (true) {
     ++idle_;
-    const bool woke = work_.wait_for(lock, idle_exit_, [this] { return shutdown_ || !jobs_.empty(); });
+    const auto until = std::chrono::steady_clock::now() + idle_exit_;
+    bool woke = true;
+    while (woke && !shutdown_ && jobs_.empty()) woke = work_.WaitUntil(&mu_, until);
+    woke = woke || shutdown_ || !jobs_.empty();
     --idle_;
     if (!woke) {
       if (threads_.size() - finished_.size() > min_threads_) break;  // Idle too long: shrink.
@@ -35,43 +38,43 @@ void ElasticThreadPool::Work(std::list<std::thread>::iterator self) {
     if (jobs_.empty()) break;  // Shut down, nothing left to run.
     auto job = std::move(jobs_.front());
     jobs_.pop_front();
-    lock.unlock();
+    lock.Unlock();
     job();
-    lock.lock();
+    lock.Lock();
   }
   finished_.push_back(self);
-  work_.notify_all();  // Shutdown() may be waiting for the last thread.
+  work_.SignalAll();  // Shutdown() may be waiting for the last thread.
 }
 
-void ElasticThreadPool::JoinFinishedLocked(std::unique_lock<std::mutex>& lock) {
+void ElasticThreadPool::JoinFinishedLocked() {
   while (!finished_.empty()) {
     std::vector<std::list<std::thread>::iterator> done;
     done.swap(finished_);
     std::list<std::thread> joined;
     for (auto it : done) joined.splice(joined.end(), threads_, it);
-    lock.unlock();
+    mu_.Unlock();
     for (std::thread& thread : joined) thread.join();
-    lock.lock();
+    mu_.Lock();
   }
 }
 
 void ElasticThreadPool::Shutdown() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   shutdown_ = true;
-  work_.notify_all();
+  work_.SignalAll();
   while (!threads_.empty()) {
-    work_.wait(lock, [this] { return !finished_.empty(); });
-    JoinFinishedLocked(lock);
+    while (finished_.empty()) work_.Wait(&mu_);
+    JoinFinishedLocked();
   }
 }
 
 size_t ElasticThreadPool::idle() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return idle_;
 }
 
 size_t ElasticThreadPool::threads() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return threads_.size() - finished_.size();
 }
 

@@ -5,13 +5,14 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <list>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "base/mutex.h"
 
 namespace rse {
 
@@ -33,18 +34,19 @@ class ElasticThreadPool {
 
  private:
   void Work(std::list<std::thread>::iterator self);
-  void JoinFinishedLocked(std::unique_lock<std::mutex>& lock);
+  // Joins the threads that exited, with the lock released meanwhile.
+  void JoinFinishedLocked() REQUIRES(mu_);
 
   const size_t min_threads_;
   const size_t max_threads_;
   const std::chrono::milliseconds idle_exit_;
-  mutable std::mutex mu_;
-  std::condition_variable work_;
-  std::deque<std::function<void()>> jobs_;                  // Guarded by mu_.
-  std::list<std::thread> threads_;                          // Guarded by mu_.
-  std::vector<std::list<std::thread>::iterator> finished_;  // Guarded by mu_. Exited, to join.
-  size_t idle_ = 0;                                         // Guarded by mu_.
-  bool shutdown_ = false;                                   // Guarded by mu_.
+  mutable Mutex mu_;
+  CondVar work_;
+  std::deque<std::function<void()>> jobs_ GUARDED_BY(mu_);
+  std::list<std::thread> threads_ GUARDED_BY(mu_);
+  std::vector<std::list<std::thread>::iterator> finished_ GUARDED_BY(mu_);  // Exited, to join.
+  size_t idle_ GUARDED_BY(mu_) = 0;
+  bool shutdown_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace rse

@@ -62,7 +62,7 @@ bool HttpServer::tls() const { return tls_holder_ != nullptr; }
 int HttpServer::port() const { return transport_->port(); }
 
 std::shared_ptr<const RouteSecurity> HttpServer::security() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return security_;
 }
 
@@ -84,7 +84,7 @@ StatusOr<HttpServer::PreparedWeb> HttpServer::PrepareWebConfig(const WebSecurity
 
 void HttpServer::CommitWebConfig(PreparedWeb prepared) {
   if (prepared.tls) tls_holder_->Set(std::move(*prepared.tls));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   security_ = std::move(prepared.security);
 }
 

@@ -7,13 +7,13 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/host_port.h"
 #include "base/log.h"
+#include "base/mutex.h"
 #include "base/status.h"
 #include "config/web_config.h"
 #include "http/routes.h"
@@ -78,8 +78,8 @@ class HttpServer {
   std::unique_ptr<TlsContextHolder> tls_holder_;
   // Declared before transport_, so they outlive every request it still runs.
   std::unique_ptr<Routes> routes_;
-  mutable std::mutex mu_;
-  std::shared_ptr<const RouteSecurity> security_;  // Guarded by mu_.
+  mutable Mutex mu_;
+  std::shared_ptr<const RouteSecurity> security_ GUARDED_BY(mu_);
   std::unique_ptr<HttpTransport> transport_;
 };
 

@@ -20,7 +20,7 @@ constexpr size_t kMaxStableText = 64 << 10;
 std::shared_ptr<const RenderedPart> StableRunCache::Lookup(const std::string& key,
                                                            std::string_view text) {
   if (text.size() > kMaxStableText) return nullptr;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   Entry& entry = entries_[key];
   if (entry.text != text) {
     entry.text = std::string(text);

@@ -9,11 +9,11 @@
 #include <list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/mutex.h"
 #include "base/status.h"
 #include "exposition/content_type.h"
 #include "model/exposition.h"
@@ -36,8 +36,8 @@ class StableRunCache {
     std::string text;
     std::shared_ptr<const RenderedPart> part;  // Null until seen twice.
   };
-  std::mutex mu_;
-  std::map<std::string, Entry, std::less<>> entries_;  // Guarded by mu_.
+  Mutex mu_;
+  std::map<std::string, Entry, std::less<>> entries_ GUARDED_BY(mu_);
 };
 
 class ResponseBody {

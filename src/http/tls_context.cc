@@ -94,12 +94,12 @@ StatusOr<SslCtxPtr> BuildServerTls(const TlsServerConfig& config) {
 }
 
 void TlsContextHolder::Set(SslCtxPtr ctx) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   current_ = std::move(ctx);
 }
 
 SslCtxPtr TlsContextHolder::Current() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return current_;
 }
 

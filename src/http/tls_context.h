@@ -6,8 +6,8 @@
 #include <openssl/ssl.h>
 
 #include <memory>
-#include <mutex>
 
+#include "base/mutex.h"
 #include "base/status.h"
 #include "config/web_config.h"
 
@@ -27,8 +27,8 @@ class TlsContextHolder {
   SslCtxPtr Current() const;
 
  private:
-  mutable std::mutex mu_;
-  SslCtxPtr current_;  // Guarded by mu_.
+  mutable Mutex mu_;
+  SslCtxPtr current_ GUARDED_BY(mu_);
 };
 
 }  // namespace rse

@@ -19,10 +19,10 @@ std::vector<ReplicaPool::IdleSession> ReplicaPool::TakeIdle(Slot& slot) {
 void ReplicaPool::DropIdle(size_t member) {
   std::vector<IdleSession> discard;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     discard = TakeIdle(slots_[member]);
   }
-  slot_freed_.notify_all();
+  slot_freed_.SignalAll();
   // `discard` closes its sessions here, outside the lock.
 }
 
@@ -32,7 +32,7 @@ std::optional<StatusOr<Lease>> ReplicaPool::TryTake(size_t member, const Deadlin
   const std::string database = wanted == options_.connect.database ? std::string() : wanted;
   IdleSession other;  // An idle session of another database, to move or replace.
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     Slot& slot = slots_[member];
     for (auto it = slot.idle.rbegin(); it != slot.idle.rend(); ++it) {
       if (it->database != database) continue;
@@ -63,14 +63,14 @@ std::optional<StatusOr<Lease>> ReplicaPool::TryTake(size_t member, const Deadlin
 StatusOr<Lease> ReplicaPool::Open(size_t member, const Deadline& deadline,
                                   const std::string& database) {
   auto fail = [&](Status status) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     --slots_[member].open;
-    slot_freed_.notify_all();
+    slot_freed_.SignalAll();
     return StatusOr<Lease>(std::move(status));
   };
   ConnectParams params = options_.connect;
-  params.host = slots_[member].member.address.host;
-  params.port = slots_[member].member.address.port;
+  params.host = members_[member].address.host;
+  params.port = members_[member].address.port;
   if (!database.empty()) params.database = database;
   if (options_.password) {
     auto password = options_.password(params.host, params.port);
@@ -82,10 +82,10 @@ StatusOr<Lease> ReplicaPool::Open(size_t member, const Deadline& deadline,
   if (std::string advice = (*connection)->SetupAdvice(); !advice.empty()) {
     bool first;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       first = !std::exchange(slots_[member].advised, true);
     }
-    if (first) logger_->Warn(advice, {{"replica", slots_[member].member.label}});
+    if (first) logger_->Warn(advice, {{"replica", members_[member].label}});
   }
   return Lease(this, member, std::move(*connection), /*reused=*/false, database);
 }
@@ -94,7 +94,7 @@ void ReplicaPool::GiveBack(size_t member, std::unique_ptr<Connection> connection
                            std::string database, bool keep) {
   std::unique_ptr<Connection> discard;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     Slot& slot = slots_[member];
     if (keep && connection->Usable() && KeepsConnections(slot.health.state())) {
       slot.idle.push_back({std::move(connection), std::move(database)});
@@ -103,7 +103,7 @@ void ReplicaPool::GiveBack(size_t member, std::unique_ptr<Connection> connection
       discard = std::move(connection);
     }
   }
-  slot_freed_.notify_all();
+  slot_freed_.SignalAll();
   // `discard` closes its session here, outside the lock.
 }
 
@@ -115,12 +115,13 @@ StatusOr<Lease> ReplicaPool::AcquireMore(size_t member, const Deadline& deadline
       if (!taken->ok() || (*taken)->reused()) return std::move(*taken);
       return VerifyOpened(member, std::move(**taken), deadline);
     }
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     Slot& slot = slots_[member];
     ++slot.waiting;
-    bool freed = slot_freed_.wait_until(lock, deadline.at(), [&] {
-      return !slot.idle.empty() || slot.open < options_.connections_per_replica;
-    });
+    bool freed = true;
+    while (freed && slot.idle.empty() && slot.open >= options_.connections_per_replica)
+      freed = slot_freed_.WaitUntil(&mu_, deadline.at());
+    freed = freed || !slot.idle.empty() || slot.open < options_.connections_per_replica;
     --slot.waiting;
     if (!freed)
       return Status::DeadlineExceeded("no free connection to " + slot.member.label +

@@ -6,7 +6,7 @@
 namespace rse {
 
 std::vector<MemberSnapshot> ReplicaPool::Snapshot() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<MemberSnapshot> out;
   out.reserve(slots_.size());
   for (const Slot& slot : slots_) {

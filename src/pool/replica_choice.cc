@@ -11,7 +11,7 @@ namespace rse {
 
 std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> taken,
                                                 const Deadline& deadline, Judgement* judgement) {
-  const std::string& label = slots_[member].member.label;
+  const std::string& label = members_[member].label;
   // Running out of this scrape's own budget says nothing about the member:
   // one client sending a tiny timeout header must not mark replicas down for all.
   auto out_of_budget = [&](const Status& status) -> std::optional<Lease> {
@@ -79,7 +79,7 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
   if (verdict.state == MemberState::kRefused) RefuseCluster(member, verdict.reason);
   std::string reason;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     reason = std::string(MemberStateName(slots_[member].health.state())) + ": " +
              slots_[member].health.reason();
   }
@@ -125,7 +125,7 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
                                               const std::set<size_t>& exclude) {
   std::vector<size_t> order;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
     if (slots_.empty())
       return Status::Unavailable("no replica known: the replica names do not resolve yet");
@@ -135,7 +135,7 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
   Judgement judgement;
   std::vector<size_t> busy;
   auto served = [&](Lease lease) -> StatusOr<Lease> {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     ++slots_[lease.member()].scrapes_served;
     return lease;
   };
@@ -145,7 +145,7 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
   // and give no verdict.
   std::vector<size_t> tries;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     std::vector<size_t> up;
     std::vector<size_t> retries;
     for (size_t member : order) {
@@ -170,7 +170,7 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
   for (size_t i = 0; i < tries.size(); ++i) {
     const size_t member = tries[i];
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
     }
     // A member that hangs (connect, TLS, authentication, probe) must leave
@@ -189,7 +189,7 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
   for (size_t member : busy) {
     auto taken = AcquireMore(member, deadline);
     if (!taken.ok()) {
-      judgement.reasons.push_back(slots_[member].member.label +
+      judgement.reasons.push_back(members_[member].label +
                                   ": busy: " + taken.status().message());
       continue;
     }
@@ -197,7 +197,7 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
       return served(std::move(*lease));
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
   }
   if (judgement.fallback) {
@@ -226,11 +226,11 @@ void ReplicaPool::ProbeBehindBalancer(size_t member, StatusOr<Lease>& taken,
     // This session reached an unfit server behind the balancer; the next one
     // may reach another. A verdict on the session, not yet on the address.
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       ++slots_[member].sessions_rejected;
     }
     logger_->Debug("session reached an unfit server behind a load balancer; opening another",
-                   {{"replica", slots_[member].member.label}, {"reason", verdict.reason}});
+                   {{"replica", members_[member].label}, {"reason", verdict.reason}});
     taken->Discard();
     std::optional<StatusOr<Lease>> fresh = TryTake(member, deadline);
     if (!fresh) {
@@ -245,7 +245,7 @@ void ReplicaPool::ProbeBehindBalancer(size_t member, StatusOr<Lease>& taken,
 
 bool ReplicaPool::BehindBalancer(size_t member) const {
   if (options_.members_are == MembersAre::kLoadBalancers) return true;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return slots_[member].balancer_seen;
 }
 
@@ -253,7 +253,7 @@ void ReplicaPool::NoteServer(size_t member, const std::string& server) {
   if (server.empty() || options_.members_are == MembersAre::kLoadBalancers) return;
   std::string first;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     Slot& slot = slots_[member];
     if (slot.server.empty()) slot.server = server;
     if (slot.server == server || slot.balancer_seen) return;
@@ -271,7 +271,7 @@ void ReplicaPool::NoteServer(size_t member, const std::string& server) {
   logger_->Warn("sessions to one replica address reached different servers: it is a load "
                 "balancer, and each session is judged on its own from now on (say so with "
                 "[cluster] members_are = \"load_balancers\")",
-                {{"replica", slots_[member].member.label}, {"server", first}, {"then", server}});
+                {{"replica", members_[member].label}, {"server", first}, {"then", server}});
 }
 
 StatusOr<Lease> ReplicaPool::VerifyOpened(size_t member, Lease lease, const Deadline& deadline) {
@@ -292,17 +292,17 @@ StatusOr<Lease> ReplicaPool::VerifyOpened(size_t member, Lease lease, const Dead
   Record(member, verdict, probe->lag_seconds);
   if (verdict.state == MemberState::kRefused) RefuseCluster(member, verdict.reason);
   taken->Discard();
-  return Status::FailedPrecondition(slots_[member].member.label + ": " +
+  return Status::FailedPrecondition(members_[member].label + ": " +
                                     MemberStateName(verdict.state) + ": " + verdict.reason);
 }
 
 Status ReplicaPool::CheckForMasterElection(const Deadline& deadline) {
-  for (size_t member = 0; member < slots_.size(); ++member) {
+  for (size_t member = 0; member < members_.size(); ++member) {
     auto taken = TryTake(member, deadline);
     if (!taken) continue;
     Judgement judgement;
     ProbeAndJudge(member, std::move(*taken), deadline, &judgement);
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!cluster_refused_.empty()) return Status::InvalidArgument(RefusalReason());
   }
   return Status::Ok();

@@ -11,7 +11,8 @@ namespace rse {
 
 ReplicaPool::ReplicaPool(std::vector<Member> members, PoolOptions options, Backend* backend,
                          const Clock* clock, Logger* logger)
-    : options_(std::move(options)), backend_(backend), clock_(clock), logger_(logger) {
+    : options_(std::move(options)), backend_(backend), clock_(clock), logger_(logger),
+      members_(members) {
   slots_.reserve(members.size());
   const TimePoint now = clock_->Now();
   for (Member& member : members) {
@@ -23,7 +24,7 @@ ReplicaPool::ReplicaPool(std::vector<Member> members, PoolOptions options, Backe
 ReplicaPool::~ReplicaPool() = default;
 
 size_t ReplicaPool::AdoptMembersFrom(ReplicaPool& previous) {
-  std::scoped_lock lock(mu_, previous.mu_);
+  MutexLockPair lock(&mu_, &previous.mu_);
   size_t adopted = 0;
   for (Slot& slot : slots_) {
     for (Slot& old : previous.slots_) {
@@ -79,12 +80,12 @@ void ReplicaPool::MarkDown(size_t member, const Status& why) {
 
 bool ReplicaPool::RejectSession(size_t member, const Status& why) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     ++slots_[member].sessions_rejected;
   }
   if (BehindBalancer(member)) {
     logger_->Debug("session reached a server that may not serve; another is opened",
-                   {{"replica", slots_[member].member.label}, {"err", why.message()}});
+                   {{"replica", members_[member].label}, {"err", why.message()}});
     return true;
   }
   Record(member, {MemberState::kPrimary, why.message(), false}, std::nullopt);
@@ -97,7 +98,7 @@ bool ReplicaPool::Record(size_t member, const HealthVerdict& verdict, std::optio
   MemberState state;
   std::string reason;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     Slot& slot = slots_[member];
     const MemberState before = slot.health.state();
     changed = slot.health.Apply(verdict);
@@ -138,9 +139,9 @@ bool ReplicaPool::Record(size_t member, const HealthVerdict& verdict, std::optio
     // primary (or joined an election cluster) must not keep our sessions at all.
     if (verdict.state == MemberState::kDown || !KeepsConnections(state)) discard = TakeIdle(slot);
   }
-  if (!discard.empty()) slot_freed_.notify_all();
+  if (!discard.empty()) slot_freed_.SignalAll();
   if (changed) {
-    const std::string& label = slots_[member].member.label;
+    const std::string& label = members_[member].label;
     if (state == MemberState::kHealthy) {
       logger_->Info("replica healthy", {{"replica", label}});
     } else {
@@ -153,40 +154,38 @@ bool ReplicaPool::Record(size_t member, const HealthVerdict& verdict, std::optio
 }
 
 std::vector<Member> ReplicaPool::members() const {
-  std::vector<Member> out;
-  for (const Slot& slot : slots_) out.push_back(slot.member);  // Fixed at construction.
-  return out;
+  return members_;
 }
 
-const std::string& ReplicaPool::label(size_t member) const { return slots_[member].member.label; }
+const std::string& ReplicaPool::label(size_t member) const { return members_[member].label; }
 
 std::optional<double> ReplicaPool::lag(size_t member) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return slots_[member].lag_seconds;
 }
 
 void ReplicaPool::RefuseCluster(size_t member, const std::string& reason) {
   std::vector<IdleSession> discard;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    cluster_refused_ = slots_[member].member.label + " is a " + reason;
+    MutexLock lock(&mu_);
+    cluster_refused_ = members_[member].label + " is a " + reason;
     for (Slot& slot : slots_) {
       slot.health.Apply({MemberState::kRefused, reason, false});
       for (IdleSession& session : TakeIdle(slot)) discard.push_back(std::move(session));
     }
   }
-  slot_freed_.notify_all();
+  slot_freed_.SignalAll();
 }
 
 std::string ReplicaPool::RefusalReason() const { return "cluster refused: " + cluster_refused_; }
 
 void ReplicaPool::CountRecoveryConflict(size_t member) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   ++slots_[member].recovery_conflicts;
 }
 
 bool ReplicaPool::AnyInRotation() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return std::any_of(slots_.begin(), slots_.end(),
                      [](const Slot& slot) { return slot.health.in_rotation(); });
 }

@@ -5,10 +5,8 @@
 // timers: members are probed only when a scrape needs them. Thread-safe.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -17,6 +15,7 @@
 #include "base/clock.h"
 #include "base/deadline.h"
 #include "base/log.h"
+#include "base/mutex.h"
 #include "base/topology.h"
 #include "db/connect_params.h"
 #include "db/connection.h"
@@ -199,18 +198,20 @@ class ReplicaPool {
   static bool KeepsConnections(MemberState state);
   // Master election seen on `member`: every member is refused from now on.
   void RefuseCluster(size_t member, const std::string& reason);
-  std::string RefusalReason() const;  // Requires mu_ held.
+  std::string RefusalReason() const REQUIRES(mu_);
 
   const PoolOptions options_;
   Backend* const backend_;
   const Clock* const clock_;
   Logger* const logger_;
+  // Fixed at construction, read without the lock; slots_[i] is members_[i]'s.
+  const std::vector<Member> members_;
 
-  mutable std::mutex mu_;
-  std::condition_variable slot_freed_;
-  std::vector<Slot> slots_;      // Guarded by mu_ (the vector itself never changes size).
-  size_t next_ = 0;              // Guarded by mu_. Round-robin cursor.
-  std::string cluster_refused_;  // Guarded by mu_. Non-empty once master election was seen.
+  mutable Mutex mu_;
+  CondVar slot_freed_;
+  std::vector<Slot> slots_ GUARDED_BY(mu_);  // The vector itself never changes size.
+  size_t next_ GUARDED_BY(mu_) = 0;  // Round-robin cursor.
+  std::string cluster_refused_ GUARDED_BY(mu_);  // Non-empty once master election was seen.
 };
 
 }  // namespace rse

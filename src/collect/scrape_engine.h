@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/worker_pool.h"
 #include "catalog/query_spec.h"
 #include "collect/query_runner.h"
 #include "collect/query_stats.h"
@@ -23,7 +24,6 @@
 #include "collect/scrape_assembly.h"
 #include "collect/scrape_session.h"
 #include "collect/single_flight.h"
-#include "collect/task_runner.h"
 #include "model/exposition.h"
 #include "model/metric_family.h"
 #include "pool/replica_pool.h"
@@ -162,7 +162,7 @@ class ScrapeEngine {
 
   std::atomic<bool> last_up_ = true;
 
-  TaskRunner tasks_;  // Last: joined first on destruction, while the rest still lives.
+  WorkerPool tasks_;  // Last: joined first on destruction, while the rest still lives.
 };
 
 }  // namespace rse

@@ -17,7 +17,7 @@
 #include <sstream>
 
 #include "base/memory.h"
-#include "http/elastic_thread_pool.h"
+#include "base/worker_pool.h"
 #include "http/http_transport.h"
 #include "http/request_reader.h"
 
@@ -44,7 +44,7 @@ constexpr size_t kReadChunk = 4096;
 struct Shared {
   TransportOptions options;
   RequestHandler handler;
-  ElasticThreadPool* workers;
+  WorkerPool* workers;
   mutable std::atomic<size_t> open{0};  // Connections alive.
 };
 
@@ -138,7 +138,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     const bool keep_alive = parser_->get().keep_alive();
     const unsigned version = parser_->get().version();
     parser_.reset();
-    shared_->workers->Enqueue([self = this->shared_from_this(), request, keep_alive, version] {
+    shared_->workers->Run([self = this->shared_from_this(), request, keep_alive, version] {
       HttpResponse response = self->shared_->handler(*request);
       const bool head = request->method == "HEAD";
       net::post(self->stream_.get_executor(),

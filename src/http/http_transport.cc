@@ -133,7 +133,7 @@ class HttpTransport::Impl {
   net::io_context ioc_;
   tcp::acceptor acceptor_;
   net::steady_timer retry_;
-  ElasticThreadPool workers_;
+  WorkerPool workers_;
   const Shared shared_;
   const TlsContextSource tls_;
   Logger* const logger_;

@@ -1,4 +1,4 @@
-#include "collect/task_runner.h"
+#include "base/worker_pool.h"
 
 #include <gtest/gtest.h>
 
@@ -9,13 +9,13 @@
 namespace rse {
 namespace {
 
-TEST(TaskRunnerTest, DestructionRunsWhatIsQueuedAndWaitsForEveryTask) {
+TEST(WorkerPoolFixedTest, DestructionRunsWhatIsQueuedAndWaitsForEveryTask) {
   std::atomic<int> done = 0;
   std::mutex mu;
   std::condition_variable cv;
   bool release = false;
   {
-    TaskRunner runner(2);
+    WorkerPool runner(2, 2);
     for (int i = 0; i < 6; ++i) {  // Four of them wait in the queue.
       runner.Run([&] {
         std::unique_lock<std::mutex> lock(mu);
@@ -28,18 +28,18 @@ TEST(TaskRunnerTest, DestructionRunsWhatIsQueuedAndWaitsForEveryTask) {
       release = true;
     }
     cv.notify_all();
-  }  // ~TaskRunner runs the queue and joins.
+  }  // ~WorkerPool runs the queue and joins.
   EXPECT_EQ(done, 6);
 }
 
-TEST(TaskRunnerTest, TasksRunConcurrentlyUpToTheThreadCount) {
+TEST(WorkerPoolFixedTest, TasksRunConcurrentlyUpToTheThreadCount) {
   // Two tasks that each wait for the other can only finish if both run at once.
   std::mutex mu;
   std::condition_variable cv;
   int arrived = 0;
   bool both = true;
   {
-    TaskRunner runner(2);
+    WorkerPool runner(2, 2);
     for (int i = 0; i < 2; ++i) {
       runner.Run([&] {
         std::unique_lock<std::mutex> lock(mu);
@@ -53,13 +53,12 @@ TEST(TaskRunnerTest, TasksRunConcurrentlyUpToTheThreadCount) {
   EXPECT_TRUE(both);
 }
 
-TEST(TaskRunnerTest, ManyTasksShareTheFixedThreadsInOrder) {
+TEST(WorkerPoolFixedTest, ManyTasksShareTheFixedThreadsInOrder) {
   std::mutex mu;
   std::set<std::thread::id> seen;
   std::vector<int> order;
   {
-    TaskRunner runner(1);
-    EXPECT_EQ(runner.threads(), 1u);
+    WorkerPool runner(1, 1);
     for (int i = 0; i < 200; ++i) {
       runner.Run([&, i] {
         std::lock_guard<std::mutex> lock(mu);
@@ -68,7 +67,7 @@ TEST(TaskRunnerTest, ManyTasksShareTheFixedThreadsInOrder) {
       });
     }
   }
-  EXPECT_EQ(seen.size(), 1u) << "no thread per task";
+  EXPECT_EQ(seen.size(), 1u) << "no thread per task, and never more than max_threads";
   ASSERT_EQ(order.size(), 200u);
   for (int i = 0; i < 200; ++i) EXPECT_EQ(order[i], i);
 }

@@ -1,4 +1,4 @@
-#include "http/elastic_thread_pool.h"
+#include "base/worker_pool.h"
 
 #include <gtest/gtest.h>
 
@@ -13,11 +13,11 @@ namespace {
 
 using testing::Gate;
 
-TEST(ElasticThreadPoolTest, EveryConnectionGetsAThreadAtOnceUpToTheMaximum) {
-  ElasticThreadPool pool(2, 50);
+TEST(WorkerPoolTest, EveryConnectionGetsAThreadAtOnceUpToTheMaximum) {
+  WorkerPool pool(2, 50);
   Gate gate;
   // 40 slow clients, more than any fixed pool of 8: all run at the same time.
-  for (int i = 0; i < 40; ++i) pool.Enqueue([&] { gate.Wait(); });
+  for (int i = 0; i < 40; ++i) pool.Run([&] { gate.Wait(); });
   ASSERT_TRUE(gate.AwaitWaiting(40));
   EXPECT_EQ(pool.threads(), 40u);
   gate.Release();
@@ -25,11 +25,11 @@ TEST(ElasticThreadPoolTest, EveryConnectionGetsAThreadAtOnceUpToTheMaximum) {
   EXPECT_EQ(pool.threads(), 0u);
 }
 
-TEST(ElasticThreadPoolTest, PastTheMaximumTasksQueueAndStillRun) {
-  ElasticThreadPool pool(1, 4);
+TEST(WorkerPoolTest, PastTheMaximumTasksQueueAndStillRun) {
+  WorkerPool pool(1, 4);
   Gate gate;
   std::atomic<int> done = 0;
-  for (int i = 0; i < 10; ++i) pool.Enqueue([&] {
+  for (int i = 0; i < 10; ++i) pool.Run([&] {
       gate.Wait();
       ++done;
     });
@@ -41,13 +41,13 @@ TEST(ElasticThreadPoolTest, PastTheMaximumTasksQueueAndStillRun) {
   EXPECT_EQ(done.load(), 10);
 }
 
-TEST(ElasticThreadPoolTest, IdleThreadsAreReusedNotMultiplied) {
-  ElasticThreadPool pool(1, 100);
+TEST(WorkerPoolTest, IdleThreadsAreReusedNotMultiplied) {
+  WorkerPool pool(1, 100);
   for (int round = 0; round < 50; ++round) {
     std::mutex mu;
     std::condition_variable cv;
     bool ran = false;
-    pool.Enqueue([&] {
+    pool.Run([&] {
       std::lock_guard<std::mutex> lock(mu);
       ran = true;
       cv.notify_all();
@@ -66,10 +66,10 @@ TEST(ElasticThreadPoolTest, IdleThreadsAreReusedNotMultiplied) {
   pool.Shutdown();
 }
 
-TEST(ElasticThreadPoolTest, ThreadsAboveTheMinimumLeaveWhenIdle) {
-  ElasticThreadPool pool(1, 20, std::chrono::milliseconds(20));
+TEST(WorkerPoolTest, ThreadsAboveTheMinimumLeaveWhenIdle) {
+  WorkerPool pool(1, 20, std::chrono::milliseconds(20));
   Gate gate;
-  for (int i = 0; i < 10; ++i) pool.Enqueue([&] { gate.Wait(); });
+  for (int i = 0; i < 10; ++i) pool.Run([&] { gate.Wait(); });
   ASSERT_TRUE(gate.AwaitWaiting(10));
   gate.Release();
   // Shrinking is driven by the 20 ms idle timeout: poll for it, bounded by 10 s.

@@ -1,15 +1,15 @@
-#include "http/elastic_thread_pool.h"
+#include "base/worker_pool.h"
 
 namespace rse {
 
-ElasticThreadPool::ElasticThreadPool(size_t min_threads, size_t max_threads,
+WorkerPool::WorkerPool(size_t min_threads, size_t max_threads,
                                      std::chrono::milliseconds idle_exit)
     : min_threads_(min_threads), max_threads_(std::max(max_threads, min_threads)),
       idle_exit_(idle_exit) {}
 
-ElasticThreadPool::~ElasticThreadPool() { Shutdown(); }
+WorkerPool::~WorkerPool() { Shutdown(); }
 
-void ElasticThreadPool::Enqueue(std::function<void()> fn) {
+void WorkerPool::Run(std::function<void()> fn) {
   MutexLock lock(&mu_);
   JoinFinishedLocked();
   jobs_.push_back(std::move(fn));
@@ -22,7 +22,7 @@ void ElasticThreadPool::Enqueue(std::function<void()> fn) {
   work_.Signal();
 }
 
-void ElasticThreadPool::Work(std::list<std::thread>::iterator self) {
+void WorkerPool::Work(std::list<std::thread>::iterator self) {
   MutexLock lock(&mu_);
   while (true) {
     ++idle_;
@@ -46,7 +46,7 @@ void ElasticThreadPool::Work(std::list<std::thread>::iterator self) {
   work_.SignalAll();  // Shutdown() may be waiting for the last thread.
 }
 
-void ElasticThreadPool::JoinFinishedLocked() {
+void WorkerPool::JoinFinishedLocked() {
   while (!finished_.empty()) {
     std::vector<std::list<std::thread>::iterator> done;
     done.swap(finished_);
@@ -58,7 +58,7 @@ void ElasticThreadPool::JoinFinishedLocked() {
   }
 }
 
-void ElasticThreadPool::Shutdown() {
+void WorkerPool::Shutdown() {
   MutexLock lock(&mu_);
   shutdown_ = true;
   work_.SignalAll();
@@ -68,12 +68,12 @@ void ElasticThreadPool::Shutdown() {
   }
 }
 
-size_t ElasticThreadPool::idle() const {
+size_t WorkerPool::idle() const {
   MutexLock lock(&mu_);
   return idle_;
 }
 
-size_t ElasticThreadPool::threads() const {
+size_t WorkerPool::threads() const {
   MutexLock lock(&mu_);
   return threads_.size() - finished_.size();
 }

@@ -1,14 +1,15 @@
-// The threads that run request handlers (a scrape blocks for its deadline):
-// a pool that grows on demand up to `max_threads` and shrinks back to
-// `min_threads` when idle, so a handler gets a thread at once while fewer
-// than `max_threads` are busy, and queues past that.
+// The one worker-thread pool of the tree: grows on demand up to
+// `max_threads` and shrinks back to `min_threads` when idle, so a task gets a
+// thread at once while fewer than `max_threads` are busy, and queues (first
+// in, first out) past that. Shutdown, and destruction, run what is queued and
+// join every thread: work is never detached. Thread-safe. The web server's
+// handlers use it elastic; the scrape engine's workers fixed (min = max).
 #pragma once
 
 #include <chrono>
 #include <deque>
 #include <functional>
 #include <list>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -16,15 +17,15 @@
 
 namespace rse {
 
-class ElasticThreadPool {
+class WorkerPool {
  public:
-  ElasticThreadPool(size_t min_threads, size_t max_threads,
-                    std::chrono::milliseconds idle_exit = std::chrono::seconds(30));
-  ~ElasticThreadPool();
-  ElasticThreadPool(const ElasticThreadPool&) = delete;
-  ElasticThreadPool& operator=(const ElasticThreadPool&) = delete;
+  WorkerPool(size_t min_threads, size_t max_threads,
+             std::chrono::milliseconds idle_exit = std::chrono::seconds(30));
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
 
-  void Enqueue(std::function<void()> fn);
+  void Run(std::function<void()> fn);
   // Runs what is queued, then joins every thread.
   void Shutdown();
 

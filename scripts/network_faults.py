@@ -184,6 +184,7 @@ def run_engine(args, engine, work):
             if not wait_healthy(client, faulty):
                 print("%s: the proxied replica did not come back after %s" % (engine, name))
                 ok = False
+            print("    exporter after %s: %s" % (name, exporter.figures()))
         end = exporter.settled_figures()
         print("%s: exporter after warm-up %s, at the end (idle threads gone) %s" % (engine, warm, end))
         ok &= end["fds"] <= warm["fds"] + 4 and end["threads"] <= warm["threads"] + 4

@@ -14,19 +14,22 @@ SideTasks::~SideTasks() {
   }
 }
 
-void SideTasks::Run(std::function<void()> task) {
+bool SideTasks::Run(const std::string& key, std::function<void()> task) {
   {
     MutexLock lock(&state_->mu);
+    if (!state_->keys.insert(key).second) return false;
     ++state_->running;
   }
   // Detached on purpose: nobody may wait on a call to a hung server. The
   // destructor's bounded wait is the only join there is.
-  std::thread([state = state_, task = std::move(task)] {
+  std::thread([state = state_, key, task = std::move(task)] {
     task();
     MutexLock lock(&state->mu);
+    state->keys.erase(key);
     --state->running;
     state->done.SignalAll();
   }).detach();
+  return true;
 }
 
 }  // namespace rse

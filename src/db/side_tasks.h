@@ -2,12 +2,16 @@
 // a server that may be hung) on threads of their own. The destructor waits up
 // to `grace` for those still running, so that none outlives what it uses (the
 // MySQL driver is a static singleton); one still blocked after that is left
-// running, and must own everything it touches. Thread-safe.
+// running, and must own everything it touches. At most one task per key runs
+// at a time: a server that never answers a cancel holds one thread (and its
+// sockets), not one per statement cancelled. Thread-safe.
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "base/mutex.h"
 
@@ -20,7 +24,9 @@ class SideTasks {
   SideTasks(const SideTasks&) = delete;
   SideTasks& operator=(const SideTasks&) = delete;
 
-  void Run(std::function<void()> task);
+  // Runs `task` on a thread of its own, unless a task with the same key
+  // still runs: then it is dropped and Run returns false.
+  bool Run(const std::string& key, std::function<void()> task);
 
  private:
   // Shared with the threads, so one left running never touches a destroyed owner.
@@ -28,6 +34,7 @@ class SideTasks {
     Mutex mu;
     CondVar done;
     int running GUARDED_BY(mu) = 0;
+    std::set<std::string> keys GUARDED_BY(mu);  // Of the tasks running.
   };
   const std::chrono::milliseconds grace_;
   const std::shared_ptr<State> state_ = std::make_shared<State>();

@@ -246,7 +246,10 @@ void MysqlConnection::Cancel() {
   // QUERY. Opening it may take the whole connect timeout (2 s) against a hung
   // server, so it runs as a side task; it holds copies only. The server-side
   // time limit still stops the statement.
-  cancels_->Run([driver = driver_, params = params_, id = info_.connection_id] {
+  // One at a time per server, as for PostgreSQL (a side session times out
+  // here, but a server that accepts and never answers a statement does not).
+  cancels_->Run(params_.host + ":" + std::to_string(params_.port),
+                [driver = driver_, params = params_, id = info_.connection_id] {
     EnsureThreadInit(driver);
     ServerInfo side_info;
     auto side = OpenSession(driver, params, std::chrono::seconds(2), &side_info);

@@ -183,8 +183,14 @@ void PostgresConnection::Cancel() {
   // PQcancel connects to the server and waits for it to close: against a
   // stopped server, forever. So it runs as a side task holding the libpq
   // session alive; the watchdog and other scrapes never block on it, and
-  // shutdown waits only briefly. The server-side timeout still applies.
-  cancels_->Run([conn = conn_] {
+  // shutdown waits only briefly. The server-side timeout still applies. One
+  // cancel at a time per server: a proxy that accepts and never answers
+  // (a black hole) holds one thread and its sockets, not one per statement;
+  // the abort at the deadline frees the session meanwhile.
+  const char* host = conn_->hostname();
+  const char* port = conn_->port();
+  const std::string server = std::string(host ? host : "") + ":" + (port ? port : "");
+  cancels_->Run(server, [conn = conn_] {
     try {
       conn->cancel_query();
     } catch (const std::exception&) {

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <future>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "catalog/query_spec.h"
@@ -48,6 +50,25 @@ struct ScrapeAssembly {
   // Catalog metrics (blocks, and families of shared names), then
   // replica_sql_query_{success,duration_seconds,wait_seconds,rows,cache_age_seconds}.
   Exposition Assemble(const std::vector<QueryPlan>& plans) const;
+
+ private:
+  struct QueryFamilies;
+  // What a query's plan serves: an outcome (or none), whether it counts as a
+  // success, and the run's duration and wait.
+  struct Served {
+    SharedOutcome outcome;
+    bool ok = false;
+    double seconds = 0;
+    double waited = 0;
+  };
+  using SeriesSeen = std::map<std::string, std::unordered_set<std::string>>;
+
+  Served Choose(const QueryPlan& plan) const;
+  // The query's series into the exposition; false when some were dropped
+  // because another query already produced them.
+  bool AddResult(const QuerySpec& query, const SharedOutcome& served, SeriesSeen* produced,
+                 Exposition* exposition) const;
+  void AddSelfMetrics(const QueryPlan& plan, const Served& served, QueryFamilies* f) const;
 };
 
 }  // namespace rse

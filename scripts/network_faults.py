@@ -158,7 +158,7 @@ def run_engine(args, engine, work):
             print("%s: the exporter or the proxied replica did not become ready" % engine)
             return False
         names = names + ["nf_large"]
-        base_seconds, base_failed, base_wrong = run(client, names, max(20, args.scrapes // 4))
+        base_seconds, base_failed, base_wrong = run(client, names, args.warmup or max(20, args.scrapes // 4))
         warm = exporter.figures()
         base_median = sorted(base_seconds)[len(base_seconds) // 2]
         print("%s, fault-free: %d scrapes, %d failed, %d wrong; %s" % (
@@ -201,6 +201,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=["postgres", "mariadb", "both"], default="both")
     parser.add_argument("--scrapes", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=0,
+                        help="fault-free scrapes first (default: a quarter of --scrapes, at least 20)")
     parser.add_argument("--faults", default=",".join(FAULTS))
     parser.add_argument("--allow-failed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=8.0, help="scrape timeout, seconds")

@@ -96,86 +96,100 @@ void ParseHistogram(TableReader& r, MetricSpec* metric, const Fail& fail) {
   }
 }
 
-std::optional<MetricSpec> ParseMetric(TableReader& r) {
-  r.RejectUnknownKeys(TableDocNamed("query.metrics"));
-  MetricSpec metric;
-  metric.where = r.Where(r.table());
-  metric.where.resize(metric.where.size() - 2);  // Drop the trailing ": ".
-  bool ok = true;
-  auto fail = [&](std::string_view key, const std::string& message) {
-    r.Error(key, message);
-    ok = false;
-  };
-  if (auto name = r.String("name", true)) {
-    metric.name = *name;
+// The metric's name (checked and not reserved) and type; false when the
+// required name is missing (the reader said so).
+bool ParseNameAndType(TableReader& r, MetricSpec* metric, const MetricKeyError& fail) {
+  auto name = r.String("name", true);
+  if (name) {
+    metric->name = *name;
     if (!IsValidMetricName(*name))
       fail("name", "\"" + *name + "\" is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)");
     else if (name->rfind(kSelfMetricPrefix, 0) == 0)
       fail("name", "names starting with \"" + std::string(kSelfMetricPrefix) +
                        "\" are reserved for the exporter's own metrics");
-  } else {
-    ok = false;
   }
   if (auto type = r.String("type")) {
     if (*type == "counter")
-      metric.type = MetricType::kCounter;
+      metric->type = MetricType::kCounter;
     else if (*type == "histogram")
-      metric.type = MetricType::kHistogram;
+      metric->type = MetricType::kHistogram;
     else if (*type != "gauge")
       fail("type", "\"" + *type + "\" is not one of \"gauge\", \"counter\", \"histogram\"");
   }
-  if (metric.type == MetricType::kCounter && !metric.name.ends_with("_total")) {
-    fail("name", "counter \"" + metric.name + "\" must end in \"_total\" (rename it to \"" +
-                     metric.name + "_total\")");
+  if (metric->type == MetricType::kCounter && !metric->name.ends_with("_total")) {
+    fail("name", "counter \"" + metric->name + "\" must end in \"_total\" (rename it to \"" +
+                     metric->name + "_total\")");
   }
-  if (auto help = r.String("help", true); help && !IsBlank(*help))
-    metric.help = *help;
-  else if (help)
-    fail("help", "must not be empty");
-  else
-    ok = false;
+  return name.has_value();
+}
+
+void ParseLabels(TableReader& r, MetricSpec* metric, const MetricKeyError& fail) {
   if (auto labels = r.StringArray("labels", "column names")) {
     std::set<std::string> seen;
     for (const std::string& label : *labels) {
       CheckLabelName(r, "labels", label);
       if (!seen.insert(label).second) fail("labels", "column \"" + label + "\" is listed twice");
     }
-    metric.labels = *labels;
+    metric->labels = *labels;
   }
   if (auto statics = r.StringTable("static_labels")) {
     for (const auto& [name, value] : *statics) {
       CheckLabelName(r, "static_labels", name);
-      if (std::find(metric.labels.begin(), metric.labels.end(), name) != metric.labels.end()) {
+      if (std::find(metric->labels.begin(), metric->labels.end(), name) != metric->labels.end()) {
         fail("static_labels", "\"" + name + "\" is also a label column");
       }
-      metric.static_labels.push_back({name, value});  // std::map iterates sorted.
+      metric->static_labels.push_back({name, value});  // std::map iterates sorted.
     }
   }
-  ParseValueColumns(r, &metric, fail);
-  ParseUnit(r, &metric, fail);
-  if (metric.type == MetricType::kHistogram) {
-    ParseHistogram(r, &metric, fail);
-    return ok ? std::optional<MetricSpec>(std::move(metric)) : std::nullopt;
-  }
+}
+
+// value, static_value and null_value of a metric that is not a histogram.
+void ParseValue(TableReader& r, MetricSpec* metric, const MetricKeyError& fail) {
   for (const char* key : {"buckets", "sum"}) {
     if (r.Has(key)) fail(key, "only applies to type = \"histogram\"");
   }
-  metric.static_value = r.Number("static_value");
-  metric.null_value = r.Number("null_value");
+  metric->static_value = r.Number("static_value");
+  metric->null_value = r.Number("null_value");
   if (auto value = r.String("value")) {
-    metric.value_column = *value;
+    metric->value_column = *value;
     if (value->empty()) fail("value", "must name a result column");
-    if (metric.static_value) fail("value", "set either value or static_value, not both");
-    if (std::find(metric.labels.begin(), metric.labels.end(), *value) != metric.labels.end()) {
+    if (metric->static_value) fail("value", "set either value or static_value, not both");
+    if (std::find(metric->labels.begin(), metric->labels.end(), *value) != metric->labels.end()) {
       fail("value", "column \"" + *value + "\" is also used as a label");
     }
-  } else if (!metric.static_value && !r.Has("value") && !r.Has("values")) {
+  } else if (!metric->static_value && !r.Has("value") && !r.Has("values")) {
     fail("value",
          "required: the result column holding the value (or values = [...] for several, or "
          "static_value = 1 for info-style metrics)");
   }
-  if (metric.null_value && metric.static_value)
+  if (metric->null_value && metric->static_value)
     fail("null_value", "has no meaning with static_value");
+}
+
+std::optional<MetricSpec> ParseMetric(TableReader& r) {
+  r.RejectUnknownKeys(TableDocNamed("query.metrics"));
+  MetricSpec metric;
+  metric.where = r.Where(r.table());
+  metric.where.resize(metric.where.size() - 2);  // Drop the trailing ": ".
+  bool ok = true;
+  const MetricKeyError fail = [&](std::string_view key, const std::string& message) {
+    r.Error(key, message);
+    ok = false;
+  };
+  if (!ParseNameAndType(r, &metric, fail)) ok = false;
+  if (auto help = r.String("help", true); help && !IsBlank(*help))
+    metric.help = *help;
+  else if (help)
+    fail("help", "must not be empty");
+  else
+    ok = false;
+  ParseLabels(r, &metric, fail);
+  ParseValueColumns(r, &metric, fail);
+  ParseUnit(r, &metric, fail);
+  if (metric.type == MetricType::kHistogram)
+    ParseHistogram(r, &metric, fail);
+  else
+    ParseValue(r, &metric, fail);
   if (!ok) return std::nullopt;
   return metric;
 }

@@ -1,7 +1,9 @@
 #include "cli/flags.h"
 
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
+#include <optional>
 
 #include "config/exporter_config.h"
 
@@ -55,6 +57,103 @@ std::string UsageText() {
          "  -h, --help                  print this help and exit\n";
 }
 
+namespace {
+
+bool IsSwitch(const std::string& name) {
+  return name == "config.check" || name == "version" || name == "dry-run" || name == "explain" ||
+         name == "web.enable-lifecycle";
+}
+
+bool TakesValue(const std::string& name) {
+  return name == "config.file" || name == "web.listen-address" || name == "log.level" ||
+         name == "log.format" || name == "web.config.file" || name == "web.telemetry-path" ||
+         name == "web.max-connections" || name == "explain.seq-scan-rows" ||
+         name == "output.dir" || name == "generate.job";
+}
+
+Status SetSwitch(const std::string& name, const std::optional<std::string>& value, Flags* flags) {
+  if (value && *value != "true" && *value != "false")
+    return Status::InvalidArgument("--" + name + " takes no value (or =true/=false)");
+  const bool on = !value || *value == "true";
+  if (name == "version") flags->version = on;
+  if (name == "config.check") flags->config_check = on;
+  if (name == "dry-run") flags->dry_run = on;
+  if (name == "explain") flags->explain = on;
+  if (name == "web.enable-lifecycle") flags->enable_lifecycle = on;
+  return Status::Ok();
+}
+
+Status CheckTelemetryPath(const std::string& path) {
+  static const char* kTaken[] = {"/", "/config", "/-/healthy", "/-/ready", "/-/reload", "/-/quit"};
+  if (path.empty() || path.front() != '/' || path.find_first_of(" \t\r\n?#") != std::string::npos) {
+    return Status::InvalidArgument("--web.telemetry-path must be a path starting with '/', got \"" +
+                                   path + "\"");
+  }
+  for (const char* taken : kTaken) {
+    if (path == taken) {
+      return Status::InvalidArgument("--web.telemetry-path \"" + path +
+                                     "\" is taken by another endpoint");
+    }
+  }
+  return Status::Ok();
+}
+
+// A whole number from `min` to `max`, or nothing.
+std::optional<long long> WholeNumber(const std::string& text, long long min, long long max) {
+  char* end = nullptr;
+  errno = 0;
+  const long long n = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0 || n < min || n > max) return std::nullopt;
+  return n;
+}
+
+Status SetValue(const std::string& name, const std::string& value, Flags* flags) {
+  if ((name == "output.dir" || name == "generate.job") && flags->generate.empty())
+    return Status::InvalidArgument("--" + name + " only applies to generate (see --help)");
+  if (name == "config.file") {
+    flags->config_file = value;
+  } else if (name == "output.dir") {
+    if (value.empty()) return Status::InvalidArgument("--output.dir needs a directory");
+    flags->output_dir = value;
+  } else if (name == "generate.job") {
+    if (value.empty()) return Status::InvalidArgument("--generate.job needs a job name");
+    flags->job = value;
+  } else if (name == "web.listen-address") {
+    flags->listen_address = value;
+  } else if (name == "web.config.file") {
+    if (value.empty()) return Status::InvalidArgument("--web.config.file needs a path");
+    flags->web_config_file = value;
+  } else if (name == "web.telemetry-path") {
+    if (Status path = CheckTelemetryPath(value); !path.ok()) return path;
+    flags->telemetry_path = value;
+  } else if (name == "web.max-connections") {
+    const std::optional<long long> n = WholeNumber(value, 1, 1'000'000);
+    if (!n) {
+      return Status::InvalidArgument(
+          "--web.max-connections must be a whole number from 1 to 1000000, got \"" + value + "\"");
+    }
+    flags->max_connections = static_cast<int>(*n);
+  } else if (name == "explain.seq-scan-rows") {
+    const std::optional<long long> n = WholeNumber(value, 0, LLONG_MAX);
+    if (!n) {
+      return Status::InvalidArgument(
+          "--explain.seq-scan-rows must be a whole number of rows, 0 or more, got \"" + value + "\"");
+    }
+    flags->seq_scan_rows = *n;
+  } else if (name == "log.level") {
+    auto level = ParseLogLevel(value);
+    if (!level.ok()) return level.status();
+    flags->log_level = *level;
+  } else {  // log.format
+    auto format = ParseLogFormat(value);
+    if (!format.ok()) return format.status();
+    flags->log_format = *format;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
   Flags flags;
   flags.config_file = kDefaultConfigFile;
@@ -66,7 +165,7 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
     first = 2;
   }
   for (size_t i = first; i < args.size(); ++i) {
-    std::string arg = args[i];
+    const std::string& arg = args[i];
     if (arg == "-h" || arg == "--help") {
       flags.help = true;
       continue;
@@ -79,86 +178,18 @@ StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
-    if (name == "config.check" || name == "version" || name == "dry-run" || name == "explain" ||
-        name == "web.enable-lifecycle") {
-      bool on = !value || *value == "true";
-      if (value && *value != "true" && *value != "false") {
-        return Status::InvalidArgument("--" + name + " takes no value (or =true/=false)");
-      }
-      if (name == "version") flags.version = on;
-      if (name == "config.check") flags.config_check = on;
-      if (name == "dry-run") flags.dry_run = on;
-      if (name == "explain") flags.explain = on;
-      if (name == "web.enable-lifecycle") flags.enable_lifecycle = on;
-      continue;
-    }
-    if (name != "config.file" && name != "web.listen-address" && name != "log.level" &&
-        name != "log.format" && name != "web.config.file" && name != "web.telemetry-path" &&
-        name != "web.max-connections" && name != "explain.seq-scan-rows" &&
-        name != "output.dir" && name != "generate.job") {
+    Status set = Status::Ok();
+    if (IsSwitch(name)) {
+      set = SetSwitch(name, value, &flags);
+    } else if (!TakesValue(name)) {
       return Status::InvalidArgument("unknown flag --" + name + " (see --help)");
-    }
-    if (!value) {
+    } else if (value) {
+      set = SetValue(name, *value, &flags);
+    } else {
       if (i + 1 >= args.size()) return Status::InvalidArgument("--" + name + " needs a value");
-      value = args[++i];
+      set = SetValue(name, args[++i], &flags);
     }
-    if ((name == "output.dir" || name == "generate.job") && flags.generate.empty())
-      return Status::InvalidArgument("--" + name + " only applies to generate (see --help)");
-    if (name == "config.file") {
-      flags.config_file = *value;
-    } else if (name == "output.dir") {
-      if (value->empty()) return Status::InvalidArgument("--output.dir needs a directory");
-      flags.output_dir = *value;
-    } else if (name == "generate.job") {
-      if (value->empty()) return Status::InvalidArgument("--generate.job needs a job name");
-      flags.job = *value;
-    } else if (name == "web.listen-address") {
-      flags.listen_address = *value;
-    } else if (name == "web.config.file") {
-      if (value->empty()) return Status::InvalidArgument("--web.config.file needs a path");
-      flags.web_config_file = *value;
-    } else if (name == "web.telemetry-path") {
-      static const char* kTaken[] = {"/", "/config", "/-/healthy", "/-/ready", "/-/reload",
-                                     "/-/quit"};
-      if (value->empty() || value->front() != '/' ||
-          value->find_first_of(" \t\r\n?#") != std::string::npos) {
-        return Status::InvalidArgument("--web.telemetry-path must be a path starting with '/', got \"" +
-                                       *value + "\"");
-      }
-      for (const char* taken : kTaken) {
-        if (*value == taken) {
-          return Status::InvalidArgument("--web.telemetry-path \"" + *value +
-                                         "\" is taken by another endpoint");
-        }
-      }
-      flags.telemetry_path = *value;
-    } else if (name == "web.max-connections") {
-      char* end = nullptr;
-      errno = 0;
-      const long n = std::strtol(value->c_str(), &end, 10);
-      if (value->empty() || *end != '\0' || errno != 0 || n < 1 || n > 1'000'000) {
-        return Status::InvalidArgument("--web.max-connections must be a whole number from 1 to 1000000, got \"" +
-                                       *value + "\"");
-      }
-      flags.max_connections = static_cast<int>(n);
-    } else if (name == "explain.seq-scan-rows") {
-      char* end = nullptr;
-      errno = 0;
-      const long long n = std::strtoll(value->c_str(), &end, 10);
-      if (value->empty() || *end != '\0' || errno != 0 || n < 0) {
-        return Status::InvalidArgument(
-            "--explain.seq-scan-rows must be a whole number of rows, 0 or more, got \"" + *value + "\"");
-      }
-      flags.seq_scan_rows = n;
-    } else if (name == "log.level") {
-      auto level = ParseLogLevel(*value);
-      if (!level.ok()) return level.status();
-      flags.log_level = *level;
-    } else {  // log.format
-      auto format = ParseLogFormat(*value);
-      if (!format.ok()) return format.status();
-      flags.log_format = *format;
-    }
+    if (!set.ok()) return set;
   }
   if (flags.explain && !flags.dry_run) {
     return Status::InvalidArgument("--explain needs --dry-run (it explains the queries a dry run runs)");

@@ -71,6 +71,31 @@ Json Metric(const MetricSpec& metric) {
           {"static_labels", std::move(statics)}};
 }
 
+// A query's latest run; a fan-out query's, database by database.
+Json LastRun(const StatusReport& report, const QueryStatus& query, const QueryRun& run) {
+  Json last;
+  PutTime(last, "at", report, run.finished_at);
+  last["duration_seconds"] = run.duration_seconds;
+  last["rows"] = run.rows;
+  last["series"] = run.series;
+  last["replica"] = OrNull(run.replica);
+  last["successful"] = run.ok;
+  last["error_reason"] = OrNull(run.reason);
+  if (query.fan_out) {
+    Json databases = Json::array();
+    for (const DatabaseRunStatus& database : run.databases) {
+      databases.push_back({{"database", database.database},
+                           {"successful", database.ok},
+                           {"error_reason", OrNull(database.reason)},
+                           {"error", OrNull(database.message)},
+                           {"duration_seconds", database.duration_seconds},
+                           {"rows", database.rows}});
+    }
+    last["databases"] = std::move(databases);
+  }
+  return last;
+}
+
 Json Query(const StatusReport& report, const QueryStatus& query) {
   Json out;
   out["name"] = query.name;
@@ -86,32 +111,7 @@ Json Query(const StatusReport& report, const QueryStatus& query) {
   Json metrics = Json::array();
   for (const MetricSpec& metric : query.metrics) metrics.push_back(Metric(metric));
   out["metrics"] = std::move(metrics);
-  if (!query.last_run) {
-    out["last_run"] = nullptr;
-  } else {
-    const QueryRun& run = *query.last_run;
-    Json last;
-    PutTime(last, "at", report, run.finished_at);
-    last["duration_seconds"] = run.duration_seconds;
-    last["rows"] = run.rows;
-    last["series"] = run.series;
-    last["replica"] = OrNull(run.replica);
-    last["successful"] = run.ok;
-    last["error_reason"] = OrNull(run.reason);
-    if (query.fan_out) {
-      Json databases = Json::array();
-      for (const DatabaseRunStatus& database : run.databases) {
-        databases.push_back({{"database", database.database},
-                             {"successful", database.ok},
-                             {"error_reason", OrNull(database.reason)},
-                             {"error", OrNull(database.message)},
-                             {"duration_seconds", database.duration_seconds},
-                             {"rows", database.rows}});
-      }
-      last["databases"] = std::move(databases);
-    }
-    out["last_run"] = std::move(last);
-  }
+  out["last_run"] = query.last_run ? LastRun(report, query, *query.last_run) : Json(nullptr);
   if (!query.cache) {
     out["cache"] = nullptr;
   } else {

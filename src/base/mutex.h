@@ -89,10 +89,8 @@ class CondVar {
   }
   template <typename Rep, typename Period>
   bool WaitFor(Mutex* mu, std::chrono::duration<Rep, Period> d) REQUIRES(mu) {
-    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
-    const bool woke = cv_.wait_for(lock, d) == std::cv_status::no_timeout;
-    lock.release();
-    return woke;
+    // Same as libstdc++'s wait_for: a wait measured on the steady clock.
+    return WaitUntil(mu, std::chrono::steady_clock::now() + d);
   }
   void Signal() { cv_.notify_one(); }
   void SignalAll() { cv_.notify_all(); }

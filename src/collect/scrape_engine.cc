@@ -28,11 +28,26 @@ struct ScrapeEngine::Batch {
     MutexLock lock(&mu);
     return queue.size();
   }
+  // Moves up to `n` more tasks that `fits` from the queue (in order) to `out`.
+  template <typename Fits>
+  void PopMore(size_t n, const Fits& fits, std::vector<Task>* out) {
+    MutexLock lock(&mu);
+    for (auto it = queue.begin(); it != queue.end() && n > 0;) {
+      if (!fits(*it)) {
+        ++it;
+        continue;
+      }
+      out->push_back(*it);
+      it = queue.erase(it);
+      --n;
+    }
+  }
 
   ScrapeSession session;
   Mutex mu;
   std::deque<Task> queue GUARDED_BY(mu);
   size_t led = 0;          // Executions this scrape leads (the queue's size before work).
+  size_t share = 1;        // How many quick queries a worker takes at a time (BatchPolicy).
 };
 
 ScrapeEngine::ScrapeEngine(std::vector<QuerySpec> queries, ScrapeEngineOptions options,
@@ -78,10 +93,12 @@ bool ScrapeEngine::Exclusive(const QuerySpec& query) const {
 }
 
 Deadline ScrapeEngine::QueryDeadline(const QuerySpec& query, const Deadline& scrape) const {
-  const TimePoint now = clock_->Now();
-  if (query.cache) return Deadline(now + query.timeout.value_or(options_.default_refresh_timeout));
-  if (query.timeout) return scrape.Min(Deadline(now + *query.timeout));
-  return scrape;
+  return DeadlineRule(query, scrape).From(clock_->Now());
+}
+
+StatementDeadline ScrapeEngine::DeadlineRule(const QuerySpec& query, const Deadline& scrape) const {
+  if (query.cache) return {std::nullopt, query.timeout.value_or(options_.default_refresh_timeout)};
+  return {scrape, query.timeout};
 }
 
 namespace {
@@ -92,6 +109,14 @@ double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).
 
 void ScrapeEngine::Work(std::shared_ptr<Batch> batch, std::optional<Lease> lease) {
   while (std::optional<Task> task = batch->Pop()) {
+    if (batch->share > 1 && Together(*task)) {
+      std::vector<Task> tasks = {*task};
+      batch->PopMore(batch->share - 1, [this](const Task& t) { return Together(t); }, &tasks);
+      if (tasks.size() > 1) {
+        RunTogether(tasks, batch->session, &lease);
+        continue;
+      }
+    }
     const Unit& unit = *task->unit;
     Publish(*task, unit.snapshot                   ? RunSnapshot(*task, batch->session, &lease)
                    : unit.queries.front()->fan_out ? RunFanOut(*task, batch->session, &lease)
@@ -222,6 +247,12 @@ bool ScrapeEngine::Dispatch(const std::shared_ptr<Batch>& batch) {
   }
   const size_t workers =
       std::min<size_t>(batch->Size(), static_cast<size_t>(options_.max_concurrent_queries));
+  {
+    MutexLock lock(&batch->mu);
+    size_t quick = 0;
+    for (const Task& task : batch->queue) quick += Together(task) ? 1 : 0;
+    batch->share = BatchPolicy::Share(quick, workers);
+  }
   tasks_.Run([this, batch, first = std::make_shared<Lease>(std::move(*lease))]() mutable {
     Work(batch, std::move(*first));
   });

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/worker_pool.h"
 #include "catalog/query_spec.h"
+#include "collect/batch_policy.h"
 #include "collect/query_runner.h"
 #include "collect/query_stats.h"
 #include "collect/query_status.h"
@@ -102,6 +103,13 @@ class ScrapeEngine {
   // Runs the task's query on `*lease` (acquired first if empty), following
   // the session through failovers; leaves `*lease` on the replica it ended on.
   SharedOutcome RunOne(const Task& task, ScrapeSession& session, std::optional<Lease>* lease);
+  // Runs `tasks` (quick plain queries, see BatchPolicy) on `*lease` sent
+  // together, and publishes each. A query the replica failed under, and those
+  // after it that did not run, go on as RunOne() takes them.
+  void RunTogether(const std::vector<Task>& tasks, ScrapeSession& session,
+                   std::optional<Lease>* lease);
+  // Whether `task` may share a batch (see BatchPolicy).
+  bool Together(const Task& task) const;
   // Runs a snapshot's queries on one session in one transaction, in order;
   // each keeps its own outcome. When the replica fails under it, the whole
   // snapshot runs again on the next one (parts of two replicas would not be
@@ -138,6 +146,8 @@ class ScrapeEngine {
   // The deadline of one execution: a cached query refreshes within its own
   // timeout, past the scrape's; any other stops at the scrape's deadline.
   Deadline QueryDeadline(const QuerySpec& query, const Deadline& scrape) const;
+  // The same as a rule that counts from when the query starts.
+  StatementDeadline DeadlineRule(const QuerySpec& query, const Deadline& scrape) const;
   void Publish(const Task& task, const SharedOutcome& outcome);
   // The part of Publish for one query: counters, log, cache.
   void PublishQuery(const QuerySpec& query, SingleFlight::Execution& execution, size_t part,
@@ -159,6 +169,7 @@ class ScrapeEngine {
   std::vector<Unit> units_;  // Every query in one, in catalog order of their first query.
 
   QueryRunner runner_;
+  BatchPolicy batching_;
 
   std::atomic<bool> last_up_ = true;
 

@@ -114,6 +114,7 @@ void ScrapeEngine::PublishQuery(const QuerySpec& query, SingleFlight::Execution&
   stats_.CountMappingErrors(query.name, *outcome);
   if (query.fan_out) PublishDatabases(query, *outcome);
   stats_.RecordRun(query.name, *outcome);
+  batching_.Record(query.name, *outcome);
   // A query that keeps failing is logged when it starts and when it
   // recovers; every execution only at debug level.
   bool rejected = false;

@@ -25,6 +25,7 @@
 #include "base/status.h"
 #include "db/replica_state.h"
 #include "db/row_set.h"
+#include "db/statement_batch.h"
 
 namespace rse {
 
@@ -48,6 +49,14 @@ class Connection {
   virtual Status Stream(std::string_view sql, const Deadline& deadline, std::string_view name,
                         size_t max_rows, RowSink& sink,
                         const std::vector<SessionSetting>& settings) = 0;
+
+  // Runs `batch` in order, each statement as Stream() would run it alone
+  // (its own deadline from when it starts, transaction, settings, error), in
+  // as few round trips as the engine allows, and fills in each one's `ran`,
+  // `status` and times. One statement's failure never fails or cuts
+  // another's result. This default runs them one at a time and stops when
+  // the session becomes unusable (the rest did not run).
+  virtual void StreamBatch(std::vector<BatchStatement>& batch, const Clock& clock);
 
   // The same, collected into a RowSet (tests, tools).
   StatusOr<RowSet> Query(std::string_view sql, const Deadline& deadline, std::string_view name,

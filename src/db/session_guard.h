@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 
 #include "base/clock.h"
 #include "base/deadline.h"
@@ -62,6 +63,15 @@ class SessionGuard {
     }
     return result;
   }
+
+  // A batch of statements sent together (see Connection::StreamBatch): the
+  // body calls `watch(deadline)` before it waits for each one, which replaces
+  // the previous one's watch, so each is cancelled at its own deadline.
+  // Unavailable (nothing ran) once the session is no longer usable.
+  using WatchStatement = std::function<void(const Deadline&)>;
+  Status RunBatch(const std::function<void(const WatchStatement& watch)>& body);
+  // True while a statement of RunBatch runs, once the watchdog cancelled it.
+  bool CancelledInStatement() const;
 
   // Marks the session unusable. True when a statement runs, which the caller
   // must now stop on the server.

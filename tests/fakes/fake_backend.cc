@@ -37,6 +37,11 @@ class FakeConnection final : public Connection {
     return Status::Ok();
   }
 
+  void StreamBatch(std::vector<BatchStatement>& batch, const Clock& clock) override {
+    backend_->Edit(port_, [&](FakeMember& m) { m.batches.push_back(batch.size()); });
+    Connection::StreamBatch(batch, clock);
+  }
+
   StatusOr<RowSet> Rows(std::string_view sql, const Deadline& deadline) {
     std::function<StatusOr<RowSet>(std::string_view, const Deadline&)> query;
     std::function<StatusOr<RowSet>(std::string_view, const std::string&)> query_in;

@@ -64,6 +64,9 @@ struct FakeMember {
   // ("<connection id>@<database>:<sql>" in a session with a database), with
   // " (in snapshot <n>)" appended inside the n-th snapshot of the member.
   std::vector<std::string> statements;
+  // Every batch (Connection::StreamBatch), as its statements' count; the fake
+  // runs a batch's statements one after the other, as Stream() does.
+  std::vector<size_t> batches;
 };
 
 ReplicaState HealthyReplica(double lag = 0);

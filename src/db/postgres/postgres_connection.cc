@@ -65,31 +65,34 @@ PostgresConnection::PostgresConnection(std::unique_ptr<pqxx::connection> conn, P
       replica_gate_(replica_gate),
       transaction_guards_(std::move(transaction_guards)) {}
 
+void PostgresConnection::Deliver(const pqxx::result& result, size_t max_rows, RowSink& sink) {
+  // libpq holds the whole result (libpqxx 6.4 offers no single-row mode);
+  // the sink gets views into it, so no row is copied before it is mapped.
+  std::vector<Column> columns;
+  for (pqxx::row_size_type c = 0; c < result.columns(); ++c)
+    columns.push_back({result.column_name(c), KindOf(result.column_type(c))});
+  sink.Begin(std::move(columns), std::min<size_t>(result.size(), max_rows));
+  std::vector<CellView> cells;
+  size_t delivered = 0;
+  for (const pqxx::row& row : result) {
+    if (delivered == max_rows) {
+      sink.Truncated();
+      break;
+    }
+    cells.clear();
+    for (const pqxx::field& field : row)
+      cells.push_back(field.is_null() ? CellView() : CellView({field.c_str(), field.size()}));
+    ++delivered;
+    if (!sink.Row(cells)) break;
+  }
+}
+
 Status PostgresConnection::Stream(std::string_view sql, const Deadline& deadline,
                                   std::string_view name, size_t max_rows, RowSink& sink,
                                   const std::vector<SessionSetting>& settings) {
   auto done = Run<bool>(deadline, [&](pqxx::nontransaction& tx,
                                       std::chrono::milliseconds remaining) -> StatusOr<bool> {
-    const pqxx::result result = ExecReadOnly(tx, sql, remaining, name, settings);
-    // libpq holds the whole result (libpqxx 6.4 offers no single-row mode);
-    // the sink gets views into it, so no row is copied before it is mapped.
-    std::vector<Column> columns;
-    for (pqxx::row_size_type c = 0; c < result.columns(); ++c)
-      columns.push_back({result.column_name(c), KindOf(result.column_type(c))});
-    sink.Begin(std::move(columns), std::min<size_t>(result.size(), max_rows));
-    std::vector<CellView> cells;
-    size_t delivered = 0;
-    for (const pqxx::row& row : result) {
-      if (delivered == max_rows) {
-        sink.Truncated();
-        break;
-      }
-      cells.clear();
-      for (const pqxx::field& field : row)
-        cells.push_back(field.is_null() ? CellView() : CellView({field.c_str(), field.size()}));
-      ++delivered;
-      if (!sink.Row(cells)) break;
-    }
+    Deliver(ExecReadOnly(tx, sql, remaining, name, settings), max_rows, sink);
     return true;
   });
   return done.ok() ? Status::Ok() : done.status();
@@ -214,40 +217,47 @@ StatusOr<T> PostgresConnection::Run(
     std::optional<pqxx::nontransaction> open;
     try {
       return body(open.emplace(*conn_), remaining);
-    } catch (const pqxx::statement_completion_unknown& e) {  // A transaction_rollback: first.
-      guard_.MarkBroken();
-      return Status::Unavailable(std::string("postgres: ") + e.what());
-    } catch (const pqxx::transaction_rollback& e) {
-      // 40001 (serialization_failure) and 40P01 (deadlock_detected): on a hot
-      // standby both mean a recovery conflict; the session itself is fine.
-      // Before sql_error: libpqxx 7 derives this from sql_error, 6.4 does not.
-      std::string message = e.what();
-      while (!message.empty() && message.back() == '\n') message.pop_back();
-      if (open) RollbackAfterError(*open);
-      return Status::Aborted("postgres: " + message);
-    } catch (const pqxx::broken_connection& e) {
-      guard_.MarkBroken();
-      return Status::Unavailable(std::string("postgres: connection lost: ") + e.what());
-    } catch (const pqxx::sql_error& e) {
-      bool lost = false;
-      Status status = FromSqlError(e, &lost);
-      // A pipeline reports a lost connection as an error without SQLSTATE.
-      if (!lost && e.sqlstate().empty() && !conn_->is_open()) {
-        lost = true;
-        status = Status::Unavailable(std::string("postgres: connection lost: ") + e.what());
-      }
-      // A session that reached a primary is not kept, whatever it could still do.
-      if (lost || status.code() == Status::Code::kFailedPrecondition)
-        guard_.MarkBroken();
-      else if (open)
-        RollbackAfterError(*open);
-      return status;
-    } catch (const std::exception& e) {
-      guard_.MarkBroken();
-      return Status::Unavailable(std::string("postgres: ") + e.what());
+    } catch (...) {
+      return Failed(std::current_exception(), open ? &*open : nullptr);
     }
   });
 }
 
+Status PostgresConnection::Failed(std::exception_ptr error, pqxx::transaction_base* open) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const pqxx::statement_completion_unknown& e) {  // A transaction_rollback: first.
+    guard_.MarkBroken();
+    return Status::Unavailable(std::string("postgres: ") + e.what());
+  } catch (const pqxx::transaction_rollback& e) {
+    // 40001 (serialization_failure) and 40P01 (deadlock_detected): on a hot
+    // standby both mean a recovery conflict; the session itself is fine.
+    // Before sql_error: libpqxx 7 derives this from sql_error, 6.4 does not.
+    std::string message = e.what();
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    if (open) RollbackAfterError(*open);
+    return Status::Aborted("postgres: " + message);
+  } catch (const pqxx::broken_connection& e) {
+    guard_.MarkBroken();
+    return Status::Unavailable(std::string("postgres: connection lost: ") + e.what());
+  } catch (const pqxx::sql_error& e) {
+    bool lost = false;
+    Status status = FromSqlError(e, &lost);
+    // A pipeline reports a lost connection as an error without SQLSTATE.
+    if (!lost && e.sqlstate().empty() && !conn_->is_open()) {
+      lost = true;
+      status = Status::Unavailable(std::string("postgres: connection lost: ") + e.what());
+    }
+    // A session that reached a primary is not kept, whatever it could still do.
+    if (lost || status.code() == Status::Code::kFailedPrecondition)
+      guard_.MarkBroken();
+    else if (open)
+      RollbackAfterError(*open);
+    return status;
+  } catch (const std::exception& e) {
+    guard_.MarkBroken();
+    return Status::Unavailable(std::string("postgres: ") + e.what());
+  }
+}
 
 }  // namespace rse::postgres

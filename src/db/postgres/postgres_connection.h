@@ -30,6 +30,9 @@ class PostgresConnection final : public Connection {
   Status Stream(std::string_view sql, const Deadline& deadline, std::string_view name,
                 size_t max_rows, RowSink& sink,
                 const std::vector<SessionSetting>& settings) override;
+  // One round trip for the batch (see postgres_batch.cc), on PostgreSQL 13 or
+  // later, outside a snapshot and statement pooling; else one at a time.
+  void StreamBatch(std::vector<BatchStatement>& batch, const Clock& clock) override;
   Status BeginSnapshot(const Deadline& deadline) override;
   void EndSnapshot() override;
   StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
@@ -48,6 +51,16 @@ class PostgresConnection final : public Connection {
   StatusOr<T> Run(const Deadline& deadline,
                   const std::function<StatusOr<T>(pqxx::nontransaction&, std::chrono::milliseconds)>&
                       body);
+  // What a statement's failure means (see connection.h's codes), with its
+  // consequence for the session: rolled back and kept, or broken.
+  Status Failed(std::exception_ptr error, pqxx::transaction_base* open);
+  // Hands `result` to `sink`: at most `max_rows` rows, then Truncated().
+  static void Deliver(const pqxx::result& result, size_t max_rows, RowSink& sink);
+  // Sends batch[first...] as one pipeline and reads the results in order,
+  // each under its own watch; returns where to go on: past the last one
+  // read, or past one that failed (the server skipped the rest).
+  size_t SendAndRead(std::vector<BatchStatement>& batch, size_t first, const Clock& clock,
+                     const SessionGuard::WatchStatement& watch);
   // `sql` in a read-only transaction with a server-side time limit of
   // `remaining`, named after `name` (see db/query_tag.h) when it is not empty:
   // BEGIN READ ONLY, the limits, the gate, `sql` and ROLLBACK, one round trip

@@ -6,6 +6,7 @@
 #include <deque>
 
 #include "backend_fixture.h"
+#include "tcp_proxy.h"
 
 namespace rse::testing {
 namespace {
@@ -102,7 +103,25 @@ TEST_P(StatementBatchTest, EachStatementHasItsOwnDeadlineFromItsOwnStart) {
   EXPECT_EQ(RunningSleeps(env().replicas[0]), 0) << "the stopped statement is gone from the server";
 }
 
-// MariaDB runs a batch one statement at a time: what follows is PostgreSQL's.
+// One round trip for the whole batch, as a proxy between sees it; a failure
+// in the middle costs the rest one more (and PostgreSQL one for its ROLLBACK).
+TEST_P(StatementBatchTest, TheBatchCostsOneRoundTrip) {
+  TcpProxy proxy(env().replicas[0]);
+  auto conn = ConnectTo(proxy.address());
+  ASSERT_TRUE(conn);
+  const int before = proxy.client_turns();
+  Run run = Batch(*conn, {{"SELECT 1 AS a", {}}, {"SELECT 2 AS b", {}}, {"SELECT 3 AS c", {}},
+                          {"SELECT 4 AS d", {}}, {"SELECT 5 AS e", {}}});
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(FirstCell(run, i), std::to_string(i + 1));
+  EXPECT_EQ(proxy.client_turns() - before, 1) << "five statements, one round trip";
+  const int again = proxy.client_turns();
+  run = Batch(*conn, {{"SELECT 1 AS a", {}}, {Failing(), {}}, {"SELECT 3 AS c", {}},
+                      {"SELECT 4 AS d", {}}});
+  EXPECT_EQ(FirstCell(run, 3), "4");
+  EXPECT_EQ(proxy.client_turns() - again, pg() ? 3 : 2);
+}
+
+// What follows is PostgreSQL's.
 class StatementBatchPostgresTest : public StatementBatchTest {};
 
 // PostgreSQL: one message for the whole batch (one round trip across a

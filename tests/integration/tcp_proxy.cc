@@ -67,6 +67,7 @@ void TcpProxy::Accept() {
 void TcpProxy::Pump(int client, int server) {
   char buffer[16384];
   pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+  bool client_spoke_last = false;
   while (!stopping_) {
     if (frozen_) {  // Holds both sockets open and reads nothing.
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -82,6 +83,8 @@ void TcpProxy::Pump(int client, int server) {
         return;
       }
       const int to = i == 0 ? server : client;
+      if (i == 0 && !client_spoke_last) ++client_turns_;
+      client_spoke_last = i == 0;
       for (ssize_t sent = 0; sent < n;) {
         ssize_t w = ::write(to, buffer + sent, static_cast<size_t>(n - sent));
         if (w <= 0) return;

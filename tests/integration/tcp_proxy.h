@@ -25,6 +25,9 @@ class TcpProxy {
   HostPort address() const { return {listen_host_, port_}; }
   void Freeze() { frozen_ = true; }
   void Thaw() { frozen_ = false; }
+  // Times a client spoke after the server had (or first): its round trips,
+  // however its bytes were cut into reads.
+  int client_turns() const { return client_turns_; }
 
  private:
   void Accept();
@@ -36,6 +39,7 @@ class TcpProxy {
   int port_ = 0;
   std::atomic<bool> frozen_ = false;
   std::atomic<bool> stopping_ = false;
+  std::atomic<int> client_turns_ = 0;
   std::mutex mu_;
   std::vector<std::thread> threads_;  // Guarded by mu_.
   std::vector<int> fds_;              // Guarded by mu_.

@@ -67,6 +67,26 @@ void StreamAll(sql::ResultSet& rs, size_t max_rows, RowSink& sink) {
   }
 }
 
+// True when the statement's text returned no other result set; else reads
+// and drops them and says false. Either way nothing is left unread, so the
+// session stays in step: Connector/C++ 1.1 says "no result set" both at the
+// end and for a statement that returned none (its getUpdateCount() is -1 for
+// both), so it keeps asking until several answers in a row were "none".
+bool EndOfResults(sql::Statement& stmt) {
+  constexpr int kNoneInARow = 16;
+  bool more = false;
+  for (int none = 0; none < kNoneInARow;) {
+    if (!stmt.getMoreResults()) {
+      ++none;
+      continue;
+    }
+    none = 0;
+    more = true;
+    std::unique_ptr<sql::ResultSet> rs(stmt.getResultSet());
+  }
+  return !more;
+}
+
 RowSet ReadAll(sql::ResultSet& rs) {
   RowSetSink sink;
   StreamAll(rs, kNoRowLimit, sink);
@@ -96,22 +116,16 @@ Status MysqlConnection::Stream(std::string_view sql, const Deadline& deadline,
     return Status::InvalidArgument(
         "mysql: [query.settings] needs MariaDB's SET STATEMENT ... FOR; this server is MySQL");
   }
-  const std::string statement(WithoutTrailingSemicolons(sql));
-  // The query's own settings, for this statement only (SET STATEMENT ... FOR).
-  std::string scoped;
-  for (const SessionSetting& setting : settings) scoped += ", " + setting.name + " = " + setting.literal;
-  const std::string tag = QueryComment(name);  // Leads, so the processlist shows it first.
   auto done = Run<bool>(deadline, [&](sql::Statement& stmt, double seconds) -> StatusOr<bool> {
-    char limit[64];
     bool has_rows;
     if (info_.mariadb) {
-      std::snprintf(limit, sizeof limit, "SET STATEMENT max_statement_time = %.3f", seconds);
-      has_rows = stmt.execute(tag + limit + scoped + " FOR " + statement);
+      has_rows = stmt.execute(Statement(sql, name, seconds, settings));
     } else {
+      char limit[64];
       std::snprintf(limit, sizeof limit, "SET SESSION max_execution_time = %lld",
                     static_cast<long long>(seconds * 1000));
       stmt.execute(limit);
-      has_rows = stmt.execute(tag + statement);
+      has_rows = stmt.execute(Statement(sql, name, seconds, settings));
     }
     if (!has_rows) {
       // SET, USE, SELECT ... INTO: session state the next query would inherit
@@ -122,11 +136,39 @@ Status MysqlConnection::Stream(std::string_view sql, const Deadline& deadline,
           "mysql: the query returned no result set: only statements that return rows (SELECT, "
           "SHOW...) may be catalog queries; the session it ran on is closed");
     }
-    std::unique_ptr<sql::ResultSet> rs(stmt.getResultSet());
-    StreamAll(*rs, max_rows, sink);
-    return true;
+    {
+      std::unique_ptr<sql::ResultSet> rs(stmt.getResultSet());
+      StreamAll(*rs, max_rows, sink);
+    }
+    // Sessions take several statements in one message (for batches): text
+    // that held more than one ran them all, and what they returned is read
+    // here so that nothing is left for the next statement. One statement per
+    // query, as on PostgreSQL's pipelines.
+    if (EndOfResults(stmt)) return true;
+    guard_.MarkBroken();  // What else the text did to the session is not known.
+    return Status::InvalidArgument(
+        "mysql: the query holds several statements; a catalog query must be one");
   });
   return done.ok() ? Status::Ok() : done.status();
+}
+
+std::string MysqlConnection::Statement(std::string_view sql, std::string_view name,
+                                       double seconds,
+                                       const std::vector<SessionSetting>& settings) const {
+  const std::string tag = QueryComment(name);  // Leads, so the processlist shows it first.
+  // On a line of its own: a trailing "-- comment" must not swallow what follows.
+  const std::string statement = "\n" + std::string(WithoutTrailingSemicolons(sql)) + "\n";
+  if (!info_.mariadb) return tag + statement;  // MySQL: limited by the session (see Stream).
+  // The query's own settings, for this statement only (SET STATEMENT ... FOR).
+  std::string scoped;
+  for (const SessionSetting& setting : settings) scoped += ", " + setting.name + " = " + setting.literal;
+  char limit[64];
+  std::snprintf(limit, sizeof limit, "SET STATEMENT max_statement_time = %.3f", seconds);
+  return tag + limit + scoped + " FOR" + statement;
+}
+
+void MysqlConnection::StreamResult(sql::ResultSet& rs, size_t max_rows, RowSink& sink) {
+  StreamAll(rs, max_rows, sink);
 }
 
 Status MysqlConnection::BeginSnapshot(const Deadline& deadline) {
@@ -174,18 +216,22 @@ StatusOr<ReplicaState> MysqlConnection::Probe(const Deadline& deadline) {
   return Run<ReplicaState>(deadline, [&](sql::Statement& stmt, double) -> StatusOr<ReplicaState> {
     ReplicaState state;
     bool read_only = false;
+    // Both statements in one message: one round trip.
+    const std::string replica_status = info_.mariadb ? "SHOW SLAVE STATUS" : "SHOW REPLICA STATUS";
     {
       // MariaDB: Galera is on when wsrep_on is. MySQL: Group Replication has ONLINE members.
       // Then which server this is (server_id is unique in a replication topology).
-      std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery(
-          info_.mariadb
+      stmt.execute(
+          (info_.mariadb
               ? "SELECT @@global.read_only, (SELECT VARIABLE_VALUE FROM "
                 "information_schema.GLOBAL_VARIABLES "
                 "WHERE VARIABLE_NAME = 'WSREP_ON'), "
                 "CONCAT(@@hostname, ':', @@port, '/', @@server_id)"
               : "SELECT @@global.read_only OR @@global.super_read_only, (SELECT COUNT(*) FROM "
                 "performance_schema.replication_group_members WHERE MEMBER_STATE = 'ONLINE'), "
-                "CONCAT(@@hostname, ':', @@port, '/', @@server_id)"));
+                "CONCAT(@@hostname, ':', @@port, '/', @@server_id)") +
+          std::string("; ") + replica_status);
+      std::unique_ptr<sql::ResultSet> rs(stmt.getResultSet());
       rs->next();
       read_only = rs->getInt(1) == 1;
       std::string election = rs->isNull(2) ? "" : std::string(rs->getString(2));
@@ -194,8 +240,11 @@ StatusOr<ReplicaState> MysqlConnection::Probe(const Deadline& deadline) {
         state.election = "MySQL Group Replication";
       if (!rs->isNull(3)) state.server = rs->getString(3);
     }
-    std::unique_ptr<sql::ResultSet> rs(
-        stmt.executeQuery(info_.mariadb ? "SHOW SLAVE STATUS" : "SHOW REPLICA STATUS"));
+    if (!stmt.getMoreResults()) {
+      guard_.MarkBroken();
+      return Status::Internal("mysql: " + replica_status + " returned nothing");
+    }
+    std::unique_ptr<sql::ResultSet> rs(stmt.getResultSet());
     RowSet status = ReadAll(*rs);
     auto column = [&](std::initializer_list<const char*> names) -> Cell {
       for (size_t c = 0; c < status.columns.size(); ++c) {
@@ -228,16 +277,24 @@ StatusOr<T> MysqlConnection::Run(const Deadline& deadline,
     try {
       std::unique_ptr<sql::Statement> stmt(session_->createStatement());
       return body(*stmt, remaining.count() / 1000.0);
-    } catch (const sql::SQLException& e) {
-      bool lost = false;
-      Status status = FromSqlException(e, &lost);
-      if (lost) guard_.MarkBroken();
-      return status;
-    } catch (const std::exception& e) {
-      guard_.MarkBroken();
-      return Status::Unavailable(std::string("mysql: ") + e.what());
+    } catch (...) {
+      return Failed(std::current_exception());
     }
   });
+}
+
+Status MysqlConnection::Failed(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const sql::SQLException& e) {
+    bool lost = false;
+    Status status = FromSqlException(e, &lost);
+    if (lost) guard_.MarkBroken();
+    return status;
+  } catch (const std::exception& e) {
+    guard_.MarkBroken();
+    return Status::Unavailable(std::string("mysql: ") + e.what());
+  }
 }
 
 void MysqlConnection::Cancel() {

@@ -4,6 +4,8 @@
 // it runs past that (the connector cannot cancel).
 #pragma once
 
+#include <cppconn/resultset.h>
+
 #include <memory>
 
 #include "db/connection.h"
@@ -25,6 +27,9 @@ class MysqlConnection final : public Connection {
                 const std::vector<SessionSetting>& settings) override;
   Status BeginSnapshot(const Deadline& deadline) override;
   void EndSnapshot() override;
+  // MariaDB: one message for the batch (see mysql_batch.cc); MySQL, inside a
+  // snapshot, or with a statement that holds ";": one at a time.
+  void StreamBatch(std::vector<BatchStatement>& batch, const Clock& clock) override;
   Status UseDatabase(const std::string& database, const Deadline& deadline) override;
   StatusOr<ReplicaState> Probe(const Deadline& deadline) override;
   void Cancel() override;
@@ -33,6 +38,21 @@ class MysqlConnection final : public Connection {
   bool Unresponsive() const override { return guard_.Unresponsive(); }
 
  private:
+  // What a statement's failure means (see connection.h); a lost session is
+  // marked broken.
+  Status Failed(std::exception_ptr error);
+  // Sends batch[first...] in one message (MariaDB: SET STATEMENT
+  // max_statement_time = ... FOR each) and reads the results in order, each
+  // under its own watch; returns where to go on: past the last one read, or
+  // past one that failed (the server ran none after it).
+  size_t SendAndRead(std::vector<BatchStatement>& batch, size_t first, const Clock& clock,
+                     const SessionGuard::WatchStatement& watch);
+  // Hands `rs` to `sink`: at most `max_rows` rows, then Truncated().
+  static void StreamResult(sql::ResultSet& rs, size_t max_rows, RowSink& sink);
+  // Builds the text of one statement: the tag, its limit and settings, the SQL.
+  std::string Statement(std::string_view sql, std::string_view name, double seconds,
+                        const std::vector<SessionSetting>& settings) const;
+
   template <typename T>
   StatusOr<T> Run(const Deadline& deadline,
                   const std::function<StatusOr<T>(sql::Statement&, double)>& body);

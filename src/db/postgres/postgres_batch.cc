@@ -81,6 +81,7 @@ size_t PostgresConnection::SendAndRead(std::vector<BatchStatement>& batch, size_
     }
     pipe->resume();
   } catch (...) {
+    if (pipe) Settle(*pipe);
     pipe.reset();
     BatchStatement& statement = batch[first];
     statement.ran = true;
@@ -103,13 +104,14 @@ size_t PostgresConnection::SendAndRead(std::vector<BatchStatement>& batch, size_
       result = pipe->retrieve(entries[k].statement);
       pipe->retrieve(entries[k].rollback);
     } catch (...) {
-      // The server skipped the rest of the message: the pipeline has nothing
-      // pending, and the failed transaction is rolled back (or the session
-      // goes) before anything else is sent.
+      // The server skipped the rest of the message; the failed transaction
+      // is rolled back (or the session goes) before anything else is sent.
+      const std::exception_ptr error = std::current_exception();
+      Settle(*pipe);
       pipe.reset();
       statement.finished = clock.Now();
       const bool stopped = guard_.CancelledInStatement();
-      statement.status = Failed(std::current_exception(), &*tx);
+      statement.status = Failed(error, &*tx);
       if (stopped && statement.status.code() == Status::Code::kUnavailable) {
         statement.status = Status::DeadlineExceeded(
             "postgres: stopped at its deadline; the server did not answer in time and the "

@@ -54,6 +54,11 @@ class PostgresConnection final : public Connection {
   // What a statement's failure means (see connection.h's codes), with its
   // consequence for the session: rolled back and kept, or broken.
   Status Failed(std::exception_ptr error, pqxx::transaction_base* open);
+  // After a statement of `pipe` failed: reads the end of its message, so
+  // that the pipeline has nothing pending when it goes (libpqxx would send a
+  // cancel, a new connection to the server, for each statement pending).
+  // Nothing to read on a lost connection.
+  void Settle(pqxx::pipeline& pipe);
   // Hands `result` to `sink`: at most `max_rows` rows, then Truncated().
   static void Deliver(const pqxx::result& result, size_t max_rows, RowSink& sink);
   // Sends batch[first...] as one pipeline and reads the results in order,

@@ -83,12 +83,17 @@ pqxx::result PostgresConnection::ExecReadOnly(pqxx::nontransaction& tx, std::str
     const pqxx::pipeline::query_id query = pipe.insert(statement);
     const pqxx::pipeline::query_id rollback = pipe.insert("ROLLBACK");
     pipe.resume();
-    // In order: the first failure (the gate's, on a primary) is the one thrown.
-    for (pqxx::pipeline::query_id id : ids) pipe.retrieve(id);
-    pqxx::result result = pipe.retrieve(query);  // Throws the statement's error.
-    pipe.retrieve(rollback);
-    pipe.complete();  // Every result read: nothing left for the pipeline to cancel.
-    return result;
+    try {
+      // In order: the first failure (the gate's, on a primary) is the one thrown.
+      for (pqxx::pipeline::query_id id : ids) pipe.retrieve(id);
+      pqxx::result result = pipe.retrieve(query);  // Throws the statement's error.
+      pipe.retrieve(rollback);
+      pipe.complete();  // Every result read: nothing left for the pipeline to cancel.
+      return result;
+    } catch (...) {
+      Settle(pipe);
+      throw;
+    }
   }
   // Maybe several statements (or a ";" in a literal): a pipeline needs one
   // result per statement, so the SQL goes last in one string, whose last
@@ -126,17 +131,31 @@ pqxx::result PostgresConnection::ExecInSnapshot(pqxx::nontransaction& tx,
     const pqxx::pipeline::query_id query = pipe.insert(statement);
     const pqxx::pipeline::query_id undo[] = {pipe.insert(rollback_to), pipe.insert(release)};
     pipe.resume();
-    for (pqxx::pipeline::query_id id : ids) pipe.retrieve(id);
-    pqxx::result result = pipe.retrieve(query);
-    for (pqxx::pipeline::query_id id : undo) pipe.retrieve(id);
-    pipe.complete();
-    return result;
+    try {
+      for (pqxx::pipeline::query_id id : ids) pipe.retrieve(id);
+      pqxx::result result = pipe.retrieve(query);
+      for (pqxx::pipeline::query_id id : undo) pipe.retrieve(id);
+      pipe.complete();
+      return result;
+    } catch (...) {
+      Settle(pipe);
+      throw;
+    }
   }
   std::string text;
   for (const std::string& prefix : sent) text += prefix + "; ";
   pqxx::result result = tx.exec(text + statement);
   tx.exec(rollback_to + "; " + release);
   return result;
+}
+
+void PostgresConnection::Settle(pqxx::pipeline& pipe) {
+  if (!conn_->is_open()) return;
+  try {
+    pipe.flush();
+  } catch (const std::exception&) {
+    // Lost meanwhile: libpq has closed the socket, so no cancel can go out.
+  }
 }
 
 void PostgresConnection::RollbackAfterError(pqxx::transaction_base& tx) {

@@ -1,0 +1,104 @@
+// MysqlConnection's batches (MariaDB): a connection's catalog statements of
+// one scrape in one message (the session takes several statements), so that
+// a replica across a network costs one round trip for all of them. Each keeps
+// what it has alone: its tag, its own SET STATEMENT max_statement_time (the
+// server times each statement from its own start), its settings, and its own
+// watch by the watchdog, armed when the one before it answered. The
+// session's transactions are read-only, as for every statement.
+//
+// After an error the server runs nothing more of the message: the rest go in
+// the next one, so one statement's failure costs the others a round trip,
+// not their results. MySQL limits a statement through the session
+// (max_execution_time), so its statements go one at a time.
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+
+#include <string>
+#include <vector>
+
+#include "db/mysql/mysql_connection.h"
+
+namespace rse::mysql {
+
+void MysqlConnection::StreamBatch(std::vector<BatchStatement>& batch, const Clock& clock) {
+  bool together = batch.size() > 1 && info_.mariadb && !in_snapshot_;
+  for (const BatchStatement& statement : batch) together = together && Batchable(statement.sql);
+  if (!together) return Connection::StreamBatch(batch, clock);
+  EnsureThreadInit(driver_);
+  size_t next = 0;
+  while (next < batch.size()) {
+    const Status begun = guard_.RunBatch([&](const SessionGuard::WatchStatement& watch) {
+      next = SendAndRead(batch, next, clock, watch);
+    });
+    if (!begun.ok()) return;  // Unusable: the rest did not run.
+  }
+}
+
+size_t MysqlConnection::SendAndRead(std::vector<BatchStatement>& batch, size_t first,
+                                    const Clock& clock,
+                                    const SessionGuard::WatchStatement& watch) {
+  const TimePoint sent_at = clock.Now();
+  static const std::vector<SessionSetting> kNone;
+  std::string text;
+  size_t count = 0;
+  for (size_t i = first; i < batch.size(); ++i) {
+    const BatchStatement& statement = batch[i];
+    // The server counts each limit from the statement's own start; here from
+    // the send, which is no later.
+    const auto remaining = statement.deadline.From(sent_at).Remaining(clock);
+    if (remaining.count() <= 0) break;
+    if (count > 0) text += ";";
+    text += Statement(statement.sql, statement.name, remaining.count() / 1000.0,
+                      statement.settings ? *statement.settings : kNone);
+    ++count;
+  }
+  if (count == 0) {  // Out of time before it was sent: not sent.
+    batch[first].ran = true;
+    batch[first].started = batch[first].finished = sent_at;
+    batch[first].status = Status::DeadlineExceeded("not started before the deadline");
+    return first + 1;
+  }
+  TimePoint started = sent_at;
+  std::unique_ptr<sql::Statement> stmt;
+  for (size_t k = 0; k < count; ++k) {
+    BatchStatement& statement = batch[first + k];
+    statement.started = started;
+    statement.ran = true;
+    watch(statement.deadline.From(started));
+    try {
+      bool has_rows;
+      if (k == 0) {
+        stmt.reset(session_->createStatement());
+        has_rows = stmt->execute(text);
+      } else {
+        has_rows = stmt->getMoreResults();
+      }
+      statement.finished = started = clock.Now();
+      if (!has_rows) {
+        // As in Stream(): session state the next statement would inherit.
+        // What the rest of the message did is not read: the session goes.
+        guard_.MarkBroken();
+        statement.status = Status::InvalidArgument(
+            "mysql: the query returned no result set: only statements that return rows (SELECT, "
+            "SHOW...) may be catalog queries; the session it ran on is closed");
+        return batch.size();
+      }
+      std::unique_ptr<sql::ResultSet> rs(stmt->getResultSet());
+      StreamResult(*rs, statement.max_rows, *statement.sink);
+      statement.status = Status::Ok();
+    } catch (...) {
+      statement.finished = clock.Now();
+      const bool stopped = guard_.CancelledInStatement();
+      statement.status = Failed(std::current_exception());
+      if (stopped && statement.status.code() == Status::Code::kUnavailable) {
+        statement.status = Status::DeadlineExceeded(
+            "mysql: stopped at its deadline; the server did not answer in time and the session "
+            "was closed");
+      }
+      return first + k + 1;
+    }
+  }
+  return first + count;
+}
+
+}  // namespace rse::mysql

@@ -99,11 +99,25 @@ class Exporter:
         return self.process.pid
 
     def figures(self):
-        """RSS (KiB), open fds and threads now."""
+        """RSS (KiB), open fds and threads now; of the threads, how many are web
+        handlers ("rse-http": idle ones leave only 30 s after their last request,
+        so a count of threads that must stay flat leaves them out)."""
         status = open("/proc/%d/status" % self.pid).read()
         field = lambda name: int(status.split(name + ":")[1].split()[0])
+        handlers = 0
+        for task in os.listdir("/proc/%d/task" % self.pid):
+            try:
+                handlers += open("/proc/%d/task/%s/comm" % (self.pid, task)).read().strip() == "rse-http"
+            except OSError:
+                pass  # Exited meanwhile.
         return {"rss_kib": field("VmRSS"), "fds": len(os.listdir("/proc/%d/fd" % self.pid)),
-                "threads": field("Threads")}
+                "threads": field("Threads"), "web_handlers": handlers}
+
+    @staticmethod
+    def flat(warm, end, slack=4):
+        """Whether fds and threads (web handlers aside) stayed within `slack` of `warm`."""
+        others = lambda figures: figures["threads"] - figures["web_handlers"]
+        return end["fds"] <= warm["fds"] + slack and others(end) <= others(warm) + slack
 
     def settled_figures(self, settle_seconds=30):
         """The figures once the threads that serve idle connections exited (the

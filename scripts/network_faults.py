@@ -187,7 +187,7 @@ def run_engine(args, engine, work):
             print("    exporter after %s: %s" % (name, exporter.figures()))
         end = exporter.settled_figures()
         print("%s: exporter after warm-up %s, at the end (idle threads gone) %s" % (engine, warm, end))
-        ok &= end["fds"] <= warm["fds"] + 4 and end["threads"] <= warm["threads"] + 4
+        ok &= exporter.flat(warm, end)
     finally:
         client.close()
         if not exporter.stop():

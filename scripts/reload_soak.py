@@ -180,8 +180,7 @@ def soak_reloads(args, work, binary):
         print("    " + failure)
     print("reloads: exporter after warm-up %s, at the end (idle threads gone) %s" % (warm, end))
     return (clean and failed_reloads == 0 and not results.get("failed") and not results.get("mix")
-            and not results.get("none") and end["fds"] <= warm["fds"] + 4
-            and end["threads"] <= warm["threads"] + 4)
+            and not results.get("none") and exporter.flat(warm, end))
 
 
 def tls_context(certs):

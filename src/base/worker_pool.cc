@@ -1,11 +1,13 @@
 #include "base/worker_pool.h"
 
+#include <pthread.h>
+
 namespace rse {
 
 WorkerPool::WorkerPool(size_t min_threads, size_t max_threads,
-                                     std::chrono::milliseconds idle_exit)
+                       std::chrono::milliseconds idle_exit, const char* name)
     : min_threads_(min_threads), max_threads_(std::max(max_threads, min_threads)),
-      idle_exit_(idle_exit) {}
+      idle_exit_(idle_exit), name_(name) {}
 
 WorkerPool::~WorkerPool() { Shutdown(); }
 
@@ -23,6 +25,7 @@ void WorkerPool::Run(std::function<void()> fn) {
 }
 
 void WorkerPool::Work(std::list<std::thread>::iterator self) {
+  pthread_setname_np(pthread_self(), name_);  // Longer names fail and leave the old one.
   MutexLock lock(&mu_);
   while (true) {
     ++idle_;

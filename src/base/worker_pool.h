@@ -19,8 +19,11 @@ namespace rse {
 
 class WorkerPool {
  public:
+  // `name` (at most 15 characters) names the threads, as ps and /proc show
+  // them: which pool a thread is in, for whoever counts them.
   WorkerPool(size_t min_threads, size_t max_threads,
-             std::chrono::milliseconds idle_exit = std::chrono::seconds(30));
+             std::chrono::milliseconds idle_exit = std::chrono::seconds(30),
+             const char* name = "rse-worker");
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -41,6 +44,7 @@ class WorkerPool {
   const size_t min_threads_;
   const size_t max_threads_;
   const std::chrono::milliseconds idle_exit_;
+  const char* const name_;
   mutable Mutex mu_;
   CondVar work_;
   std::deque<std::function<void()>> jobs_ GUARDED_BY(mu_);

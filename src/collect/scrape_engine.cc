@@ -61,7 +61,8 @@ ScrapeEngine::ScrapeEngine(std::vector<QuerySpec> queries, ScrapeEngineOptions o
       stats_(queries_),
       runner_(clock),
       tasks_(static_cast<size_t>(std::max(1, options.workers)),
-             static_cast<size_t>(std::max(1, options.workers))) {
+             static_cast<size_t>(std::max(1, options.workers)), std::chrono::seconds(30),
+             "rse-query") {
   std::map<std::string, int> producers;
   for (const QuerySpec& query : queries_)
     for (const MetricSpec& metric : query.metrics) ++producers[metric.name];

@@ -16,7 +16,8 @@ class HttpTransport::Impl {
         acceptor_(ioc_),
         retry_(ioc_),
         workers_(std::max<size_t>(1, options.min_threads),
-                 std::max(options.min_threads, options.max_threads)),
+                 std::max(options.min_threads, options.max_threads), std::chrono::seconds(30),
+                 kHandlerThreadName),
         shared_{options, std::move(handler), &workers_, {}},
         tls_(std::move(tls)),
         logger_(logger) {}

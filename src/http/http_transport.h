@@ -21,6 +21,10 @@
 
 namespace rse {
 
+// What ps and /proc call the handler threads: tests count the threads beside
+// them (idle ones leave only after 30 s).
+inline constexpr const char* kHandlerThreadName = "rse-http";
+
 struct TransportOptions {
   std::chrono::milliseconds request{5000};     // From a request's first byte to its last.
   std::chrono::milliseconds keep_alive{2000};  // Idle between requests.

@@ -194,6 +194,26 @@ std::optional<MetricSpec> ParseMetric(TableReader& r) {
   return metric;
 }
 
+// A query's timeout, cache and max_staleness.
+void ParseTimes(TableReader& q, QuerySpec* query) {
+  if (auto timeout = q.Duration("timeout")) {
+    if (timeout->count() <= 0) q.Error("timeout", "must be positive");
+    query->timeout = timeout;
+  }
+  if (auto cache = q.Duration("cache")) {
+    if (*cache < std::chrono::seconds(1)) q.Error("cache", "must be at least 1s");
+    query->cache = cache;
+    query->max_staleness = 2 * *cache;
+  }
+  if (auto staleness = q.Duration("max_staleness")) {
+    if (!query->cache)
+      q.Error("max_staleness", "only applies to a query with cache");
+    else if (*staleness < *query->cache)
+      q.Error("max_staleness", "must be at least as long as cache");
+    query->max_staleness = *staleness;
+  }
+}
+
 std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
                                     std::vector<std::string>* errors) {
   r.RejectUnknownKeys(TableDocNamed("query"));
@@ -232,22 +252,7 @@ std::optional<QuerySpec> ParseQuery(TableReader& r, const std::string& file,
             "a snapshot runs on one session, in one database: a query with databases or "
             "databases_query cannot be in one");
   }
-  if (auto timeout = q.Duration("timeout")) {
-    if (timeout->count() <= 0) q.Error("timeout", "must be positive");
-    query.timeout = timeout;
-  }
-  if (auto cache = q.Duration("cache")) {
-    if (*cache < std::chrono::seconds(1)) q.Error("cache", "must be at least 1s");
-    query.cache = cache;
-    query.max_staleness = 2 * *cache;
-  }
-  if (auto staleness = q.Duration("max_staleness")) {
-    if (!query.cache)
-      q.Error("max_staleness", "only applies to a query with cache");
-    else if (*staleness < *query.cache)
-      q.Error("max_staleness", "must be at least as long as cache");
-    query.max_staleness = *staleness;
-  }
+  ParseTimes(q, &query);
   if (auto max_series = q.Integer("max_series", 1, 1'000'000)) query.max_series = *max_series;
   const toml::array* metrics = q.TableArray("metrics");
   if (!metrics && !q.Has("metrics"))

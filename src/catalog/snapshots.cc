@@ -68,6 +68,36 @@ void ParseSnapshotTables(const toml::table& root, const std::string& file,
   }
 }
 
+namespace {
+
+// Each snapshot's queries: at most kMaxSnapshotQueries, and the settings
+// they share (kShared) as its first query has them.
+void CheckSnapshotsAgree(const std::vector<QuerySpec>& queries, std::vector<std::string>* errors) {
+  // The first query of each snapshot sets what the others must match.
+  std::map<std::string, const QuerySpec*> leader;
+  std::map<std::string, size_t> sizes;
+  for (const QuerySpec& query : queries) {
+    if (query.snapshot.empty()) continue;
+    if (++sizes[query.snapshot] == kMaxSnapshotQueries + 1) {
+      errors->push_back(query.where + ": query '" + query.name + "': snapshot: snapshot '" +
+                        query.snapshot + "' has more than " + std::to_string(kMaxSnapshotQueries) +
+                        " queries");
+    }
+    auto [first, fresh] = leader.emplace(query.snapshot, &query);
+    if (fresh) continue;
+    for (const Shared& shared : kShared) {
+      if (shared.same(query, *first->second)) continue;
+      errors->push_back(query.where + ": query '" + query.name + "': " + shared.key +
+                        ": differs from query '" + first->second->name + "' (" +
+                        first->second->where + ") of the same snapshot '" + query.snapshot +
+                        "': a snapshot's queries run together, so they share group, timeout, "
+                        "cache and max_staleness");
+    }
+  }
+}
+
+}  // namespace
+
 void ResolveSnapshots(const std::vector<SnapshotTable>& tables, std::vector<QuerySpec>* queries,
                       std::vector<std::string>* errors) {
   std::map<std::string, QuerySpec*> by_name;
@@ -125,27 +155,7 @@ void ResolveSnapshots(const std::vector<SnapshotTable>& tables, std::vector<Quer
     }
     query.snapshot_position = implicit_positions[query.snapshot]++;
   }
-  // The first query of each snapshot sets what the others must match.
-  std::map<std::string, const QuerySpec*> leader;
-  std::map<std::string, size_t> sizes;
-  for (const QuerySpec& query : *queries) {
-    if (query.snapshot.empty()) continue;
-    if (++sizes[query.snapshot] == kMaxSnapshotQueries + 1) {
-      errors->push_back(query.where + ": query '" + query.name + "': snapshot: snapshot '" +
-                        query.snapshot + "' has more than " + std::to_string(kMaxSnapshotQueries) +
-                        " queries");
-    }
-    auto [first, fresh] = leader.emplace(query.snapshot, &query);
-    if (fresh) continue;
-    for (const Shared& shared : kShared) {
-      if (shared.same(query, *first->second)) continue;
-      errors->push_back(query.where + ": query '" + query.name + "': " + shared.key +
-                        ": differs from query '" + first->second->name + "' (" +
-                        first->second->where + ") of the same snapshot '" + query.snapshot +
-                        "': a snapshot's queries run together, so they share group, timeout, "
-                        "cache and max_staleness");
-    }
-  }
+  CheckSnapshotsAgree(*queries, errors);
 }
 
 }  // namespace rse

@@ -93,15 +93,6 @@ bool ScrapeEngine::Exclusive(const QuerySpec& query) const {
   return !shared_queries_.count(query.name);
 }
 
-Deadline ScrapeEngine::QueryDeadline(const QuerySpec& query, const Deadline& scrape) const {
-  return DeadlineRule(query, scrape).From(clock_->Now());
-}
-
-StatementDeadline ScrapeEngine::DeadlineRule(const QuerySpec& query, const Deadline& scrape) const {
-  if (query.cache) return {std::nullopt, query.timeout.value_or(options_.default_refresh_timeout)};
-  return {scrape, query.timeout};
-}
-
 namespace {
 
 double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).count(); }

@@ -48,6 +48,42 @@ struct DatabaseResult {
   std::shared_ptr<QueryOutcome> outcome;  // Null when it never ran.
 };
 
+// Joins each database's result into `outcome`: its run, rows and mapping
+// errors (named after the database), and the samples of those that
+// succeeded, each with the database's `label`.
+void MergeDatabases(const std::vector<std::string>& databases, const std::vector<DatabaseRun>& runs,
+                    const std::vector<std::shared_ptr<QueryOutcome>>& outcomes,
+                    const std::string& label, QueryOutcome* outcome) {
+  std::map<std::string, size_t> family_at;  // Name → index in outcome->families.
+  for (size_t i = 0; i < databases.size(); ++i) {
+    const std::string& database = databases[i];
+    outcome->databases.push_back(runs[i]);
+    const std::shared_ptr<QueryOutcome>& part = outcomes[i];
+    if (!part) continue;
+    outcome->rows += part->rows;
+    for (MappingError error : part->mapping_errors) {
+      // The error that failed a database is counted with the database.
+      if (!part->ok() && error.reason == part->reason) continue;
+      error.message = "database \"" + database + "\": " + error.message;
+      outcome->mapping_errors.push_back(std::move(error));
+    }
+    if (!part->ok()) continue;
+    outcome->series += part->series;
+    for (MetricFamily& family : part->families) {
+      auto [at, fresh] = family_at.emplace(family.name, outcome->families.size());
+      if (fresh) {
+        outcome->families.push_back(
+            {family.name, family.help, family.type, {}, {}, family.unit});
+      }
+      std::vector<Sample>& samples = outcome->families[at->second].samples;
+      for (Sample& sample : family.samples) {
+        sample.labels.insert(sample.labels.begin(), Label{label, database});
+        samples.push_back(std::move(sample));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 // The databases of one execution, shared by the threads that run them.
@@ -115,35 +151,7 @@ SharedOutcome ScrapeEngine::RunFanOut(const Task& task, ScrapeSession& session,
   outcome->duration_seconds = Seconds(outcome->finished_at - began);
   outcome->wait_seconds = Seconds(began - task.execution->planned_at);
   outcome->replica = session.Label(member);
-  std::map<std::string, size_t> family_at;  // Name → index in outcome->families.
-  const std::string& label = query.fan_out->label;
-  for (size_t i = 0; i < run->databases.size(); ++i) {
-    const std::string& database = run->databases[i];
-    outcome->databases.push_back(run->runs[i]);
-    const std::shared_ptr<QueryOutcome>& part = run->outcomes[i];
-    if (!part) continue;
-    outcome->rows += part->rows;
-    for (MappingError error : part->mapping_errors) {
-      // The error that failed a database is counted with the database.
-      if (!part->ok() && error.reason == part->reason) continue;
-      error.message = "database \"" + database + "\": " + error.message;
-      outcome->mapping_errors.push_back(std::move(error));
-    }
-    if (!part->ok()) continue;
-    outcome->series += part->series;
-    for (MetricFamily& family : part->families) {
-      auto [at, fresh] = family_at.emplace(family.name, outcome->families.size());
-      if (fresh) {
-        outcome->families.push_back(
-            {family.name, family.help, family.type, {}, {}, family.unit});
-      }
-      std::vector<Sample>& samples = outcome->families[at->second].samples;
-      for (Sample& sample : family.samples) {
-        sample.labels.insert(sample.labels.begin(), Label{label, database});
-        samples.push_back(std::move(sample));
-      }
-    }
-  }
+  MergeDatabases(run->databases, run->runs, run->outcomes, query.fan_out->label, outcome.get());
   return outcome;
 }
 

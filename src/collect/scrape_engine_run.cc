@@ -13,6 +13,15 @@ double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).
 
 }  // namespace
 
+Deadline ScrapeEngine::QueryDeadline(const QuerySpec& query, const Deadline& scrape) const {
+  return DeadlineRule(query, scrape).From(clock_->Now());
+}
+
+StatementDeadline ScrapeEngine::DeadlineRule(const QuerySpec& query, const Deadline& scrape) const {
+  if (query.cache) return {std::nullopt, query.timeout.value_or(options_.default_refresh_timeout)};
+  return {scrape, query.timeout};
+}
+
 Status ScrapeEngine::ReadyToRun(const QuerySpec& query, ScrapeSession& session,
                                std::optional<Lease>* lease) {
   if (!query.cache && session.deadline().Expired(*clock_))

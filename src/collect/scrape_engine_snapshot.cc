@@ -16,6 +16,20 @@ double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).
 // share a number with a run of this one.
 std::atomic<uint64_t> snapshot_runs{0};
 
+// The outcome of a snapshot's query that could not run: the session ended
+// with the failure of query `name` (`cause`), for the same reason.
+std::shared_ptr<QueryOutcome> EndedBy(const std::string& name, const QueryOutcome& cause,
+                                      TimePoint now) {
+  std::string message = "not run: the snapshot's session ended with the failure of query '" +
+                        name + "': " + cause.status.message();
+  auto part = std::make_shared<QueryOutcome>(QueryOutcome::Failed(
+      cause.reason, cause.reason == QueryError::kTimeout
+                        ? Status::DeadlineExceeded(std::move(message))
+                        : Status::InvalidArgument(std::move(message))));
+  part->finished_at = now;
+  return part;
+}
+
 }  // namespace
 
 std::vector<ScrapeEngine::Unit> ScrapeEngine::PlanUnits(const std::vector<QuerySpec>& queries) {
@@ -76,14 +90,7 @@ SharedOutcome ScrapeEngine::RunSnapshot(const Task& task, ScrapeSession& session
       for (const QuerySpec* query : unit.queries) {
         std::shared_ptr<QueryOutcome> part;
         if (ended) {
-          const QueryOutcome& cause = *bundle->parts[*ended];
-          std::string message = "not run: the snapshot's session ended with the failure of query '" +
-                                unit.queries[*ended]->name + "': " + cause.status.message();
-          part = std::make_shared<QueryOutcome>(QueryOutcome::Failed(
-              cause.reason, cause.reason == QueryError::kTimeout
-                                ? Status::DeadlineExceeded(std::move(message))
-                                : Status::InvalidArgument(std::move(message))));
-          part->finished_at = clock_->Now();
+          part = EndedBy(unit.queries[*ended]->name, *bundle->parts[*ended], clock_->Now());
         } else {
           part = runner_.Run(*query, connection, deadline, Exclusive(*query));
           if (!part->ok() && part->reason == QueryError::kRecoveryConflict)

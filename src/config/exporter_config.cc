@@ -75,21 +75,8 @@ void ReadScrape(TableReader& r, ScrapeConfig& scrape) {
   }
 }
 
-void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& config,
-                 ConfigChecks checks) {
-  ClusterConfig& cluster = config.cluster;
-  r.RejectUnknownKeys(TableDocNamed("cluster"));
-  for (auto [key, field] : {std::pair{"name", &cluster.name},
-                            {"database", &cluster.database},
-                            {"user", &cluster.user}}) {
-    if (auto v = r.String(key, /*required=*/true)) {
-      if (v->empty()) r.Error(key, "must not be empty");
-      *field = *v;
-    }
-  }
-  if (!r.Has("engine")) r.Error("engine", "required (\"postgres\" or \"mysql\")");
-  if (auto v = ReadEnum(r, "engine", kEngines)) cluster.engine = *v;
-  ReadClusterPassword(r, base_dir, cluster, config.warnings, checks);
+// [cluster] replicas and replicas_srv: at least one of them, each entry valid and listed once.
+void ReadClusterMembers(TableReader& r, ClusterConfig& cluster) {
   const char* kReplicasExpected = "\"host:port\" strings";
   if (!r.Has("replicas") && !r.Has("replicas_srv"))
     r.Error("replicas", std::string("required: an array of ") + kReplicasExpected +
@@ -129,25 +116,10 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
       cluster.replicas.push_back(*parsed);
     }
   }
-  if (auto v = r.Duration("connect_timeout")) {
-    if (v->count() < 1000 || v->count() % 1000 != 0) {
-      r.Error("connect_timeout",
-              "must be a whole number of seconds, at least 1s (the drivers take seconds)");
-    } else {
-      cluster.connect_timeout = *v;
-    }
-  }
-  if (auto v = r.Duration("max_replication_lag")) {
-    if (v->count() <= 0)
-      r.Error("max_replication_lag", "must be positive");
-    else
-      cluster.max_replication_lag = *v;
-  }
-  if (auto v = ReadEnum(r, "failover", kFailovers)) cluster.failover = *v;
-  if (checks.for_start && cluster.failover == Failover::kAutomatic) {
-    r.Error("failover", std::string("\"automatic\" declares master election; ") + kPerInstanceAdvice);
-  }
-  if (auto v = ReadEnum(r, "when_all_lagging", kWhenAllLagging)) cluster.when_all_lagging = *v;
+}
+
+// [cluster] tls_mode and its files: readable now, the certificate with its key.
+void ReadClusterTls(TableReader& r, const std::string& base_dir, ClusterConfig& cluster) {
   if (auto v = ReadEnum(r, "tls_mode", kAllTlsModes, TlsModeName)) cluster.tls_mode = *v;
   for (auto [key, field] : {std::pair{"tls_ca_file", &cluster.tls_ca_file},
                             {"tls_cert_file", &cluster.tls_cert_file},
@@ -167,6 +139,44 @@ void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& co
     if (cluster.tls_ca_file.empty())
       r.Error("tls_mode", "verify-ca and verify-full need tls_ca_file");
   }
+}
+
+void ReadCluster(TableReader& r, const std::string& base_dir, ExporterConfig& config,
+                 ConfigChecks checks) {
+  ClusterConfig& cluster = config.cluster;
+  r.RejectUnknownKeys(TableDocNamed("cluster"));
+  for (auto [key, field] : {std::pair{"name", &cluster.name},
+                            {"database", &cluster.database},
+                            {"user", &cluster.user}}) {
+    if (auto v = r.String(key, /*required=*/true)) {
+      if (v->empty()) r.Error(key, "must not be empty");
+      *field = *v;
+    }
+  }
+  if (!r.Has("engine")) r.Error("engine", "required (\"postgres\" or \"mysql\")");
+  if (auto v = ReadEnum(r, "engine", kEngines)) cluster.engine = *v;
+  ReadClusterPassword(r, base_dir, cluster, config.warnings, checks);
+  ReadClusterMembers(r, cluster);
+  if (auto v = r.Duration("connect_timeout")) {
+    if (v->count() < 1000 || v->count() % 1000 != 0) {
+      r.Error("connect_timeout",
+              "must be a whole number of seconds, at least 1s (the drivers take seconds)");
+    } else {
+      cluster.connect_timeout = *v;
+    }
+  }
+  if (auto v = r.Duration("max_replication_lag")) {
+    if (v->count() <= 0)
+      r.Error("max_replication_lag", "must be positive");
+    else
+      cluster.max_replication_lag = *v;
+  }
+  if (auto v = ReadEnum(r, "failover", kFailovers)) cluster.failover = *v;
+  if (checks.for_start && cluster.failover == Failover::kAutomatic) {
+    r.Error("failover", std::string("\"automatic\" declares master election; ") + kPerInstanceAdvice);
+  }
+  if (auto v = ReadEnum(r, "when_all_lagging", kWhenAllLagging)) cluster.when_all_lagging = *v;
+  ReadClusterTls(r, base_dir, cluster);
   if (auto v = r.StringArray("session_sql", "SQL strings")) cluster.session_sql = *v;
   if (auto v = ReadEnum(r, "pooler", kAllPoolers, PoolerName)) {
     if (*v != Pooler::kNone && cluster.engine != Engine::kPostgres)

@@ -32,6 +32,27 @@ bool FindExecutable(const std::string& program) {
   return false;
 }
 
+namespace {
+
+// Reads `fd` into `output` (its first 64 KiB) until the writer closes it:
+// false when `timeout` passed first.
+bool ReadUntilClosed(int fd, std::chrono::milliseconds timeout, std::string* output) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) return true;  // Closed: the helper is done writing.
+    if (output->size() < 65536) output->append(buf, static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
 StatusOr<std::string> RunHelper(const std::vector<std::string>& argv,
                                 const std::vector<std::string>& extra_env,
                                 std::chrono::milliseconds timeout) {
@@ -62,22 +83,7 @@ StatusOr<std::string> RunHelper(const std::vector<std::string>& argv,
     return Status::Unavailable(name + ": cannot run: " + std::strerror(spawned));
   }
   std::string output;
-  bool timed_out = false;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{out[0], POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-    char buf[4096];
-    ssize_t n = ::read(out[0], buf, sizeof buf);
-    if (n <= 0) break;  // Closed: the helper is done writing.
-    if (output.size() < 65536) output.append(buf, static_cast<size_t>(n));
-  }
+  const bool timed_out = !ReadUntilClosed(out[0], timeout, &output);
   ::close(out[0]);
   if (timed_out) ::kill(pid, SIGKILL);
   int status = 0;

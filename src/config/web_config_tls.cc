@@ -56,6 +56,31 @@ int TlsVersionRank(const std::string& name) {
   return -1;
 }
 
+// The settings that go together: a certificate with its key, a client CA
+// with an auth type that verifies, the versions in order.
+void CheckTlsTogether(const YAML::Node& node, const YAML::Mark& ca_at, bool has_cert, bool has_key,
+                      const TlsServerConfig& tls, Problems& problems) {
+  const std::string section = "tls_server_config.";
+  if (!has_cert) problems.Add(node, section + "cert_file", "is required with tls_server_config");
+  if (!has_key) problems.Add(node, section + "key_file", "is required with tls_server_config");
+  const bool verifies = tls.client_auth == ClientAuth::kVerifyClientCertIfGiven ||
+                        tls.client_auth == ClientAuth::kRequireAndVerifyClientCert;
+  if (verifies && tls.client_ca_file.empty()) {
+    problems.Add(node, section + "client_ca_file",
+                 std::string("is required with client_auth_type ") +
+                     ClientAuthName(tls.client_auth));
+  }
+  if (!tls.client_ca_file.empty() && tls.client_auth == ClientAuth::kNoClientCert) {
+    problems.Add(ca_at, section + "client_ca_file",
+                 "is set but client_auth_type is NoClientCert: set client_auth_type "
+                 "(RequireAndVerifyClientCert to require client certificates)");
+  }
+  if (TlsVersionRank(tls.min_version) > TlsVersionRank(tls.max_version)) {
+    problems.Add(node, section + "min_version",
+                 tls.min_version + " is above max_version " + tls.max_version);
+  }
+}
+
 }  // namespace
 
 void ParseTls(const YAML::Node& node, const std::string& base_dir, WebSecurityConfig& out,
@@ -114,24 +139,7 @@ void ParseTls(const YAML::Node& node, const std::string& base_dir, WebSecurityCo
                }
              });
   if (!node.IsMap()) return;
-  if (!has_cert) problems.Add(node, section + "cert_file", "is required with tls_server_config");
-  if (!has_key) problems.Add(node, section + "key_file", "is required with tls_server_config");
-  const bool verifies = tls.client_auth == ClientAuth::kVerifyClientCertIfGiven ||
-                        tls.client_auth == ClientAuth::kRequireAndVerifyClientCert;
-  if (verifies && tls.client_ca_file.empty()) {
-    problems.Add(node, section + "client_ca_file",
-                 std::string("is required with client_auth_type ") +
-                     ClientAuthName(tls.client_auth));
-  }
-  if (!tls.client_ca_file.empty() && tls.client_auth == ClientAuth::kNoClientCert) {
-    problems.Add(ca_at, section + "client_ca_file",
-                 "is set but client_auth_type is NoClientCert: set client_auth_type "
-                 "(RequireAndVerifyClientCert to require client certificates)");
-  }
-  if (TlsVersionRank(tls.min_version) > TlsVersionRank(tls.max_version)) {
-    problems.Add(node, section + "min_version",
-                 tls.min_version + " is above max_version " + tls.max_version);
-  }
+  CheckTlsTogether(node, ca_at, has_cert, has_key, tls, problems);
   out.tls = tls;
 }
 

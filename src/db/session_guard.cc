@@ -45,6 +45,13 @@ Status SessionGuard::RunBatch(const std::function<void(const WatchStatement& wat
   return Status::Ok();
 }
 
+Status SessionGuard::StoppedOr(bool stopped, Status status) const {
+  if (!stopped || status.code() != Status::Code::kUnavailable) return status;
+  return Status::DeadlineExceeded(std::string(engine_) +
+                                  ": stopped at its deadline; the server did not answer in time "
+                                  "and the session was closed");
+}
+
 bool SessionGuard::CancelledInStatement() const {
   MutexLock lock(&mu_);
   return cancelled_in_statement_;

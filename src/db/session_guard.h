@@ -55,14 +55,14 @@ class SessionGuard {
           watchdog_->Watch(deadline.at() + kCancelGrace + kAbortGrace, [this] { AbortUnanswered(); });
       result = body(deadline.Remaining(*clock_));
     }
-    if (EndStatement() && !result.ok() && result.status().code() == Status::Code::kUnavailable) {
-      // Our own cancel or abort broke it: the statement ran out of time.
-      result = Status::DeadlineExceeded(std::string(engine_) +
-                                        ": stopped at its deadline; the server did not answer "
-                                        "in time and the session was closed");
-    }
+    const bool stopped = EndStatement();
+    if (!result.ok()) return StoppedOr(stopped, result.status());
     return result;
   }
+
+  // What a statement's failure `status` is after the watchdog did (`stopped`)
+  // or did not stop it: a session our own cancel or abort broke ran out of time.
+  Status StoppedOr(bool stopped, Status status) const;
 
   // A batch of statements sent together (see Connection::StreamBatch): the
   // body calls `watch(deadline)` before it waits for each one, which replaces

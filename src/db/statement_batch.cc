@@ -9,6 +9,13 @@ bool Batchable(std::string_view sql) {
   return WithoutTrailingSemicolons(sql).find(';') == std::string_view::npos;
 }
 
+void Ran(BatchStatement& statement, TimePoint started, TimePoint finished, Status status) {
+  statement.ran = true;
+  statement.started = started;
+  statement.finished = finished;
+  statement.status = std::move(status);
+}
+
 void Connection::StreamBatch(std::vector<BatchStatement>& batch, const Clock& clock) {
   for (BatchStatement& statement : batch) {
     if (!Usable()) return;  // The rest did not run.

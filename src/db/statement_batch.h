@@ -49,6 +49,9 @@ struct BatchStatement {
   TimePoint finished{};
 };
 
+// Marks `statement` as run: it started at `started`, ended at `finished` with `status`.
+void Ran(BatchStatement& statement, TimePoint started, TimePoint finished, Status status);
+
 // The SQL that cannot share a batch: text holding ";" (apart from trailing
 // ones) may be several statements, whose results a batch cannot tell apart.
 bool Batchable(std::string_view sql);

@@ -166,6 +166,23 @@ std::string Emit(const YAML::Node& node, const std::string& header) {
   return header + out.c_str() + "\n";
 }
 
+// What promtool must see `alert` fire with: its labels (the target's
+// instance among them) and its annotations, rendered.
+YAML::Node ExpectedAlert(const Alert& alert) {
+  YAML::Node expected;
+  expected["exp_labels"]["severity"] = alert.severity;
+  expected["exp_labels"]["job"] = alert.job;
+  expected["exp_labels"]["instance"] = kInstance;
+  for (const auto& [label, value] : alert.labels) expected["exp_labels"][label] = value;
+  expected["exp_annotations"]["summary"] = Render(alert.summary, alert);
+  std::string description = Render(alert.description, alert);
+  for (size_t at = description.find("{{ $labels.job }}"); at != std::string::npos;
+       at = description.find("{{ $labels.job }}"))
+    description.replace(at, 17, alert.job);
+  expected["exp_annotations"]["description"] = description;
+  return expected;
+}
+
 }  // namespace
 
 std::string TestFileName(const std::string& rules_file) {
@@ -221,19 +238,7 @@ GeneratedRules GenerateAlertRules(const ExporterConfig& config, const QueryCatal
     check["alertname"] = name;
     check["exp_alerts"] = YAML::Node(YAML::NodeType::Sequence);
     for (const Alert* alert : all) {
-      if (alert->name != name) continue;
-      YAML::Node expected;
-      expected["exp_labels"]["severity"] = alert->severity;
-      expected["exp_labels"]["job"] = alert->job;
-      expected["exp_labels"]["instance"] = kInstance;
-      for (const auto& [label, value] : alert->labels) expected["exp_labels"][label] = value;
-      expected["exp_annotations"]["summary"] = Render(alert->summary, *alert);
-      std::string description = Render(alert->description, *alert);
-      for (size_t at = description.find("{{ $labels.job }}"); at != std::string::npos;
-           at = description.find("{{ $labels.job }}"))
-        description.replace(at, 17, alert->job);
-      expected["exp_annotations"]["description"] = description;
-      check["exp_alerts"].push_back(expected);
+      if (alert->name == name) check["exp_alerts"].push_back(ExpectedAlert(*alert));
     }
     run["alert_rule_test"].push_back(check);
   }

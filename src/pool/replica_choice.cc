@@ -9,6 +9,24 @@
 
 namespace rse {
 
+Deadline ReplicaPool::ProbeDeadline(const Deadline& deadline, bool* verdict_if_silent) const {
+  const Deadline limit = deadline.Min(Deadline::After(*clock_, options_.probe_timeout));
+  const bool full_probe_time = limit.at() < deadline.at();  // probe_timeout, not the scrape, binds.
+  // A probe that hangs is aborted kSessionAbortAfter past its deadline. When
+  // that would land past `deadline` (this member's share of the scrape), the
+  // probe's deadline comes that much earlier, if it still leaves the probe
+  // time to answer.
+  Deadline probe_deadline = limit;
+  if (limit.at() + kSessionAbortAfter > deadline.at() &&
+      deadline.Remaining(*clock_) >= kSessionAbortAfter + kMinProbeTime) {
+    probe_deadline = Deadline(deadline.at() - kSessionAbortAfter);
+  }
+  // Silence from a probe given its full time, or enough for a healthy server
+  // to answer, is a verdict on the member; from a shorter one it is not.
+  *verdict_if_silent = full_probe_time || probe_deadline.Remaining(*clock_) >= kMinProbeTime;
+  return probe_deadline;
+}
+
 std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> taken,
                                                 const Deadline& deadline, Judgement* judgement) {
   const std::string& label = members_[member].label;
@@ -27,20 +45,8 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
     return std::nullopt;
   };
   if (!taken.ok()) return not_opened(taken.status());
-  const Deadline limit = deadline.Min(Deadline::After(*clock_, options_.probe_timeout));
-  const bool full_probe_time = limit.at() < deadline.at();  // probe_timeout, not the scrape, binds.
-  // A probe that hangs is aborted kSessionAbortAfter past its deadline. When
-  // that would land past `deadline` (this member's share of the scrape), the
-  // probe's deadline comes that much earlier, if it still leaves the probe
-  // time to answer.
-  Deadline probe_deadline = limit;
-  if (limit.at() + kSessionAbortAfter > deadline.at() &&
-      deadline.Remaining(*clock_) >= kSessionAbortAfter + kMinProbeTime) {
-    probe_deadline = Deadline(deadline.at() - kSessionAbortAfter);
-  }
-  // Silence from a probe given its full time, or enough for a healthy server
-  // to answer, is a verdict on the member; from a shorter one it is not.
-  const bool verdict_if_silent = full_probe_time || probe_deadline.Remaining(*clock_) >= kMinProbeTime;
+  bool verdict_if_silent = false;
+  const Deadline probe_deadline = ProbeDeadline(deadline, &verdict_if_silent);
   const TimePoint probe_started = clock_->Now();
   auto probe = Probe(taken->connection(), probe_deadline);
   // Only a session that failed at once was closed while idle; one that ran
@@ -74,8 +80,14 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
     judgement->reasons.push_back(label + ": down: probe failed: " + probe.status().message());
     return std::nullopt;
   }
-  const HealthVerdict verdict = JudgeProbe(*probe, options_.max_replication_lag);
-  if (Record(member, verdict, probe->lag_seconds)) return std::move(*taken);
+  return Judge(member, std::move(*taken), *probe, judgement);
+}
+
+std::optional<Lease> ReplicaPool::Judge(size_t member, Lease taken, const ReplicaState& probe,
+                                        Judgement* judgement) {
+  const std::string& label = members_[member].label;
+  const HealthVerdict verdict = JudgeProbe(probe, options_.max_replication_lag);
+  if (Record(member, verdict, probe.lag_seconds)) return taken;
   if (verdict.state == MemberState::kRefused) RefuseCluster(member, verdict.reason);
   std::string reason;
   {
@@ -85,12 +97,12 @@ std::optional<Lease> ReplicaPool::ProbeAndJudge(size_t member, StatusOr<Lease> t
   }
   judgement->reasons.push_back(label + ": " + reason);
   if (verdict.stream_down && !judgement->fallback) {
-    judgement->fallback = std::move(*taken);
+    judgement->fallback = std::move(taken);
   } else if (verdict.state == MemberState::kLagging || verdict.state == MemberState::kHealthy) {
     // A verified replica out of the rotation: the candidate if every member lags.
-    const double lag = probe->lag_seconds.value_or(std::numeric_limits<double>::infinity());
+    const double lag = probe.lag_seconds.value_or(std::numeric_limits<double>::infinity());
     if (!judgement->least_lagged || lag < judgement->least_lag) {
-      judgement->least_lagged = std::move(*taken);
+      judgement->least_lagged = std::move(taken);
       judgement->least_lag = lag;
     }
   }
@@ -121,6 +133,36 @@ Deadline ReplicaPool::ShareOf(const Deadline& deadline, size_t members_left) con
   return deadline.Min(Deadline::After(*clock_, each));
 }
 
+std::vector<size_t> ReplicaPool::TryOrder(const std::vector<size_t>& order,
+                                          const std::set<size_t>& exclude,
+                                          const Deadline& deadline, Judgement* judgement) {
+  std::vector<size_t> tries;
+  {
+    MutexLock lock(&mu_);
+    std::vector<size_t> up;
+    std::vector<size_t> retries;
+    for (size_t member : order) {
+      if (exclude.count(member)) continue;
+      const Slot& slot = slots_[member];
+      const MemberState state = slot.health.state();
+      const bool down = state == MemberState::kDown || state == MemberState::kPrimary;
+      if (down && clock_->Now() < slot.retry_after) {
+        judgement->reasons.push_back(slot.member.label + ": " + MemberStateName(state) + ": " +
+                                    slot.health.reason() + " (retried after a backoff)");
+        continue;
+      }
+      tries.push_back(member);
+      (down ? retries : up).push_back(member);
+    }
+    const auto judgeable = (kSessionAbortAfter + kMinProbeTime) * static_cast<int64_t>(tries.size());
+    if (!retries.empty() && deadline.Remaining(*clock_) < judgeable) {
+      tries = up;
+      tries.insert(tries.end(), retries.begin(), retries.end());
+    }
+  }
+  return tries;
+}
+
 StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
                                               const std::set<size_t>& exclude) {
   std::vector<size_t> order;
@@ -134,39 +176,7 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
   }
   Judgement judgement;
   std::vector<size_t> busy;
-  auto served = [&](Lease lease) -> StatusOr<Lease> {
-    MutexLock lock(&mu_);
-    ++slots_[lease.member()].scrapes_served;
-    return lease;
-  };
-  // The members to try now, in the rotation's order: not excluded, not
-  // waiting out a backoff. When the scrape is too short to judge a down
-  // member due for a retry, it goes last: a hung one would cost the scrape
-  // and give no verdict.
-  std::vector<size_t> tries;
-  {
-    MutexLock lock(&mu_);
-    std::vector<size_t> up;
-    std::vector<size_t> retries;
-    for (size_t member : order) {
-      if (exclude.count(member)) continue;
-      const Slot& slot = slots_[member];
-      const MemberState state = slot.health.state();
-      const bool down = state == MemberState::kDown || state == MemberState::kPrimary;
-      if (down && clock_->Now() < slot.retry_after) {
-        judgement.reasons.push_back(slot.member.label + ": " + MemberStateName(state) + ": " +
-                                    slot.health.reason() + " (retried after a backoff)");
-        continue;
-      }
-      tries.push_back(member);
-      (down ? retries : up).push_back(member);
-    }
-    const auto judgeable = (kSessionAbortAfter + kMinProbeTime) * static_cast<int64_t>(tries.size());
-    if (!retries.empty() && deadline.Remaining(*clock_) < judgeable) {
-      tries = up;
-      tries.insert(tries.end(), retries.begin(), retries.end());
-    }
-  }
+  const std::vector<size_t> tries = TryOrder(order, exclude, deadline, &judgement);
   for (size_t i = 0; i < tries.size(); ++i) {
     const size_t member = tries[i];
     {
@@ -183,7 +193,7 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
       continue;
     }
     if (auto lease = ProbeAndJudge(member, std::move(*taken), share, &judgement))
-      return served(std::move(*lease));
+      return Served(std::move(*lease));
   }
   // Every slot of these members is serving other scrapes: wait for one.
   for (size_t member : busy) {
@@ -194,26 +204,36 @@ StatusOr<Lease> ReplicaPool::AcquireForScrape(const Deadline& deadline,
       continue;
     }
     if (auto lease = ProbeAndJudge(member, std::move(taken), deadline, &judgement))
-      return served(std::move(*lease));
+      return Served(std::move(*lease));
   }
+  return WhenNoneServes(&judgement);
+}
+
+StatusOr<Lease> ReplicaPool::WhenNoneServes(Judgement* judgement) {
   {
     MutexLock lock(&mu_);
     if (!cluster_refused_.empty()) return Status::Unavailable(RefusalReason());
   }
-  if (judgement.fallback) {
+  if (judgement->fallback) {
     // No member streams (the primary is down): the replicas still hold the
     // last committed data, and the lag metrics say how old it is.
-    return served(std::move(*judgement.fallback));
+    return Served(std::move(*judgement->fallback));
   }
-  if (judgement.least_lagged && options_.when_all_lagging == WhenAllLagging::kLeastLagged) {
+  if (judgement->least_lagged && options_.when_all_lagging == WhenAllLagging::kLeastLagged) {
     // Every verified replica is out of the rotation: serve the freshest, and
     // let the freshness metrics say how old its data is. Never a primary.
-    return served(std::move(*judgement.least_lagged));
+    return Served(std::move(*judgement->least_lagged));
   }
   std::string all;
-  for (const std::string& r : judgement.reasons) all += (all.empty() ? "" : "; ") + r;
+  for (const std::string& r : judgement->reasons) all += (all.empty() ? "" : "; ") + r;
   return Status::Unavailable("no healthy replica: " +
                              (all.empty() ? std::string("every member was excluded") : all));
+}
+
+Lease ReplicaPool::Served(Lease lease) {
+  MutexLock lock(&mu_);
+  ++slots_[lease.member()].scrapes_served;
+  return lease;
 }
 
 StatusOr<Lease> ReplicaPool::VerifyOpened(size_t member, Lease lease, const Deadline& deadline) {

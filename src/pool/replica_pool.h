@@ -153,6 +153,26 @@ class ReplicaPool {
   // when the member may serve a scrape; otherwise notes why in `judgement`.
   std::optional<Lease> ProbeAndJudge(size_t member, StatusOr<Lease> taken, const Deadline& deadline,
                                      Judgement* judgement);
+  // ProbeAndJudge's verdict on a probe that answered: records the member's
+  // state; the lease back when it may serve, else notes why in `judgement`
+  // (and keeps the session as a fallback or the least lagged, when it is one).
+  std::optional<Lease> Judge(size_t member, Lease taken, const ReplicaState& probe,
+                             Judgement* judgement);
+  // The members to try now, in the rotation's `order`: not excluded, not
+  // waiting out a backoff (noted in `judgement`). When the scrape is too
+  // short to judge a down member due for a retry, it goes last: a hung one
+  // would cost the scrape and give no verdict.
+  std::vector<size_t> TryOrder(const std::vector<size_t>& order, const std::set<size_t>& exclude,
+                               const Deadline& deadline, Judgement* judgement);
+  // A scrape's lease when no member in the rotation serves: the member whose
+  // only fault is its stream, or the least lagged (when_all_lagging); else
+  // Unavailable with every member's reason.
+  StatusOr<Lease> WhenNoneServes(Judgement* judgement);
+  // `lease`, counted as serving one more scrape.
+  Lease Served(Lease lease);
+  // A probe's deadline within `deadline` (the member's share of the scrape),
+  // and whether its silence would be a verdict on the member.
+  Deadline ProbeDeadline(const Deadline& deadline, bool* verdict_if_silent) const;
   // Load balancers: while the session in `taken` reached a server whose
   // `verdict` says it may not serve, closes it and probes a new one (up to
   // kLoadBalancerTries sessions). Leaves the last session and its probe.

@@ -38,32 +38,16 @@ size_t MysqlConnection::SendAndRead(std::vector<BatchStatement>& batch, size_t f
                                     const Clock& clock,
                                     const SessionGuard::WatchStatement& watch) {
   const TimePoint sent_at = clock.Now();
-  static const std::vector<SessionSetting> kNone;
-  std::string text;
   size_t count = 0;
-  for (size_t i = first; i < batch.size(); ++i) {
-    const BatchStatement& statement = batch[i];
-    // The server counts each limit from the statement's own start; here from
-    // the send, which is no later.
-    const auto remaining = statement.deadline.From(sent_at).Remaining(clock);
-    if (remaining.count() <= 0) break;
-    if (count > 0) text += ";";
-    text += Statement(statement.sql, statement.name, remaining.count() / 1000.0,
-                      statement.settings ? *statement.settings : kNone);
-    ++count;
-  }
+  const std::string text = BatchText(batch, first, sent_at, clock, &count);
   if (count == 0) {  // Out of time before it was sent: not sent.
-    batch[first].ran = true;
-    batch[first].started = batch[first].finished = sent_at;
-    batch[first].status = Status::DeadlineExceeded("not started before the deadline");
+    Ran(batch[first], sent_at, sent_at, Status::DeadlineExceeded("not started before the deadline"));
     return first + 1;
   }
   TimePoint started = sent_at;
   std::unique_ptr<sql::Statement> stmt;
   for (size_t k = 0; k < count; ++k) {
     BatchStatement& statement = batch[first + k];
-    statement.started = started;
-    statement.ran = true;
     watch(statement.deadline.From(started));
     try {
       bool has_rows;
@@ -73,32 +57,49 @@ size_t MysqlConnection::SendAndRead(std::vector<BatchStatement>& batch, size_t f
       } else {
         has_rows = stmt->getMoreResults();
       }
-      statement.finished = started = clock.Now();
+      const TimePoint finished = clock.Now();
       if (!has_rows) {
         // As in Stream(): session state the next statement would inherit.
         // What the rest of the message did is not read: the session goes.
         guard_.MarkBroken();
-        statement.status = Status::InvalidArgument(
-            "mysql: the query returned no result set: only statements that return rows (SELECT, "
-            "SHOW...) may be catalog queries; the session it ran on is closed");
+        Ran(statement, started, finished,
+            Status::InvalidArgument("mysql: the query returned no result set: only statements "
+                                    "that return rows (SELECT, SHOW...) may be catalog queries; "
+                                    "the session it ran on is closed"));
         return batch.size();
       }
       std::unique_ptr<sql::ResultSet> rs(stmt->getResultSet());
       StreamResult(*rs, statement.max_rows, *statement.sink);
-      statement.status = Status::Ok();
+      Ran(statement, started, finished, Status::Ok());
+      started = finished;
     } catch (...) {
-      statement.finished = clock.Now();
       const bool stopped = guard_.CancelledInStatement();
-      statement.status = Failed(std::current_exception());
-      if (stopped && statement.status.code() == Status::Code::kUnavailable) {
-        statement.status = Status::DeadlineExceeded(
-            "mysql: stopped at its deadline; the server did not answer in time and the session "
-            "was closed");
-      }
+      Ran(statement, started, clock.Now(),
+          guard_.StoppedOr(stopped, Failed(std::current_exception())));
       return first + k + 1;
     }
   }
   return first + count;
+}
+
+std::string MysqlConnection::BatchText(const std::vector<BatchStatement>& batch, size_t first,
+                                       TimePoint sent_at, const Clock& clock,
+                                       size_t* count) const {
+  static const std::vector<SessionSetting> kNone;
+  std::string text;
+  *count = 0;
+  for (size_t i = first; i < batch.size(); ++i) {
+    const BatchStatement& statement = batch[i];
+    // The server counts each limit from the statement's own start; here from
+    // the send, which is no later.
+    const auto remaining = statement.deadline.From(sent_at).Remaining(clock);
+    if (remaining.count() <= 0) break;
+    if (*count > 0) text += ";";
+    text += Statement(statement.sql, statement.name, remaining.count() / 1000.0,
+                      statement.settings ? *statement.settings : kNone);
+    ++*count;
+  }
+  return text;
 }
 
 }  // namespace rse::mysql

@@ -87,12 +87,6 @@ bool EndOfResults(sql::Statement& stmt) {
   return !more;
 }
 
-RowSet ReadAll(sql::ResultSet& rs) {
-  RowSetSink sink;
-  StreamAll(rs, kNoRowLimit, sink);
-  return std::move(sink.rows);
-}
-
 }  // namespace
 
 MysqlConnection::MysqlConnection(sql::mysql::MySQL_Driver* driver, ConnectParams params,
@@ -212,59 +206,6 @@ Status MysqlConnection::UseDatabase(const std::string& database, const Deadline&
   return used.ok() ? Status::Ok() : used.status();
 }
 
-StatusOr<ReplicaState> MysqlConnection::Probe(const Deadline& deadline) {
-  return Run<ReplicaState>(deadline, [&](sql::Statement& stmt, double) -> StatusOr<ReplicaState> {
-    ReplicaState state;
-    bool read_only = false;
-    // Both statements in one message: one round trip.
-    const std::string replica_status = info_.mariadb ? "SHOW SLAVE STATUS" : "SHOW REPLICA STATUS";
-    {
-      // MariaDB: Galera is on when wsrep_on is. MySQL: Group Replication has ONLINE members.
-      // Then which server this is (server_id is unique in a replication topology).
-      stmt.execute(
-          (info_.mariadb
-              ? "SELECT @@global.read_only, (SELECT VARIABLE_VALUE FROM "
-                "information_schema.GLOBAL_VARIABLES "
-                "WHERE VARIABLE_NAME = 'WSREP_ON'), "
-                "CONCAT(@@hostname, ':', @@port, '/', @@server_id)"
-              : "SELECT @@global.read_only OR @@global.super_read_only, (SELECT COUNT(*) FROM "
-                "performance_schema.replication_group_members WHERE MEMBER_STATE = 'ONLINE'), "
-                "CONCAT(@@hostname, ':', @@port, '/', @@server_id)") +
-          std::string("; ") + replica_status);
-      std::unique_ptr<sql::ResultSet> rs(stmt.getResultSet());
-      rs->next();
-      read_only = rs->getInt(1) == 1;
-      std::string election = rs->isNull(2) ? "" : std::string(rs->getString(2));
-      if (info_.mariadb && election == "ON") state.election = "MariaDB Galera (wsrep_on = ON)";
-      if (!info_.mariadb && !election.empty() && election != "0")
-        state.election = "MySQL Group Replication";
-      if (!rs->isNull(3)) state.server = rs->getString(3);
-    }
-    if (!stmt.getMoreResults()) {
-      guard_.MarkBroken();
-      return Status::Internal("mysql: " + replica_status + " returned nothing");
-    }
-    std::unique_ptr<sql::ResultSet> rs(stmt.getResultSet());
-    RowSet status = ReadAll(*rs);
-    auto column = [&](std::initializer_list<const char*> names) -> Cell {
-      for (size_t c = 0; c < status.columns.size(); ++c) {
-        for (const char* name : names) {
-          if (status.columns[c].name == name) return status.rows[0][c];
-        }
-      }
-      return std::nullopt;
-    };
-    state.is_replica = read_only && !status.rows.empty();
-    if (!status.rows.empty()) {
-      state.streaming = column({"Slave_IO_Running", "Replica_IO_Running"}) == "Yes";
-      state.applying = column({"Slave_SQL_Running", "Replica_SQL_Running"}) == "Yes";
-      if (Cell lag = column({"Seconds_Behind_Master", "Seconds_Behind_Source"}))
-        state.lag_seconds = std::stod(*lag);
-    }
-    return state;
-  });
-}
-
 template <typename T>
 StatusOr<T> MysqlConnection::Run(const Deadline& deadline,
                                  const std::function<StatusOr<T>(sql::Statement&, double)>& body) {
@@ -282,6 +223,11 @@ StatusOr<T> MysqlConnection::Run(const Deadline& deadline,
     }
   });
 }
+
+// The probe's (mysql_probe.cc).
+template StatusOr<ReplicaState> MysqlConnection::Run<ReplicaState>(
+    const Deadline& deadline,
+    const std::function<StatusOr<ReplicaState>(sql::Statement&, double)>& body);
 
 Status MysqlConnection::Failed(std::exception_ptr error) {
   try {

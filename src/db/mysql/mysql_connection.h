@@ -49,6 +49,10 @@ class MysqlConnection final : public Connection {
                      const SessionGuard::WatchStatement& watch);
   // Hands `rs` to `sink`: at most `max_rows` rows, then Truncated().
   static void StreamResult(sql::ResultSet& rs, size_t max_rows, RowSink& sink);
+  // The message for batch[first...]: each statement with its limit as at
+  // `sent_at`, up to one out of time by then; `*count` of them.
+  std::string BatchText(const std::vector<BatchStatement>& batch, size_t first, TimePoint sent_at,
+                        const Clock& clock, size_t* count) const;
   // Builds the text of one statement: the tag, its limit and settings, the SQL.
   std::string Statement(std::string_view sql, std::string_view name, double seconds,
                         const std::vector<SessionSetting>& settings) const;

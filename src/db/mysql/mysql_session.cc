@@ -106,12 +106,11 @@ Status FromSqlException(const sql::SQLException& e, bool* connection_lost) {
   return Status::InvalidArgument("mysql: " + detail);
 }
 
-StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver* driver,
-                                                       const ConnectParams& params,
-                                                       std::chrono::milliseconds budget,
-                                                       ServerInfo* info) {
-  EnsureThreadInit(driver);
-  const std::string where = "mysql " + params.host + ":" + std::to_string(params.port);
+namespace {
+
+// The connector's options for a session to `params` within `budget`.
+sql::ConnectOptionsMap ConnectOptions(const ConnectParams& params,
+                                      std::chrono::milliseconds budget) {
   sql::ConnectOptionsMap options;
   options["hostName"] = sql::SQLString(params.host);
   options["port"] = params.port;
@@ -136,6 +135,46 @@ StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver*
     if (!params.tls_key_file.empty()) options["sslKey"] = sql::SQLString(params.tls_key_file);
     if (params.tls_mode >= TlsMode::kVerifyCa) options["sslVerify"] = true;
   }
+  return options;
+}
+
+// The exporter's settings on every session: UTC, its lock wait (and on
+// MariaDB its idle-in-transaction) limits.
+std::string SessionGuards(const ConnectParams& params, bool mariadb) {
+  std::string guards = "SET SESSION time_zone = '+00:00', lock_wait_timeout = " +
+                       std::to_string(std::max<int64_t>(1, params.lock_timeout.count() / 1000));
+  if (mariadb) {
+    guards += ", idle_transaction_timeout = " +
+              std::to_string(params.idle_in_transaction_timeout.count() / 1000);
+  }
+  return guards;
+}
+
+// A failed connect, `took` after it began: Refused when nothing listens (or
+// the server shuts down), else Unavailable.
+Status ConnectError(const std::string& where, const sql::SQLException& e,
+                    std::chrono::steady_clock::duration took) {
+  std::string message = where + ": cannot connect: " + Trimmed(e.what()) + " [errno " +
+                        std::to_string(e.getErrorCode()) + "]";
+  // "Can't connect" (2002/2003) at once: nothing listens (libmariadb reports
+  // ECONNREFUSED as 111, or as 115 from its non-blocking connect); a silent
+  // host would have taken the connect timeout. 1053: the server shuts down.
+  const bool at_once = took < std::chrono::milliseconds(200);
+  const bool refused = ((e.getErrorCode() == 2002 || e.getErrorCode() == 2003) &&
+                        (message.find("(111)") != std::string::npos || at_once)) ||
+                       e.getErrorCode() == 1053;
+  return refused ? Status::Refused(std::move(message)) : Status::Unavailable(std::move(message));
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver* driver,
+                                                       const ConnectParams& params,
+                                                       std::chrono::milliseconds budget,
+                                                       ServerInfo* info) {
+  EnsureThreadInit(driver);
+  const std::string where = "mysql " + params.host + ":" + std::to_string(params.port);
+  sql::ConnectOptionsMap options = ConnectOptions(params, budget);
   const auto began = std::chrono::steady_clock::now();
   try {
     std::unique_ptr<sql::Connection> session;
@@ -173,14 +212,8 @@ StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver*
             where + ": TLS is required (tls_mode) but the server did not encrypt the session");
       }
     }
-    std::string guards = "SET SESSION time_zone = '+00:00', lock_wait_timeout = " +
-                         std::to_string(std::max<int64_t>(1, params.lock_timeout.count() / 1000));
-    if (info->mariadb) {
-      guards += ", idle_transaction_timeout = " +
-                std::to_string(params.idle_in_transaction_timeout.count() / 1000);
-    }
     if (auto slow = too_slow("reading the server's version")) return *slow;
-    stmt->execute(guards);
+    stmt->execute(SessionGuards(params, info->mariadb));
     if (auto slow = too_slow("the session settings")) return *slow;
     // Every transaction of the session read-only, not only ours: DDL commits
     // implicitly, and would otherwise run in a fresh read-write transaction.
@@ -188,17 +221,7 @@ StatusOr<std::unique_ptr<sql::Connection>> OpenSession(sql::mysql::MySQL_Driver*
     for (const std::string& sql : params.session_sql) stmt->execute(sql);
     return session;
   } catch (const sql::SQLException& e) {
-    std::string message = where + ": cannot connect: " + Trimmed(e.what()) + " [errno " +
-                          std::to_string(e.getErrorCode()) + "]";
-    // "Can't connect" (2002/2003) at once: nothing listens (libmariadb reports
-    // ECONNREFUSED as 111, or as 115 from its non-blocking connect); a silent
-    // host would have taken the connect timeout. 1053: the server shuts down.
-    const bool at_once = std::chrono::steady_clock::now() - began < std::chrono::milliseconds(200);
-    const bool refused =
-        ((e.getErrorCode() == 2002 || e.getErrorCode() == 2003) &&
-         (message.find("(111)") != std::string::npos || at_once)) ||
-        e.getErrorCode() == 1053;
-    return refused ? Status::Refused(std::move(message)) : Status::Unavailable(std::move(message));
+    return ConnectError(where, e, std::chrono::steady_clock::now() - began);
   }
 }
 

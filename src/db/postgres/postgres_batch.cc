@@ -20,13 +20,6 @@ namespace {
 
 constexpr int kFirstServerToBatch = 130000;  // Statement limits apart within one message.
 
-// The ids of one statement's entries in the pipeline.
-struct Entries {
-  std::vector<pqxx::pipeline::query_id> before;  // BEGIN, the preamble.
-  pqxx::pipeline::query_id statement = 0;
-  pqxx::pipeline::query_id rollback = 0;
-};
-
 }  // namespace
 
 void PostgresConnection::StreamBatch(std::vector<BatchStatement>& batch, const Clock& clock) {
@@ -49,54 +42,28 @@ size_t PostgresConnection::SendAndRead(std::vector<BatchStatement>& batch, size_
   const TimePoint sent_at = clock.Now();
   std::optional<pqxx::nontransaction> tx;
   std::optional<pqxx::pipeline> pipe;
-  std::vector<Entries> entries;
+  std::vector<PipelineEntries> entries;
   try {
     tx.emplace(*conn_);
     pipe.emplace(*tx);
-    pipe->retain(1 << 20);  // Nothing leaves before resume().
-    static const std::vector<SessionSetting> kNone;
-    for (size_t i = first; i < batch.size(); ++i) {
-      const BatchStatement& statement = batch[i];
-      // The server counts each limit from the statement's own start; here
-      // from the send, which is no later.
-      const std::chrono::milliseconds remaining =
-          statement.deadline.From(sent_at).Remaining(clock);
-      if (remaining.count() <= 0) break;
-      Entries& entry = entries.emplace_back();
-      entry.before.push_back(pipe->insert("BEGIN READ ONLY"));
-      for (const std::string& prefix : Preamble(*tx, remaining, statement.name,
-                                                statement.settings ? *statement.settings : kNone))
-        entry.before.push_back(pipe->insert(prefix));
-      // On lines of its own: a trailing "-- comment" must not swallow what follows.
-      entry.statement =
-          pipe->insert("\n" + std::string(WithoutTrailingSemicolons(statement.sql)) + "\n");
-      entry.rollback = pipe->insert("ROLLBACK");
-    }
+    entries = Send(*pipe, *tx, batch, first, sent_at, clock);
     if (entries.empty()) {  // Out of time before it was sent: not sent.
       pipe.reset();
-      batch[first].ran = true;
-      batch[first].started = batch[first].finished = sent_at;
-      batch[first].status = Status::DeadlineExceeded("not started before the deadline");
+      Ran(batch[first], sent_at, sent_at, Status::DeadlineExceeded("not started before the deadline"));
       return first + 1;
     }
     pipe->resume();
   } catch (...) {
+    const std::exception_ptr error = std::current_exception();
     if (pipe) Settle(*pipe);
     pipe.reset();
-    BatchStatement& statement = batch[first];
-    statement.ran = true;
-    statement.started = sent_at;
-    statement.finished = clock.Now();
-    statement.status = Failed(std::current_exception(), tx ? &*tx : nullptr);
+    Ran(batch[first], sent_at, clock.Now(), Failed(error, tx ? &*tx : nullptr));
     return first + 1;
   }
   TimePoint started = sent_at;
   for (size_t k = 0; k < entries.size(); ++k) {
     BatchStatement& statement = batch[first + k];
-    statement.started = started;
-    statement.ran = true;
-    const Deadline deadline = statement.deadline.From(started);
-    watch(deadline);
+    watch(statement.deadline.From(started));
     pqxx::result result;
     try {
       // In order: the first failure (the gate's, on a primary) is the one thrown.
@@ -109,22 +76,42 @@ size_t PostgresConnection::SendAndRead(std::vector<BatchStatement>& batch, size_
       const std::exception_ptr error = std::current_exception();
       Settle(*pipe);
       pipe.reset();
-      statement.finished = clock.Now();
       const bool stopped = guard_.CancelledInStatement();
-      statement.status = Failed(error, &*tx);
-      if (stopped && statement.status.code() == Status::Code::kUnavailable) {
-        statement.status = Status::DeadlineExceeded(
-            "postgres: stopped at its deadline; the server did not answer in time and the "
-            "session was closed");
-      }
+      Ran(statement, started, clock.Now(), guard_.StoppedOr(stopped, Failed(error, &*tx)));
       return first + k + 1;
     }
-    statement.finished = started = clock.Now();
+    const TimePoint finished = clock.Now();
     Deliver(result, statement.max_rows, *statement.sink);
-    statement.status = Status::Ok();
+    Ran(statement, started, finished, Status::Ok());
+    started = finished;
   }
   pipe->complete();
   return first + entries.size();
+}
+
+std::vector<PostgresConnection::PipelineEntries> PostgresConnection::Send(
+    pqxx::pipeline& pipe, pqxx::transaction_base& tx, const std::vector<BatchStatement>& batch,
+    size_t first, TimePoint sent_at, const Clock& clock) const {
+  static const std::vector<SessionSetting> kNone;
+  std::vector<PipelineEntries> entries;
+  pipe.retain(1 << 20);  // Nothing leaves before resume().
+  for (size_t i = first; i < batch.size(); ++i) {
+    const BatchStatement& statement = batch[i];
+    // The server counts each limit from the statement's own start; here
+    // from the send, which is no later.
+    const std::chrono::milliseconds remaining = statement.deadline.From(sent_at).Remaining(clock);
+    if (remaining.count() <= 0) break;
+    PipelineEntries& entry = entries.emplace_back();
+    entry.before.push_back(pipe.insert("BEGIN READ ONLY"));
+    for (const std::string& prefix : Preamble(tx, remaining, statement.name,
+                                              statement.settings ? *statement.settings : kNone))
+      entry.before.push_back(pipe.insert(prefix));
+    // On lines of its own: a trailing "-- comment" must not swallow what follows.
+    entry.statement =
+        pipe.insert("\n" + std::string(WithoutTrailingSemicolons(statement.sql)) + "\n");
+    entry.rollback = pipe.insert("ROLLBACK");
+  }
+  return entries;
 }
 
 }  // namespace rse::postgres

@@ -63,7 +63,13 @@ PostgresConnection::PostgresConnection(std::unique_ptr<pqxx::connection> conn, P
           "postgres", clock, watchdog, [this] { Cancel(); }, [this] { Abort(); }),
       pooler_(pooler),
       replica_gate_(replica_gate),
-      transaction_guards_(std::move(transaction_guards)) {}
+      transaction_guards_(std::move(transaction_guards)) {
+  // Read here, on the thread that owns the session, not by Cancel() on the
+  // watchdog's while a statement uses the libpq connection.
+  const char* host = conn_->hostname();
+  const char* port = conn_->port();
+  server_ = std::string(host ? host : "") + ":" + (port ? port : "");
+}
 
 void PostgresConnection::Deliver(const pqxx::result& result, size_t max_rows, RowSink& sink) {
   // libpq holds the whole result (libpqxx 6.4 offers no single-row mode);
@@ -190,10 +196,7 @@ void PostgresConnection::Cancel() {
   // cancel at a time per server: a proxy that accepts and never answers
   // (a black hole) holds one thread and its sockets, not one per statement;
   // the abort at the deadline frees the session meanwhile.
-  const char* host = conn_->hostname();
-  const char* port = conn_->port();
-  const std::string server = std::string(host ? host : "") + ":" + (port ? port : "");
-  cancels_->Run(server, [conn = conn_] {
+  cancels_->Run(server_, [conn = conn_] {
     try {
       conn->cancel_query();
     } catch (const std::exception&) {

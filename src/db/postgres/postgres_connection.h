@@ -66,6 +66,17 @@ class PostgresConnection final : public Connection {
   // read, or past one that failed (the server skipped the rest).
   size_t SendAndRead(std::vector<BatchStatement>& batch, size_t first, const Clock& clock,
                      const SessionGuard::WatchStatement& watch);
+  // The ids of one statement's entries in a batch's pipeline.
+  struct PipelineEntries {
+    std::vector<pqxx::pipeline::query_id> before;  // BEGIN, the preamble.
+    pqxx::pipeline::query_id statement = 0;
+    pqxx::pipeline::query_id rollback = 0;
+  };
+  // Puts batch[first...] in `pipe` (unsent), each in its transaction with
+  // its limit as at `sent_at`; stops at one out of time by then.
+  std::vector<PipelineEntries> Send(pqxx::pipeline& pipe, pqxx::transaction_base& tx,
+                                    const std::vector<BatchStatement>& batch, size_t first,
+                                    TimePoint sent_at, const Clock& clock) const;
   // `sql` in a read-only transaction with a server-side time limit of
   // `remaining`, named after `name` (see db/query_tag.h) when it is not empty:
   // BEGIN READ ONLY, the limits, the gate, `sql` and ROLLBACK, one round trip
@@ -86,6 +97,7 @@ class PostgresConnection final : public Connection {
 
   // Shared with a cancel in flight, which may outlive this object (see Cancel).
   const std::shared_ptr<pqxx::connection> conn_;
+  std::string server_;  // "host:port", the key of its cancels (one at a time per server).
   SideTasks* const cancels_;
   SessionGuard guard_;
   // The statements before `sql` in every transaction: limits, name, guards,

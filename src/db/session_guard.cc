@@ -22,27 +22,28 @@ bool SessionGuard::EndStatement() {
   return std::exchange(cancelled_in_statement_, false);
 }
 
-Status SessionGuard::RunBatch(const std::function<void(const WatchStatement& watch)>& body) {
-  {
-    MutexLock lock(&mu_);
-    if (!usable_)
-      return Status::Unavailable(std::string(engine_) + ": session was cancelled or broken");
-    in_statement_ = true;
-  }
-  std::optional<CancelWatchdog::Guard> cancel;
-  std::optional<CancelWatchdog::Guard> abort;
-  const WatchStatement watch = [&](const Deadline& deadline) {
+void SessionGuard::RunBatch(
+    size_t count, const std::function<size_t(size_t first, const WatchStatement& watch)>& round) {
+  for (size_t next = 0; next < count;) {
+    {
+      MutexLock lock(&mu_);
+      if (!usable_) return;
+      in_statement_ = true;
+    }
+    std::optional<CancelWatchdog::Guard> cancel;
+    std::optional<CancelWatchdog::Guard> abort;
+    const WatchStatement watch = [&](const Deadline& deadline) {
+      abort.reset();
+      cancel.reset();
+      cancel.emplace(watchdog_->Watch(deadline.at() + kCancelGrace, cancel_on_server_));
+      abort.emplace(watchdog_->Watch(deadline.at() + kCancelGrace + kAbortGrace,
+                                     [this] { AbortUnanswered(); }));
+    };
+    next = round(next, watch);
     abort.reset();
     cancel.reset();
-    cancel.emplace(watchdog_->Watch(deadline.at() + kCancelGrace, cancel_on_server_));
-    abort.emplace(watchdog_->Watch(deadline.at() + kCancelGrace + kAbortGrace,
-                                   [this] { AbortUnanswered(); }));
-  };
-  body(watch);
-  abort.reset();
-  cancel.reset();
-  EndStatement();
-  return Status::Ok();
+    EndStatement();
+  }
 }
 
 Status SessionGuard::StoppedOr(bool stopped, Status status) const {

@@ -64,12 +64,16 @@ class SessionGuard {
   // or did not stop it: a session our own cancel or abort broke ran out of time.
   Status StoppedOr(bool stopped, Status status) const;
 
-  // A batch of statements sent together (see Connection::StreamBatch): the
-  // body calls `watch(deadline)` before it waits for each one, which replaces
-  // the previous one's watch, so each is cancelled at its own deadline.
-  // Unavailable (nothing ran) once the session is no longer usable.
+  // `count` statements sent together (see Connection::StreamBatch), in
+  // rounds: `round(first, watch)` sends statements first... in one message,
+  // reads them, and returns where the next round starts (past one that
+  // failed, the server ran none after it). It calls `watch(deadline)` before
+  // it waits for each one, which replaces the previous one's watch, so each
+  // is cancelled at its own deadline. Stops when the session is no longer
+  // usable: the rest did not run.
   using WatchStatement = std::function<void(const Deadline&)>;
-  Status RunBatch(const std::function<void(const WatchStatement& watch)>& body);
+  void RunBatch(size_t count,
+                const std::function<size_t(size_t first, const WatchStatement& watch)>& round);
   // True while a statement of RunBatch runs, once the watchdog cancelled it.
   bool CancelledInStatement() const;
 

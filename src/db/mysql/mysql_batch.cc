@@ -25,13 +25,9 @@ void MysqlConnection::StreamBatch(std::vector<BatchStatement>& batch, const Cloc
   for (const BatchStatement& statement : batch) together = together && Batchable(statement.sql);
   if (!together) return Connection::StreamBatch(batch, clock);
   EnsureThreadInit(driver_);
-  size_t next = 0;
-  while (next < batch.size()) {
-    const Status begun = guard_.RunBatch([&](const SessionGuard::WatchStatement& watch) {
-      next = SendAndRead(batch, next, clock, watch);
-    });
-    if (!begun.ok()) return;  // Unusable: the rest did not run.
-  }
+  guard_.RunBatch(batch.size(), [&](size_t first, const SessionGuard::WatchStatement& watch) {
+    return SendAndRead(batch, first, clock, watch);
+  });
 }
 
 size_t MysqlConnection::SendAndRead(std::vector<BatchStatement>& batch, size_t first,

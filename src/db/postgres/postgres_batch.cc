@@ -27,13 +27,9 @@ void PostgresConnection::StreamBatch(std::vector<BatchStatement>& batch, const C
                   pooler_ != Pooler::kStatement && conn_->server_version() >= kFirstServerToBatch;
   for (const BatchStatement& statement : batch) together = together && Batchable(statement.sql);
   if (!together) return Connection::StreamBatch(batch, clock);
-  size_t next = 0;
-  while (next < batch.size()) {
-    const Status begun = guard_.RunBatch([&](const SessionGuard::WatchStatement& watch) {
-      next = SendAndRead(batch, next, clock, watch);
-    });
-    if (!begun.ok()) return;  // Unusable: the rest did not run.
-  }
+  guard_.RunBatch(batch.size(), [&](size_t first, const SessionGuard::WatchStatement& watch) {
+    return SendAndRead(batch, first, clock, watch);
+  });
 }
 
 size_t PostgresConnection::SendAndRead(std::vector<BatchStatement>& batch, size_t first,

@@ -4,6 +4,10 @@
 # resolved, not named: the release's default PostgreSQL, and the sanitizer and
 # libFuzzer runtime of its default clang. Idempotent; runs apt only when
 # something is missing.
+#   scripts/install_deps.sh [--release-tools]
+# --release-tools adds what the test command's release stages use (the Debian
+# package's tools, buildah and podman for the image, debootstrap for the other
+# release's root), so that no stage running beside another calls apt-get.
 set -euo pipefail
 
 packages=(
@@ -26,6 +30,9 @@ packages=(
   # bench/scale.sh: its plots.
   gnuplot-nox
 )
+if [ "${1:-}" = --release-tools ]; then
+  packages+=(dpkg-dev lintian fakeroot debootstrap buildah podman fuse-overlayfs)
+fi
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 

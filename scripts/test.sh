@@ -6,38 +6,97 @@
 # built and run, then the same suites and the package on the other Debian
 # release in a debootstrap root (scripts/test_in_debian.sh).
 # The test build uses AddressSanitizer + UndefinedBehaviorSanitizer and -Werror.
+#
+# The builds that need no database (the package's, the image's, the other
+# release's root and its build) run beside the host's suites at idle priority
+# (SCHED_IDLE, idle I/O class): they use the CPU the suites leave, mostly
+# while the serial integration tests wait on the servers, and yield it to
+# them at once. Their logs: build/ci/. Each stage's start is printed with
+# the minutes since the start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+start=$SECONDS
+stage() { printf '[test %dm%02ds] %s\n' $(((SECONDS - start) / 60)) $(((SECONDS - start) % 60)) "$*"; }
 
-scripts/install_deps.sh
+case "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" in
+  trixie) other=bookworm ;;
+  *) other=trixie ;;
+esac
+# RSE_OTHER_RELEASE=none skips the other release for a quick local run.
+other=${RSE_OTHER_RELEASE:-$other}
+release=$(. /etc/os-release && echo "${VERSION_ID%%.*}")
+
+stage "installing what the build, the tests and the release stages need"
+scripts/install_deps.sh --release-tools
 scripts/cluster/start_databases.sh all
 scripts/cluster/proxies.sh start
+
+# ---------------------------------------------------------------- beside the suites
+logs=build/ci
+mkdir -p "$logs"
+rm -f "$logs"/*.log
+running=()
+background() {  # LOG COMMAND...: at idle priority, in a process group of its own
+  local log=$1
+  shift
+  setsid chrt --idle 0 ionice -c 3 nice -n 19 "$@" >"$log" 2>&1 </dev/null &
+  running+=("$!")
+}
+# A failure of a background stage is reported by the stage that waits for it.
+await() {  # PID LOG
+  local pid=$1 log=$2 left=() p
+  for p in "${running[@]}"; do [ "$p" = "$pid" ] || left+=("$p"); done
+  running=(${left[@]+"${left[@]}"})
+  if ! wait "$pid"; then
+    echo "== $log"
+    tail -n 40 "$log"
+    echo "[test] FAILED: a stage that ran beside the suites (its log above)" >&2
+    exit 1
+  fi
+}
+# When a stage fails, what still runs beside it ends with it (each its own group).
+trap 'for pid in ${running[@]+"${running[@]}"}; do kill -- "-$pid" 2>/dev/null; done; true' EXIT
+stage "beside the suites, at idle priority: the package and image builds, the $other root"
+background "$logs/package.log" scripts/package.sh
+package=$!
+background "$logs/image.log" scripts/image.sh "$release" build
+image=$!
+if [ "$other" != none ]; then
+  background "$logs/debian-prepare.log" scripts/test_in_debian.sh "$other" prepare
+  other_root=$!
+fi
+
+# ---------------------------------------------------------------- the suites
+stage "the test build (ASan + UBSan, -Werror)"
 scripts/build.sh test -DCMAKE_BUILD_TYPE=Debug -DRSE_SANITIZE=ON -DRSE_WERROR=ON
 # Two at a time; the integration tests (which stop, pause and promote the
 # shared servers) run alone (RUN_SERIAL).
+stage "unit, binary and integration suites"
 ctest --test-dir build/test --output-on-failure --timeout 600 -j2
 # A short run of every libFuzzer target (the long run: scripts/fuzz.sh --seconds 600).
+stage "fuzz targets, 10 s each"
 scripts/fuzz.sh --seconds 10
 
 # What users install: the Debian package (built, lintian-clean, installed with
 # apt-get and run as its unit does) and the container image (built from the
 # Dockerfile with buildah, run: --version, a real scrape, non-root, no compiler).
-deb=$(scripts/package.sh | tail -n 1)
-tests/scripts/check_package.sh "$deb"
-scripts/image.sh "$(. /etc/os-release && echo "${VERSION_ID%%.*}")"
+stage "the Debian package and the container image (waiting for their builds)"
+await "$package" "$logs/package.log"
+tests/scripts/check_package.sh "$(tail -n 1 "$logs/package.log")"
+await "$image" "$logs/image.log"
+scripts/image.sh "$release" check
 
 # Portability: the unit, binary and integration suites again on the other
 # supported Debian release (13 from a 12 host, 12 from a 13 host), built with
 # its compiler and libraries against its PostgreSQL and MariaDB, in a
-# debootstrap root (RSE_OTHER_RELEASE=none skips it for a quick local run).
-case "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" in
-  trixie) other=bookworm ;;
-  *) other=trixie ;;
-esac
-other=${RSE_OTHER_RELEASE:-$other}
+# debootstrap root.
 if [ "$other" != none ]; then
-  scripts/test_in_debian.sh "$other"
+  stage "Debian $other (waiting for its root and build)"
+  await "$other_root" "$logs/debian-prepare.log"
+  cat "$logs/debian-prepare.log"
+  scripts/test_in_debian.sh "$other" run
   # The root's servers used our fixed ports: the host's clusters come back.
   scripts/cluster/start_databases.sh all
   scripts/cluster/proxies.sh start
 fi
+stage "every stage passed"

@@ -7,7 +7,12 @@
 # the unit, binary and integration suites; then builds the Debian package
 # there, installs it with apt-get and runs it as its unit does.
 #
-# Usage: scripts/test_in_debian.sh CODENAME    (as root; e.g. trixie)
+# Usage: scripts/test_in_debian.sh CODENAME [prepare|run]   (as root; e.g. trixie)
+#   prepare: the root, this checkout copied in, its packages, the build (no
+#            database is touched: the test command runs it beside the host's
+#            suites);
+#   run:     the servers, the suites and the package, on a prepared root.
+#   Both, in order, by default.
 #
 # The root's servers listen on the same fixed 127.0.0.1 ports as the host's
 # test clusters, so those (started by scripts/cluster/start_databases.sh and
@@ -16,7 +21,12 @@
 # made is reused when it is complete (RSE_DEBIAN_FRESH=1 makes a new one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-codename=${1:?usage: scripts/test_in_debian.sh CODENAME}
+codename=${1:?usage: scripts/test_in_debian.sh CODENAME [prepare|run]}
+step=${2:-all}
+case $step in
+  all | prepare | run) ;;
+  *) echo "usage: scripts/test_in_debian.sh CODENAME [prepare|run]" >&2; exit 2 ;;
+esac
 work=${RSE_DEBIAN_DIR:-/var/tmp/rse-debian}
 root=$work/$codename
 tree=/work/replica_sql_exporter
@@ -35,7 +45,10 @@ if ! command -v debootstrap >/dev/null; then
 fi
 
 mkdir -p "$work"
-if [ "${RSE_DEBIAN_FRESH:-0}" = 1 ] || [ ! -f "$root/.rse-ready" ]; then
+if [ "$step" = run ] && [ ! -f "$root$tree/build/debian/.rse-built" ]; then
+  die "no prepared root at $root (scripts/test_in_debian.sh $codename prepare)"
+fi
+if [ "$step" != run ] && { [ "${RSE_DEBIAN_FRESH:-0}" = 1 ] || [ ! -f "$root/.rse-ready" ]; }; then
   rm -rf "$root"
   log "debootstrap --variant=minbase $codename from $mirror"
   debootstrap --variant=minbase "$codename" "$root" "$mirror" >"$work/debootstrap-$codename.log" 2>&1 ||
@@ -73,54 +86,66 @@ mount_in_root() {  # SOURCE TARGET [mount options...]
   mount "${@:3}" "$1" "$target"
   mounted=("$target" "${mounted[@]}")
 }
+servers=0
 cleanup() {
   local rc=$?
-  if [ -x "$root$tree/scripts/cluster/stop_databases.sh" ]; then
+  if [ "$servers" = 1 ]; then
     in_root "scripts/cluster/proxies.sh stop; scripts/cluster/stop_databases.sh" >/dev/null 2>&1 || true
   fi
   for target in "${mounted[@]}"; do umount -l "$target" 2>/dev/null || true; done
   log "done (exit $rc)"
 }
 trap cleanup EXIT
+# Ended by the test command (its stage beside the suites): unmount first.
+trap 'exit 143' TERM INT
 mount_in_root proc /proc -t proc
 mount_in_root sysfs /sys -t sysfs
 mount_in_root /dev /dev --bind
 mount_in_root devpts /dev/pts -t devpts -o newinstance,ptmxmode=0666
 mount_in_root tmpfs /dev/shm -t tmpfs -o mode=1777
 
-# This checkout as it is (tracked and new files; no build output).
-rm -rf "$root$tree"
-mkdir -p "$root$tree"
-git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c '[ -e "{}" ] && printf "%s\0" "{}"' |
-  tar --null -T - -cf - | tar -C "$root$tree" -xf -
+prepare() {
+  # This checkout as it is (tracked and new files; no build output).
+  rm -rf "$root$tree"
+  mkdir -p "$root$tree"
+  git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c '[ -e "{}" ] && printf "%s\0" "{}"' |
+    tar --null -T - -cf - | tar -C "$root$tree" -xf -
 
-log "the host's test clusters stop (same ports)"
-scripts/cluster/proxies.sh stop >/dev/null 2>&1 || true
-scripts/cluster/stop_databases.sh >/dev/null 2>&1 || true
+  log "installing $codename's packages"
+  in_root "scripts/install_deps.sh" >"$work/install-$codename.log" 2>&1 ||
+    { tail -n 30 "$work/install-$codename.log" >&2; die "install_deps.sh failed"; }
+  in_root "dpkg-query -W -f='\${Package} \${Version}\n' g++ libpqxx-dev libboost-dev libtomlplusplus-dev libyaml-cpp-dev libgtest-dev postgresql mariadb-server pgbouncer haproxy cmake" >&2
 
-log "installing $codename's packages"
-in_root "scripts/install_deps.sh" >"$work/install-$codename.log" 2>&1 ||
-  { tail -n 30 "$work/install-$codename.log" >&2; die "install_deps.sh failed"; }
-in_root "dpkg-query -W -f='\${Package} \${Version}\n' g++ libpqxx-dev libboost-dev libtomlplusplus-dev libyaml-cpp-dev libgtest-dev postgresql mariadb-server pgbouncer haproxy cmake" >&2
+  # Release, as the package ships it: one build serves the suites and the
+  # package (and the compiler's optimizer warnings fail it too, -Werror).
+  log "building (Release, -Werror)"
+  if ! in_root "scripts/build.sh debian -DCMAKE_BUILD_TYPE=Release -DRSE_WERROR=ON" >"$work/build-$codename.log" 2>&1; then
+    grep -E -B2 -A6 'error|warning' "$work/build-$codename.log" | head -n 80 >&2
+    die "the build failed; see $work/build-$codename.log"
+  fi
+  log "built with $(grep -c 'warning:' "$work/build-$codename.log" || true) warnings"
+  touch "$root$tree/build/debian/.rse-built"
+}
 
-log "starting PostgreSQL and MariaDB primaries and replicas, PgBouncer and HAProxy"
-in_root "scripts/cluster/start_databases.sh all && scripts/cluster/proxies.sh start"
+run() {
+  log "the host's test clusters stop (same ports)"
+  scripts/cluster/proxies.sh stop >/dev/null 2>&1 || true
+  scripts/cluster/stop_databases.sh >/dev/null 2>&1 || true
 
-# Release, as the package ships it: one build serves the suites and the
-# package (and the compiler's optimizer warnings fail it too, -Werror).
-log "building (Release, -Werror)"
-if ! in_root "scripts/build.sh debian -DCMAKE_BUILD_TYPE=Release -DRSE_WERROR=ON" >"$work/build-$codename.log" 2>&1; then
-  grep -E -B2 -A6 'error|warning' "$work/build-$codename.log" | head -n 80 >&2
-  die "the build failed; see $work/build-$codename.log"
-fi
-log "built with $(grep -c 'warning:' "$work/build-$codename.log" || true) warnings"
+  log "starting PostgreSQL and MariaDB primaries and replicas, PgBouncer and HAProxy"
+  servers=1
+  in_root "scripts/cluster/start_databases.sh all && scripts/cluster/proxies.sh start"
 
-log "unit, binary and integration suites"
-# bench_smoke (the benchmark harness against the peer exporters) runs in the
-# host's suite; here it would only repeat it.
-in_root "ctest --test-dir build/debian --output-on-failure --timeout 600 -j2 -E '^bench_smoke$'"
+  log "unit, binary and integration suites"
+  # bench_smoke (the benchmark harness against the peer exporters) runs in the
+  # host's suite; here it would only repeat it.
+  in_root "ctest --test-dir build/debian --output-on-failure --timeout 600 -j2 -E '^bench_smoke$'"
 
-log "the Debian package: from that build, lintian, installed with apt-get and run as its unit"
-deb=$(in_root "scripts/package.sh build/debian" | tail -n 1)
-in_root "tests/scripts/check_package.sh $deb"
-log "all suites passed on Debian $codename"
+  log "the Debian package: from that build, lintian, installed with apt-get and run as its unit"
+  deb=$(in_root "scripts/package.sh build/debian" | tail -n 1)
+  in_root "tests/scripts/check_package.sh $deb"
+  log "all suites passed on Debian $codename"
+}
+
+[ "$step" = run ] || prepare
+[ "$step" = prepare ] || run

@@ -11,4 +11,16 @@ std::string_view WithoutTrailingSemicolons(std::string_view sql) {
   return sql;
 }
 
+std::string StatementOnOwnLines(std::string_view sql) {
+  // Appended piece by piece: GCC 12 at -O2 warns (-Wrestrict, a false
+  // positive) on "\n" + std::string(...).
+  const std::string_view body = WithoutTrailingSemicolons(sql);
+  std::string statement;
+  statement.reserve(body.size() + 2);
+  statement += '\n';
+  statement += body;
+  statement += '\n';
+  return statement;
+}
+
 }  // namespace rse

@@ -2,6 +2,7 @@
 // before framing it with statements of their own.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace rse {
@@ -10,5 +11,9 @@ namespace rse {
 // (MariaDB's SET STATEMENT ... FOR, PostgreSQL's ROLLBACK) must not become a
 // statement of its own, nor be ended early.
 std::string_view WithoutTrailingSemicolons(std::string_view sql);
+
+// `sql` without trailing semicolons, on lines of its own: a trailing
+// "-- comment" must not swallow the framing that follows it.
+std::string StatementOnOwnLines(std::string_view sql);
 
 }  // namespace rse

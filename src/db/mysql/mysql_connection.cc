@@ -150,8 +150,7 @@ std::string MysqlConnection::Statement(std::string_view sql, std::string_view na
                                        double seconds,
                                        const std::vector<SessionSetting>& settings) const {
   const std::string tag = QueryComment(name);  // Leads, so the processlist shows it first.
-  // On a line of its own: a trailing "-- comment" must not swallow what follows.
-  const std::string statement = "\n" + std::string(WithoutTrailingSemicolons(sql)) + "\n";
+  const std::string statement = StatementOnOwnLines(sql);
   if (!info_.mariadb) return tag + statement;  // MySQL: limited by the session (see Stream).
   // The query's own settings, for this statement only (SET STATEMENT ... FOR).
   std::string scoped;

@@ -102,9 +102,7 @@ std::vector<PostgresConnection::PipelineEntries> PostgresConnection::Send(
     for (const std::string& prefix : Preamble(tx, remaining, statement.name,
                                               statement.settings ? *statement.settings : kNone))
       entry.before.push_back(pipe.insert(prefix));
-    // On lines of its own: a trailing "-- comment" must not swallow what follows.
-    entry.statement =
-        pipe.insert("\n" + std::string(WithoutTrailingSemicolons(statement.sql)) + "\n");
+    entry.statement = pipe.insert(StatementOnOwnLines(statement.sql));
     entry.rollback = pipe.insert("ROLLBACK");
   }
   return entries;

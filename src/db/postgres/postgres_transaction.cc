@@ -52,10 +52,7 @@ pqxx::result PostgresConnection::ExecReadOnly(pqxx::nontransaction& tx, std::str
                                               std::chrono::milliseconds remaining,
                                               std::string_view name,
                                               const std::vector<SessionSetting>& settings) {
-  // On lines of its own: a trailing "-- comment" must not swallow what follows.
-  std::string statement = "\n";
-  statement += WithoutTrailingSemicolons(sql);
-  statement += '\n';
+  const std::string statement = StatementOnOwnLines(sql);
   const std::vector<std::string> before = Preamble(tx, remaining, name, settings);
   if (snapshot_ != SnapshotState::kNone) return ExecInSnapshot(tx, statement, before);
   if (pooler_ == Pooler::kStatement) {

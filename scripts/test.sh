@@ -7,12 +7,16 @@
 # release in a debootstrap root (scripts/test_in_debian.sh).
 # The test build uses AddressSanitizer + UndefinedBehaviorSanitizer and -Werror.
 #
-# The builds that need no database (the package's, the image's, the other
-# release's root and its build) run beside the host's suites at idle priority
-# (SCHED_IDLE, idle I/O class): they use the CPU the suites leave, mostly
-# while the serial integration tests wait on the servers, and yield it to
-# them at once. Their logs: build/ci/. Each stage's start is printed with
-# the minutes since the start.
+# What needs no database, or not the host's, runs beside the stage that
+# leaves the CPU most idle, at idle priority (SCHED_IDLE, idle I/O class),
+# each in a process group of its own, logged in build/ci/:
+#   during the test build:       the other release's root and its packages
+#                                (network and disk, little CPU);
+#   during the host's suites:    the package's and the image's builds, the
+#                                other release's build (the serial
+#                                integration tests mostly wait on servers);
+#   during the other's suites:   the fuzz targets' build and short runs.
+# Each stage's start is printed with the time since the start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -31,10 +35,10 @@ scripts/install_deps.sh --release-tools
 scripts/cluster/start_databases.sh all
 scripts/cluster/proxies.sh start
 
-# ---------------------------------------------------------------- beside the suites
+# ---------------------------------------------------------------- beside the stages
 logs=build/ci
 mkdir -p "$logs"
-rm -f "$logs"/*.log
+rm -f "$logs"/*.log "$logs"/go-build
 running=()
 background() {  # LOG COMMAND...: at idle priority, in a process group of its own
   local log=$1
@@ -42,7 +46,7 @@ background() {  # LOG COMMAND...: at idle priority, in a process group of its ow
   setsid chrt --idle 0 ionice -c 3 nice -n 19 "$@" >"$log" 2>&1 </dev/null &
   running+=("$!")
 }
-# A failure of a background stage is reported by the stage that waits for it.
+# A failure of a stage run beside is reported by the stage that waits for it.
 await() {  # PID LOG
   local pid=$1 log=$2 left=() p
   for p in "${running[@]}"; do [ "$p" = "$pid" ] || left+=("$p"); done
@@ -50,48 +54,53 @@ await() {  # PID LOG
   if ! wait "$pid"; then
     echo "== $log"
     tail -n 40 "$log"
-    echo "[test] FAILED: a stage that ran beside the suites (its log above)" >&2
+    echo "[test] FAILED: a stage that ran beside the others (its log above)" >&2
     exit 1
   fi
 }
-# When a stage fails, what still runs beside it ends with it (each its own group).
+# When a stage fails, what still runs beside it ends with it.
 trap 'for pid in ${running[@]+"${running[@]}"}; do kill -- "-$pid" 2>/dev/null; done; true' EXIT
-stage "beside the suites, at idle priority: the package and image builds, the $other root"
-background "$logs/package.log" scripts/package.sh
-package=$!
-background "$logs/image.log" scripts/image.sh "$release" build
-image=$!
+
 if [ "$other" != none ]; then
-  background "$logs/debian-prepare.log" scripts/test_in_debian.sh "$other" prepare
+  stage "beside the test build: the Debian $other root and its packages"
+  background "$logs/debian-prepare.log" \
+    env RSE_BUILD_WHEN="$PWD/$logs/go-build" scripts/test_in_debian.sh "$other" prepare
   other_root=$!
 fi
 
 # ---------------------------------------------------------------- the suites
 stage "the test build (ASan + UBSan, -Werror)"
 scripts/build.sh test -DCMAKE_BUILD_TYPE=Debug -DRSE_SANITIZE=ON -DRSE_WERROR=ON
+
+stage "unit, binary and integration suites; beside them: the package, image and $other builds"
+background "$logs/package.log" scripts/package.sh
+package=$!
+background "$logs/image.log" scripts/image.sh "$release" build
+image=$!
+touch "$logs/go-build"
 # Two at a time; the integration tests (which stop, pause and promote the
 # shared servers) run alone (RUN_SERIAL).
-stage "unit, binary and integration suites"
 ctest --test-dir build/test --output-on-failure --timeout 600 -j2
-# A short run of every libFuzzer target (the long run: scripts/fuzz.sh --seconds 600).
-stage "fuzz targets, 10 s each"
-scripts/fuzz.sh --seconds 10
 
 # What users install: the Debian package (built, lintian-clean, installed with
 # apt-get and run as its unit does) and the container image (built from the
 # Dockerfile with buildah, run: --version, a real scrape, non-root, no compiler).
-stage "the Debian package and the container image (waiting for their builds)"
+stage "the Debian package and the container image"
 await "$package" "$logs/package.log"
 tests/scripts/check_package.sh "$(tail -n 1 "$logs/package.log")"
 await "$image" "$logs/image.log"
 scripts/image.sh "$release" check
+
+# A short run of every libFuzzer target (the long run: scripts/fuzz.sh --seconds 600).
+background "$logs/fuzz.log" scripts/fuzz.sh --seconds 10
+fuzz=$!
 
 # Portability: the unit, binary and integration suites again on the other
 # supported Debian release (13 from a 12 host, 12 from a 13 host), built with
 # its compiler and libraries against its PostgreSQL and MariaDB, in a
 # debootstrap root.
 if [ "$other" != none ]; then
-  stage "Debian $other (waiting for its root and build)"
+  stage "Debian $other: its suites and package; beside them: the fuzz targets"
   await "$other_root" "$logs/debian-prepare.log"
   cat "$logs/debian-prepare.log"
   scripts/test_in_debian.sh "$other" run
@@ -99,4 +108,7 @@ if [ "$other" != none ]; then
   scripts/cluster/start_databases.sh all
   scripts/cluster/proxies.sh start
 fi
+stage "fuzz targets (10 s each)"
+await "$fuzz" "$logs/fuzz.log"
+cat "$logs/fuzz.log"
 stage "every stage passed"

@@ -10,7 +10,8 @@
 # Usage: scripts/test_in_debian.sh CODENAME [prepare|run]   (as root; e.g. trixie)
 #   prepare: the root, this checkout copied in, its packages, the build (no
 #            database is touched: the test command runs it beside the host's
-#            suites);
+#            suites). With RSE_BUILD_WHEN=FILE the build waits until FILE
+#            exists (the test command's own build comes first);
 #   run:     the servers, the suites and the package, on a prepared root.
 #   Both, in order, by default.
 #
@@ -116,6 +117,10 @@ prepare() {
     { tail -n 30 "$work/install-$codename.log" >&2; die "install_deps.sh failed"; }
   in_root "dpkg-query -W -f='\${Package} \${Version}\n' g++ libpqxx-dev libboost-dev libtomlplusplus-dev libyaml-cpp-dev libgtest-dev postgresql mariadb-server pgbouncer haproxy cmake" >&2
 
+  if [ -n "${RSE_BUILD_WHEN:-}" ]; then
+    log "waiting for $RSE_BUILD_WHEN before building"
+    while [ ! -e "$RSE_BUILD_WHEN" ]; do sleep 2; done
+  fi
   # Release, as the package ships it: one build serves the suites and the
   # package (and the compiler's optimizer warnings fail it too, -Werror).
   log "building (Release, -Werror)"

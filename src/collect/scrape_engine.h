@@ -25,6 +25,7 @@
 #include "collect/scrape_assembly.h"
 #include "collect/scrape_session.h"
 #include "collect/single_flight.h"
+#include "collect/stall_rule.h"
 #include "model/exposition.h"
 #include "model/metric_family.h"
 #include "pool/replica_pool.h"
@@ -102,7 +103,10 @@ class ScrapeEngine {
   void Work(std::shared_ptr<Batch> batch, std::optional<Lease> lease);
   // Runs the task's query on `*lease` (acquired first if empty), following
   // the session through failovers; leaves `*lease` on the replica it ended on.
-  SharedOutcome RunOne(const Task& task, ScrapeSession& session, std::optional<Lease>* lease);
+  // `may_stall`: it may give up on a replica that stalls under it and run
+  // once more elsewhere (see StallRule); false once it did.
+  SharedOutcome RunOne(const Task& task, ScrapeSession& session, std::optional<Lease>* lease,
+                       bool may_stall = true);
   // Runs `tasks` (quick plain queries, see BatchPolicy) on `*lease` sent
   // together, and publishes each. A query the replica failed under, and those
   // after it that did not run, go on as RunOne() takes them.
@@ -137,17 +141,27 @@ class ScrapeEngine {
   // A unit's cached results no older than `max_age`, one per query; empty
   // unless every query has one, and those of a snapshot come from one run.
   std::vector<SharedOutcome> Cached(const Unit& unit, std::chrono::milliseconds max_age) const;
-  // Runs the task's query once more, on a healthy replica other than `member`
-  // where it met a recovery conflict; the conflict is counted there.
+  // Why a query runs once more on another replica: it met a recovery
+  // conflict on `member` (counted there), or `member` stalled under it.
+  enum class Retry { kRecoveryConflict, kStalled };
+  // Runs the task's query once more, by `deadline`, on a healthy replica
+  // other than `member`, where it ended with `failed` for `why`; `failed`
+  // stands when there is none.
   SharedOutcome RetryElsewhere(const Task& task, ScrapeSession& session, size_t member,
-                               const Deadline& deadline, std::shared_ptr<QueryOutcome> conflict);
+                               const Deadline& deadline, std::shared_ptr<QueryOutcome> failed,
+                               Retry why);
+  // Whether `outcome` is its query's giving up at the stall of `rule`, for
+  // a start at `began`, with the server still answering.
+  static bool Stalled(const StatementDeadline& rule, TimePoint began, const QueryOutcome& outcome);
   // Gives up on `plan`'s unfinished execution at the scrape's deadline.
   void Cut(QueryPlan& plan);
   // The deadline of one execution: a cached query refreshes within its own
   // timeout, past the scrape's; any other stops at the scrape's deadline.
   Deadline QueryDeadline(const QuerySpec& query, const Deadline& scrape) const;
-  // The same as a rule that counts from when the query starts.
-  StatementDeadline DeadlineRule(const QuerySpec& query, const Deadline& scrape) const;
+  // The same as a rule that counts from when the query starts; `stall`: with
+  // the query's stall (StallRule), when another replica could run it.
+  StatementDeadline DeadlineRule(const QuerySpec& query, const Deadline& scrape,
+                                 bool stall = false) const;
   void Publish(const Task& task, const SharedOutcome& outcome);
   // The part of Publish for one query: counters, log, cache.
   void PublishQuery(const QuerySpec& query, SingleFlight::Execution& execution, size_t part,
@@ -170,6 +184,7 @@ class ScrapeEngine {
 
   QueryRunner runner_;
   BatchPolicy batching_;
+  StallRule stalls_;
 
   std::atomic<bool> last_up_ = true;
 

@@ -4,6 +4,7 @@
 // Each query keeps its own outcome; what a batch cannot finish goes on one
 // query at a time, as RunOne() runs it.
 #include <string>
+#include <utility>
 
 #include "collect/scrape_engine.h"
 
@@ -26,22 +27,24 @@ void ScrapeEngine::RunTogether(const std::vector<Task>& tasks, ScrapeSession& se
     return;
   }
   const TimePoint began = clock_->Now();
+  const size_t member = (*lease)->member();
+  const bool stall = session.AnotherInRotation(member);
   std::vector<QueryRunner::Batched> batch;
   for (const Task& task : tasks) {
     const QuerySpec& query = *task.unit->queries.front();
     task.execution->started_at = began;
     QueryRunner::Batched& batched = batch.emplace_back();
     batched.query = &query;
-    batched.deadline = DeadlineRule(query, session.deadline());
+    batched.deadline = DeadlineRule(query, session.deadline(), stall);
     batched.exclusive = Exclusive(query);
   }
   runner_.RunBatch(batch, (*lease)->connection());
-  const size_t member = (*lease)->member();
-  std::vector<const Task*> again;  // To run one at a time, in order.
+  // To run one at a time, in order; whether each may still stall (RunOne).
+  std::vector<std::pair<const Task*, bool>> again;
   for (size_t i = 0; i < tasks.size(); ++i) {
     const Task& task = tasks[i];
     if (!batch[i].ran) {  // An earlier query left the session unusable.
-      again.push_back(&task);
+      again.emplace_back(&task, true);
       continue;
     }
     std::shared_ptr<QueryOutcome> outcome = batch[i].outcome;
@@ -50,13 +53,19 @@ void ScrapeEngine::RunTogether(const std::vector<Task>& tasks, ScrapeSession& se
     if (outcome->reason == QueryError::kRecoveryConflict && !outcome->ok()) {
       const QuerySpec& query = *task.unit->queries.front();
       Publish(task, RetryElsewhere(task, session, member, QueryDeadline(query, session.deadline()),
-                                   outcome));
+                                   outcome, Retry::kRecoveryConflict));
       continue;
     }
     // As in RunOne: a connection error, or a server that answered neither
     // the statement nor its cancel, is a verdict on the replica, and the
-    // query runs again where the scrape moves.
+    // query runs again where the scrape moves; a stall answered by the
+    // server, once more elsewhere.
     const bool unresponsive = !outcome->ok() && (*lease) && (*lease)->connection().Unresponsive();
+    if (!unresponsive && Stalled(batch[i].deadline, batch[i].started, *outcome)) {
+      Publish(task, RetryElsewhere(task, session, member, session.deadline(), outcome,
+                                   Retry::kStalled));
+      continue;
+    }
     if (outcome->ok() || (outcome->reason != QueryError::kConnection && !unresponsive)) {
       Publish(task, outcome);
       continue;
@@ -71,9 +80,9 @@ void ScrapeEngine::RunTogether(const std::vector<Task>& tasks, ScrapeSession& se
       continue;
     }
     lease->emplace(std::move(*next));
-    again.push_back(&task);
+    again.emplace_back(&task, false);
   }
-  for (const Task* task : again) Publish(*task, RunOne(*task, session, lease));
+  for (const auto& [task, may_stall] : again) Publish(*task, RunOne(*task, session, lease, may_stall));
 }
 
 }  // namespace rse

@@ -1,6 +1,6 @@
 // ScrapeEngine's executions: how one query runs on the scrape's session
 // (following it through failovers, once more elsewhere after a recovery
-// conflict), and how an outcome is published to the counters, the log, the
+// conflict or a stall), and how an outcome is published to the counters, the log, the
 // cache and the scrapes that wait for it.
 #include <string>
 
@@ -17,9 +17,22 @@ Deadline ScrapeEngine::QueryDeadline(const QuerySpec& query, const Deadline& scr
   return DeadlineRule(query, scrape).From(clock_->Now());
 }
 
-StatementDeadline ScrapeEngine::DeadlineRule(const QuerySpec& query, const Deadline& scrape) const {
-  if (query.cache) return {std::nullopt, query.timeout.value_or(options_.default_refresh_timeout)};
-  return {scrape, query.timeout};
+StatementDeadline ScrapeEngine::DeadlineRule(const QuerySpec& query, const Deadline& scrape,
+                                             bool stall) const {
+  StatementDeadline rule;
+  if (query.cache) {
+    rule.timeout = query.timeout.value_or(options_.default_refresh_timeout);
+    return rule;
+  }
+  rule.bound = scrape;
+  rule.timeout = query.timeout;
+  if (stall) rule.stall = stalls_.After(query);
+  return rule;
+}
+
+bool ScrapeEngine::Stalled(const StatementDeadline& rule, TimePoint began,
+                           const QueryOutcome& outcome) {
+  return !outcome.ok() && outcome.reason == QueryError::kTimeout && rule.StallsAt(began);
 }
 
 Status ScrapeEngine::ReadyToRun(const QuerySpec& query, ScrapeSession& session,
@@ -46,7 +59,7 @@ std::shared_ptr<QueryOutcome> ScrapeEngine::NotRun(const Task& task, Status stat
 }
 
 SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
-                                   std::optional<Lease>* lease) {
+                                   std::optional<Lease>* lease, bool may_stall) {
   const QuerySpec& query = *task.unit->queries.front();
   std::shared_ptr<QueryOutcome> last;  // The latest attempt's, when a replica failed it.
   while (true) {
@@ -56,20 +69,27 @@ SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
       return last ? last : NotRun(task, ready);
     // The query's own timeout counts from when it can start: the time it took
     // to find a session (a member that did not answer) is not the query's.
-    const Deadline deadline = QueryDeadline(query, session.deadline());
+    // It may stall once (StallRule), where another replica could take it.
+    const size_t member = (*lease)->member();
+    const StatementDeadline rule = DeadlineRule(
+        query, session.deadline(), may_stall && !last && session.AnotherInRotation(member));
     const TimePoint began = clock_->Now();
+    const Deadline deadline = rule.From(began);
     task.execution->started_at = began;
     std::shared_ptr<QueryOutcome> outcome =
         runner_.Run(query, (*lease)->connection(), deadline, Exclusive(query));
     outcome->wait_seconds = Seconds(began - task.execution->planned_at);
-    outcome->replica = session.Label((*lease)->member());
+    outcome->replica = session.Label(member);
     if (outcome->reason == QueryError::kRecoveryConflict && !outcome->ok())
-      return RetryElsewhere(task, session, (*lease)->member(), deadline, outcome);
+      return RetryElsewhere(task, session, member, deadline, outcome, Retry::kRecoveryConflict);
     if (outcome->ok()) return outcome;
     // A server that answered neither the statement nor its cancel is as
     // good as gone (a black hole, a hung server): a verdict on the member,
-    // where a plain timeout is only the query's.
+    // where a plain timeout is only the query's. One that answered at the
+    // query's stall was only slow: the query runs once more elsewhere.
     const bool unresponsive = (*lease)->connection().Unresponsive();
+    if (!unresponsive && Stalled(rule, began, *outcome))
+      return RetryElsewhere(task, session, member, session.deadline(), outcome, Retry::kStalled);
     if (outcome->reason != QueryError::kConnection && !unresponsive) return outcome;
     // The replica failed under us: this and the remaining queries move on.
     Status why = unresponsive ? Status::Unavailable("did not answer a statement nor its cancel: " +
@@ -85,17 +105,19 @@ SharedOutcome ScrapeEngine::RunOne(const Task& task, ScrapeSession& session,
 
 SharedOutcome ScrapeEngine::RetryElsewhere(const Task& task, ScrapeSession& session, size_t member,
                                            const Deadline& deadline,
-                                           std::shared_ptr<QueryOutcome> conflict) {
+                                           std::shared_ptr<QueryOutcome> failed, Retry why) {
   const QuerySpec& query = *task.unit->queries.front();
-  session.CountRecoveryConflict(member);
+  if (why == Retry::kRecoveryConflict) session.CountRecoveryConflict(member);
   auto other = session.RetryElsewhere(member);
-  if (!other.ok()) return conflict;  // Counted once, when published.
-  stats_.Count(query.name, QueryError::kRecoveryConflict);
-  logger_->Info("recovery conflict: running the query once more on another replica",
+  if (!other.ok()) return failed;  // Counted once, when published.
+  stats_.Count(query.name, failed->reason);
+  logger_->Info(why == Retry::kStalled
+                    ? "query stalled: running it once more on another replica"
+                    : "recovery conflict: running the query once more on another replica",
                 {{"query", query.name},
                  {"from", session.Label(member)},
                  {"to", session.Label(other->member())},
-                 {"err", conflict->status.message()}});
+                 {"err", failed->status.message()}});
   const TimePoint began = clock_->Now();
   std::shared_ptr<QueryOutcome> outcome =
       runner_.Run(query, other->connection(), deadline, Exclusive(query));
@@ -124,6 +146,7 @@ void ScrapeEngine::PublishQuery(const QuerySpec& query, SingleFlight::Execution&
   if (query.fan_out) PublishDatabases(query, *outcome);
   stats_.RecordRun(query.name, *outcome);
   batching_.Record(query.name, *outcome);
+  stalls_.Record(query.name, *outcome);
   // A query that keeps failing is logged when it starts and when it
   // recovers; every execution only at debug level.
   bool rejected = false;

@@ -102,6 +102,10 @@ std::string ScrapeSession::Label(size_t member) const { return pool_->label(memb
 
 bool ScrapeSession::AnyInRotation() const { return pool_->AnyInRotation(); }
 
+bool ScrapeSession::AnotherInRotation(size_t member) const {
+  return pool_->AnyInRotation(member);
+}
+
 std::vector<MemberSnapshot> ScrapeSession::Members() const { return pool_->Snapshot(); }
 
 std::optional<ScrapeSession::Serving> ScrapeSession::serving() const {

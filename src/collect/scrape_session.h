@@ -69,6 +69,9 @@ class ScrapeSession {
   // is in the rotation (when the scrape needed none), every member's state.
   std::string Label(size_t member) const;
   bool AnyInRotation() const;
+  // Whether a member other than `member` is in the rotation: somewhere a
+  // query `member` stalls under could run again.
+  bool AnotherInRotation(size_t member) const;
   std::vector<MemberSnapshot> Members() const;
 
  private:

@@ -21,10 +21,23 @@ namespace rse {
 // `timeout` after its start when that comes first (a query's own timeout
 // counts from when it runs, not from when its batch was sent). At least one
 // of the two is set.
+//
+// `stall`, for a query without a timeout of its own that another replica
+// could run: it stops after `stall` when `bound` leaves room for running it
+// again after that (kStallRoom × stall from its start), so that a replica
+// stalled under it costs the scrape `stall`, not the whole scrape.
 struct StatementDeadline {
+  static constexpr int kStallRoom = 4;
   std::optional<Deadline> bound;
   std::optional<std::chrono::milliseconds> timeout;
+  std::optional<std::chrono::milliseconds> stall;
+
+  // Whether a statement starting at `start` stops at its stall, not `bound`.
+  bool StallsAt(TimePoint start) const {
+    return !timeout && stall && bound && bound->at() - start >= kStallRoom * *stall;
+  }
   Deadline From(TimePoint start) const {
+    if (StallsAt(start)) return Deadline(start + *stall);
     if (!timeout) return *bound;
     const Deadline own(start + *timeout);
     return bound ? bound->Min(own) : own;

@@ -184,10 +184,12 @@ void ReplicaPool::CountRecoveryConflict(size_t member) {
   ++slots_[member].recovery_conflicts;
 }
 
-bool ReplicaPool::AnyInRotation() const {
+bool ReplicaPool::AnyInRotation(std::optional<size_t> besides) const {
   MutexLock lock(&mu_);
-  return std::any_of(slots_.begin(), slots_.end(),
-                     [](const Slot& slot) { return slot.health.in_rotation(); });
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (i != besides && slots_[i].health.in_rotation()) return true;
+  }
+  return false;
 }
 
 }  // namespace rse

@@ -126,8 +126,9 @@ class ReplicaPool {
   // A query met a recovery conflict on `member` (a healthy replica still).
   void CountRecoveryConflict(size_t member);
 
-  // Whether some member was healthy (in the rotation) when last checked.
-  bool AnyInRotation() const;
+  // Whether some member (other than `besides`) was healthy (in the
+  // rotation) when last checked.
+  bool AnyInRotation(std::optional<size_t> besides = std::nullopt) const;
 
   std::vector<MemberSnapshot> Snapshot() const;
   std::vector<Member> members() const;

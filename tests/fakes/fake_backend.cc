@@ -48,16 +48,19 @@ class FakeConnection final : public Connection {
     bool closed = false;
     bool on_primary = false;
     bool silent = false;
+    std::function<void(const Deadline&)> on_silence;
     backend_->Edit(port_, [&](FakeMember& m) {
       closed = m.generation != generation_;
       on_primary = server_ >= 0 && !m.servers[server_].is_replica;
       if (!closed && !on_primary) ++m.queries;
       silent = m.stops_answering;
+      on_silence = m.on_silence;
       query = m.query;
       query_in = m.query_in;
     });
     if (closed) return Closed();
     if (silent) {
+      if (on_silence) on_silence(deadline);
       unresponsive_ = broken_ = true;
       return Status::DeadlineExceeded(
           "fake: stopped at its deadline; the server did not answer in time and the session was "

@@ -34,6 +34,10 @@ struct FakeMember {
   // Statements get no answer, nor does their cancel: each fails as one the
   // watchdog had to break, and its session says it is Unresponsive().
   bool stops_answering = false;
+  // Called, outside the backend's lock, with the deadline of a statement that
+  // meets stops_answering (a test moves its clock there: the watchdog gave
+  // up on the statement then).
+  std::function<void(const Deadline&)> on_silence;
   // Answers a query; the default returns one row "v" = "1".
   std::function<StatusOr<RowSet>(std::string_view sql, const Deadline& deadline)> query;
   // Bumping it closes every session opened before (as idle_session_timeout,

@@ -25,7 +25,8 @@ class StatementBatchTest : public BackendTest {
       statement.sql = sql;
       statement.name = "batch_test";
       statement.sink = &run.sinks.emplace_back();
-      statement.deadline = {In(10s), timeout};
+      statement.deadline.bound = In(10s);
+      statement.deadline.timeout = timeout;
     }
     conn.StreamBatch(run.statements, *DefaultClock());
     return run;

@@ -112,6 +112,12 @@ class ScrapeEngine {
   // after it that did not run, go on as RunOne() takes them.
   void RunTogether(const std::vector<Task>& tasks, ScrapeSession& session,
                    std::optional<Lease>* lease);
+  // What becomes of `task`'s query, which ran in a batch on `member`:
+  // published (its outcome, or its run elsewhere after a recovery conflict
+  // or a stall), or true: the replica failed under it, `*lease` followed the
+  // scrape, and the query is to run again there.
+  bool Settle(const Task& task, const QueryRunner::Batched& batched, ScrapeSession& session,
+              std::optional<Lease>* lease, size_t member);
   // Whether `task` may share a batch (see BatchPolicy).
   bool Together(const Task& task) const;
   // Runs a snapshot's queries on one session in one transaction, in order;

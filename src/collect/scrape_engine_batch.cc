@@ -15,6 +15,44 @@ double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).
 
 }  // namespace
 
+bool ScrapeEngine::Settle(const Task& task, const QueryRunner::Batched& batched,
+                          ScrapeSession& session, std::optional<Lease>* lease, size_t member) {
+  std::shared_ptr<QueryOutcome> outcome = batched.outcome;
+  outcome->wait_seconds = Seconds(batched.started - task.execution->planned_at);
+  outcome->replica = session.Label(member);
+  if (outcome->reason == QueryError::kRecoveryConflict && !outcome->ok()) {
+    const QuerySpec& query = *task.unit->queries.front();
+    Publish(task, RetryElsewhere(task, session, member, QueryDeadline(query, session.deadline()),
+                                 outcome, Retry::kRecoveryConflict));
+    return false;
+  }
+  // As in RunOne: a connection error, or a server that answered neither
+  // the statement nor its cancel, is a verdict on the replica, and the
+  // query runs again where the scrape moves; a stall answered by the
+  // server, once more elsewhere.
+  const bool unresponsive = !outcome->ok() && (*lease) && (*lease)->connection().Unresponsive();
+  if (!unresponsive && Stalled(batched.deadline, batched.started, *outcome)) {
+    Publish(task,
+            RetryElsewhere(task, session, member, session.deadline(), outcome, Retry::kStalled));
+    return false;
+  }
+  if (outcome->ok() || (outcome->reason != QueryError::kConnection && !unresponsive)) {
+    Publish(task, outcome);
+    return false;
+  }
+  Status why = unresponsive ? Status::Unavailable("did not answer a statement nor its cancel: " +
+                                                  outcome->status.message())
+                            : outcome->status;
+  auto next = session.FailOver(std::move(**lease), why);
+  lease->reset();
+  if (!next.ok()) {
+    Publish(task, outcome);
+    return false;
+  }
+  lease->emplace(std::move(*next));
+  return true;
+}
+
 bool ScrapeEngine::Together(const Task& task) const {
   return !task.unit->snapshot && batching_.Quick(*task.unit->queries.front());
 }
@@ -47,42 +85,10 @@ void ScrapeEngine::RunTogether(const std::vector<Task>& tasks, ScrapeSession& se
       again.emplace_back(&task, true);
       continue;
     }
-    std::shared_ptr<QueryOutcome> outcome = batch[i].outcome;
-    outcome->wait_seconds = Seconds(batch[i].started - task.execution->planned_at);
-    outcome->replica = session.Label(member);
-    if (outcome->reason == QueryError::kRecoveryConflict && !outcome->ok()) {
-      const QuerySpec& query = *task.unit->queries.front();
-      Publish(task, RetryElsewhere(task, session, member, QueryDeadline(query, session.deadline()),
-                                   outcome, Retry::kRecoveryConflict));
-      continue;
-    }
-    // As in RunOne: a connection error, or a server that answered neither
-    // the statement nor its cancel, is a verdict on the replica, and the
-    // query runs again where the scrape moves; a stall answered by the
-    // server, once more elsewhere.
-    const bool unresponsive = !outcome->ok() && (*lease) && (*lease)->connection().Unresponsive();
-    if (!unresponsive && Stalled(batch[i].deadline, batch[i].started, *outcome)) {
-      Publish(task, RetryElsewhere(task, session, member, session.deadline(), outcome,
-                                   Retry::kStalled));
-      continue;
-    }
-    if (outcome->ok() || (outcome->reason != QueryError::kConnection && !unresponsive)) {
-      Publish(task, outcome);
-      continue;
-    }
-    Status why = unresponsive ? Status::Unavailable("did not answer a statement nor its cancel: " +
-                                                    outcome->status.message())
-                              : outcome->status;
-    auto next = session.FailOver(std::move(**lease), why);
-    lease->reset();
-    if (!next.ok()) {
-      Publish(task, outcome);
-      continue;
-    }
-    lease->emplace(std::move(*next));
-    again.emplace_back(&task, false);
+    if (Settle(task, batch[i], session, lease, member)) again.emplace_back(&task, false);
   }
-  for (const auto& [task, may_stall] : again) Publish(*task, RunOne(*task, session, lease, may_stall));
+  for (const auto& [task, may_stall] : again)
+    Publish(*task, RunOne(*task, session, lease, may_stall));
 }
 
 }  // namespace rse

@@ -23,6 +23,18 @@ std::vector<QuerySpec> Queries(const std::vector<std::string>& names) {
 TEST_F(ScrapeEngineTest, QuickQueriesGoOneBatchPerConnection) {
   Make(Queries({"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}), /*members=*/1,
        /*max_concurrent=*/2);
+  // Both workers start their batch before either finishes one: else the
+  // first, done before the second woke up, takes part of its share.
+  Gate both;
+  std::atomic<int> statements = 0;
+  OnQuery(1, [&](std::string_view, const Deadline&) -> StatusOr<RowSet> {
+    if (++statements == 1) {
+      both.Wait();
+    } else if (statements == 2) {
+      both.Release();
+    }
+    return Value(1);
+  });
   auto families = engine_->Scrape(2s).Flatten();
   for (const std::string name : {"a", "e", "j"}) EXPECT_EQ(Find(families, name + "_value"), 1);
   const std::vector<size_t> batches = backend_.Get(1).batches;

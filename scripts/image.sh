@@ -5,17 +5,10 @@
 # the built image: --version, --config.check of the shipped config, the user it
 # runs as, no compiler in the runtime stage, a real scrape (--dry-run) of the
 # test replicas, and what the runtime adds over its base.
-# Usage: scripts/image.sh [12|13] [build|check]   (as root; installs buildah,
-# podman, debootstrap). Both steps by default; `build` needs no database (the
-# test command runs it beside the suites), `check` needs the test replicas.
+# Usage: scripts/image.sh [12|13]   (as root; installs buildah, podman, debootstrap)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 release=${1:-12}
-step=${2:-all}
-case $step in
-  all | build | check) ;;
-  *) echo "image.sh: step build or check" >&2; exit 2 ;;
-esac
 case $release in
   12) codename=bookworm ;;
   13) codename=trixie ;;
@@ -51,12 +44,9 @@ if ! podman image exists "docker.io/library/debian:$release"; then
 fi
 
 tag=localhost/replica-sql-exporter:debian$release
-if [ "$step" != check ]; then
-  log "buildah bud -t $tag (Debian $release)"
-  buildah bud --isolation chroot --network host --pull-never --build-arg "DEBIAN=$release" \
-    -t "$tag" . >"$work/build-$release.log" 2>&1 || { tail -n 30 "$work/build-$release.log"; exit 1; }
-  [ "$step" = build ] && exit 0
-fi
+log "buildah bud -t $tag (Debian $release)"
+buildah bud --isolation chroot --network host --pull-never --build-arg "DEBIAN=$release" \
+  -t "$tag" . >"$work/build-$release.log" 2>&1 || { tail -n 30 "$work/build-$release.log"; exit 1; }
 
 ctr=$(buildah from --pull-never "$tag")
 trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT

@@ -96,7 +96,7 @@ cleanup() {
   log "done (exit $rc)"
 }
 trap cleanup EXIT
-# Ended by the test command (its stage beside the suites): unmount first.
+# Ended by the test command (a failed stage while the root is prepared beside its build): unmount first.
 trap 'exit 143' TERM INT
 mount_in_root proc /proc -t proc
 mount_in_root sysfs /sys -t sysfs

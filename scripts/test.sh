@@ -7,10 +7,12 @@
 # release in a debootstrap root (scripts/test_in_debian.sh).
 # The test build uses AddressSanitizer + UndefinedBehaviorSanitizer and -Werror.
 #
-# Only the other release's root and its packages (debootstrap and apt:
-# network and disk, then package scripts) are made beside the test build, in
-# a process group of their own, logged in build/ci/; it is awaited before
-# the suites, which run with nothing beside them (their deadlines are real).
+# The suites run with nothing beside them (their deadlines are real). The
+# other release's root and its packages (debootstrap and apt: network and
+# disk, then package scripts) are made beside the test build, and its build
+# runs beside the fuzz, package and image stages (whose fuzzing, downloads,
+# lintian and image layers leave a core idle): each in a process group of
+# its own, logged in build/ci/, awaited before what needs it.
 # Each stage's start is printed with the time since the start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,38 +32,42 @@ scripts/install_deps.sh --release-tools
 scripts/cluster/start_databases.sh all
 scripts/cluster/proxies.sh start
 
-# ---------------------------------------------------------------- beside the build
+# ---------------------------------------------------------------- beside
 logs=build/ci
 mkdir -p "$logs"
 rm -f "$logs"/*.log
-other_root=""
+beside_pid=""
 # When a stage fails, what still runs beside it ends with it.
-trap '[ -n "$other_root" ] && kill -- "-$other_root" 2>/dev/null; true' EXIT
-if [ "$other" != none ]; then
-  stage "beside the test build: the Debian $other root and its packages"
-  setsid scripts/test_in_debian.sh "$other" prepare >"$logs/debian-prepare.log" 2>&1 </dev/null &
-  other_root=$!
-fi
+trap '[ -n "$beside_pid" ] && kill -- "-$beside_pid" 2>/dev/null; true' EXIT
+beside() {  # STEP: scripts/test_in_debian.sh's step, started in a group of its own
+  [ "$other" != none ] || return 0
+  setsid scripts/test_in_debian.sh "$other" "$1" >"$logs/debian-$1.log" 2>&1 </dev/null &
+  beside_pid=$!
+}
+await_beside() {  # STEP
+  [ -n "$beside_pid" ] || return 0
+  stage "waiting for the Debian $other $1 step"
+  local status=0 pid=$beside_pid
+  wait "$pid" || status=$?
+  beside_pid=""
+  cat "$logs/debian-$1.log"
+  [ "$status" = 0 ] || { echo "[test] FAILED: the Debian $other $1 step (pid $pid)" >&2; exit 1; }
+}
 
 # ---------------------------------------------------------------- the suites
-stage "the test build (ASan + UBSan, -Werror)"
+stage "the test build (ASan + UBSan, -Werror); beside it: the Debian $other root and its packages"
+beside prepare
 scripts/build.sh test -DCMAKE_BUILD_TYPE=Debug -DRSE_SANITIZE=ON -DRSE_WERROR=ON
-if [ -n "$other_root" ]; then
-  stage "waiting for the Debian $other root"
-  status=0
-  wait "$other_root" || status=$?
-  pid=$other_root
-  other_root=""
-  cat "$logs/debian-prepare.log"
-  [ "$status" = 0 ] || { echo "[test] FAILED: the Debian $other root (pid $pid)" >&2; exit 1; }
-fi
+await_beside prepare
 
 stage "unit, binary and integration suites"
 # Two at a time; the integration tests (which stop, pause and promote the
 # shared servers) run alone (RUN_SERIAL).
 ctest --test-dir build/test --output-on-failure --timeout 600 -j2
+
+stage "fuzz targets, 10 s each; beside them and the next stage: the Debian $other build"
+beside build
 # A short run of every libFuzzer target (the long run: scripts/fuzz.sh --seconds 600).
-stage "fuzz targets, 10 s each"
 scripts/fuzz.sh --seconds 10
 
 # What users install: the Debian package (built, lintian-clean, installed with
@@ -77,7 +83,8 @@ scripts/image.sh "$release"
 # its compiler and libraries against its PostgreSQL and MariaDB, in a
 # debootstrap root.
 if [ "$other" != none ]; then
-  stage "Debian $other: its build, suites and package"
+  await_beside build
+  stage "Debian $other: its servers, suites and package"
   scripts/test_in_debian.sh "$other" run
   # The root's servers used our fixed ports: the host's clusters come back.
   scripts/cluster/start_databases.sh all

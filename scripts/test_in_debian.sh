@@ -7,12 +7,14 @@
 # the unit, binary and integration suites; then builds the Debian package
 # there, installs it with apt-get and runs it as its unit does.
 #
-# Usage: scripts/test_in_debian.sh CODENAME [prepare|run]   (as root; e.g. trixie)
+# Usage: scripts/test_in_debian.sh CODENAME [prepare|build|run]   (as root; e.g. trixie)
 #   prepare: the root, this checkout copied in, its packages (no database is
 #            touched: the test command runs it beside its own build);
-#   run:     on a prepared root, the build, the servers, the suites and the
-#            package.
-#   Both, in order, by default.
+#   build:   on a prepared root, the build only (the test command runs it
+#            beside its fuzz, package and image stages);
+#   run:     on a prepared root, the build (if not up to date), the servers,
+#            the suites and the package.
+#   prepare and run, in order, by default.
 #
 # The root's servers listen on the same fixed 127.0.0.1 ports as the host's
 # test clusters, so those (started by scripts/cluster/start_databases.sh and
@@ -21,11 +23,12 @@
 # made is reused when it is complete (RSE_DEBIAN_FRESH=1 makes a new one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-codename=${1:?usage: scripts/test_in_debian.sh CODENAME [prepare|run]}
+usage="usage: scripts/test_in_debian.sh CODENAME [prepare|build|run]"
+codename=${1:?$usage}
 step=${2:-all}
 case $step in
-  all | prepare | run) ;;
-  *) echo "usage: scripts/test_in_debian.sh CODENAME [prepare|run]" >&2; exit 2 ;;
+  all | prepare | build | run) ;;
+  *) echo "$usage" >&2; exit 2 ;;
 esac
 work=${RSE_DEBIAN_DIR:-/var/tmp/rse-debian}
 root=$work/$codename
@@ -45,10 +48,10 @@ if ! command -v debootstrap >/dev/null; then
 fi
 
 mkdir -p "$work"
-if [ "$step" = run ] && [ ! -f "$root$tree/.rse-prepared" ]; then
+if { [ "$step" = build ] || [ "$step" = run ]; } && [ ! -f "$root$tree/.rse-prepared" ]; then
   die "no prepared root at $root (scripts/test_in_debian.sh $codename prepare)"
 fi
-if [ "$step" != run ] && { [ "${RSE_DEBIAN_FRESH:-0}" = 1 ] || [ ! -f "$root/.rse-ready" ]; }; then
+if { [ "$step" = all ] || [ "$step" = prepare ]; } && { [ "${RSE_DEBIAN_FRESH:-0}" = 1 ] || [ ! -f "$root/.rse-ready" ]; }; then
   rm -rf "$root"
   log "debootstrap --variant=minbase $codename from $mirror"
   debootstrap --variant=minbase "$codename" "$root" "$mirror" >"$work/debootstrap-$codename.log" 2>&1 ||
@@ -120,18 +123,24 @@ prepare() {
 }
 
 build() {
-  # Release, as the package ships it: one build serves the suites and the
-  # package (and the compiler's optimizer warnings fail it too, -Werror).
+  # Release, as the package ships it (the libraries in batches, the tests'
+  # own code unoptimized): one build serves the suites and the package (and
+  # the compiler's optimizer warnings fail it too, -Werror).
   log "building (Release, -Werror)"
   if ! in_root "scripts/build.sh debian -DCMAKE_BUILD_TYPE=Release -DRSE_WERROR=ON" >"$work/build-$codename.log" 2>&1; then
     grep -E -B2 -A6 'error|warning' "$work/build-$codename.log" | head -n 80 >&2
     die "the build failed; see $work/build-$codename.log"
   fi
   log "built with $(grep -c 'warning:' "$work/build-$codename.log" || true) warnings"
+  touch "$root$tree/.rse-built"  # prepare copies the checkout afresh, without it
 }
 
 run() {
-  build
+  if [ -f "$root$tree/.rse-built" ]; then
+    log "built already (the build step; its log: $work/build-$codename.log)"
+  else
+    build
+  fi
   log "the host's test clusters stop (same ports)"
   scripts/cluster/proxies.sh stop >/dev/null 2>&1 || true
   scripts/cluster/stop_databases.sh >/dev/null 2>&1 || true
@@ -153,5 +162,9 @@ run() {
   log "all suites passed on Debian $codename"
 }
 
-[ "$step" = run ] || prepare
-[ "$step" = prepare ] || run
+case $step in
+  prepare) prepare ;;
+  build) build ;;
+  run) run ;;
+  all) prepare && run ;;
+esac

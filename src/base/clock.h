@@ -21,6 +21,9 @@ class SystemClock final : public Clock {
 // One shared instance for production wiring.
 const Clock* DefaultClock();
 
+// A span of steady time in seconds, as logs, metrics and status pages show it.
+inline double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).count(); }
+
 // The wall clock, in seconds since the epoch (for what is shown, never for timing).
 double EpochNow();
 

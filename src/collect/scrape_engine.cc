@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 
+#include "base/clock.h"
 #include "base/mutex.h"
 #include "collect/self_metrics.h"
 
@@ -92,12 +93,6 @@ std::vector<std::string> ScrapeEngine::AdoptFrom(const ScrapeEngine& previous) {
 bool ScrapeEngine::Exclusive(const QuerySpec& query) const {
   return !shared_queries_.count(query.name);
 }
-
-namespace {
-
-double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).count(); }
-
-}  // namespace
 
 void ScrapeEngine::Work(std::shared_ptr<Batch> batch, std::optional<Lease> lease) {
   while (std::optional<Task> task = batch->Pop()) {

@@ -6,15 +6,10 @@
 #include <string>
 #include <utility>
 
+#include "base/clock.h"
 #include "collect/scrape_engine.h"
 
 namespace rse {
-namespace {
-
-double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).count(); }
-
-}  // namespace
-
 bool ScrapeEngine::Settle(const Task& task, const QueryRunner::Batched& batched,
                           ScrapeSession& session, std::optional<Lease>* lease, size_t member) {
   std::shared_ptr<QueryOutcome> outcome = batched.outcome;

@@ -10,12 +10,11 @@
 
 #include "base/mutex.h"
 #include "catalog/fan_out.h"
+#include "base/clock.h"
 #include "collect/scrape_engine.h"
 
 namespace rse {
 namespace {
-
-double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).count(); }
 
 // The databases a databases_query returns: its first column, without NULLs,
 // sorted and deduplicated.

@@ -4,15 +4,10 @@
 // cache and the scrapes that wait for it.
 #include <string>
 
+#include "base/clock.h"
 #include "collect/scrape_engine.h"
 
 namespace rse {
-namespace {
-
-double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).count(); }
-
-}  // namespace
-
 Deadline ScrapeEngine::QueryDeadline(const QuerySpec& query, const Deadline& scrape) const {
   return DeadlineRule(query, scrape).From(clock_->Now());
 }

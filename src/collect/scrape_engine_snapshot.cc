@@ -5,12 +5,11 @@
 #include <map>
 #include <optional>
 
+#include "base/clock.h"
 #include "collect/scrape_engine.h"
 
 namespace rse {
 namespace {
-
-double Seconds(TimePoint::duration d) { return std::chrono::duration<double>(d).count(); }
 
 // Process-wide, so that results adopted from the engine before a reload never
 // share a number with a run of this one.

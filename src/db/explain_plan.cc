@@ -6,7 +6,7 @@
 namespace rse {
 namespace {
 
-using Json = nlohmann::json;
+using PlanJson = nlohmann::json;
 
 std::string Rows(double rows) {
   char text[32];
@@ -14,12 +14,12 @@ std::string Rows(double rows) {
   return text;
 }
 
-std::string Text(const Json& node, const char* key) {
+std::string Text(const PlanJson& node, const char* key) {
   auto it = node.find(key);
   return it != node.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::optional<double> Number(const Json& node, const char* key) {
+std::optional<double> Number(const PlanJson& node, const char* key) {
   auto it = node.find(key);
   if (it == node.end()) return std::nullopt;
   if (it->is_number()) return it->get<double>();
@@ -33,7 +33,7 @@ std::optional<double> Number(const Json& node, const char* key) {
   return std::nullopt;
 }
 
-void WalkPostgres(const Json& node, int depth, ExplainedPlan* plan) {
+void WalkPostgres(const PlanJson& node, int depth, ExplainedPlan* plan) {
   if (!node.is_object()) return;
   const std::string type = Text(node, "Node Type");
   const std::string relation = Text(node, "Relation Name");
@@ -47,20 +47,20 @@ void WalkPostgres(const Json& node, int depth, ExplainedPlan* plan) {
   // looked up by the caller (pg_class.reltuples).
   if (type == "Seq Scan" && !relation.empty()) plan->full_scans.push_back({schema, relation, std::nullopt});
   if (auto children = node.find("Plans"); children != node.end() && children->is_array()) {
-    for (const Json& child : *children) WalkPostgres(child, depth + 1, plan);
+    for (const PlanJson& child : *children) WalkPostgres(child, depth + 1, plan);
   }
 }
 
 // Every "table" object wherever it nests (nested_loop, subqueries, filesort...).
-void WalkMysql(const Json& node, ExplainedPlan* plan) {
+void WalkMysql(const PlanJson& node, ExplainedPlan* plan) {
   if (node.is_array()) {
-    for (const Json& child : node) WalkMysql(child, plan);
+    for (const PlanJson& child : node) WalkMysql(child, plan);
     return;
   }
   if (!node.is_object()) return;
   for (auto it = node.begin(); it != node.end(); ++it) {
     if (it.key() == "table" && it->is_object()) {
-      const Json& table = *it;
+      const PlanJson& table = *it;
       const std::string name = Text(table, "table_name");
       const std::string access = Text(table, "access_type");
       std::optional<double> rows = Number(table, "rows");
@@ -79,20 +79,20 @@ void WalkMysql(const Json& node, ExplainedPlan* plan) {
 }  // namespace
 
 StatusOr<ExplainedPlan> ParsePostgresPlan(std::string_view json) {
-  const Json root = Json::parse(json, nullptr, /*allow_exceptions=*/false);
+  const PlanJson root = PlanJson::parse(json, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded() || !root.is_array() || root.empty() || !root[0].is_object() ||
       !root[0].contains("Plan")) {
     return Status::InvalidArgument("postgres: EXPLAIN did not return a JSON plan");
   }
   ExplainedPlan plan;
-  const Json& top = root[0]["Plan"];
+  const PlanJson& top = root[0]["Plan"];
   plan.estimated_rows = Number(top, "Plan Rows");
   WalkPostgres(top, 0, &plan);
   return plan;
 }
 
 StatusOr<ExplainedPlan> ParseMysqlPlan(std::string_view json) {
-  const Json root = Json::parse(json, nullptr, /*allow_exceptions=*/false);
+  const PlanJson root = PlanJson::parse(json, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded() || !root.is_object() || !root.contains("query_block"))
     return Status::InvalidArgument("mysql: EXPLAIN FORMAT=JSON did not return a query_block");
   ExplainedPlan plan;

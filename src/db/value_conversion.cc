@@ -7,7 +7,7 @@
 namespace rse {
 namespace {
 
-std::string_view Trim(std::string_view s) {
+std::string_view TrimSpaces(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
   return s;
@@ -63,7 +63,7 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 
 StatusOr<double> ParseTimestamp(std::string_view text) {
   const Status invalid = Status::InvalidArgument(Quoted(text, "\" is not a timestamp"));
-  std::string_view s = Trim(text);
+  std::string_view s = TrimSpaces(text);
   if (s == "infinity") return HUGE_VAL;
   if (s == "-infinity") return -HUGE_VAL;
   int year, month, day, hour = 0, minute = 0, second = 0;
@@ -117,7 +117,7 @@ StatusOr<double> CellToDouble(ColumnKind kind, std::string_view text) {
     default: {
       double value = 0;
       bool out_of_range = false;
-      if (ParseNumber(Trim(text), &value, &out_of_range)) return value;
+      if (ParseNumber(TrimSpaces(text), &value, &out_of_range)) return value;
       return Status::InvalidArgument(
           Quoted(text.substr(0, 64), std::string(text.size() > 64 ? "...\"" : "\"") +
                                          (out_of_range ? " is past the range of a float64 sample value"

@@ -7,7 +7,7 @@
 namespace rse {
 namespace {
 
-std::string_view Trim(std::string_view s) {
+std::string_view TrimOws(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
@@ -26,7 +26,7 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   size_t start = 0;
   while (true) {
     size_t pos = s.find(sep, start);
-    parts.push_back(Trim(
+    parts.push_back(TrimOws(
         s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start)));
     if (pos == std::string_view::npos) return parts;
     start = pos + 1;
@@ -47,8 +47,8 @@ MediaRange ParseElement(std::string_view element) {
   for (size_t i = 1; i < parts.size(); ++i) {
     size_t eq = parts[i].find('=');
     if (eq == std::string_view::npos) continue;
-    std::string key = Lower(Trim(parts[i].substr(0, eq)));
-    std::string_view value = Trim(parts[i].substr(eq + 1));
+    std::string key = Lower(TrimOws(parts[i].substr(0, eq)));
+    std::string_view value = TrimOws(parts[i].substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
       value = value.substr(1, value.size() - 2);
     if (key == "q") {

@@ -1,13 +1,24 @@
 // ReplicaPool's choice of a member for a scrape: the rotation, each probe and
 // its verdict, and the look for master election.
+#include <pthread.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <limits>
+#include <thread>
+#include <vector>
 
 #include "pool/pool_slot.h"
 #include "pool/replica_pool.h"
 
 namespace rse {
+namespace {
+
+// Members probed at once by CheckForMasterElection.
+constexpr size_t kParallelChecks = 8;
+
+}  // namespace
 
 Deadline ReplicaPool::ProbeDeadline(const Deadline& deadline, bool* verdict_if_silent) const {
   const Deadline limit = deadline.Min(Deadline::After(*clock_, options_.probe_timeout));
@@ -259,14 +270,29 @@ StatusOr<Lease> ReplicaPool::VerifyOpened(size_t member, Lease lease, const Dead
 }
 
 Status ReplicaPool::CheckForMasterElection(const Deadline& deadline) {
-  for (size_t member = 0; member < members_.size(); ++member) {
-    auto taken = TryTake(member, deadline);
-    if (!taken) continue;
-    Judgement judgement;
-    ProbeAndJudge(member, std::move(*taken), deadline, &judgement);
-    MutexLock lock(&mu_);
-    if (!cluster_refused_.empty()) return Status::InvalidArgument(RefusalReason());
+  // Every member at once, up to kParallelChecks: a start or a reload costs
+  // about one probe, not one per member (32 members 20 ms away: 0.1 s, not
+  // 3 s), and a member that does not answer holds up no other.
+  std::atomic<size_t> next{0};
+  auto check = [this, &next, &deadline] {
+    for (size_t member = next++; member < members_.size(); member = next++) {
+      auto taken = TryTake(member, deadline);
+      if (!taken) continue;
+      Judgement judgement;
+      ProbeAndJudge(member, std::move(*taken), deadline, &judgement);
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t i = 1; i < std::min(members_.size(), kParallelChecks); ++i) {
+    helpers.emplace_back([&check] {
+      pthread_setname_np(pthread_self(), "rse-check");
+      check();
+    });
   }
+  check();
+  for (std::thread& helper : helpers) helper.join();
+  MutexLock lock(&mu_);
+  if (!cluster_refused_.empty()) return Status::InvalidArgument(RefusalReason());
   return Status::Ok();
 }
 

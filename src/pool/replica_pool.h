@@ -119,8 +119,9 @@ class ReplicaPool {
   // counted. True when `member` may go on serving (load balancers).
   bool RejectSession(size_t member, const Status& why);
 
-  // Connects to each member once and refuses the cluster if any belongs to
-  // a master-election system. Unreachable members are fine (they may come back).
+  // Connects to each member once, several at a time, and refuses the cluster
+  // if any belongs to a master-election system. Unreachable members are fine
+  // (they may come back).
   Status CheckForMasterElection(const Deadline& deadline);
 
   // A query met a recovery conflict on `member` (a healthy replica still).

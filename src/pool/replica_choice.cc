@@ -1,14 +1,11 @@
 // ReplicaPool's choice of a member for a scrape: the rotation, each probe and
 // its verdict, and the look for master election.
-#include <pthread.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <limits>
-#include <thread>
-#include <vector>
 
+#include "base/worker_pool.h"
 #include "pool/pool_slot.h"
 #include "pool/replica_pool.h"
 
@@ -270,9 +267,9 @@ StatusOr<Lease> ReplicaPool::VerifyOpened(size_t member, Lease lease, const Dead
 }
 
 Status ReplicaPool::CheckForMasterElection(const Deadline& deadline) {
-  // Every member at once, up to kParallelChecks: a start or a reload costs
-  // about one probe, not one per member (32 members 20 ms away: 0.1 s, not
-  // 3 s), and a member that does not answer holds up no other.
+  // Up to kParallelChecks members at once: with 32 members a start or a
+  // reload waits for four rounds of probes, not 32 probes in a row, and a
+  // member that does not answer holds up the others' probes no longer.
   std::atomic<size_t> next{0};
   auto check = [this, &next, &deadline] {
     for (size_t member = next++; member < members_.size(); member = next++) {
@@ -282,15 +279,16 @@ Status ReplicaPool::CheckForMasterElection(const Deadline& deadline) {
       ProbeAndJudge(member, std::move(*taken), deadline, &judgement);
     }
   };
-  std::vector<std::thread> helpers;
-  for (size_t i = 1; i < std::min(members_.size(), kParallelChecks); ++i) {
-    helpers.emplace_back([&check] {
-      pthread_setname_np(pthread_self(), "rse-check");
-      check();
-    });
+  const size_t at_once = std::min(members_.size(), kParallelChecks);
+  if (at_once > 1) {
+    const size_t helpers = at_once - 1;
+    WorkerPool pool(helpers, helpers, std::chrono::seconds(30), "rse-check");
+    for (size_t i = 0; i < helpers; ++i) pool.Run(check);
+    check();
+    pool.Shutdown();  // Joins the helpers: every member has answered.
+  } else {
+    check();
   }
-  check();
-  for (std::thread& helper : helpers) helper.join();
   MutexLock lock(&mu_);
   if (!cluster_refused_.empty()) return Status::InvalidArgument(RefusalReason());
   return Status::Ok();

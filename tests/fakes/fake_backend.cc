@@ -6,6 +6,11 @@
 namespace rse::testing {
 
 ReplicaState HealthyReplica(double lag) { return ReplicaState{true, true, true, lag, "", ""}; }
+ReplicaState ElectionMember(const std::string& system) {
+  ReplicaState state = HealthyReplica();
+  state.election = system;
+  return state;
+}
 ReplicaState Primary() { return ReplicaState{false, false, false, std::nullopt, "", ""}; }
 
 class FakeConnection final : public Connection {

@@ -74,6 +74,8 @@ struct FakeMember {
 };
 
 ReplicaState HealthyReplica(double lag = 0);
+// A healthy replica that reports membership in a master-election `system`.
+ReplicaState ElectionMember(const std::string& system);
 ReplicaState Primary();
 
 class FakeBackend final : public Backend {

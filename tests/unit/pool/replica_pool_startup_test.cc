@@ -41,9 +41,7 @@ TEST_F(ReplicaPoolTest, TheStartupCheckProbesTheMembersAtOnce) {
 TEST_F(ReplicaPoolTest, TheStartupCheckRefusesAnElectionFoundByAnyOfItsThreads) {
   MakePool(12);  // More members than the check's threads.
   backend_.Edit(11, [](FakeMember& m) {
-    ReplicaState state = testing::HealthyReplica();
-    state.election = "MariaDB Galera (wsrep_on = ON)";
-    m.probe = state;
+    m.probe = testing::ElectionMember("MariaDB Galera (wsrep_on = ON)");
   });
   Status status = pool_->CheckForMasterElection(Soon());
   ASSERT_FALSE(status.ok());

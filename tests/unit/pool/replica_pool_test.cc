@@ -197,9 +197,7 @@ TEST_F(ReplicaPoolTest, NoHealthyReplicaSaysWhyForEachMember) {
 TEST_F(ReplicaPoolTest, MasterElectionRefusesTheWholeCluster) {
   MakePool(2);
   backend_.Edit(2, [](FakeMember& m) {
-    ReplicaState state = testing::HealthyReplica();
-    state.election = "MariaDB Galera (wsrep_on = ON)";
-    m.probe = state;
+    m.probe = testing::ElectionMember("MariaDB Galera (wsrep_on = ON)");
   });
   ASSERT_EQ(NextScrape(), 1);
   EXPECT_EQ(NextScrape(), -1);
@@ -217,9 +215,7 @@ TEST_F(ReplicaPoolTest, StartupCheckFindsMasterElection) {
   EXPECT_EQ(StateOf(1), MemberState::kDown);
   EXPECT_EQ(StateOf(2), MemberState::kHealthy);
   backend_.Edit(3, [](FakeMember& m) {
-    ReplicaState state = testing::HealthyReplica();
-    state.election = "MySQL Group Replication";
-    m.probe = state;
+    m.probe = testing::ElectionMember("MySQL Group Replication");
   });
   Status status = pool_->CheckForMasterElection(Soon());
   ASSERT_FALSE(status.ok());
